@@ -1,0 +1,49 @@
+# One entry point per task. Everything installs what is missing first (apt-get, .venv).
+#   make run       embedded: SpatiaLite + in-memory channel layer + demo city on 127.0.0.1:$(PORT)
+#   make test      + PostgreSQL/PostGIS and Redis on loopback (reused when already listening)
+#   make simulate  drive N cases (default 50) through the loop against BASE_URL
+#   make bench     every benchmark in bench/
+SHELL := /bin/bash
+PY := .venv/bin/python
+PORT ?= 8000
+N ?= 50
+BASE_URL ?= http://127.0.0.1:$(PORT)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup setup-services run test test-fast simulate bench lint migrations-check clean
+
+setup:
+	@bash scripts/install-system.sh base
+	@bash scripts/install-python.sh
+
+setup-services:
+	@bash scripts/install-system.sh services
+	@bash scripts/install-python.sh
+
+run: setup
+	@PORT=$(PORT) bash scripts/run.sh
+
+# The whole suite on PostGIS + Redis, then the server tests again on the SpatiaLite default.
+test: setup-services
+	@set -e; eval "$$(bash scripts/services.sh)"; \
+	  DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider tests; \
+	  env -u DATABASE_URL -u REDIS_URL DCM_EMBEDDED=1 DCM_VAR=var/test-spatialite \
+	    $(PY) -m pytest -q -p no:cacheprovider tests/server
+
+# Quick loop for developers: pure packages only, no services needed.
+test-fast: setup
+	@$(PY) -m pytest -q -p no:cacheprovider tests/workflows tests/gis tests/gridmaps
+
+simulate: setup
+	@$(PY) -m bench.simulate --base-url $(BASE_URL) -n $(N)
+
+bench: setup-services
+	@set -e; eval "$$(bash scripts/services.sh)"; for b in bench/*.py; do \
+	  m=$$(basename $$b .py); case $$m in __init__|simulate|common) continue;; esac; \
+	  echo "== bench.$$m"; DCM_EMBEDDED=1 $(PY) -m bench.$$m; done
+
+migrations-check: setup
+	@DCM_EMBEDDED=1 $(PY) server/manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var

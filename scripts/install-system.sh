@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only those missing.
+# Usage: scripts/install-system.sh [base|services]
+#   base      GDAL, GEOS, PROJ, SpatiaLite, the Python headers and venv  (make run)
+#   services  + PostgreSQL 15 with PostGIS 3 and Redis                   (make test)
+# Idempotent: a second run finds everything present and returns at once.
+set -euo pipefail
+want=(libgdal-dev libgeos-c1v5 libproj25 proj-data libsqlite3-mod-spatialite
+      python3-venv python3-dev build-essential)
+if [ "${1:-base}" = services ]; then
+  want+=(postgresql-15 postgresql-15-postgis-3 redis-server)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-system: apt-get install ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# --no-install-recommends keeps gdal-bin out: its numpy headers would shadow the venv's (STACK.md).
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

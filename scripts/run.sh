@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Serve the system: migrate, load the demo city once, collect static files, start daphne.
+# Embedded default: SpatiaLite file in var/ and the in-memory channel layer, unless
+# DATABASE_URL / REDIS_URL say otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-8000}
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=server.settings
+[ -n "${SECRET_KEY:-}" ] || export DCM_EMBEDDED=1
+mkdir -p "${DCM_VAR:-var}"
+$PY server/manage.py migrate --noinput -v0
+$PY server/manage.py load_demo_city --if-empty
+$PY server/manage.py collectstatic --noinput -v0
+cat <<MSG
+
+  数字城管 is serving on http://127.0.0.1:${PORT}/
+    command center     http://127.0.0.1:${PORT}/console/command/
+    department terminal http://127.0.0.1:${PORT}/console/department/
+    API docs           http://127.0.0.1:${PORT}/api/docs/   (schema: /api/schema/)
+    admin              http://127.0.0.1:${PORT}/admin/
+  demo accounts (password demo-dcm-2026): supervisor, acceptor, dutychief, dispatcher,
+    calltaker, leader, and one per department: dept_<code> (see README)
+
+MSG
+exec .venv/bin/daphne -b 127.0.0.1 -p "$PORT" server.asgi:application

@@ -1,0 +1,48 @@
+"""Departments (专业部门) and users. Role names come from ``workflows.Role``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from workflows import Actor, Role
+
+ROLE_CHOICES = [(r.value, f"{r.zh} {r.en}") for r in Role]
+
+
+class Department(models.Model):
+    """A department that receives dispatched cases: an owner (权属单位), maintainer (养护单位),
+    territory (a street office, 街道办事处) or enforcement body."""
+
+    KINDS = [("owner", "权属单位 owner"), ("maintainer", "养护单位 maintainer"),
+             ("territory", "属地 territory"), ("enforcement", "执法 enforcement")]
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=KINDS)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="users")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="department_users_have_a_department",
+                condition=~models.Q(role="department") | models.Q(department__isnull=False),
+            )
+        ]
+
+    def as_actor(self) -> Actor:
+        """The workflows' view of this user; raises ValueError for a user without a role."""
+        if not self.role:
+            raise ValueError(f"user {self.username!r} has no role")
+        return Actor(id=self.pk, role=Role(self.role),
+                     department_code=self.department.code if self.department_id else None)

@@ -1,0 +1,61 @@
+"""One shape for every API error: ``{"error": {"code", "message", "field"?, "state"?}}``.
+
+DRF's own exceptions (parse errors, authentication, throttling, validation) are turned into the
+same shape, so a client reads one format whatever went wrong.
+"""
+
+from __future__ import annotations
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from workflows import Refused
+
+
+class ApiError(exceptions.APIException):
+    """An error a view raises on purpose: a stable code, a message, and the field it is about."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None,
+                 status_code: int = status.HTTP_400_BAD_REQUEST, extra: dict | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.error = {"code": code, "message": message}
+        if field:
+            self.error["field"] = field
+        if extra:
+            self.error.update(extra)
+
+
+def _first_validation_error(detail, prefix: str = "") -> tuple[str, str]:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            return _first_validation_error(value, f"{prefix}.{name}" if prefix and name else name or prefix)
+    if isinstance(detail, list) and detail:
+        return _first_validation_error(detail[0], prefix)
+    return prefix, str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Refused):
+        body = {"code": exc.code, "message": exc.message}
+        if exc.state is not None:
+            body["state"] = exc.state.value
+        return Response({"error": body}, status=exc.status)
+    if isinstance(exc, ApiError):
+        return Response({"error": exc.error}, status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        field, message = _first_validation_error(exc.detail)
+        error = {"code": "invalid", "message": f"{field}: {message}" if field else message}
+        if field:
+            error["field"] = field
+        error["fields"] = exc.detail
+    else:
+        code = getattr(exc, "default_code", "error")
+        error = {"code": code, "message": str(getattr(exc, "detail", exc))}
+    response.data = {"error": error}
+    return response

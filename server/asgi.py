@@ -1,0 +1,27 @@
+"""The ASGI application: HTTP through Django, websockets through Channels.
+
+Websocket clients authenticate with the session cookie (pages) or ``?token=`` (handsets and
+scripts); see ``server.realtime.auth``.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from server.realtime.auth import TokenOrSessionAuthMiddleware  # noqa: E402
+from server.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -1,0 +1,116 @@
+"""Case API: list and read what the user may see; take an action on a case.
+
+POST /api/cases/<number>/actions/<action>/ carries the action's parameters (reason,
+department_code, result, note) and, for feedback and check, a photo. The workflow decides; a
+refusal answers 400/403/409 with ``{"error": {"code", "message", "state"}}``.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from server.api_errors import ApiError
+from server.cases.actions import do_case_action
+from server.cases.models import Case, Photo
+from server.cases.photos import PhotoInvalid, clean_photo
+from server.cases.selectors import case_summary, visible_cases
+from server.intake.serializers import PhotoField
+from workflows import Action, State
+
+PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check"}
+
+
+class ActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    department_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    result = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    photo = PhotoField(required=False)
+
+
+class CaseListView(APIView):
+    @extend_schema(summary="Cases the user may see, newest first", tags=["cases"], parameters=[
+        OpenApiParameter("state", str, description="filter by state, e.g. filed"),
+        OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        responses={200: dict})
+    def get(self, request):
+        qs = visible_cases(request.user)
+        state = request.query_params.get("state")
+        if state:
+            if state not in State._value2member_map_:
+                raise ApiError("invalid", f"unknown state {state!r}", field="state")
+            qs = qs.filter(state=state)
+        try:
+            limit = min(int(request.query_params.get("limit", 100)), 500)
+            offset = max(int(request.query_params.get("offset", 0)), 0)
+        except ValueError:
+            raise ApiError("invalid", "limit and offset must be integers", field="limit") from None
+        total = qs.count()
+        rows = [case_summary(c, request.user) for c in qs[offset:offset + max(limit, 0)]]
+        return Response({"count": total, "results": rows})
+
+
+class CaseDetailView(APIView):
+    @extend_schema(summary="One case with its events and photos", tags=["cases"],
+                   responses={200: dict})
+    def get(self, request, number: str):
+        case = get_object_or_404(visible_cases(request.user), number=number)
+        body = case_summary(case, request.user)
+        body["events"] = [
+            {"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+             "at": e.at.isoformat(), "actor": e.actor.username, "actor_role": e.actor_role,
+             "deadline": e.deadline.isoformat() if e.deadline else None, "data": e.data}
+            for e in case.events.select_related("actor")]
+        body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
+                           "width": p.width, "height": p.height} for p in case.photos.all()]
+        return Response(body)
+
+
+class CaseActionView(APIView):
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(request=ActionSerializer, responses={200: dict}, tags=["cases"],
+                   summary="Take an action on a case (受理, 立案, 派遣, 反馈, 核查, 结案 ...)")
+    def post(self, request, number: str, action: str):
+        try:
+            act = Action(action)
+        except ValueError:
+            known = ", ".join(a.value for a in Action if a != Action.REPORT)
+            raise ApiError("unknown_action", f"unknown action {action!r}; one of: {known}",
+                           status_code=404) from None
+        if act == Action.REPORT:
+            raise ApiError("unknown_action", "report through POST /api/reports/", status_code=404)
+        if not request.user.role:
+            raise ApiError("role_not_allowed", "your account has no role", status_code=403)
+        # A department must not learn that another department's case exists: 404, not 403.
+        if not Case.objects.filter(number=number).exists() or (
+                request.user.role == "department"
+                and not visible_cases(request.user).filter(number=number).exists()):
+            raise ApiError("not_found", f"no case {number!r}", status_code=404)
+        ser = ActionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        params = {k: v for k, v in ser.validated_data.items() if k != "photo"}
+        photos = []
+        if "photo" in ser.validated_data:
+            try:
+                photos.append(clean_photo(ser.validated_data["photo"]))
+            except PhotoInvalid as exc:
+                raise ApiError("invalid_photo", str(exc), field="photo") from None
+        case = do_case_action(request.user, number, act, params, photos,
+                              photo_kind=PHOTO_KIND.get(act, "after"))
+        return Response(case_summary(case, request.user))
+
+
+class PhotoView(APIView):
+    @extend_schema(summary="A stored photo (JPEG)", tags=["cases"], responses={200: bytes})
+    def get(self, request, pk: int):
+        photo = get_object_or_404(Photo.objects.select_related("case"), pk=pk)
+        if not visible_cases(request.user).filter(pk=photo.case_id).exists():
+            raise ApiError("not_found", f"no photo {pk}", status_code=404)
+        return FileResponse(photo.image.open("rb"), content_type="image/jpeg")

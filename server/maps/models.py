@@ -1,0 +1,76 @@
+"""Versioned grid data. Geometries are stored in WGS84 (SRID 4326); metres come from gis/."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+
+
+class MapVersion(models.Model):
+    """One imported set of streets, communities, cells and components (一版网格数据).
+    At most one is active; cases point at the version they were placed with."""
+
+    label = models.CharField(max_length=100)
+    source = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["active"], condition=models.Q(active=True),
+                                               name="one_active_map_version")]
+
+    def __str__(self) -> str:
+        return f"{self.label}{' (active)' if self.active else ''}"
+
+
+class Street(models.Model):
+    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="streets")
+    code = models.CharField(max_length=9)
+    name = models.CharField(max_length=100)
+    geom = models.MultiPolygonField(srid=4326)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="street_code")]
+
+
+class Community(models.Model):
+    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="communities")
+    code = models.CharField(max_length=12)
+    name = models.CharField(max_length=100)
+    street_code = models.CharField(max_length=9)
+    geom = models.MultiPolygonField(srid=4326)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="community_code")]
+
+
+class Cell(models.Model):
+    """A unit grid cell (单元网格), about 10,000 m²; code 14 or 15 digits (DOMAIN.md §2)."""
+
+    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="cells")
+    code = models.CharField(max_length=15)
+    community_code = models.CharField(max_length=12)
+    street_code = models.CharField(max_length=9)
+    area_m2 = models.FloatField()
+    geom = models.MultiPolygonField(srid=4326)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="cell_code")]
+
+
+class Component(models.Model):
+    """A public asset (部件); code = admin code + class + sequence (16 digits)."""
+
+    STATES = [("intact", "完好"), ("damaged", "破损"), ("missing", "丢失"),
+              ("abandoned", "废弃"), ("removed", "移除")]
+    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="components")
+    code = models.CharField(max_length=17)
+    class_code = models.CharField(max_length=5)
+    name = models.CharField(max_length=100)
+    owner_code = models.CharField(max_length=32, blank=True)
+    maintainer_code = models.CharField(max_length=32, blank=True)
+    cell_code = models.CharField(max_length=15)
+    state = models.CharField(max_length=10, choices=STATES, default="intact")
+    geom = models.GeometryField(srid=4326)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="component_code")]

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from server.accounts.views import ClassListView, DepartmentListView, MeView, TokenView
+from server.cases.views import CaseActionView, CaseDetailView, CaseListView, PhotoView
+from server.intake.views import ReportView
+from server.maps.views import CellListView
+
+api = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
+    path("departments/", DepartmentListView.as_view(), name="api-departments"),
+    path("classes/", ClassListView.as_view(), name="api-classes"),
+    path("reports/", ReportView.as_view(), name="api-report"),
+    path("cases/", CaseListView.as_view(), name="api-cases"),
+    path("cases/<str:number>/", CaseDetailView.as_view(), name="api-case"),
+    path("cases/<str:number>/actions/<str:action>/", CaseActionView.as_view(),
+         name="api-case-action"),
+    path("map/cells/", CellListView.as_view(), name="api-map-cells"),
+    path("photos/<int:pk>/", PhotoView.as_view(), name="api-photo"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("api/", include(api)),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("server.consoles.urls")),
+]

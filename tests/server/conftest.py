@@ -1,0 +1,120 @@
+"""The named cast and the toy grid every server test shares (STYLE.md §12).
+
+Toy grid: one street (110101001), one community (110101001001) of four hand-drawn 100 m squares
+in a 2×2 block near Dongcheng, numbered west→east, north→south; one storm-water manhole cover
+(0103) in the north-west cell. Users: supervisor, acceptor, dutychief, dispatcher, calltaker,
+leader, and one user per department (dept_roads, dept_water).
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from PIL import Image
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from shapely.geometry import Point, Polygon
+
+from gis.frames import from_metres, to_metres
+from gridmaps.model import City, Cell, Community, Component, Department, District, Street
+from server.maps import index
+from server.maps.demo_loader import load_city
+
+ORIGIN_LON, ORIGIN_LAT = 116.4100, 39.9300
+STREET, COMMUNITY = "110101001", "110101001001"
+
+
+def _square(x0: float, y0: float, size: float = 100.0):
+    """A square in metres (EPSG:4548) turned into a WGS84 polygon."""
+    corners = [(x0, y0), (x0 + size, y0), (x0 + size, y0 + size), (x0, y0 + size)]
+    return Polygon([from_metres(x, y) for x, y in corners])
+
+
+def toy_city() -> City:
+    ox, oy = to_metres(ORIGIN_LON, ORIGIN_LAT)
+    ox, oy = round(ox), round(oy)
+    cells = []
+    seq = 0
+    for row in range(2):  # north row first
+        for col in range(2):
+            seq += 1
+            geom = _square(ox + col * 100, oy - row * 100)
+            cells.append(Cell(code=f"{COMMUNITY}{seq:03d}", community_code=COMMUNITY,
+                              street_code=STREET, area_m2=10000.0, geometry=geom))
+    outline = _square(ox, oy - 100, 200)
+    nw_centre = from_metres(ox + 50, oy + 50)
+    return City(
+        district=District("110101", "东城区", outline),
+        streets=(Street(STREET, "东华门街道", "110101", outline),),
+        communities=(Community(COMMUNITY, "东华门第1社区", STREET, outline),),
+        cells=tuple(cells),
+        duty_grids=(),
+        departments=(Department("roads", "市政管理委员会", "maintainer"),
+                     Department("water", "排水集团", "owner")),
+        components=(Component("1101010103000001", "0103", "雨水井盖", "water", "water",
+                              cells[0].code, "intact", Point(*nw_centre)),),
+        sequence_digits=3,
+    )
+
+
+def cell_centre(n: int) -> tuple[float, float]:
+    """(lon, lat) of the centre of toy cell n (1..4)."""
+    ox, oy = to_metres(ORIGIN_LON, ORIGIN_LAT)
+    ox, oy = round(ox), round(oy)
+    row, col = divmod(n - 1, 2)
+    return from_metres(ox + col * 100 + 50, oy - row * 100 + 50)
+
+
+def jpeg(color=(200, 30, 30), size=(64, 48), exif: bool = False) -> bytes:
+    img = Image.new("RGB", size, color)
+    out = io.BytesIO()
+    if exif:
+        ex = Image.Exif()
+        ex[0x010F] = "SecretCam"  # Make
+        ex[0x8825] = {2: (39.0, 55.0, 0.0)}  # GPS IFD latitude: must not survive
+        img.save(out, "JPEG", exif=ex)
+    else:
+        img.save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def cast(db):
+    """Load the toy city and return {username: APIClient authenticated with a token}."""
+    index.forget()
+    result = load_city(toy_city(), label="toy")
+    clients = {}
+    from server.accounts.models import User
+
+    for username, _, _ in result.users:
+        user = User.objects.get(username=username)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}",
+                           HTTP_ACCEPT_LANGUAGE="en")
+        client.user = user
+        clients[username] = client
+    clients["anonymous"] = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    yield clients
+    index.forget()
+
+
+def report_form(**over):
+    lon, lat = cell_centre(1)
+    form = {"idempotency_key": str(uuid.uuid4()), "kind": "component", "class_code": "0103",
+            "lat": f"{lat:.7f}", "lon": f"{lon:.7f}", "accuracy_m": "5",
+            "description": "井盖破损 broken cover", "photo": io.BytesIO(jpeg())}
+    form["photo"].name = "p.jpg"
+    form.update(over)
+    return form
+
+
+@pytest.fixture
+def report(cast):
+    """Report one case as the supervisor; returns its number."""
+    def make(**over):
+        r = cast["supervisor"].post("/api/reports/", report_form(**over), format="multipart")
+        assert r.status_code == 201, r.content
+        return r.json()["number"]
+    return make
