@@ -94,8 +94,12 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"spatialite:///{VAR / 'dcm.sqlite3'}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
-    # Several sync threads write through daphne; wait for the lock instead of failing at once.
-    _db.setdefault("OPTIONS", {})["timeout"] = 30
+    # Several sync threads write through daphne. IMMEDIATE takes the write lock when a
+    # transaction begins, so a reader never has to upgrade to a writer (which SQLite answers
+    # with "database is locked" at once, without waiting); WAL lets reads go on meanwhile.
+    _db.setdefault("OPTIONS", {}).update(
+        timeout=30, transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     # Channels' live-server tests need a file database, not an in-memory one (STACK.md trap 7).
     _db["TEST"] = {"NAME": str(Path(_db["NAME"]).with_name("test_" + Path(_db["NAME"]).name))}
 elif _db["ENGINE"] != "django.contrib.gis.db.backends.postgis":
@@ -109,7 +113,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            # A prefix per deployment keeps two systems (or test runs) on one Redis apart.
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30,
+                       "prefix": os.environ.get("CHANNEL_PREFIX", "dcm")},
         }
     }
 else:

@@ -1,0 +1,223 @@
+"""Coordinate frames: WGS84, CGCS2000, GCJ-02, BD-09 and projected metres.
+
+Every function takes and returns ``(lon, lat)`` in degrees, longitude first, like GeoJSON.
+
+Frames:
+  * WGS84 (EPSG:4326): what handsets' GPS gives. The system stores everything in WGS84.
+  * CGCS2000 (EPSG:4490): the national frame. It differs from WGS84 by centimetres, far below
+    GPS accuracy, so it is treated as *equal* to WGS84: converting between them is the identity.
+  * GCJ-02 ("Mars coordinates"): what AMap and Tencent maps use. The published formula (Krasovsky
+    ellipsoid constants a = 6378245.0, ee = 0.00669342162296594323) shifts points by a few hundred
+    metres inside China. Outside China (the usual rectangle test, ``out_of_china``) GCJ-02 equals
+    WGS84. The inverse has no closed form: ``gcj02_to_wgs84`` iterates the forward formula until
+    it is accurate to well under 0.01 m (the common one-step inverse is off by up to about 3 m
+    around Beijing).
+  * BD-09: what Baidu maps use, a further rotation/offset of GCJ-02. It is applied everywhere,
+    also outside China (as Baidu does). Its inverse is iterated too (the one-step inverse is
+    off by up to about 0.16 m).
+  * Projected metres: ``PROJECTED_EPSG = 4548``, CGCS2000 / 3-degree Gauss-Kruger CM 117E, right
+    for Beijing (longitudes 115.5-118.5 E). Use it for every distance and area; lon/lat degrees
+    are not metres.
+
+Why hand-written: the GCJ-02 formula is public, and the PyPI packages that wrap it
+(eviltransform, last release 2018; coord-convert, 2019) are unmaintained, so a short, tested copy
+here is safer than a dead dependency.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from functools import lru_cache
+
+import numpy as np
+from pyproj import Transformer
+
+__all__ = [
+    "Frame",
+    "PROJECTED_EPSG",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "coords_from_metres",
+    "coords_to_metres",
+    "from_metres",
+    "from_metres_array",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "out_of_china",
+    "to_metres",
+    "to_metres_array",
+    "to_wgs84",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+]
+
+PROJECTED_EPSG = 4548
+"""CGCS2000 / 3-degree Gauss-Kruger CM 117E: the metre frame for Beijing."""
+
+GEOGRAPHIC_EPSG = 4490
+"""CGCS2000 geographic, the datum of EPSG:4548; WGS84 input is fed in as-is (treated equal)."""
+
+# Krasovsky 1940 ellipsoid, as used by the published GCJ-02 formula.
+_GCJ_A = 6378245.0
+_GCJ_EE = 0.00669342162296594323
+_BD_X_PI = math.pi * 3000.0 / 180.0
+
+# Stop iterating once the inverse agrees to 1e-11 degree (about 1 micrometre).
+_INVERSE_TOLERANCE_DEG = 1e-11
+_INVERSE_MAX_ITERATIONS = 30
+
+
+class Frame(StrEnum):
+    """A geographic coordinate frame a point can arrive in."""
+
+    WGS84 = "wgs84"
+    CGCS2000 = "cgcs2000"
+    GCJ02 = "gcj02"
+    BD09 = "bd09"
+
+
+def out_of_china(lon: float, lat: float) -> bool:
+    """True outside the rectangle where GCJ-02 applies (the standard, deliberately crude test)."""
+    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def _gcj_delta(lon: float, lat: float) -> tuple[float, float]:
+    """The GCJ-02 offset (dlon, dlat) in degrees at a WGS84 point inside China."""
+    x = lon - 105.0
+    y = lat - 35.0
+    sqrt_abs_x = math.sqrt(abs(x))
+    common = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x + common
+    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x + common
+    dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    dlon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+
+    rad_lat = lat / 180.0 * math.pi
+    magic = 1.0 - _GCJ_EE * math.sin(rad_lat) ** 2
+    sqrt_magic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrt_magic) * math.pi)
+    dlon = (dlon * 180.0) / (_GCJ_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """WGS84 -> GCJ-02 by the published formula; identity outside China."""
+    if out_of_china(lon, lat):
+        return lon, lat
+    dlon, dlat = _gcj_delta(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def _invert(forward, lon: float, lat: float) -> tuple[float, float]:
+    """Solve forward(w) == (lon, lat) for w by fixed-point iteration.
+
+    The offsets vary slowly (their derivative is about 1e-4), so each step gains about four
+    digits; two or three steps reach the tolerance.
+    """
+    w_lon, w_lat = lon, lat
+    for _ in range(_INVERSE_MAX_ITERATIONS):
+        f_lon, f_lat = forward(w_lon, w_lat)
+        d_lon, d_lat = lon - f_lon, lat - f_lat
+        w_lon += d_lon
+        w_lat += d_lat
+        if abs(d_lon) < _INVERSE_TOLERANCE_DEG and abs(d_lat) < _INVERSE_TOLERANCE_DEG:
+            break
+    return w_lon, w_lat
+
+
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """GCJ-02 -> WGS84, iterated to well under 0.01 m; identity outside China."""
+    if out_of_china(lon, lat):
+        return lon, lat
+    return _invert(wgs84_to_gcj02, lon, lat)
+
+
+def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
+    """GCJ-02 -> BD-09 by Baidu's published formula."""
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * _BD_X_PI)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * _BD_X_PI)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """BD-09 -> GCJ-02, iterated (the usual one-step inverse is off by up to about 0.16 m)."""
+    return _invert(gcj02_to_bd09, lon, lat)
+
+
+def wgs84_to_bd09(lon: float, lat: float) -> tuple[float, float]:
+    """WGS84 -> BD-09 (through GCJ-02)."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """BD-09 -> WGS84 (through GCJ-02), both steps iterated."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def _identity(lon: float, lat: float) -> tuple[float, float]:
+    return lon, lat
+
+
+_TO_WGS84 = {
+    Frame.WGS84: _identity,
+    Frame.CGCS2000: _identity,  # treated as equal to WGS84 (centimetres apart)
+    Frame.GCJ02: gcj02_to_wgs84,
+    Frame.BD09: bd09_to_wgs84,
+}
+
+
+def to_wgs84(lon: float, lat: float, frame: Frame | str) -> tuple[float, float]:
+    """Convert a point given in ``frame`` to WGS84. Raises ValueError for an unknown frame."""
+    return _TO_WGS84[Frame(frame)](float(lon), float(lat))
+
+
+@lru_cache(maxsize=1)
+def _forward_transformer() -> Transformer:
+    # pyproj >= 3.1 Transformers are thread-safe, so one cached instance serves every thread.
+    return Transformer.from_crs(GEOGRAPHIC_EPSG, PROJECTED_EPSG, always_xy=True)
+
+
+@lru_cache(maxsize=1)
+def _inverse_transformer() -> Transformer:
+    return Transformer.from_crs(PROJECTED_EPSG, GEOGRAPHIC_EPSG, always_xy=True)
+
+
+def to_metres(lon: float, lat: float) -> tuple[float, float]:
+    """WGS84/CGCS2000 lon/lat -> (x, y) metres in EPSG:4548 (x easting, y northing)."""
+    x, y = _forward_transformer().transform(lon, lat)
+    return float(x), float(y)
+
+
+def from_metres(x: float, y: float) -> tuple[float, float]:
+    """(x, y) metres in EPSG:4548 -> WGS84/CGCS2000 lon/lat."""
+    lon, lat = _inverse_transformer().transform(x, y)
+    return float(lon), float(lat)
+
+
+def to_metres_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised ``to_metres``: arrays of lon and lat -> arrays of x and y (new arrays)."""
+    x, y = _forward_transformer().transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def from_metres_array(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised ``from_metres``: arrays of x and y -> arrays of lon and lat (new arrays)."""
+    lon, lat = _inverse_transformer().transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def coords_to_metres(coords: np.ndarray) -> np.ndarray:
+    """An (N, 2) lon/lat array -> an (N, 2) metre array; fits ``shapely.transform``."""
+    x, y = to_metres_array(coords[:, 0], coords[:, 1])
+    return np.column_stack((x, y))
+
+
+def coords_from_metres(coords: np.ndarray) -> np.ndarray:
+    """An (N, 2) metre array -> an (N, 2) lon/lat array; fits ``shapely.transform``."""
+    lon, lat = from_metres_array(coords[:, 0], coords[:, 1])
+    return np.column_stack((lon, lat))

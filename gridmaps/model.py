@@ -1,0 +1,136 @@
+"""The model of a managed city, as plain frozen dataclasses.
+
+All geometries are shapely objects in WGS84 lon/lat (CGCS2000 treated as equal). Codes follow
+DOMAIN.md section 2:
+
+  * district: 6-digit admin code (GB/T 2260), e.g. ``110101``;
+  * street: district + 3 digits; community: street + 3 digits;
+  * cell: community + ``sequence_digits`` (2 -> 14-digit code, 3 -> 15-digit code), numbered
+    west -> east, then north -> south inside the community;
+  * component: district + 4-digit class code + 6-digit sequence per class = 16 digits.
+
+Hierarchy contract: every cell lies inside its community, every community inside its street;
+cells tile the district without gaps or overlaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shapely.geometry.base import BaseGeometry
+
+from gis.placement import CellRecord, ComponentRecord, PlacementIndex
+
+__all__ = [
+    "DEPARTMENT_KINDS",
+    "City",
+    "Cell",
+    "Community",
+    "Component",
+    "Department",
+    "District",
+    "DutyGrid",
+    "Street",
+]
+
+DEPARTMENT_KINDS = ("owner", "maintainer", "territory", "enforcement")
+"""owner: 权属单位; maintainer: 养护单位; territory: a street office (街道办事处), the 属地;
+enforcement: 城管执法."""
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class Street:
+    code: str
+    name: str
+    district_code: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class Community:
+    code: str
+    name: str
+    street_code: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A unit grid cell (单元网格); ``area_m2`` measured in the projected metre frame."""
+
+    code: str
+    community_code: str
+    street_code: str
+    area_m2: float
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class DutyGrid:
+    """A supervisor's patrol area (责任网格): contiguous cells."""
+
+    code: str
+    name: str
+    cell_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Department:
+    """``kind`` is one of ``DEPARTMENT_KINDS``; ``code`` is ASCII."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component (部件); ``state`` is "intact", "damaged", "missing", "abandoned" or "removed"."""
+
+    code: str
+    class_code: str
+    name: str
+    owner_code: str
+    maintainer_code: str
+    cell_code: str
+    state: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class City:
+    """A whole managed district.
+
+    Streets, communities, cells, duty grids and components are in code order; departments are
+    the fixed ones first, then one territory department per street.
+    """
+
+    district: District
+    streets: tuple[Street, ...]
+    communities: tuple[Community, ...]
+    cells: tuple[Cell, ...]
+    duty_grids: tuple[DutyGrid, ...]
+    departments: tuple[Department, ...]
+    components: tuple[Component, ...]
+    sequence_digits: int
+
+    def placement_index(self) -> PlacementIndex:
+        """A new ``gis.PlacementIndex`` over this city's cells and components.
+
+        Builds afresh on every call (well under a second for the demo city); callers that place
+        many points should keep the result.
+        """
+        return PlacementIndex(
+            (CellRecord(c.code, c.community_code, c.street_code, c.geometry) for c in self.cells),
+            (
+                ComponentRecord(c.code, c.class_code, c.geometry, c.owner_code, c.maintainer_code)
+                for c in self.components
+            ),
+        )

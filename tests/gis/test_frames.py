@@ -1,0 +1,124 @@
+"""gis.frames: GCJ-02 / BD-09 conversions and the projected metre frame."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gis.frames import (
+    PROJECTED_EPSG,
+    Frame,
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    from_metres,
+    from_metres_array,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    out_of_china,
+    to_metres,
+    to_metres_array,
+    to_wgs84,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
+
+# A grid over Beijing and its surroundings (not only Dongcheng).
+BEIJING_GRID = [(115.4 + 2.2 * i / 14, 39.4 + 1.7 * j / 14) for i in range(15) for j in range(15)]
+
+# Published example pairs for Tiananmen (WGS84 116.404, 39.915) from the coordtransform README
+# (wandergis/coordtransform), which implements the same public formula.
+WGS_POINT = (116.404, 39.915)
+GCJ_OF_WGS_POINT = (116.41024449916938, 39.91640428150164)
+BD_OF_GCJ_POINT = (116.41036949371029, 39.92133699351021)  # gcj02_to_bd09(116.404, 39.915)
+BD_OF_WGS_POINT = (116.41662724378733, 39.922699552216216)
+
+
+def metres_apart(a, b):
+    ax, ay = to_metres(*a)
+    bx, by = to_metres(*b)
+    return math.hypot(ax - bx, ay - by)
+
+
+def test_wgs84_to_gcj02_matches_published_pair():
+    assert wgs84_to_gcj02(*WGS_POINT) == pytest.approx(GCJ_OF_WGS_POINT, abs=1e-9)
+
+
+def test_gcj02_to_bd09_matches_published_pair():
+    assert gcj02_to_bd09(*WGS_POINT) == pytest.approx(BD_OF_GCJ_POINT, abs=1e-9)
+    assert wgs84_to_bd09(*WGS_POINT) == pytest.approx(BD_OF_WGS_POINT, abs=1e-9)
+
+
+def test_gcj02_round_trip_is_under_a_centimetre():
+    worst = max(metres_apart(p, gcj02_to_wgs84(*wgs84_to_gcj02(*p))) for p in BEIJING_GRID)
+    assert worst < 0.01
+
+
+def test_bd09_round_trips_are_under_a_centimetre():
+    worst_gcj = max(metres_apart(p, bd09_to_gcj02(*gcj02_to_bd09(*p))) for p in BEIJING_GRID)
+    worst_wgs = max(metres_apart(p, bd09_to_wgs84(*wgs84_to_bd09(*p))) for p in BEIJING_GRID)
+    assert worst_gcj < 0.01 and worst_wgs < 0.01
+
+
+def test_inverse_is_better_than_the_one_step_approximation():
+    gcj = wgs84_to_gcj02(*WGS_POINT)
+    # The common one-step inverse subtracts the offset computed at the GCJ-02 point itself.
+    shifted = wgs84_to_gcj02(*gcj)
+    one_step = (gcj[0] - (shifted[0] - gcj[0]), gcj[1] - (shifted[1] - gcj[1]))
+    assert metres_apart(WGS_POINT, one_step) > 0.05
+    assert metres_apart(WGS_POINT, gcj02_to_wgs84(*gcj)) < 0.001
+
+
+def test_gcj02_shift_in_beijing_is_a_few_hundred_metres():
+    shifts = [metres_apart(p, wgs84_to_gcj02(*p)) for p in BEIJING_GRID]
+    assert 100 < min(shifts) and max(shifts) < 700
+
+
+@pytest.mark.parametrize(
+    "point",
+    [(2.3522, 48.8566), (-74.006, 40.7128), (139.6917, 35.6895), (151.2093, -33.8688), (0.0, 0.0)],
+    ids=["paris", "new-york", "tokyo", "sydney", "null-island"],
+)
+def test_outside_china_gcj02_equals_wgs84(point):
+    assert out_of_china(*point)
+    assert wgs84_to_gcj02(*point) == point
+    assert gcj02_to_wgs84(*point) == point
+
+
+def test_bd09_applies_outside_china_too():
+    paris = (2.3522, 48.8566)
+    assert bd09_to_wgs84(*wgs84_to_bd09(*paris)) == pytest.approx(paris, abs=1e-9)
+    assert wgs84_to_bd09(*paris) != paris
+
+
+def test_to_wgs84_dispatches_on_frame():
+    gcj = wgs84_to_gcj02(*WGS_POINT)
+    bd = wgs84_to_bd09(*WGS_POINT)
+    assert to_wgs84(*WGS_POINT, Frame.WGS84) == WGS_POINT
+    assert to_wgs84(*WGS_POINT, Frame.CGCS2000) == WGS_POINT  # treated as equal to WGS84
+    assert to_wgs84(*gcj, Frame.GCJ02) == pytest.approx(WGS_POINT, abs=1e-9)
+    assert to_wgs84(*bd, "bd09") == pytest.approx(WGS_POINT, abs=1e-9)
+    with pytest.raises(ValueError):
+        to_wgs84(*WGS_POINT, "mars")
+
+
+def test_frame_values_are_the_wire_names():
+    assert [f.value for f in Frame] == ["wgs84", "cgcs2000", "gcj02", "bd09"]
+    assert Frame("gcj02") is Frame.GCJ02 and Frame.GCJ02 == "gcj02"
+
+
+def test_projected_frame_is_gauss_kruger_117e_in_metres():
+    assert PROJECTED_EPSG == 4548
+    x, _ = to_metres(117.0, 40.0)
+    assert x == pytest.approx(500_000, abs=0.001)  # central meridian, false easting
+    # 0.001 degree of latitude is about 111 m.
+    assert metres_apart((116.4, 39.9), (116.4, 39.901)) == pytest.approx(111.0, abs=0.5)
+
+
+def test_metres_round_trip_and_arrays_match_scalars():
+    lon = np.array([p[0] for p in BEIJING_GRID])
+    lat = np.array([p[1] for p in BEIJING_GRID])
+    x, y = to_metres_array(lon, lat)
+    assert (x[3], y[3]) == pytest.approx(to_metres(lon[3], lat[3]), abs=1e-6)
+    lon2, lat2 = from_metres_array(x, y)
+    assert np.allclose(lon2, lon, atol=1e-10) and np.allclose(lat2, lat, atol=1e-10)
+    assert from_metres(*to_metres(*WGS_POINT)) == pytest.approx(WGS_POINT, abs=1e-10)

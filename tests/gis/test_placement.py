@@ -1,0 +1,213 @@
+"""gis.placement on the toy grid: a 3 x 3 block of hand-drawn 100 m squares.
+
+    north
+    001 002 003
+    004 005 006      (codes 110101001001 + 3 digits, reading order)
+    007 008 009
+
+Squares are drawn in projected metres around Dongcheng and converted to WGS84 lon/lat.
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import shapely
+
+from gis import CellRecord, ComponentRecord, Frame, OutsideManagedArea, PlacementIndex
+from gis.frames import from_metres, to_metres, wgs84_to_bd09, wgs84_to_gcj02
+
+COMMUNITY = "110101001001"
+STREET = "110101001"
+X0, Y0 = (round(v, -2) for v in to_metres(116.40, 39.91))  # north-west corner, metres
+SIZE = 100.0
+
+
+def code(n):
+    return f"{COMMUNITY}{n:03d}"
+
+
+def lonlat(x, y):
+    """Toy-grid metres (east of X0, south of Y0) -> WGS84 lon/lat."""
+    return from_metres(X0 + x, Y0 - y)
+
+
+def square(row, col):
+    corners = [(col, row), (col + 1, row), (col + 1, row + 1), (col, row + 1)]
+    return shapely.Polygon([lonlat(c * SIZE, r * SIZE) for c, r in corners])
+
+
+def midpoint(a, b):
+    return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+
+
+TOY_CELLS = [CellRecord(code(3 * r + c + 1), COMMUNITY, STREET, square(r, c)) for r in range(3) for c in range(3)]
+
+TOY_COMPONENTS = [
+    ComponentRecord("1101010101000001", "0101", shapely.Point(lonlat(155, 150)), "WATER", "WATER"),  # 5 m
+    ComponentRecord("1101010101000002", "0101", shapely.Point(lonlat(150, 162)), "WATER", "WATER"),  # 12 m
+    ComponentRecord("1101010101000003", "0101", shapely.Point(lonlat(180, 150)), "WATER", "WATER"),  # 30 m
+    ComponentRecord("1101010118000001", "0118", shapely.Point(lonlat(142, 150)), "MUNICIPAL", "LIGHTING"),  # 8 m
+    ComponentRecord(  # a railing, 15 m north of the centre
+        "1101010211000001", "0211", shapely.LineString([lonlat(120, 135), lonlat(180, 135)]), "TRAFFIC", None
+    ),
+]
+
+CENTRE = lonlat(150, 150)  # centre of 005
+
+
+@pytest.fixture(scope="module")
+def index():
+    # Reversed input order: the lowest-code rule must not depend on insertion order.
+    return PlacementIndex(reversed(TOY_CELLS), TOY_COMPONENTS)
+
+
+def test_point_inside_a_cell(index):
+    placed = index.place(*CENTRE)
+    assert placed.cell_code == code(5)
+    assert placed.community_code == COMMUNITY and placed.street_code == STREET
+    assert placed.candidate_cells == (code(5),)
+
+
+def test_point_on_a_shared_edge_goes_to_the_lowest_code(index):
+    # The edge between 005 and 006, as the midpoint of its lon/lat end points.
+    on_edge = midpoint(lonlat(200, 100), lonlat(200, 200))
+    placed = index.place(*on_edge)
+    assert placed.cell_code == code(5)
+    assert placed.candidate_cells == (code(5), code(6))
+    # And between 002 (north) and 005: 002 wins.
+    assert index.place(*midpoint(lonlat(100, 100), lonlat(200, 100))).cell_code == code(2)
+
+
+def test_point_on_a_shared_vertex_goes_to_the_lowest_code(index):
+    placed = index.place(*lonlat(200, 200))  # corner of 005, 006, 008, 009
+    assert placed.cell_code == code(5)
+    assert placed.candidate_cells == (code(5), code(6), code(8), code(9))
+
+
+def test_point_outside_every_cell_raises(index):
+    lon, lat = lonlat(-50, 150)
+    with pytest.raises(OutsideManagedArea) as err:
+        index.place(lon, lat)
+    assert isinstance(err.value, ValueError)
+    assert f"{lon:.7f}" in str(err.value) and f"{lat:.7f}" in str(err.value)
+
+
+def test_point_just_outside_snaps_within_its_accuracy(index):
+    just_outside = lonlat(-5, 150)  # 5 m west of 004
+    placed = index.place(*just_outside, accuracy_m=10)
+    assert placed.cell_code == code(4)
+    assert placed.candidate_cells == (code(4),)
+    with pytest.raises(OutsideManagedArea, match="accuracy of 3 m"):
+        index.place(*just_outside, accuracy_m=3)
+
+
+def test_accuracy_lists_every_cell_it_reaches(index):
+    near_east_edge = lonlat(190, 150)  # inside 005, 10 m from 006
+    assert index.place(*near_east_edge).candidate_cells == (code(5),)
+    placed = index.place(*near_east_edge, accuracy_m=15)
+    assert placed.cell_code == code(5)  # the containing cell still wins over distance
+    assert placed.candidate_cells == (code(5), code(6))
+
+
+def test_components_within_radius_nearest_first(index):
+    placed = index.place(*CENTRE, radius_m=20)
+    assert [c.code for c in placed.components] == [
+        "1101010101000001",  # 5 m
+        "1101010118000001",  # 8 m
+        "1101010101000002",  # 12 m
+        "1101010211000001",  # 15 m (a line)
+    ]
+    assert [round(c.distance_m, 2) for c in placed.components] == [5.0, 8.0, 12.0, 15.0]
+    light = placed.components[1]
+    assert (light.class_code, light.owner_code, light.maintainer_code) == ("0118", "MUNICIPAL", "LIGHTING")
+
+
+def test_components_filtered_by_class_and_limited(index):
+    placed = index.place(*CENTRE, class_code="0101", radius_m=50)
+    assert [c.code for c in placed.components] == ["1101010101000001", "1101010101000002", "1101010101000003"]
+    assert len(index.place(*CENTRE, class_code="0101", radius_m=50, limit=1).components) == 1
+    assert index.place(*CENTRE, class_code="0305").components == ()
+    assert index.place(*CENTRE, limit=0).components == ()
+
+
+def test_accuracy_widens_the_component_search(index):
+    assert "1101010101000003" not in [c.code for c in index.place(*CENTRE, radius_m=20).components]
+    wide = index.place(*CENTRE, radius_m=20, accuracy_m=35, limit=10)
+    assert "1101010101000003" in [c.code for c in wide.components]
+
+
+def test_points_in_other_frames_are_converted_first(index):
+    assert index.place(*wgs84_to_gcj02(*CENTRE), frame=Frame.GCJ02).cell_code == code(5)
+    assert index.place(*wgs84_to_bd09(*CENTRE), frame="bd09").cell_code == code(5)
+    assert index.place(*CENTRE, frame=Frame.CGCS2000).cell_code == code(5)
+    # Not converting a GCJ-02 point would put it hundreds of metres away, outside the toy grid.
+    with pytest.raises(OutsideManagedArea):
+        index.place(*wgs84_to_gcj02(*CENTRE))
+
+
+def test_counts_and_bounds(index):
+    assert index.cell_count == 9 and index.component_count == len(TOY_COMPONENTS)
+    # Grid north is not true north off the central meridian, so take the extremes of all corners.
+    corners = [lonlat(x, y) for x in (0, 300) for y in (0, 300)]
+    expected = (
+        min(c[0] for c in corners),
+        min(c[1] for c in corners),
+        max(c[0] for c in corners),
+        max(c[1] for c in corners),
+    )
+    assert index.bounds_wgs84() == pytest.approx(expected, abs=1e-12)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="duplicate cell code"):
+        PlacementIndex([TOY_CELLS[0], TOY_CELLS[0]])
+    with pytest.raises(ValueError, match="Polygon"):
+        PlacementIndex([CellRecord("x", COMMUNITY, STREET, shapely.Point(CENTRE))])
+    index = PlacementIndex(TOY_CELLS)
+    with pytest.raises(ValueError):
+        index.place(*CENTRE, accuracy_m=-1)
+    with pytest.raises(ValueError):
+        index.place(*CENTRE, radius_m=float("nan"))
+    with pytest.raises(ValueError):
+        index.place(float("nan"), 39.9)
+
+
+def test_an_empty_index_places_nothing():
+    empty = PlacementIndex([])
+    assert empty.cell_count == 0
+    with pytest.raises(OutsideManagedArea):
+        empty.place(*CENTRE)
+    with pytest.raises(ValueError):
+        empty.bounds_wgs84()
+
+
+def test_place_is_well_under_a_millisecond_at_city_scale():
+    # About 5,000 cells (a 70 x 70 grid of 100 m squares) and 20,000 point components.
+    cells, components = [], []
+    for r in range(70):
+        for c in range(70):
+            cells.append(CellRecord(f"{r:03d}{c:03d}", "c", "s", square(r, c)))
+            for k in range(4):
+                xy = lonlat(c * SIZE + 20 + 20 * k, r * SIZE + 50)
+                components.append(ComponentRecord(f"{r:03d}{c:03d}{k}", "0101", shapely.Point(xy)))
+    index = PlacementIndex(cells, components)
+    points = [lonlat(37 + 97.3 * i % 6900, 11 + 61.7 * i % 6900) for i in range(500)]
+    start = time.perf_counter()
+    for p in points:
+        index.place(*p, accuracy_m=10)
+    per_call = (time.perf_counter() - start) / len(points)
+    assert per_call < 0.001
+
+
+def test_gis_imports_no_framework_and_no_other_project_package():
+    check = (
+        "import sys, gis, gis.frames, gis.placement; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'django', 'kivy', 'gridmaps', 'server', 'workflows', 'mobileapp'}); "
+        "sys.exit(', '.join(bad) or 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", check], cwd=Path(__file__).parents[2], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
