@@ -139,9 +139,13 @@ if ! pg_ready; then
       die "cluster $PG_VERSION/$PG_CLUSTER runs but does not accept connections on $PG_HOST:$PG_PORT (other port or listen_addresses?); stop it with: pg_ctlcluster $PG_VERSION $PG_CLUSTER stop"
     fi
     # Loopback only and our port, whatever postgresql.conf says; pg_ctlcluster waits for startup.
-    pg_ctlcluster -o "-c listen_addresses=$PG_HOST" -o "-c port=$PG_PORT" \
-        "$PG_VERSION" "$PG_CLUSTER" start ||
+    # The daemon must not inherit our stdout, stderr or fd 3: a caller reading them through a
+    # pipe (eval "$(scripts/services.sh)", make | tee) would otherwise wait forever.
+    if ! pg_ctlcluster -o "-c listen_addresses=$PG_HOST" -o "-c port=$PG_PORT" \
+        "$PG_VERSION" "$PG_CLUSTER" start </dev/null >"$STATE_DIR/pg_ctlcluster.out" 2>&1 3>&-; then
+      cat "$STATE_DIR/pg_ctlcluster.out"
       die "pg_ctlcluster $PG_VERSION $PG_CLUSTER start failed; see /var/log/postgresql/postgresql-$PG_VERSION-$PG_CLUSTER.log"
+    fi
     : >"$PG_MARKER"
     end=$((SECONDS + TIMEOUT))
     until pg_ready; do
@@ -256,9 +260,12 @@ else
   port_open "$REDIS_HOST" "$REDIS_PORT" &&
     die "$REDIS_HOST:$REDIS_PORT is open but does not answer PING with PONG (not redis, or redis with a password)"
   command -v redis-server >/dev/null || die "redis-server missing: run scripts/install-system.sh services"
-  redis-server --bind "$REDIS_HOST" --port "$REDIS_PORT" --daemonize yes --save "" \
-    --appendonly no --dir /tmp --logfile "$REDIS_LOG" --pidfile "$REDIS_PIDFILE" >/dev/null ||
+  if ! redis-server --bind "$REDIS_HOST" --port "$REDIS_PORT" --daemonize yes --save "" \
+      --appendonly no --dir /tmp --logfile "$REDIS_LOG" --pidfile "$REDIS_PIDFILE" \
+      </dev/null >"$STATE_DIR/redis-server.out" 2>&1 3>&-; then
+    cat "$STATE_DIR/redis-server.out"
     die "redis-server failed to start; see $REDIS_LOG"
+  fi
   end=$((SECONDS + TIMEOUT))
   until redis_pong; do
     [ $SECONDS -lt $end ] || die "redis did not answer PONG on $REDIS_HOST:$REDIS_PORT within ${TIMEOUT}s; see $REDIS_LOG"

@@ -35,7 +35,8 @@ class ActionSerializer(serializers.Serializer):
 
 
 class CaseListView(APIView):
-    @extend_schema(summary="Cases the user may see, newest first", tags=["cases"], parameters=[
+    @extend_schema(summary="Cases the user may see, newest first", tags=["cases"],
+                   operation_id="cases_list", parameters=[
         OpenApiParameter("state", str, description="filter by state, e.g. filed"),
         OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
         responses={200: dict})

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gridmaps.classification import class_by_code
@@ -14,6 +15,8 @@ from gridmaps.classification import class_by_code
 KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 
 
+@extend_schema_field({"type": "string", "format": "binary",
+                     "description": "a file (multipart) or base64 text (JSON)"})
 class PhotoField(serializers.Field):
     """A photo as a multipart file or, in a JSON body, as a base64 string. Yields raw bytes."""
 
