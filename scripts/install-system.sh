@@ -5,7 +5,7 @@
 #   services  + PostgreSQL 15 with PostGIS 3 and Redis                   (make test)
 # Idempotent: a second run finds everything present and returns at once.
 set -euo pipefail
-want=(libgdal-dev libgeos-c1v5 libproj25 proj-data libsqlite3-mod-spatialite
+want=(libgdal-dev libgeos-dev libproj-dev proj-bin proj-data libsqlite3-mod-spatialite pkg-config
       python3-venv python3-dev build-essential)
 if [ "${1:-base}" = services ]; then
   want+=(postgresql-15 postgresql-15-postgis-3 redis-server)
@@ -20,4 +20,5 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # --no-install-recommends keeps gdal-bin out: its numpy headers would shadow the venv's (STACK.md).
+# proj-bin puts `proj` on PATH, which is how a source-built pyproj finds /usr/share/proj.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -102,7 +102,11 @@ if _db["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     # Channels' live-server tests need a file database, not an in-memory one (STACK.md trap 7).
     _db["TEST"] = {"NAME": str(Path(_db["NAME"]).with_name("test_" + Path(_db["NAME"]).name))}
-elif _db["ENGINE"] != "django.contrib.gis.db.backends.postgis":
+elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
+    # Several test runs on one server (developers side by side) need their own test database.
+    if os.environ.get("DCM_TEST_DB"):
+        _db["TEST"] = {"NAME": os.environ["DCM_TEST_DB"]}
+else:
     raise ImproperlyConfigured(f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
