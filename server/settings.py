@@ -100,6 +100,7 @@ if _db["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
     _db.setdefault("OPTIONS", {}).update(
         timeout=30, transaction_mode="IMMEDIATE",
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
     # Channels' live-server tests need a file database, not an in-memory one (STACK.md trap 7).
     _db["TEST"] = {"NAME": str(Path(_db["NAME"]).with_name("test_" + Path(_db["NAME"]).name))}
 elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
@@ -113,7 +114,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+#: "pubsub" (default): one Redis PUBLISH per group, fanned out inside each worker (bench/fanout.py
+#: measures it against "core", the list-per-channel layer). Events lost in either are replayed
+#: from the event log when the client resumes (server/realtime/replay.py).
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+if REDIS_URL and CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "dcm")},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -125,7 +137,22 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+#: Resume (server/realtime/replay.py): how long an action transaction may stay open between
+#: taking its event id and committing, and the most events one resume replays before a reset.
+REALTIME_LATE_COMMIT_SECONDS = int(os.environ.get("REALTIME_LATE_COMMIT_SECONDS", 60))
+REALTIME_RESUME_MAX = int(os.environ.get("REALTIME_RESUME_MAX", 1000))
+
+# --- consoles' map ----------------------------------------------------------------------------
+#: Optional base map under the vector layers (cells, components, cases), which work offline.
+#: MAP_TILE_URL: an XYZ template (http://tiles.local/{z}/{x}/{y}.png); or MAP_WMS_URL with
+#: MAP_WMS_LAYERS. Default: none (the centres' networks are often closed).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_WMS_URL = os.environ.get("MAP_WMS_URL", "")
+MAP_WMS_LAYERS = os.environ.get("MAP_WMS_LAYERS", "")
+MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "")
+
 # --- i18n -----------------------------------------------------------------------------------
+LOCALE_PATHS = [REPO / "server" / "locale"]
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
