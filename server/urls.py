@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from server.accounts.views import ClassListView, DepartmentListView, MeView, TokenView
-from server.cases.views import CaseActionView, CaseDetailView, CaseListView, PhotoView
+from server.cases.views import (CaseActionView, CaseDetailView, CaseDuplicatesView,
+                                CaseListView, PhotoView)
 from server.intake.views import ReportView
 from server.maps.views import CellListView
 
@@ -16,6 +17,7 @@ api = [
     path("reports/", ReportView.as_view(), name="api-report"),
     path("cases/", CaseListView.as_view(), name="api-cases"),
     path("cases/<str:number>/", CaseDetailView.as_view(), name="api-case"),
+    path("cases/<str:number>/duplicates/", CaseDuplicatesView.as_view(), name="api-case-duplicates"),
     path("cases/<str:number>/actions/<str:action>/", CaseActionView.as_view(),
          name="api-case-action"),
     path("map/cells/", CellListView.as_view(), name="api-map-cells"),

@@ -21,34 +21,58 @@ class _Named(str, Enum):
 
 class State(_Named):
     REPORTED = "reported", "已上报", "Reported"
+    VERIFYING = "verifying", "核实中", "Verifying"
     ACCEPTED = "accepted", "已受理", "Accepted"
     REJECTED = "rejected", "不予受理", "Rejected"
     FILED = "filed", "已立案", "Filed"
     VOIDED = "voided", "已作废", "Voided"
     DISPATCHED = "dispatched", "已派遣", "Dispatched"
     HANDLING = "handling", "处置中", "Handling"
+    RETURN_REQUESTED = "return_requested", "申请回退", "Return requested"
+    POSTPONE_REQUESTED = "postpone_requested", "申请延期", "Postponement requested"
+    SUSPEND_REQUESTED = "suspend_requested", "申请挂账", "Suspension requested"
+    SUSPENDED = "suspended", "挂账", "Suspended"
     HANDLED = "handled", "已反馈", "Handled"
     CHECKING = "checking", "核查中", "Checking"
     CHECKED = "checked", "核查通过", "Checked"
     CLOSED = "closed", "已结案", "Closed"
+    SELF_HANDLED = "self_handled", "自处理待审核", "Self-handled"
+    MERGED = "merged", "已合并", "Merged"
 
 
-#: States from which no action leads anywhere (reopening comes with a later issue).
-FINAL_STATES = frozenset({State.REJECTED, State.VOIDED, State.CLOSED})
+#: States no step leaves, except that a closed case can be reopened by a callback (回访).
+FINAL_STATES = frozenset({State.REJECTED, State.VOIDED, State.CLOSED, State.MERGED})
 
 
 class Action(_Named):
     REPORT = "report", "上报", "Report"
     ACCEPT = "accept", "受理", "Accept"
     REJECT = "reject", "不予受理", "Reject"
+    SEND_VERIFY = "send_verify", "派发核实", "Send verification"
+    VERIFY = "verify", "核实", "Verify"
+    MERGE = "merge", "合并重复", "Merge duplicate"
+    SELF_HANDLE = "self_handle", "自处理", "Self-handle"
+    AUDIT_SELF = "audit_self", "自处理审核", "Audit self-handling"
     FILE = "file", "立案", "File"
     VOID = "void", "作废", "Void"
     DISPATCH = "dispatch", "派遣", "Dispatch"
     DEPT_ACCEPT = "dept_accept", "签收", "Take on"
     FEEDBACK = "feedback", "处置反馈", "Feed back"
+    REQUEST_RETURN = "request_return", "申请回退", "Request return"
+    APPROVE_RETURN = "approve_return", "同意回退", "Approve return"
+    REJECT_RETURN = "reject_return", "驳回回退", "Refuse return"
+    REQUEST_POSTPONE = "request_postpone", "申请延期", "Request postponement"
+    APPROVE_POSTPONE = "approve_postpone", "同意延期", "Approve postponement"
+    REJECT_POSTPONE = "reject_postpone", "驳回延期", "Refuse postponement"
+    REQUEST_SUSPEND = "request_suspend", "申请挂账", "Request suspension"
+    APPROVE_SUSPEND = "approve_suspend", "同意挂账", "Approve suspension"
+    REJECT_SUSPEND = "reject_suspend", "驳回挂账", "Refuse suspension"
+    RESUME = "resume", "恢复处置", "Resume"
     REQUEST_CHECK = "request_check", "派发核查", "Send check"
     CHECK = "check", "核查", "Check"
     CLOSE = "close", "结案", "Close"
+    CALLBACK = "callback", "回访", "Call back"
+    TIMER = "timer", "计时提醒", "Timer light"
 
 
 class Role(_Named):
@@ -59,3 +83,4 @@ class Role(_Named):
     DEPARTMENT = "department", "专业部门", "Department"
     CALL_TAKER = "call_taker", "热线接线员", "Hotline call-taker"
     LEADER = "leader", "领导", "Leader"
+    SYSTEM = "system", "系统", "System"

@@ -19,6 +19,8 @@ class Department(models.Model):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=KINDS)
+    #: For a territory department (街道办事处): the street it answers for (属地).
+    street_code = models.CharField(max_length=9, blank=True, db_index=True)
 
     class Meta:
         ordering = ["code"]

@@ -2,31 +2,40 @@
 
 Each ``do_*`` function opens its own transaction (callers must not hold one that could roll it
 back after the realtime push is scheduled), locks the case row with ``select_for_update``, asks
-``workflows.decide`` for the decision, saves the case, appends one ``CaseEvent``, stores photos
-and schedules the websocket push for after the commit. A refusal raises ``workflows.Refused``
-and writes nothing.
+``workflows.decide`` for the decision, applies its changes to the case, appends one
+``CaseEvent`` holding those changes (so the log replays to the same case), stores photos and
+schedules the websocket push for after the commit. A refusal raises ``workflows.Refused`` and
+writes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from gis.placement import Placement
 from server.accounts.models import Department, User
+from server.cases import assign
+from server.cases.dispatching import suggest_department
 from server.cases.models import Case, CaseEvent, CaseNumberCounter, Photo
 from server.cases.photos import CleanPhoto
+from server.cases.rules import condition_for, current_rules, limit_of
+from server.cases.snapshots import apply_changes, snapshot_of
 from server.realtime.send import send_case_event_on_commit
-from workflows import Action, CaseSnapshot, Refused, State, decide
+from workflows import Action, Actor, Refused, Role, State, decide, light_at
+from workflows.replay import to_json
+from workflows.states import FINAL_STATES
 
 #: Parameters an action may carry into the event's data (anything else is dropped).
-EVENT_PARAMS = ("reason", "department_code", "result", "note")
+EVENT_PARAMS = ("reason", "department_code", "result", "note", "condition_code",
+                "extension_value", "extension_unit", "satisfaction", "into", "light")
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ class ReportInput:
     lat: float
     accuracy_m: float
     description: str
-    photo: CleanPhoto
+    photo: CleanPhoto | None
     idempotency_key: str
     request_hash: str
     channel: str = "handset"
@@ -83,8 +92,16 @@ def _store_photo(case: Case, event: CaseEvent, kind: str, photo: CleanPhoto) -> 
     return obj
 
 
+def _event(case: Case, actor: User, decision, now: datetime, data: dict) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor, actor_role=actor.role, action=decision.action.value,
+        from_state=decision.from_state.value if decision.from_state else "",
+        to_state=decision.to_state.value, at=now, deadline=decision.changes.get("deadline"),
+        data={**data, "changes": to_json(decision.changes)})
+
+
 def do_report(reporter: User, report: ReportInput, map_version_id: int,
-              placement: Placement) -> tuple[Case, bool]:
+              placement: Placement, now: datetime | None = None) -> tuple[Case, bool]:
     """Create a case from a report, or return the case an earlier identical request created.
 
     Returns ``(case, created)``. Raises ``Refused`` if the reporter's role may not report and
@@ -94,28 +111,27 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
     existing = find_replay(reporter, report.idempotency_key, report.request_hash)
     if existing is not None:
         return existing, False
-    now = timezone.now()
-    decision = decide(None, Action.REPORT, reporter.as_actor(), now)
+    now = now or timezone.now()
+    decision = decide(None, Action.REPORT, reporter.as_actor(), now,
+                      {"channel": report.channel}, current_rules())
     try:
         with transaction.atomic():
-            case = Case.objects.create(
+            case = Case(
                 number=_next_number(report.kind, report.class_code, now),
-                kind=report.kind, class_code=report.class_code, channel=report.channel,
-                state=decision.to_state.value, description=report.description,
+                kind=report.kind, class_code=report.class_code, description=report.description,
                 location=Point(report.lon, report.lat, srid=4326), accuracy_m=report.accuracy_m,
                 map_version_id=map_version_id, cell_code=placement.cell_code,
                 community_code=placement.community_code, street_code=placement.street_code,
                 component_code=report.component_code, reporter=reporter,
-                deadline=decision.deadline, created_at=now, updated_at=now,
-                idempotency_key=report.idempotency_key, request_hash=report.request_hash,
-            )
-            event = CaseEvent.objects.create(
-                case=case, actor=reporter, actor_role=reporter.role, action=Action.REPORT.value,
-                from_state="", to_state=case.state, at=now, deadline=decision.deadline,
-                data={"channel": report.channel, "cell_code": placement.cell_code,
-                      "candidate_cells": list(placement.candidate_cells)},
-            )
-            _store_photo(case, event, "before", report.photo)
+                created_at=now, updated_at=now,
+                idempotency_key=report.idempotency_key, request_hash=report.request_hash)
+            apply_changes(case, decision.changes)
+            case.save()
+            event = _event(case, reporter, decision, now, {
+                "channel": report.channel, "cell_code": placement.cell_code,
+                "candidate_cells": list(placement.candidate_cells)})
+            if report.photo is not None:
+                _store_photo(case, event, "before", report.photo)
             send_case_event_on_commit(case, event, previous_department=None)
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its case.
@@ -126,47 +142,105 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
     return case, True
 
 
+def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
+    """Turn what the client named (a condition code, a department, a supervisor, a case
+    number) into what the rules need, refusing names that do not exist."""
+    def invalid(message: str) -> Refused:
+        return Refused("invalid", message, 400, state=state)
+
+    extra: dict[str, Any] = {}
+    if action == Action.FILE:
+        condition = condition_for(case.kind, case.class_code, params.get("condition_code"))
+        if condition is None:
+            raise invalid(f"filing condition {params.get('condition_code')!r} does not belong "
+                          f"to {case.kind} class {case.class_code}" if params.get(
+                              "condition_code") else f"no filing condition for class {case.class_code}")
+        params["condition_code"] = condition.code
+        params["handle_limit"] = limit_of(condition)
+    elif action == Action.DISPATCH and params.get("department_code"):
+        if not Department.objects.filter(code=params["department_code"]).exists():
+            raise invalid(f"unknown department {params['department_code']!r}")
+        suggestion = suggest_department(case)
+        extra["suggested_department"] = suggestion.department.code if suggestion.department else None
+        extra["suggestion_rule"] = suggestion.rule
+    elif action in (Action.SEND_VERIFY, Action.REQUEST_CHECK):
+        named = params.get("assignee")
+        user = assign.resolve_supervisor(named) if named else assign.pick_supervisor(case)
+        if user is None:
+            raise invalid(f"no supervisor {named!r}" if named else "no supervisor is available")
+        params["assignee_id"] = user.pk
+        extra["assignee"] = user.username
+    elif action == Action.MERGE and params.get("into"):
+        target = Case.objects.filter(number=params["into"]).first()
+        if target is None:
+            raise invalid(f"no case {params['into']!r} to merge into")
+        if target.pk == case.pk:
+            raise invalid("a case cannot be merged into itself")
+        if State(target.state) in FINAL_STATES:
+            raise invalid(f"case {target.number} is {target.state}: merge into an open case")
+        params["number"] = case.number
+    return extra
+
+
 def do_case_action(actor_user: User, number: str, action: Action,
                    params: Mapping[str, Any] | None = None,
-                   photos: Sequence[CleanPhoto] = (), photo_kind: str = "after") -> Case:
+                   photos: Sequence[CleanPhoto] = (), photo_kind: str = "after",
+                   now: datetime | None = None) -> Case:
     """Take ``action`` on case ``number`` as ``actor_user``.
 
     Locks the case row for the whole step, so of two people acting at once exactly one wins and
-    the other is refused against the state the winner left. Raises ``Case.DoesNotExist`` for an
-    unknown number and ``Refused`` for anything the rules or the data do not allow.
+    the other is refused against the state the winner left (409). A client that sends
+    ``version`` (the case version it saw) is refused with 409 when the case moved on since.
+    Raises ``Case.DoesNotExist`` for an unknown number and ``Refused`` for anything the rules or
+    the data do not allow.
     """
-    params = dict(params or {})
+    params = {k: v for k, v in dict(params or {}).items() if v not in (None, "")}
     actor = actor_user.as_actor()
     with transaction.atomic():
         case = (Case.objects.select_for_update(of=("self",)).select_related("department")
                 .get(number=number))
+        state = State(case.state)
+        if "version" in params and int(params["version"]) != case.version:
+            raise Refused("stale", f"the case changed since you saw it: it is now "
+                          f"{state.en.lower()} ({state.zh}), version {case.version}", 409,
+                          state=state)
         previous_department = case.department
-        snapshot = CaseSnapshot(
-            state=State(case.state),
-            department_code=case.department.code if case.department else None,
-            rework_count=case.rework_count, reporter_id=case.reporter_id)
-        now = timezone.now()
-        decision = decide(snapshot, action, actor, now, {**params, "photo_count": len(photos)})
-        changes = dict(decision.changes)
-        if "department_code" in changes:
-            dept = Department.objects.filter(code=changes.pop("department_code")).first()
-            if dept is None:
-                raise Refused("invalid", f"unknown department {params['department_code']!r}",
-                              400, state=snapshot.state)
-            case.department = dept
-        for name, value in changes.items():
-            setattr(case, name, value)
-        case.state = decision.to_state.value
-        case.deadline = decision.deadline
+        extra = _prepare(case, action, params, state) if actor.role != Role.SYSTEM else {}
+        now = now or timezone.now()
+        decision = decide(snapshot_of(case), action, actor, now,
+                          {**params, "photo_count": len(photos)}, current_rules())
+        apply_changes(case, decision.changes)
         case.updated_at = now
         case.save()
-        event = CaseEvent.objects.create(
-            case=case, actor=actor_user, actor_role=actor_user.role, action=action.value,
-            from_state=decision.from_state.value if decision.from_state else "",
-            to_state=case.state, at=now, deadline=decision.deadline,
-            data={k: params[k] for k in EVENT_PARAMS if params.get(k) not in (None, "")},
-        )
+        data = {k: params[k] for k in EVENT_PARAMS if k in params}
+        event = _event(case, actor_user, decision, now, {**data, **extra})
         for photo in photos:
             _store_photo(case, event, photo_kind, photo)
         send_case_event_on_commit(case, event, previous_department=previous_department)
     return case
+
+
+def system_user() -> User:
+    return User.objects.get(username="system")
+
+
+def due_light_changes(now: datetime):
+    """Cases whose traffic light should have changed by ``now`` (the timer worker's query)."""
+    return Case.objects.filter(
+        Q(light="green", yellow_at__lte=now) | Q(light__in=("green", "yellow"), deadline__lte=now)
+    ).values_list("number", flat=True)
+
+
+def do_timer(number: str, now: datetime | None = None) -> Case | None:
+    """Record the light change of case ``number`` if one is due; None when nothing changed
+    (another worker got there first, or the case moved on)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).get(number=number)
+        light = light_at(now, case.yellow_at, case.deadline)
+        if light == case.light or light not in ("yellow", "red"):
+            return None
+    try:
+        return do_case_action(system_user(), number, Action.TIMER, {"light": light}, now=now)
+    except Refused:
+        return None

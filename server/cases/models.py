@@ -12,8 +12,8 @@ ACTION_CHOICES = [(a.value, f"{a.zh} {a.en}") for a in Action]
 
 
 class Case(models.Model):
-    """A case (案件). ``state``, ``deadline``, ``department`` and ``rework_count`` are a cache of
-    the event log; only ``server.cases.actions`` writes them."""
+    """A case (案件). The state and every field below it up to ``version`` are a cache of the
+    event log (replayable with ``workflows.replay``); only ``server.cases.actions`` writes them."""
 
     KINDS = [("component", "部件 component"), ("event", "事件 event")]
     CHANNELS = [("handset", "监督员上报 handset"), ("hotline", "热线 hotline"),
@@ -23,7 +23,7 @@ class Case(models.Model):
     kind = models.CharField(max_length=10, choices=KINDS)
     class_code = models.CharField(max_length=5)
     channel = models.CharField(max_length=10, choices=CHANNELS, default="handset")
-    state = models.CharField(max_length=16, choices=STATE_CHOICES, db_index=True)
+    state = models.CharField(max_length=20, choices=STATE_CHOICES, db_index=True)
     description = models.TextField(blank=True)
     location = models.PointField(srid=4326)
     accuracy_m = models.FloatField(default=0)
@@ -36,8 +36,35 @@ class Case(models.Model):
                                    on_delete=models.PROTECT, related_name="cases")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  related_name="reported_cases")
-    rework_count = models.PositiveIntegerField(default=0)
+    # --- the cache of the event log: one column per workflows.CaseSnapshot field -------------
+    verified = models.BooleanField(null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="assigned_cases")
+    condition_code = models.CharField(max_length=32, blank=True)
+    handle_limit_value = models.FloatField(null=True, blank=True)
+    handle_limit_unit = models.CharField(max_length=16, blank=True)
+    node = models.CharField(max_length=16, blank=True)
+    node_started_at = models.DateTimeField(null=True, blank=True)
+    yellow_at = models.DateTimeField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True)
+    light = models.CharField(max_length=8, blank=True, db_index=True)
+    handle_started_at = models.DateTimeField(null=True, blank=True)
+    handle_deadline = models.DateTimeField(null=True, blank=True)
+    original_handle_deadline = models.DateTimeField(null=True, blank=True)
+    requested_extension_value = models.FloatField(null=True, blank=True)
+    requested_extension_unit = models.CharField(max_length=16, blank=True)
+    suspended_remaining = models.FloatField(null=True, blank=True)
+    resume_state = models.CharField(max_length=20, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    closing_type = models.CharField(max_length=10, blank=True)
+    merged_into = models.CharField(max_length=32, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    rework_count = models.PositiveIntegerField(default=0)
+    return_count = models.PositiveIntegerField(default=0)
+    postpone_count = models.PositiveIntegerField(default=0)
+    suspend_count = models.PositiveIntegerField(default=0)
+    reopen_count = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # Idempotency (幂等): the client's key and a hash of what it sent with it.
@@ -46,6 +73,8 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["light", "yellow_at"], name="case_timer_yellow"),
+                   models.Index(fields=["light", "deadline"], name="case_timer_red")]
 
     def __str__(self) -> str:
         return self.number
@@ -59,9 +88,9 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                               related_name="case_events")
     actor_role = models.CharField(max_length=16)
-    action = models.CharField(max_length=16, choices=ACTION_CHOICES)
-    from_state = models.CharField(max_length=16, choices=STATE_CHOICES, blank=True)
-    to_state = models.CharField(max_length=16, choices=STATE_CHOICES)
+    action = models.CharField(max_length=20, choices=ACTION_CHOICES)
+    from_state = models.CharField(max_length=20, choices=STATE_CHOICES, blank=True)
+    to_state = models.CharField(max_length=20, choices=STATE_CHOICES)
     at = models.DateTimeField()
     deadline = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -82,7 +111,8 @@ class Photo(models.Model):
     """A photo stored re-encoded as JPEG without metadata. ``sha256`` is of the stored bytes."""
 
     KINDS = [("before", "上报照片 before"), ("after", "处置后照片 after"),
-             ("check", "核查照片 check")]
+             ("check", "核查照片 check"), ("verify", "核实照片 verify"),
+             ("self", "自处理照片 self-handled")]
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="photos")
     event = models.ForeignKey(CaseEvent, null=True, on_delete=models.PROTECT, related_name="photos")
     kind = models.CharField(max_length=8, choices=KINDS)
@@ -102,3 +132,40 @@ class CaseNumberCounter(models.Model):
 
     day = models.DateField(unique=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class FilingCondition(models.Model):
+    """A filing condition (立案条件) of a class: its handling limit and closing condition.
+    The default table ships as versioned data (workflows/data/filing_conditions.csv); the city
+    edits it in the admin."""
+
+    UNITS = [("work_hours", "工作时 working hours"), ("work_days", "工作日 working days"),
+             ("natural_hours", "自然时 natural hours (urgent)")]
+    kind = models.CharField(max_length=10, choices=Case.KINDS)
+    class_code = models.CharField(max_length=5)
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    limit_value = models.FloatField()
+    limit_unit = models.CharField(max_length=16, choices=UNITS)
+    closing_condition = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False, help_text="used when the duty chief names none")
+    active = models.BooleanField(default=True)
+    data_version = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["kind", "class_code", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name} ({self.limit_value:g} {self.limit_unit})"
+
+
+class CalendarOverride(models.Model):
+    """A city's correction to the official holiday schedule: this date is (not) a workday."""
+
+    day = models.DateField(unique=True)
+    is_workday = models.BooleanField()
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day"]

@@ -16,8 +16,8 @@ CENTER_ROLES = {Role.ACCEPTOR, Role.DUTY_CHIEF, Role.DISPATCHER, Role.LEADER, Ro
 
 def visible_cases(user: User) -> QuerySet[Case]:
     """Cases ``user`` may read. Department users see only cases sent to their department;
-    supervisors see what they reported and cases waiting for a check (核查); the centres and
-    leaders see all; a user without a role sees nothing."""
+    supervisors see what they reported and the cases whose verify (核实) or check (核查) task
+    they hold; the centres and leaders see all; a user without a role sees nothing."""
     qs = Case.objects.select_related("department", "reporter")
     role = Role(user.role) if user.role else None
     if role in CENTER_ROLES:
@@ -25,7 +25,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
     if role == Role.DEPARTMENT:
         return qs.filter(department_id=user.department_id)
     if role == Role.SUPERVISOR:
-        return qs.filter(Q(reporter=user) | Q(state=State.CHECKING.value))
+        return qs.filter(Q(reporter=user) | Q(assignee=user))
     return qs.none()
 
 
@@ -48,12 +48,31 @@ def case_summary(case: Case, for_user: User | None = None) -> dict[str, Any]:
         "component_code": case.component_code,
         "department_code": case.department.code if case.department_id else None,
         "department_name": case.department.name if case.department_id else None,
+        "assignee_id": case.assignee_id,
+        "verified": case.verified,
+        "condition_code": case.condition_code,
+        "node": case.node,
+        "light": case.light,
+        "deadline": _iso(case.deadline),
+        "handle_deadline": _iso(case.handle_deadline),
+        "original_handle_deadline": _iso(case.original_handle_deadline),
+        "closing_type": case.closing_type,
+        "merged_into": case.merged_into,
+        "satisfaction": case.satisfaction,
         "rework_count": case.rework_count,
-        "deadline": case.deadline.isoformat() if case.deadline else None,
+        "return_count": case.return_count,
+        "postpone_count": case.postpone_count,
+        "suspend_count": case.suspend_count,
+        "reopen_count": case.reopen_count,
+        "version": case.version,
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
     }
     if for_user is not None and for_user.role:
-        snap = CaseSnapshot(state=state, department_code=data["department_code"])
-        data["actions"] = [a.value for a in allowed_actions(snap, Role(for_user.role))]
+        data["actions"] = [a.value for a in allowed_actions(CaseSnapshot(state=state),
+                                                            Role(for_user.role))]
     return data
+
+
+def _iso(value):
+    return value.isoformat() if value else None

@@ -19,18 +19,39 @@ from server.api_errors import ApiError
 from server.cases.actions import do_case_action
 from server.cases.models import Case, Photo
 from server.cases.photos import PhotoInvalid, clean_photo
+from server.cases.dispatching import suggest_department
+from server.cases.duplicates import possible_duplicates
 from server.cases.selectors import case_summary, visible_cases
 from server.intake.serializers import PhotoField
 from workflows import Action, State
 
-PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check"}
+PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
+              Action.SELF_HANDLE: "self"}
 
 
 class ActionSerializer(serializers.Serializer):
+    """Every parameter any action takes; each action's guards say which it needs."""
+
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     department_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    result = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    result = serializers.CharField(max_length=16, required=False, allow_blank=True,
+                                   help_text="check: fixed/not_fixed; verify: confirmed/not_found; "
+                                             "audit_self: approved/refused")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    condition_code = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                           help_text="filing condition (立案条件); default: the class's")
+    extension_value = serializers.FloatField(required=False, min_value=0.01, max_value=1000)
+    extension_unit = serializers.ChoiceField(["work_hours", "work_days", "natural_hours"],
+                                             required=False)
+    satisfaction = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    into = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                 help_text="merge: the number of the case this one duplicates")
+    assignee = serializers.CharField(max_length=150, required=False, allow_blank=True,
+                                     help_text="send_verify/request_check: a supervisor's "
+                                               "username; default: the duty grid's")
+    version = serializers.IntegerField(required=False, min_value=0,
+                                       help_text="the case version you saw: refused with 409 "
+                                                 "if the case changed since")
     photo = PhotoField(required=False)
 
 
@@ -68,9 +89,28 @@ class CaseDetailView(APIView):
              "at": e.at.isoformat(), "actor": e.actor.username, "actor_role": e.actor_role,
              "deadline": e.deadline.isoformat() if e.deadline else None, "data": e.data}
             for e in case.events.select_related("actor")]
+        suggestion = suggest_department(case)
+        body["suggested_department"] = (
+            {"code": suggestion.department.code, "name": suggestion.department.name,
+             "rule": suggestion.rule} if suggestion.department else None)
+        body["duplicates"] = _duplicates(case)
         body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
                            "width": p.width, "height": p.height} for p in case.photos.all()]
         return Response(body)
+
+
+def _duplicates(case: Case) -> list[dict]:
+    return [{"number": other.number, "state": other.state, "distance_m": round(distance, 1),
+             "why": why, "channel": other.channel}
+            for other, distance, why in possible_duplicates(case)]
+
+
+class CaseDuplicatesView(APIView):
+    @extend_schema(summary="Open cases this one may duplicate (疑似重复)", tags=["cases"],
+                   responses={200: dict})
+    def get(self, request, number: str):
+        case = get_object_or_404(visible_cases(request.user), number=number)
+        return Response({"number": case.number, "duplicates": _duplicates(case)})
 
 
 class CaseActionView(APIView):
@@ -85,8 +125,9 @@ class CaseActionView(APIView):
             known = ", ".join(a.value for a in Action if a != Action.REPORT)
             raise ApiError("unknown_action", f"unknown action {action!r}; one of: {known}",
                            status_code=404) from None
-        if act == Action.REPORT:
-            raise ApiError("unknown_action", "report through POST /api/reports/", status_code=404)
+        if act in (Action.REPORT, Action.TIMER):
+            raise ApiError("unknown_action", f"{act.value} is not an action a user takes here",
+                           status_code=404)
         if not request.user.role:
             raise ApiError("role_not_allowed", "your account has no role", status_code=403)
         # A department must not learn that another department's case exists: 404, not 403.

@@ -55,7 +55,9 @@ class ReportSerializer(serializers.Serializer):
                                         trim_whitespace=True)
     component_code = serializers.RegexField(r"^\d{16,17}$", required=False, allow_blank=True,
                                             default="")
-    photo = PhotoField(help_text="JPEG (or PNG/WebP) photo of the problem")
+    photo = PhotoField(required=False,
+                       help_text="JPEG (or PNG/WebP) photo of the problem; required from a "
+                                 "field supervisor's handset")
 
     def validate(self, attrs):
         if attrs["class_code"] not in class_by_code(attrs["kind"]):
@@ -69,6 +71,6 @@ class ReportSerializer(serializers.Serializer):
         d = self.validated_data
         canonical = json.dumps(
             [d["kind"], d["class_code"], round(d["lat"], 7), round(d["lon"], 7), round(d["accuracy_m"], 2),
-             d["description"], d["component_code"], hashlib.sha256(d["photo"]).hexdigest()],
+             d["description"], d["component_code"], hashlib.sha256(d.get("photo") or b"").hexdigest()],
             ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()

@@ -94,7 +94,7 @@ OUTSIDE = {"lat": "39.5", "lon": "116.0"}
 
 
 @pytest.mark.parametrize("change, status, field, words", [
-    ({"photo": None}, 400, "photo", "required"),
+    ({"photo": None}, 400, "photo", "needs a photo"),
     ({"photo": "text"}, 400, "photo", "not an image"),
     ({"photo": "gif"}, 400, "photo", "jpeg"),
     (OUTSIDE, 400, "lat", "outside the managed area"),

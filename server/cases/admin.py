@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from server.cases.models import CalendarOverride, Case, CaseEvent, FilingCondition
+
+
+@admin.register(FilingCondition)
+class FilingConditionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "class_code", "limit_value", "limit_unit",
+                    "closing_condition", "is_default", "active")
+    list_filter = ("kind", "limit_unit", "active")
+    search_fields = ("code", "name", "class_code")
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ("day", "is_workday", "note", "updated_at")
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Cases change only through actions (and events never change): the admin only reads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnly):
+    list_display = ("number", "state", "kind", "class_code", "channel", "department", "light",
+                    "deadline", "created_at")
+    list_filter = ("state", "kind", "channel", "light")
+    search_fields = ("number", "cell_code", "description")
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnly):
+    list_display = ("id", "case", "action", "from_state", "to_state", "actor", "at")
+    list_filter = ("action",)

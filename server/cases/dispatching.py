@@ -1,0 +1,56 @@
+"""Dispatch suggestion (派遣建议), DOMAIN.md §2: for a component, its owner first, then its
+maintainer, then the territory (先属主、后属地); for an event, the territory first (the street
+office of the case's street), then the enforcement department (先属地、后属主)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.accounts.models import Department
+from server.cases.models import Case
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    department: Department | None
+    rule: str  # owner / maintainer / territory / enforcement / none
+
+
+def _component_of(case: Case):
+    from server.maps.models import Component
+
+    if case.component_code:
+        return Component.objects.filter(version_id=case.map_version_id,
+                                        code=case.component_code).first()
+    from server.maps.index import place
+
+    try:  # the nearest component of the reported class, as placement finds it
+        _, placement = place(case.location.x, case.location.y, class_code=case.class_code)
+    except Exception:
+        return None
+    if not placement.components:
+        return None
+    return Component.objects.filter(version_id=case.map_version_id,
+                                    code=placement.components[0].code).first()
+
+
+def _territory(case: Case) -> Department | None:
+    return Department.objects.filter(kind="territory", street_code=case.street_code).first()
+
+
+def suggest_department(case: Case) -> Suggestion:
+    if case.kind == "component":
+        component = _component_of(case)
+        if component is not None:
+            for rule, code in (("owner", component.owner_code),
+                               ("maintainer", component.maintainer_code)):
+                dept = Department.objects.filter(code=code).first() if code else None
+                if dept is not None:
+                    return Suggestion(dept, rule)
+        dept = _territory(case)
+        return Suggestion(dept, "territory") if dept else Suggestion(None, "none")
+    dept = _territory(case)
+    if dept is not None:
+        return Suggestion(dept, "territory")
+    dept = Department.objects.filter(kind="enforcement").order_by("code").first()
+    return Suggestion(dept, "enforcement") if dept else Suggestion(None, "none")

@@ -1,0 +1,44 @@
+"""The rules in force: the working calendar (official holidays + the city's overrides in the
+database) and the node limits. Rebuilt only when an override changes (one cheap query per call
+compares the overrides' last change)."""
+
+from __future__ import annotations
+
+import threading
+
+from django.db.models import Count, Max
+
+from server.cases.models import CalendarOverride, FilingCondition
+from workflows import Rules
+from workflows.calendar import WorkingCalendar
+from workflows.calendar_data import build
+from workflows.limits import Limit, default_node_limits
+
+_lock = threading.Lock()
+_cached: tuple[tuple, Rules] | None = None
+
+
+def current_rules() -> Rules:
+    global _cached
+    stamp = tuple(CalendarOverride.objects.aggregate(n=Count("id"), t=Max("updated_at")).values())
+    cached = _cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _lock:
+        overrides = CalendarOverride.objects.values_list("day", "is_workday")
+        rules = Rules(calendar=WorkingCalendar(build(overrides)), limits=default_node_limits())
+        _cached = (stamp, rules)
+        return rules
+
+
+def condition_for(kind: str, class_code: str, code: str | None) -> FilingCondition | None:
+    """The named filing condition of this class, or the class's default when ``code`` is empty;
+    None when the name does not belong to the class (the caller refuses the step)."""
+    qs = FilingCondition.objects.filter(kind=kind, class_code=class_code, active=True)
+    if code:
+        return qs.filter(code=code).first()
+    return qs.filter(is_default=True).first() or qs.first()
+
+
+def limit_of(condition: FilingCondition) -> Limit:
+    return Limit(condition.limit_value, condition.limit_unit)
