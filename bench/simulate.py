@@ -115,7 +115,7 @@ class Simulator:
         self.act(self.department_user, number, "dept_accept", "handling")
         self.act(self.department_user, number, "feedback", "handled", photo=make_photo(-i - 1),
                  note="已修复 fixed")
-        self.act("acceptor", number, "request_check", "checking")
+        self.act("acceptor", number, "request_check", "checking", assignee="supervisor")
         self.act("supervisor", number, "check", "checked", photo=make_photo(-i - 100000),
                  result="fixed")
         self.act("dutychief", number, "close", "closed")

@@ -23,4 +23,9 @@ cat <<MSG
     calltaker, leader, and one per department: dept_<code> (see README)
 
 MSG
-exec .venv/bin/daphne -b 127.0.0.1 -p "$PORT" server.asgi:application
+# The timer worker (traffic lights) runs beside the server; it holds a lock, so a second
+# `make run` on the same database leaves the first one's worker in charge.
+.venv/bin/python server/manage.py run_timers &
+timers=$!
+trap 'kill $timers 2>/dev/null' EXIT INT TERM
+.venv/bin/daphne -b 127.0.0.1 -p "$PORT" server.asgi:application

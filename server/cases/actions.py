@@ -163,6 +163,7 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
         suggestion = suggest_department(case)
         extra["suggested_department"] = suggestion.department.code if suggestion.department else None
         extra["suggestion_rule"] = suggestion.rule
+        extra["followed_suggestion"] = extra["suggested_department"] == params["department_code"]
     elif action in (Action.SEND_VERIFY, Action.REQUEST_CHECK):
         named = params.get("assignee")
         user = assign.resolve_supervisor(named) if named else assign.pick_supervisor(case)
