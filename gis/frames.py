@@ -17,7 +17,12 @@ Frames:
     off by up to about 0.16 m).
   * Projected metres: ``PROJECTED_EPSG = 4548``, CGCS2000 / 3-degree Gauss-Kruger CM 117E, right
     for Beijing (longitudes 115.5-118.5 E). Use it for every distance and area; lon/lat degrees
-    are not metres.
+    are not metres. As an input frame it is ``Frame.PROJECTED`` ("cgcs2000_gk39": zone 39 of the
+    3-degree belts, central meridian 117E, *without* the zone number in the easting, which is
+    EPSG:4548, not EPSG:4527); for it "lon, lat" are easting x and northing y in metres.
+
+Scalar functions take and return floats; the ``*_array`` functions take and return numpy arrays
+(same formulas, vectorised: the results equal the scalar ones to the last bit or so).
 
 Why hand-written: the GCJ-02 formula is public, and the PyPI packages that wrap it
 (eviltransform, last release 2018; coord-convert, 2019) are unmaintained, so a short, tested copy
@@ -41,6 +46,8 @@ __all__ = [
     "coords_from_metres",
     "coords_to_metres",
     "from_metres",
+    "frame_to_metres",
+    "frame_to_metres_array",
     "from_metres_array",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -48,6 +55,7 @@ __all__ = [
     "to_metres",
     "to_metres_array",
     "to_wgs84",
+    "to_wgs84_array",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -75,6 +83,8 @@ class Frame(StrEnum):
     CGCS2000 = "cgcs2000"
     GCJ02 = "gcj02"
     BD09 = "bd09"
+    PROJECTED = "cgcs2000_gk39"
+    """EPSG:4548 metres: "lon" is easting x, "lat" northing y."""
 
 
 def out_of_china(lon: float, lat: float) -> bool:
@@ -82,26 +92,30 @@ def out_of_china(lon: float, lat: float) -> bool:
     return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
 
 
-def _gcj_delta(lon: float, lat: float) -> tuple[float, float]:
-    """The GCJ-02 offset (dlon, dlat) in degrees at a WGS84 point inside China."""
+def _gcj_delta(lon, lat, xp=math):
+    """The GCJ-02 offset (dlon, dlat) in degrees at a WGS84 point inside China.
+
+    ``xp`` is ``math`` for floats or ``numpy`` for arrays: one formula for both.
+    """
+    pi = math.pi
     x = lon - 105.0
     y = lat - 35.0
-    sqrt_abs_x = math.sqrt(abs(x))
-    common = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    sqrt_abs_x = xp.sqrt(xp.fabs(x))
+    common = (20.0 * xp.sin(6.0 * x * pi) + 20.0 * xp.sin(2.0 * x * pi)) * 2.0 / 3.0
 
     dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x + common
-    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    dlat += (20.0 * xp.sin(y * pi) + 40.0 * xp.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * xp.sin(y / 12.0 * pi) + 320.0 * xp.sin(y * pi / 30.0)) * 2.0 / 3.0
 
     dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x + common
-    dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    dlon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    dlon += (20.0 * xp.sin(x * pi) + 40.0 * xp.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlon += (150.0 * xp.sin(x / 12.0 * pi) + 300.0 * xp.sin(x / 30.0 * pi)) * 2.0 / 3.0
 
-    rad_lat = lat / 180.0 * math.pi
-    magic = 1.0 - _GCJ_EE * math.sin(rad_lat) ** 2
-    sqrt_magic = math.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrt_magic) * math.pi)
-    dlon = (dlon * 180.0) / (_GCJ_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    rad_lat = lat / 180.0 * pi
+    magic = 1.0 - _GCJ_EE * xp.sin(rad_lat) ** 2
+    sqrt_magic = xp.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrt_magic) * pi)
+    dlon = (dlon * 180.0) / (_GCJ_A / sqrt_magic * xp.cos(rad_lat) * pi)
     return dlon, dlat
 
 
@@ -163,17 +177,98 @@ def _identity(lon: float, lat: float) -> tuple[float, float]:
     return lon, lat
 
 
+def _from_projected(x: float, y: float) -> tuple[float, float]:
+    return from_metres(x, y)
+
+
 _TO_WGS84 = {
     Frame.WGS84: _identity,
     Frame.CGCS2000: _identity,  # treated as equal to WGS84 (centimetres apart)
     Frame.GCJ02: gcj02_to_wgs84,
     Frame.BD09: bd09_to_wgs84,
+    Frame.PROJECTED: _from_projected,
 }
 
 
 def to_wgs84(lon: float, lat: float, frame: Frame | str) -> tuple[float, float]:
     """Convert a point given in ``frame`` to WGS84. Raises ValueError for an unknown frame."""
     return _TO_WGS84[Frame(frame)](float(lon), float(lat))
+
+
+def frame_to_metres(lon: float, lat: float, frame: Frame | str = Frame.WGS84) -> tuple[float, float]:
+    """A point given in ``frame`` -> (x, y) metres in EPSG:4548 (identity for Frame.PROJECTED)."""
+    frame = Frame(frame)
+    if frame is Frame.PROJECTED:
+        return float(lon), float(lat)
+    return to_metres(*_TO_WGS84[frame](float(lon), float(lat)))
+
+
+# ---- vectorised conversions (numpy arrays in, new arrays out) ----
+
+
+def _out_of_china_array(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return ~((72.004 <= lon) & (lon <= 137.8347) & (0.8293 <= lat) & (lat <= 55.8271))
+
+
+def _wgs84_to_gcj02_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    dlon, dlat = _gcj_delta(lon, lat, np)
+    outside = _out_of_china_array(lon, lat)
+    return np.where(outside, lon, lon + dlon), np.where(outside, lat, lat + dlat)
+
+
+def _gcj02_to_bd09_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _BD_X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _BD_X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def _invert_array(forward, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_invert`` for arrays: each point stops iterating when it converges, as the scalar does."""
+    w_lon, w_lat = lon.copy(), lat.copy()
+    active = np.arange(lon.size)
+    for _ in range(_INVERSE_MAX_ITERATIONS):
+        if active.size == 0:
+            break
+        f_lon, f_lat = forward(w_lon[active], w_lat[active])
+        d_lon, d_lat = lon[active] - f_lon, lat[active] - f_lat
+        w_lon[active] += d_lon
+        w_lat[active] += d_lat
+        active = active[~((np.abs(d_lon) < _INVERSE_TOLERANCE_DEG) & (np.abs(d_lat) < _INVERSE_TOLERANCE_DEG))]
+    return w_lon, w_lat
+
+
+def _gcj02_to_wgs84_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    w_lon, w_lat = _invert_array(_wgs84_to_gcj02_array, lon, lat)
+    outside = _out_of_china_array(lon, lat)
+    return np.where(outside, lon, w_lon), np.where(outside, lat, w_lat)
+
+
+def _bd09_to_wgs84_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _gcj02_to_wgs84_array(*_invert_array(_gcj02_to_bd09_array, lon, lat))
+
+
+def to_wgs84_array(lon: np.ndarray, lat: np.ndarray, frame: Frame | str) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised ``to_wgs84``: arrays of lon and lat in ``frame`` -> WGS84 arrays (new arrays)."""
+    frame = Frame(frame)
+    lon = np.array(lon, dtype=float)
+    lat = np.array(lat, dtype=float)
+    if frame in (Frame.WGS84, Frame.CGCS2000):
+        return lon, lat
+    if frame is Frame.GCJ02:
+        return _gcj02_to_wgs84_array(lon, lat)
+    if frame is Frame.BD09:
+        return _bd09_to_wgs84_array(lon, lat)
+    return from_metres_array(lon, lat)
+
+
+def frame_to_metres_array(
+    lon: np.ndarray, lat: np.ndarray, frame: Frame | str = Frame.WGS84
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised ``frame_to_metres``: arrays in ``frame`` -> x and y metre arrays (EPSG:4548)."""
+    frame = Frame(frame)
+    if frame is Frame.PROJECTED:
+        return np.array(lon, dtype=float), np.array(lat, dtype=float)
+    return to_metres_array(*to_wgs84_array(lon, lat, frame))
 
 
 @lru_cache(maxsize=1)

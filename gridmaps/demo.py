@@ -9,6 +9,17 @@ component classes it places come from CSV files in ``gridmaps/data`` (data, not 
 The street names are the 17 real Dongcheng street offices and the outline is real; everything
 else (boundaries, communities, cells, components) is made up. The same arguments always give the
 same city. ``python -m gridmaps.demo --summary`` prints counts and the build time.
+
+Components: about 44,000 of 59 classes, Poisson per cell with the per-class densities of
+``demo_component_classes.csv`` (about 1,050 a km², a sixth of Dongcheng's 2005 census density of
+168,339 components on 25.38 km²): points, short lines (railings) and small polygons (green
+spaces, parking lots), each inside its cell. Duty grids of about 20 cells each have one
+supervisor: "supervisor" (the demo user) for the first community's grids, "sup_001", ... after.
+
+Gazetteer: roads (every 600 m grid line, cut per 1,800 m block) and alleys (the 200 m lines in
+between) named from ``demo_roads.csv`` and then "<street stem>N路" / "<street stem>N条"; door
+plates every 40 m on both sides (odd numbers on the west/north side, even on the other, counted
+west -> east and north -> south), named "<road>N号"; and the POIs of ``demo_pois.csv``.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import json
 import math
 import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +39,13 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from gis.frames import Frame, coords_from_metres, coords_to_metres, from_metres_array, to_wgs84
+from gis.frames import Frame, coords_from_metres, coords_to_metres, to_wgs84
+from gis.gazetteer import normalise
 from gridmaps.classification import class_by_code
-from gridmaps.model import City, Cell, Community, Component, Department, District, DutyGrid, Street
+from gridmaps.model import City, Cell, Community, Component, Department, District, DutyGrid, Place, Street
 from gridmaps.tiling import Tiling, tile_outline
 
-__all__ = ["DEFAULT_OUTLINE", "build_demo_city", "load_outline"]
+__all__ = ["DEFAULT_OUTLINE", "ClassRow", "build_demo_city", "component_class_table", "demo_departments", "load_outline"]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_OUTLINE = DATA_DIR / "dongcheng_outline.gcj02.geojson"
@@ -43,6 +56,42 @@ STREET_COMMUNITIES = 3  # a street is a block of 3 x 3 communities (then merged 
 DUTY_GRID_CELLS = 20  # a supervisor patrols about 20 cells
 COMPONENT_SEQUENCE_DIGITS = 6
 COMPONENT_MARGIN_M = 0.5  # keep component points off cell edges, so placement is unambiguous
+ROAD_EVERY = 6  # grid lines: every 6th (600 m) is a road, every 2nd of the rest an alley
+ALLEY_EVERY = 2
+DOOR_PLATE_STEP_M = 40.0
+DOOR_PLATE_OFFSET_M = 5.0
+FIRST_SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """A row of ``demo_component_classes.csv``: density per km², geometry kind
+    ("point", "line" or "polygon"), owner and maintainer department codes."""
+
+    class_code: str
+    per_km2: float
+    geometry: str
+    owner_code: str
+    maintainer_code: str
+
+
+def component_class_table() -> tuple[ClassRow, ...]:
+    """The demo's component classes; raises ValueError for an unknown class, geometry kind or
+    department (checked against ``demo_departments.csv``)."""
+    classes = class_by_code("component")
+    dept_codes = {r["code"] for r in _read_csv("demo_departments.csv")}
+    rows = []
+    for r in _read_csv("demo_component_classes.csv"):
+        row = ClassRow(r["class_code"], float(r["per_km2"]), r["geometry"], r["owner_code"], r["maintainer_code"])
+        if row.class_code not in classes:
+            raise ValueError(f"demo_component_classes.csv: unknown component class {row.class_code}")
+        if row.geometry not in ("point", "line", "polygon"):
+            raise ValueError(f"demo_component_classes.csv: unknown geometry {row.geometry!r}")
+        for dept in (row.owner_code, row.maintainer_code):
+            if dept not in dept_codes:
+                raise ValueError(f"demo_component_classes.csv: unknown department {dept}")
+        rows.append(row)
+    return tuple(rows)
 
 
 def load_outline(path: str | Path | None = None, frame: Frame = Frame.GCJ02) -> BaseGeometry:
@@ -67,19 +116,20 @@ def build_demo_city(
     seed: int = 2004,
     cell_size_m: float = 100.0,
     sequence_digits: int = 3,
-    components_per_cell: float = 2.0,
+    components_per_cell: float | None = None,
     outline_path: str | Path | None = None,
 ) -> City:
     """Build the demo city; deterministic for given arguments.
 
     ``sequence_digits`` is the cell sequence length: 2 gives 14-digit cell codes (CJ/T 213),
-    3 gives 15-digit ones (DB11/T 2157). ``components_per_cell`` is the mean number of point
-    components per cell (Poisson). Raises ValueError for bad arguments, or if a community has
-    more cells than the sequence can number.
+    3 gives 15-digit ones (DB11/T 2157). ``components_per_cell``: None draws the per-class
+    densities of ``demo_component_classes.csv`` (about 10.5 per 10,000 m² cell); a number scales
+    them to that mean per full cell (0: no components). Raises ValueError for bad arguments, or
+    if a community has more cells than the sequence can number.
     """
     if sequence_digits not in (2, 3):
         raise ValueError(f"sequence_digits must be 2 or 3, got {sequence_digits}")
-    if cell_size_m <= 0 or components_per_cell < 0:
+    if cell_size_m <= 0 or (components_per_cell is not None and not components_per_cell >= 0):
         raise ValueError("cell_size_m must be positive and components_per_cell not negative")
     street_names = [row["name"] for row in _read_csv("demo_streets.csv")]
     outline = load_outline(outline_path)
@@ -92,8 +142,8 @@ def build_demo_city(
     )
     district = District(DISTRICT_CODE, DISTRICT_NAME, outline)
     streets, communities, cells = _divisions(tiling, street_names, sequence_digits)
-    departments = _departments(streets)
-    components = _components(tiling, cells, departments, random.Random(seed), components_per_cell)
+    departments = demo_departments(streets)
+    components = _components(tiling, cells, random.Random(seed), components_per_cell, cell_size_m)
     return City(
         district=district,
         streets=streets,
@@ -103,6 +153,7 @@ def build_demo_city(
         departments=departments,
         components=components,
         sequence_digits=sequence_digits,
+        places=_places(tiling, streets, cell_size_m),
     )
 
 
@@ -144,7 +195,7 @@ def _divisions(
     return streets, tuple(communities), tuple(cells)
 
 
-def _departments(streets: tuple[Street, ...]) -> tuple[Department, ...]:
+def demo_departments(streets: tuple[Street, ...]) -> tuple[Department, ...]:
     """The fixed departments from CSV, then one territory department per street office."""
     fixed = [Department(r["code"], r["name"], r["kind"]) for r in _read_csv("demo_departments.csv")]
     territory = [Department(f"ST{s.code}", f"{s.name}办事处", "territory") for s in streets]
@@ -164,42 +215,37 @@ def _poisson(rng: random.Random, mean: float) -> int:
 def _components(
     tiling: Tiling,
     cells: tuple[Cell, ...],
-    departments: tuple[Department, ...],
     rng: random.Random,
-    per_cell: float,
+    per_cell: float | None,
+    cell_size_m: float,
 ) -> tuple[Component, ...]:
-    """Point components, Poisson(per_cell) per cell, classes drawn by weight from the CSV table."""
+    """Components, Poisson per cell (mean proportional to its area), classes drawn by density."""
     classes = class_by_code("component")
-    dept_codes = {d.code for d in departments}
-    table = _read_csv("demo_component_classes.csv")
-    for row in table:
-        if row["class_code"] not in classes:
-            raise ValueError(f"demo_component_classes.csv: unknown component class {row['class_code']}")
-        for key in ("owner_code", "maintainer_code"):
-            if row[key] not in dept_codes:
-                raise ValueError(f"demo_component_classes.csv: unknown department {row[key]}")
-    cum_weights = list(np.cumsum([float(r["weight"]) for r in table]))
+    table = component_class_table()
+    density = sum(r.per_km2 for r in table)  # per km2
+    per_m2 = density / 1e6 if per_cell is None else per_cell / cell_size_m**2
+    cum_weights = list(np.cumsum([r.per_km2 for r in table]))
 
-    drawn: list[tuple[dict[str, str], int, float, float]] = []  # (class row, cell index, x, y)
+    drawn: list[tuple[ClassRow, int, BaseGeometry | tuple[float, float]]] = []  # (row, cell, metre shape)
+    inner = shapely.buffer(np.array([t.geometry for t in tiling.cells], dtype=object), -COMPONENT_MARGIN_M)
     for i, tile in enumerate(tiling.cells):
-        inner = tile.geometry.buffer(-COMPONENT_MARGIN_M)
-        area = inner if not inner.is_empty else tile.geometry
+        area = inner[i] if not inner[i].is_empty else tile.geometry
         shapely.prepare(area)
-        minx, miny, maxx, maxy = area.bounds
-        for _ in range(_poisson(rng, per_cell)):
+        bounds = area.bounds
+        for _ in range(_poisson(rng, per_m2 * tile.area)):
             row = rng.choices(table, cum_weights=cum_weights)[0]
-            while True:  # rejection sampling: cells are nearly square, so few retries
-                x, y = minx + rng.random() * (maxx - minx), miny + rng.random() * (maxy - miny)
-                if shapely.contains_xy(area, x, y):
-                    break
-            drawn.append((row, i, x, y))
+            drawn.append((row, i, _shape_in(area, bounds, row.geometry, rng)))
 
-    lons, lats = from_metres_array(np.array([d[2] for d in drawn]), np.array([d[3] for d in drawn]))
-    points = shapely.points(np.column_stack((lons, lats))) if drawn else []
+    is_point = np.array([isinstance(g, tuple) for _, _, g in drawn], dtype=bool)
+    geoms = np.empty(len(drawn), dtype=object)
+    if is_point.any():
+        geoms[is_point] = shapely.points(np.array([g for _, _, g in drawn if isinstance(g, tuple)]))
+    geoms[~is_point] = [g for _, _, g in drawn if not isinstance(g, tuple)]
+    geoms = _to_wgs84(list(geoms))
     sequence: dict[str, int] = {}
     components = []
-    for (row, i, _, _), point in zip(drawn, points):
-        class_code = row["class_code"]
+    for (row, i, _), geom in zip(drawn, geoms):
+        class_code = row.class_code
         seq = sequence[class_code] = sequence.get(class_code, 0) + 1
         if seq >= 10**COMPONENT_SEQUENCE_DIGITS:
             raise ValueError(f"too many components of class {class_code} for a 6-digit sequence")
@@ -208,18 +254,47 @@ def _components(
                 code=f"{DISTRICT_CODE}{class_code}{seq:0{COMPONENT_SEQUENCE_DIGITS}d}",
                 class_code=class_code,
                 name=f"{classes[class_code].minor_zh}{seq}号",
-                owner_code=row["owner_code"],
-                maintainer_code=row["maintainer_code"],
+                owner_code=row.owner_code,
+                maintainer_code=row.maintainer_code,
                 cell_code=cells[i].code,
                 state="intact",
-                geometry=point,
+                geometry=geom,
             )
         )
     return tuple(sorted(components, key=lambda c: c.code))
 
 
+def _shape_in(
+    area: BaseGeometry, bounds: tuple[float, ...], kind: str, rng: random.Random
+) -> BaseGeometry | tuple[float, float]:
+    """A point (as an (x, y) tuple), a 10-30 m segment or a 6-20 m square (random orientation)
+    inside ``area`` (prepared, metres), by rejection sampling; a point when a shape does not fit
+    in 50 tries."""
+    minx, miny, maxx, maxy = bounds
+    for _ in range(50):
+        x, y = minx + rng.random() * (maxx - minx), miny + rng.random() * (maxy - miny)
+        if kind == "point":
+            if shapely.contains_xy(area, x, y):
+                return (x, y)
+            continue
+        angle = rng.random() * math.pi
+        ux, uy = math.cos(angle), math.sin(angle)
+        if kind == "line":
+            length = 10 + 20 * rng.random()
+            geom = shapely.LineString([(x, y), (x + ux * length, y + uy * length)])
+        else:
+            side = 6 + 14 * rng.random()
+            geom = shapely.Polygon(
+                [(x, y), (x + ux * side, y + uy * side), (x + (ux - uy) * side, y + (uy + ux) * side), (x - uy * side, y + ux * side)]
+            )
+        if area.contains(geom):
+            return geom
+    return _shape_in(area, bounds, "point", rng)
+
+
 def _duty_grids(tiling: Tiling, communities: tuple[Community, ...], cells: tuple[Cell, ...]) -> tuple[DutyGrid, ...]:
-    """Split each community into about DUTY_GRID_CELLS-cell groups of edge-connected cells.
+    """Split each community into about DUTY_GRID_CELLS-cell groups of edge-connected cells, one
+    supervisor each ("supervisor" in the first community, then "sup_NNN" numbered by grid).
 
     Groups grow from the first free cell in code order, always taking the lowest-numbered free
     neighbour, so they fill the community roughly row by row; a leftover group under half the
@@ -235,7 +310,8 @@ def _duty_grids(tiling: Tiling, communities: tuple[Community, ...], cells: tuple
             raise ValueError(f"community {community.code} needs {len(groups)} duty grids; codes allow 9")
         for k, group in enumerate(groups, start=1):
             codes = tuple(cells[i].code for i in group)
-            grids.append(DutyGrid(f"DG{community.code}{k}", f"{community.name}{k}号责任网格", codes))
+            supervisor = FIRST_SUPERVISOR if c == 0 else f"sup_{len(grids) + 1:03d}"
+            grids.append(DutyGrid(f"DG{community.code}{k}", f"{community.name}{k}号责任网格", codes, (supervisor,)))
     return tuple(grids)
 
 
@@ -272,11 +348,121 @@ def _grow_groups(members: list[int], neighbours: tuple[dict[int, float], ...], s
     return [sorted(g) for g in groups if g]
 
 
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals: 1 一, 10 十, 12 十二, 20 二十, 35 三十五; Arabic from 100."""
+    if n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (_CN_DIGITS[tens] if tens > 1 else "") + ("十" if tens else "") + (_CN_DIGITS[ones] if ones else "")
+
+
+def _places(tiling: Tiling, streets: tuple[Street, ...], cell_size_m: float) -> tuple[Place, ...]:
+    """Roads and alleys on the grid lines, door plates along them, and the demo POIs."""
+    outline = shapely.union_all([t.geometry for t in tiling.streets])
+    street_geoms = np.array([t.geometry for t in tiling.streets], dtype=object)
+    street_tree = shapely.STRtree(street_geoms)
+    block = cell_size_m * COMMUNITY_CELLS * STREET_COMMUNITIES  # the tiling's alignment
+    minx, miny, maxx, maxy = outline.bounds
+    x0, y0 = math.floor(minx / block) * block, math.ceil(maxy / block) * block
+
+    def street_of(points: np.ndarray) -> list[str]:
+        """Street code of each point (metres), "" outside."""
+        pt, st = street_tree.query(shapely.points(points), predicate="intersects")
+        out = [""] * len(points)
+        for p, s in sorted(zip(pt.tolist(), st.tolist()), reverse=True):
+            out[p] = streets[s].code
+        return out
+
+    lines: list[tuple[str, BaseGeometry, str]] = []  # (kind, metre piece, direction "ew" / "ns")
+    grid_lines = []  # (kind, direction, full line across the outline)
+    for k in range(1, math.ceil((y0 - miny) / cell_size_m)):
+        if k % ALLEY_EVERY == 0 or k % ROAD_EVERY == 0:
+            y = y0 - k * cell_size_m
+            grid_lines.append(("road" if k % ROAD_EVERY == 0 else "alley", "ew", [(minx - 1, y), (maxx + 1, y)]))
+    for k in range(1, math.ceil((maxx - x0) / cell_size_m)):
+        if k % ALLEY_EVERY == 0 or k % ROAD_EVERY == 0:
+            x = x0 + k * cell_size_m
+            grid_lines.append(("road" if k % ROAD_EVERY == 0 else "alley", "ns", [(x, maxy + 1), (x, miny - 1)]))
+    with np.errstate(invalid="ignore"):  # GEOS raises a harmless FP flag on some of these overlays
+        inside = shapely.intersection(shapely.linestrings([g for _, _, g in grid_lines]), outline)
+    for (kind, direction, _), piece in zip(grid_lines, inside):
+        # Cut per block, so a road is a block long (a real road name rarely spans the district).
+        for b in range(math.ceil((maxx - x0 if direction == "ew" else y0 - miny) / block)):
+            if direction == "ew":
+                part = shapely.clip_by_rect(piece, x0 + b * block, miny - 1, x0 + (b + 1) * block, maxy + 1)
+            else:
+                part = shapely.clip_by_rect(piece, minx - 1, y0 - (b + 1) * block, maxx + 1, y0 - b * block)
+            merged = shapely.line_merge(part) if part.geom_type == "MultiLineString" else part
+            for line in shapely.get_parts(merged):
+                if line.geom_type == "LineString" and line.length >= 2 * DOOR_PLATE_STEP_M:
+                    lines.append((kind, line, direction))
+
+    real = {"road": [], "alley": []}
+    for row in _read_csv("demo_roads.csv"):
+        real[row["kind"]].append(row["name"])
+    mids = street_of(np.array([p.interpolate(0.5, normalized=True).coords[0] for _, p, _ in lines]))
+    stems = {s.code: s.name.removesuffix("街道") for s in streets}
+    # Longest lines take the real names first; the rest are named after their street.
+    order = sorted(range(len(lines)), key=lambda i: (lines[i][0], -round(lines[i][1].length), i))
+    names: dict[int, str] = {}
+    made: dict[tuple[str, str], int] = {}
+    taken = {normalise(n) for n in real["road"] + real["alley"]}  # 东四头条 takes 东四一条 too
+    for i in order:
+        kind = lines[i][0]
+        if real[kind]:
+            names[i] = real[kind].pop(0)
+            continue
+        stem = stems.get(mids[i], "东城")
+        while True:  # skip generated names that a real one already has (东四三条, 北新桥三条)
+            n = made[(stem, kind)] = made.get((stem, kind), 0) + 1
+            name = f"{stem}{_chinese_number(n)}{'路' if kind == 'road' else '条'}"
+            if normalise(name) not in taken:
+                break
+        names[i] = name
+        taken.add(normalise(name))
+
+    places: list[Place] = []
+    plates: list[tuple[str, tuple[float, float]]] = []
+    for i, (kind, part, direction) in enumerate(lines):
+        coords = list(part.coords)
+        if (direction == "ew" and coords[0][0] > coords[-1][0]) or (direction == "ns" and coords[0][1] < coords[-1][1]):
+            part = shapely.LineString(coords[::-1])  # number west -> east, north -> south
+        places.append(Place(f"{DISTRICT_CODE}R{len(places) + 1:04d}", names[i], kind, part, mids[i]))
+        left = shapely.offset_curve(part, DOOR_PLATE_OFFSET_M)  # west/north side of the way: odd numbers
+        right = shapely.offset_curve(part, -DOOR_PLATE_OFFSET_M)
+        count = int(part.length // DOOR_PLATE_STEP_M)
+        for k in range(count):
+            at = (k + 0.5) * DOOR_PLATE_STEP_M / part.length
+            plates.append((f"{names[i]}{2 * k + 1}号", left.interpolate(at, normalized=True).coords[0]))
+            plates.append((f"{names[i]}{2 * k + 2}号", right.interpolate(at, normalized=True).coords[0]))
+    xy = np.array([p for _, p in plates]).reshape(-1, 2)
+    inside = shapely.contains_xy(outline, xy[:, 0], xy[:, 1])
+    plate_streets = street_of(xy)
+    wgs = _to_wgs84(list(shapely.points(xy)))
+    road_places = [Place(p.code, p.name, p.kind, g, p.street_code) for p, g in zip(places, _to_wgs84([p.geometry for p in places]))]
+    kept = [(name, g, st) for (name, _), g, st, ok in zip(plates, wgs, plate_streets, inside.tolist()) if ok]
+    door_plates = [Place(f"{DISTRICT_CODE}D{n:06d}", name, "door_plate", g, st) for n, (name, g, st) in enumerate(kept, 1)]
+    pois = []
+    for n, row in enumerate(_read_csv("demo_pois.csv"), start=1):
+        lon, lat = to_wgs84(float(row["lon"]), float(row["lat"]), Frame.GCJ02)
+        point = shapely.Point(lon, lat)
+        (st,) = street_of(np.array([coords_to_metres(np.array([[lon, lat]]))[0]]))
+        if st:
+            pois.append(Place(f"{DISTRICT_CODE}P{n:04d}", row["name"], "poi", point, st))
+    return tuple(road_places + door_plates + pois)
+
+
 def _summary(city: City, seconds: float) -> str:
     areas = [c.area_m2 for c in city.cells]
     kinds: dict[str, int] = {}
     for d in city.departments:
         kinds[d.kind] = kinds.get(d.kind, 0) + 1
+    places: dict[str, int] = {}
+    for p in city.places:
+        places[p.kind] = places.get(p.kind, 0) + 1
     return "\n".join(
         [
             f"district     {city.district.code} {city.district.name}",
@@ -288,6 +474,7 @@ def _summary(city: City, seconds: float) -> str:
             f"duty grids   {len(city.duty_grids)}",
             f"departments  {len(city.departments)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
             f"components   {len(city.components)} in {len({c.class_code for c in city.components})} classes",
+            f"places       {len(city.places)} ({', '.join(f'{k} {v}' for k, v in sorted(places.items()))})",
             f"build time   {seconds:.2f} s",
         ]
     )
@@ -299,7 +486,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2004)
     parser.add_argument("--cell-size", type=float, default=100.0, help="grid square side in metres")
     parser.add_argument("--sequence-digits", type=int, choices=(2, 3), default=3)
-    parser.add_argument("--components-per-cell", type=float, default=2.0)
+    parser.add_argument("--components-per-cell", type=float, default=None, help="default: per-class densities")
     args = parser.parse_args(argv)
     if not args.summary:
         parser.print_help()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from shapely.geometry.base import BaseGeometry
 
-from gis.placement import CellRecord, ComponentRecord, PlacementIndex
+from gis.placement import CellRecord, ComponentRecord, DutyGridRecord, PlacementIndex
 
 __all__ = [
     "DEPARTMENT_KINDS",
@@ -30,12 +30,17 @@ __all__ = [
     "Department",
     "District",
     "DutyGrid",
+    "PLACE_KINDS",
+    "Place",
     "Street",
 ]
 
 DEPARTMENT_KINDS = ("owner", "maintainer", "territory", "enforcement")
 """owner: 权属单位; maintainer: 养护单位; territory: a street office (街道办事处), the 属地;
 enforcement: 城管执法."""
+
+PLACE_KINDS = ("road", "alley", "compound", "door_plate", "poi")
+"""Gazetteer entry kinds: road 道路, alley 胡同/小巷, compound 院落/小区, door_plate 门牌, poi 兴趣点."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class DutyGrid:
     code: str
     name: str
     cell_codes: tuple[str, ...]
+    supervisor_usernames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,19 @@ class Component:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A gazetteer entry (地理编码). ``kind`` is one of ``PLACE_KINDS``; ``name`` is the standard
+    full name without district or street office, e.g. "王府井大街1号" for a door plate;
+    ``street_code`` is the street (街道) it lies in, "" if unknown."""
+
+    code: str
+    name: str
+    kind: str
+    geometry: BaseGeometry
+    street_code: str = ""
+
+
+@dataclass(frozen=True)
 class City:
     """A whole managed district.
 
@@ -120,9 +139,10 @@ class City:
     departments: tuple[Department, ...]
     components: tuple[Component, ...]
     sequence_digits: int
+    places: tuple[Place, ...] = ()
 
     def placement_index(self) -> PlacementIndex:
-        """A new ``gis.PlacementIndex`` over this city's cells and components.
+        """A new ``gis.PlacementIndex`` over this city's cells, components and duty grids.
 
         Builds afresh on every call (well under a second for the demo city); callers that place
         many points should keep the result.
@@ -133,4 +153,5 @@ class City:
                 ComponentRecord(c.code, c.class_code, c.geometry, c.owner_code, c.maintainer_code)
                 for c in self.components
             ),
+            (DutyGridRecord(g.code, g.cell_codes, g.supervisor_usernames) for g in self.duty_grids),
         )

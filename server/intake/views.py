@@ -108,6 +108,8 @@ class ReportView(APIView):
         body = report_response(case, created)
         if created:
             body["placement"]["candidate_cells"] = list(placement.candidate_cells)
+            body["placement"]["duty_grid_code"] = getattr(placement, "duty_grid_code", None)
+            body["placement"]["supervisors"] = list(getattr(placement, "supervisors", ()) or ())
             body["placement"]["components"] = [
                 {"code": c.code, "class_code": c.class_code, "distance_m": round(c.distance_m, 1)}
                 for c in placement.components]

@@ -1,6 +1,8 @@
-"""The stored grid (网格): map versions, streets, communities, cells and components, and the
-process-wide placement index built from the active version (``server.maps.index``).
+"""The stored grid (网格): map versions with their streets, communities, cells, duty grids,
+components and gazetteer places, and the process-wide placement index and gazetteer built from
+the active version (``server.maps.index``).
 
-Map data is written only by loaders here (the demo city today, the import core later); a case
-keeps the map version it was placed with.
+Map data is written only by ``store.store_city`` (called by the import core through
+``importing.import_map`` and by the demo loader); versions are switched only by
+``versions.activate`` / ``versions.rollback``. A case keeps the map version it was placed with.
 """

@@ -1,8 +1,10 @@
 """The placement index of the active map version, one per process.
 
-Built on first use from the database (cells and components of the active ``MapVersion``) and
-rebuilt when another version becomes active: every call compares the active version id, one
-indexed query, so that all workers follow an activation without a restart.
+Built on first use from the database (cells, components and duty grids with their supervisors
+of the active ``MapVersion``) and rebuilt when another version becomes active: every call
+compares the active version id, one indexed query, so that all workers follow an activation
+(``server.maps.versions``) without a restart. A placement names the duty grid holding its
+cell and that grid's supervisor usernames.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from shapely import wkb
+import shapely
 
-from gis.placement import CellRecord, ComponentRecord, Placement, PlacementIndex
-from server.maps.models import Cell, Community, Component, MapVersion, Street
+from gis.gazetteer import Gazetteer, PlaceRecord
+from gis.placement import CellRecord, ComponentRecord, DutyGridRecord, Placement, PlacementIndex
+from server.maps.models import Cell, Community, Component, DutyGrid, MapVersion, Place, Street
+from server.maps.rawgeo import select_rows
 
 
 class NoActiveMap(RuntimeError):
@@ -30,24 +34,24 @@ class LoadedMap:
 
 _lock = threading.Lock()
 _loaded: LoadedMap | None = None
+_gazetteer: tuple[int, Gazetteer] | None = None  # (version id, gazetteer), built on first use
 
 
 def _build(version: MapVersion) -> LoadedMap:
-    cells = [
-        CellRecord(code=c.code, community_code=c.community_code, street_code=c.street_code,
-                   geometry=wkb.loads(bytes(c.geom.wkb)))
-        for c in Cell.objects.filter(version=version).only(
-            "code", "community_code", "street_code", "geom")
-    ]
-    components = [
-        ComponentRecord(code=c.code, class_code=c.class_code, geometry=wkb.loads(bytes(c.geom.wkb)),
-                        owner_code=c.owner_code or None, maintainer_code=c.maintainer_code or None)
-        for c in Component.objects.filter(version=version).only(
-            "code", "class_code", "geom", "owner_code", "maintainer_code")
-    ]
+    # Raw WKB rows: the ORM would build a GEOSGeometry per row, far slower on big maps.
+    cells = [CellRecord(code=code, community_code=community, street_code=street, geometry=shapely.from_wkb(g))
+             for code, community, street, g in select_rows(
+                 Cell, ("code", "community_code", "street_code", "geom"), version.pk)]
+    components = [ComponentRecord(code=code, class_code=cls, geometry=shapely.from_wkb(g),
+                                  owner_code=owner or None, maintainer_code=maint or None)
+                  for code, cls, g, owner, maint in select_rows(
+                      Component, ("code", "class_code", "geom", "owner_code", "maintainer_code"), version.pk)]
+    grids = [DutyGridRecord(code=g.code, cell_codes=tuple(g.cell_codes),
+                            supervisor_usernames=tuple(sorted(u.username for u in g.supervisors.all())))
+             for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code")]
     return LoadedMap(
         version_id=version.pk,
-        index=PlacementIndex(cells, components),
+        index=PlacementIndex(cells, components, grids),
         community_names=dict(Community.objects.filter(version=version).values_list("code", "name")),
         street_names=dict(Street.objects.filter(version=version).values_list("code", "name")),
     )
@@ -75,8 +79,28 @@ def place(lon: float, lat: float, *, accuracy_m: float = 0.0,
     return loaded, loaded.index.place(lon, lat, accuracy_m=accuracy_m, class_code=class_code)
 
 
+def gazetteer() -> tuple[int, Gazetteer]:
+    """(version id, ``gis.gazetteer.Gazetteer``) over the active version's places; built on first
+    use and rebuilt after an activation, like the placement index. Raises NoActiveMap."""
+    global _gazetteer
+    loaded = active_map()
+    current = _gazetteer
+    if current is not None and current[0] == loaded.version_id:
+        return current
+    with _lock:
+        if _gazetteer is None or _gazetteer[0] != loaded.version_id:
+            places = [PlaceRecord(code, name, kind, shapely.from_wkb(g), street)
+                      for code, name, kind, street, g in select_rows(
+                          Place, ("code", "name", "kind", "street_code", "geom"), loaded.version_id)]
+            # Street office names may lead an address without "街道": tell the gazetteer.
+            admin = [n.removesuffix("街道") for n in loaded.street_names.values()]
+            _gazetteer = (loaded.version_id, Gazetteer(places, admin_names=admin))
+        return _gazetteer
+
+
 def forget() -> None:
-    """Drop the cached index (tests that swap databases call this)."""
-    global _loaded
+    """Drop the cached index and gazetteer (tests that swap databases call this)."""
+    global _loaded, _gazetteer
     with _lock:
         _loaded = None
+        _gazetteer = None

@@ -6,13 +6,23 @@ from django.contrib.gis.db import models
 
 
 class MapVersion(models.Model):
-    """One imported set of streets, communities, cells and components (一版网格数据).
-    At most one is active; cases point at the version they were placed with."""
+    """One imported set of streets, communities, cells, duty grids, components and places
+    (一版网格数据). At most one is active (a partial unique index); cases point at the version
+    they were placed with. Written only by ``server.maps.store`` and ``server.maps.versions``.
+
+    ``replaced``: the version that was active when this one was last activated by hand, so a
+    rollback walks back the chain of activations. ``summary``: counts and the import settings.
+    """
 
     label = models.CharField(max_length=100)
     source = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    replaced = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    sequence_digits = models.PositiveSmallIntegerField(default=3)
+    summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["active"], condition=models.Q(active=True),
@@ -74,3 +84,33 @@ class Component(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="component_code")]
+
+
+class DutyGrid(models.Model):
+    """A supervisor's patrol area (责任网格): cells of one version, by code, and the supervisors
+    (users with role supervisor) patrolling it."""
+
+    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="duty_grids")
+    code = models.CharField(max_length=32)
+    name = models.CharField(max_length=100)
+    cell_codes = models.JSONField(default=list)
+    supervisors = models.ManyToManyField("accounts.User", blank=True, related_name="duty_grids")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="duty_grid_code")]
+
+
+class Place(models.Model):
+    """A gazetteer entry (地理编码): a road, alley, compound, door plate or point of interest."""
+
+    KINDS = [("road", "道路 road"), ("alley", "胡同 alley"), ("compound", "院落 compound"),
+             ("door_plate", "门牌 door plate"), ("poi", "兴趣点 point of interest")]
+    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="places")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    street_code = models.CharField(max_length=9, blank=True)
+    geom = models.GeometryField(srid=4326)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="place_code")]

@@ -10,6 +10,8 @@ from gis.frames import (
     Frame,
     bd09_to_gcj02,
     bd09_to_wgs84,
+    frame_to_metres,
+    frame_to_metres_array,
     from_metres,
     from_metres_array,
     gcj02_to_bd09,
@@ -18,6 +20,7 @@ from gis.frames import (
     to_metres,
     to_metres_array,
     to_wgs84,
+    to_wgs84_array,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -102,7 +105,7 @@ def test_to_wgs84_dispatches_on_frame():
 
 
 def test_frame_values_are_the_wire_names():
-    assert [f.value for f in Frame] == ["wgs84", "cgcs2000", "gcj02", "bd09"]
+    assert [f.value for f in Frame] == ["wgs84", "cgcs2000", "gcj02", "bd09", "cgcs2000_gk39"]
     assert Frame("gcj02") is Frame.GCJ02 and Frame.GCJ02 == "gcj02"
 
 
@@ -122,3 +125,27 @@ def test_metres_round_trip_and_arrays_match_scalars():
     lon2, lat2 = from_metres_array(x, y)
     assert np.allclose(lon2, lon, atol=1e-10) and np.allclose(lat2, lat, atol=1e-10)
     assert from_metres(*to_metres(*WGS_POINT)) == pytest.approx(WGS_POINT, abs=1e-10)
+
+
+def test_array_conversions_equal_the_scalar_ones():
+    lon = np.array([p[0] for p in BEIJING_GRID] + [2.3522])  # Paris: outside China
+    lat = np.array([p[1] for p in BEIJING_GRID] + [48.8566])
+    for frame, forward in ((Frame.GCJ02, wgs84_to_gcj02), (Frame.BD09, wgs84_to_bd09)):
+        shifted = np.array([forward(a, b) for a, b in zip(lon, lat)])
+        back_lon, back_lat = to_wgs84_array(shifted[:, 0], shifted[:, 1], frame)
+        scalar = np.array([to_wgs84(a, b, frame) for a, b in shifted])
+        assert back_lon == pytest.approx(scalar[:, 0], abs=1e-12)
+        assert back_lat == pytest.approx(scalar[:, 1], abs=1e-12)
+    same_lon, same_lat = to_wgs84_array(lon, lat, Frame.CGCS2000)
+    assert (same_lon == lon).all() and (same_lat == lat).all() and same_lon is not lon
+
+
+def test_projected_frame_is_metres_in_and_out():
+    x, y = to_metres(*WGS_POINT)
+    assert frame_to_metres(x, y, Frame.PROJECTED) == (x, y)
+    assert frame_to_metres(*WGS_POINT) == (x, y)
+    assert to_wgs84(x, y, Frame.PROJECTED) == pytest.approx(WGS_POINT, abs=1e-9)
+    gcj = wgs84_to_gcj02(*WGS_POINT)
+    assert frame_to_metres(*gcj, Frame.GCJ02) == pytest.approx((x, y), abs=0.001)
+    ax, ay = frame_to_metres_array(np.array([gcj[0]]), np.array([gcj[1]]), "gcj02")
+    assert (ax[0], ay[0]) == pytest.approx((x, y), abs=0.001)

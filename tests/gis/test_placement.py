@@ -10,13 +10,13 @@ Squares are drawn in projected metres around Dongcheng and converted to WGS84 lo
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 
-from gis import CellRecord, ComponentRecord, Frame, OutsideManagedArea, PlacementIndex
+from gis import CellRecord, ComponentRecord, DutyGridRecord, Frame, OutsideManagedArea, PlacementIndex
 from gis.frames import from_metres, to_metres, wgs84_to_bd09, wgs84_to_gcj02
 
 COMMUNITY = "110101001001"
@@ -184,22 +184,96 @@ def test_an_empty_index_places_nothing():
         empty.bounds_wgs84()
 
 
-def test_place_is_well_under_a_millisecond_at_city_scale():
-    # About 5,000 cells (a 70 x 70 grid of 100 m squares) and 20,000 point components.
-    cells, components = [], []
-    for r in range(70):
-        for c in range(70):
-            cells.append(CellRecord(f"{r:03d}{c:03d}", "c", "s", square(r, c)))
-            for k in range(4):
-                xy = lonlat(c * SIZE + 20 + 20 * k, r * SIZE + 50)
-                components.append(ComponentRecord(f"{r:03d}{c:03d}{k}", "0101", shapely.Point(xy)))
-    index = PlacementIndex(cells, components)
-    points = [lonlat(37 + 97.3 * i % 6900, 11 + 61.7 * i % 6900) for i in range(500)]
-    start = time.perf_counter()
-    for p in points:
-        index.place(*p, accuracy_m=10)
-    per_call = (time.perf_counter() - start) / len(points)
-    assert per_call < 0.001
+def test_duty_grid_and_supervisors_come_with_the_cell():
+    grids = [
+        DutyGridRecord("DG2", tuple(code(n) for n in (4, 5, 6, 7, 8, 9)), ("sup_002", "sup_003")),
+        DutyGridRecord("DG1", tuple(code(n) for n in (1, 2, 3)), ("supervisor",)),
+    ]
+    index = PlacementIndex(TOY_CELLS, TOY_COMPONENTS, grids)
+    placed = index.place(*CENTRE)
+    assert (placed.duty_grid_code, placed.supervisors) == ("DG2", ("sup_002", "sup_003"))
+    # On the edge between 002 (DG1) and 005 (DG2) the lowest cell code wins, and its grid.
+    on_edge = index.place(*midpoint(lonlat(100, 100), lonlat(200, 100)))
+    assert (on_edge.cell_code, on_edge.duty_grid_code, on_edge.supervisors) == (code(2), "DG1", ("supervisor",))
+
+
+def test_without_duty_grids_the_placement_has_none(index):
+    placed = index.place(*CENTRE)
+    assert placed.duty_grid_code is None and placed.supervisors == ()
+
+
+def test_a_cell_in_two_duty_grids_belongs_to_the_lowest_code():
+    grids = [DutyGridRecord("DG9", (code(5),), ("b",)), DutyGridRecord("DG1", (code(5),), ("a",))]
+    assert PlacementIndex(TOY_CELLS, (), grids).place(*CENTRE).duty_grid_code == "DG1"
+
+
+def test_a_duty_grid_naming_an_unknown_cell_is_refused():
+    with pytest.raises(ValueError, match="unknown cell"):
+        PlacementIndex(TOY_CELLS, (), [DutyGridRecord("DG1", ("999",))])
+    with pytest.raises(ValueError, match="duplicate duty grid code"):
+        PlacementIndex(TOY_CELLS, (), [DutyGridRecord("DG1", ()), DutyGridRecord("DG1", ())])
+
+
+def test_projected_frame_takes_metres(index):
+    x, y = to_metres(*CENTRE)
+    assert index.place(x, y, Frame.PROJECTED).cell_code == code(5)
+    assert index.place(x, y, "cgcs2000_gk39", radius_m=20).components == index.place(*CENTRE).components
+    with pytest.raises(OutsideManagedArea, match=r"point \(x "):
+        index.place(x - 1000, y, Frame.PROJECTED)
+
+
+def test_equal_distances_are_ordered_by_code_whatever_the_input_order():
+    at = shapely.Point(lonlat(150, 150))
+    twins = [ComponentRecord(f"11010101010000{n:02d}", "0101", at) for n in (7, 3, 5)]
+    index = PlacementIndex(TOY_CELLS, twins)
+    assert [c.code for c in index.place(*CENTRE).components] == [
+        "1101010101000003",
+        "1101010101000005",
+        "1101010101000007",
+    ]
+    assert index.place_many([CENTRE[0]], [CENTRE[1]]).component_code.tolist() == ["1101010101000003"]
+
+
+def test_polygon_components_are_at_distance_zero_inside():
+    green = ComponentRecord("1101010405000001", "0405", shapely.Polygon([lonlat(*xy) for xy in [(140, 140), (160, 140), (160, 160), (140, 160)]]))
+    placed = PlacementIndex(TOY_CELLS, [green]).place(*CENTRE)
+    assert [(c.code, c.distance_m) for c in placed.components] == [("1101010405000001", 0.0)]
+
+
+def test_bad_components_are_refused():
+    with pytest.raises(ValueError, match="duplicate component code"):
+        PlacementIndex(TOY_CELLS, [TOY_COMPONENTS[0], TOY_COMPONENTS[0]])
+    with pytest.raises(ValueError, match="geometry is empty"):
+        PlacementIndex(TOY_CELLS, [ComponentRecord("x", "0101", shapely.Point())])
+
+
+def test_place_many_gives_what_place_gives(index):
+    points = [CENTRE, lonlat(-50, 150), lonlat(200, 200), midpoint(lonlat(200, 100), lonlat(200, 200)), lonlat(175, 140)]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    for class_code in (None, "0101", "0211", "0305"):
+        bulk = index.place_many(lons, lats, class_code)
+        for k, point in enumerate(points):
+            try:
+                placed = index.place(*point, class_code=class_code, limit=1)
+            except OutsideManagedArea:
+                assert bulk.cell_code[k] == ""
+                continue
+            assert bulk.cell_code[k] == placed.cell_code
+            nearest = placed.components[0] if placed.components else None
+            assert bulk.component_code[k] == (nearest.code if nearest else "")
+            if nearest:
+                assert bulk.distance_m[k] == nearest.distance_m
+            else:
+                assert np.isnan(bulk.distance_m[k])
+
+
+def test_place_many_in_other_frames_and_bad_input(index):
+    gcj = wgs84_to_gcj02(*CENTRE)
+    assert index.place_many([gcj[0]], [gcj[1]], frame=Frame.GCJ02).cell_code.tolist() == [code(5)]
+    assert index.place_many([float("nan")], [39.9]).cell_code.tolist() == [""]
+    assert index.place_many([], []).cell_code.size == 0
+    with pytest.raises(ValueError):
+        index.place_many([CENTRE[0]], [CENTRE[1]], radius_m=-1)
 
 
 def test_gis_imports_no_framework_and_no_other_project_package():

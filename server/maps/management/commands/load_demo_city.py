@@ -31,7 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo city loaded in {time.perf_counter() - t0:.1f}s as map version "
             f"{result.version_id}: {result.streets} streets, {result.communities} communities, "
-            f"{result.cells} cells, {result.components} components, "
-            f"{result.departments} departments")
+            f"{result.cells} cells, {result.duty_grids} duty grids, {result.components} components, "
+            f"{result.places} places, {result.departments} departments")
         self.stdout.write(f"demo accounts (password {DEMO_PASSWORD}): "
                           + ", ".join(u for u, _, _ in result.users))

@@ -1,0 +1,230 @@
+"""Turning read layers into a ``gridmaps.model.City`` (pure: no GDAL).
+
+What the source may leave out, and how it is filled in (docs/map-import.md lists the same):
+
+  * a cell's community and street codes: the leading 12 and 9 digits of its code;
+    communities' street codes likewise; names: the code;
+  * communities or streets without a layer: the union of their cells (communities) or
+    communities (streets), grouped by code;
+  * the district: ``settings.district_code``/``district_name``, else the district layer, else the
+    leading 6 digits of the street codes; its outline: the district layer, else the union of
+    the streets;
+  * a component's class: from its code; its cell: the cell under its representative point
+    (lowest code on an edge); its state: "intact";
+  * a duty grid's cells: the ``cells`` field (codes separated by commas, semicolons or spaces),
+    else the cells whose representative point lies in the duty grid's polygon;
+  * departments without a layer: one per owner and maintainer code seen on components (named by
+    the code), plus one territory department ``ST<street code>`` per street, as the demo has;
+  * a place's street: the street under its representative point.
+
+Chinese values of states and kinds (完好, 权属单位, 门牌, ...) are read as their English codes.
+Every part but departments (source order) comes out in code order, with a parallel list of ``FeatureRef`` for the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Iterable
+
+import numpy as np
+import shapely
+
+from gis.frames import coords_to_metres
+from gridmaps.importer.mapping import Mapping
+from gridmaps.importer.reader import LayerData
+from gridmaps.model import City, Cell, Community, Component, Department, District, DutyGrid, Place, Street
+from gridmaps.validate import FeatureRef, normalise_class
+
+__all__ = ["ALIASES", "build_city"]
+
+ALIASES = {
+    "state": {"完好": "intact", "破损": "damaged", "丢失": "missing", "废弃": "abandoned", "移除": "removed"},
+    "department_kind": {"权属单位": "owner", "主管部门": "owner", "养护单位": "maintainer", "属地": "territory",
+                        "街道": "territory", "执法": "enforcement", "城管执法": "enforcement"},
+    "place_kind": {"道路": "road", "街路巷": "road", "胡同": "alley", "小巷": "alley", "院落": "compound",
+                   "小区": "compound", "门牌": "door_plate", "门楼牌": "door_plate", "兴趣点": "poi"},
+}
+_SPLIT = re.compile(r"[\s,;，；、]+")
+
+
+def _rows(layers: Iterable[LayerData]):
+    """(ref, {field: value}, geometry) for every feature of every source of one part."""
+    for data in layers:
+        names = list(data.values)
+        for k, fid in enumerate(data.fids):
+            yield FeatureRef(data.source, fid), {n: data.values[n][k] for n in names}, data.geoms[k]
+
+
+def _sorted(items: list, refs: list[FeatureRef]) -> tuple[tuple, list[FeatureRef]]:
+    order = sorted(range(len(items)), key=lambda i: items[i].code)
+    return tuple(items[i] for i in order), [refs[i] for i in order]
+
+
+def _union(geoms: list):
+    good = [g for g in geoms if g is not None and not g.is_empty and g.is_valid]
+    return shapely.union_all(good) if good else shapely.Polygon()
+
+
+def _locate(geoms: np.ndarray, targets: list, codes: list[str]) -> list[str]:
+    """For each geometry, the lowest code among target polygons holding its representative
+    point ("" where none)."""
+    out = [""] * len(geoms)
+    usable = [i for i, t in enumerate(targets) if t is not None and not t.is_empty and t.is_valid]
+    present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)) if len(geoms) else []
+    if not usable or not len(present):
+        return out
+    tree = shapely.STRtree([targets[i] for i in usable])
+    points = shapely.point_on_surface(geoms[present])
+    src, hit = tree.query(points, predicate="intersects")
+    for s, h in zip(src.tolist(), hit.tolist()):
+        i, code = int(present[s]), codes[usable[h]]
+        if not out[i] or code < out[i]:
+            out[i] = code
+    return out
+
+
+def _areas(geoms: list) -> list[float]:
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    if not len(arr):
+        return []
+    ok = ~shapely.is_missing(arr)
+    areas = np.zeros(len(arr))
+    areas[ok] = shapely.area(shapely.transform(arr[ok], coords_to_metres))
+    return [round(float(a), 2) for a in areas]
+
+
+def build_city(data: dict[str, list[LayerData]], mapping: Mapping) -> tuple[City, dict[str, list[FeatureRef]]]:
+    """The city and, per part, the source of each feature (parallel to the city's tuples)."""
+    settings, rules = mapping.settings, mapping.rules
+    refs: dict[str, list[FeatureRef]] = {}
+
+    cell_rows = list(_rows(data.get("cells", [])))
+    cell_geoms = [g for _, _, g in cell_rows]
+    cells = [Cell(code=v["code"], community_code=v.get("community_code") or v["code"][:12],
+                  street_code=v.get("street_code") or "", area_m2=a, geometry=g)
+             for (_, v, g), a in zip(cell_rows, _areas(cell_geoms))]
+    cell_refs = [r for r, _, _ in cell_rows]
+
+    if "communities" in data:
+        rows = list(_rows(data["communities"]))
+        communities = [Community(v["code"], v.get("name") or v["code"], v.get("street_code") or v["code"][:9], g)
+                       for _, v, g in rows]
+        community_refs = [r for r, _, _ in rows]
+    else:
+        communities, community_refs = _derive(cells, "community_code", lambda code, g: Community(
+            code, code, code[:9], g), "(derived from cells)")
+    street_of = {c.code: c.street_code for c in communities}
+    cells = [c if c.street_code else Cell(c.code, c.community_code, street_of.get(c.community_code, c.code[:9]),
+                                          c.area_m2, c.geometry) for c in cells]
+
+    district_rows = list(_rows(data.get("district", [])))
+    if "streets" in data:
+        rows = list(_rows(data["streets"]))
+        streets = [Street(v["code"], v.get("name") or v["code"], "", g) for _, v, g in rows]
+        street_refs = [r for r, _, _ in rows]
+    else:
+        streets, street_refs = _derive(communities, "street_code", lambda code, g: Street(code, code, "", g),
+                                       "(derived from communities)")
+    code_counts = Counter(s.code[:6] for s in streets) or Counter(c.code[:6] for c in cells)
+    district_code = (settings.district_code or (district_rows[0][1]["code"] if district_rows else "")
+                     or (code_counts.most_common(1)[0][0] if code_counts else ""))
+    district_name = settings.district_name or (district_rows[0][1].get("name", "") if district_rows else "")
+    outline = _union([g for _, _, g in district_rows]) if district_rows else _union([s.geometry for s in streets])
+    district = District(district_code, district_name or district_code, outline)
+    streets = [Street(s.code, s.name, district_code, s.geometry) for s in streets]
+    refs["district"] = [district_rows[0][0] if district_rows else FeatureRef("(settings)", None)]
+
+    grids, grid_refs = _duty_grids(data.get("duty_grids", []), cells)
+    components, component_refs = _components(data.get("components", []), cells, rules.component_minor_digits)
+    if "departments" in data:
+        rows = list(_rows(data["departments"]))
+        departments = [Department(v["code"], v.get("name") or v["code"],
+                                  ALIASES["department_kind"].get(v.get("kind", ""), v.get("kind", "")))
+                       for _, v, _ in rows]
+        department_refs = [r for r, _, _ in rows]
+    else:
+        departments, department_refs = _derived_departments(components, streets)
+
+    place_rows = list(_rows(data.get("places", [])))
+    place_geoms = np.empty(len(place_rows), dtype=object)
+    place_geoms[:] = [g for _, _, g in place_rows]
+    located = _locate(place_geoms, [s.geometry for s in streets], [s.code for s in streets])
+    places = [Place(code=v["code"], name=v.get("name", ""), kind=ALIASES["place_kind"].get(v.get("kind", ""),
+                    v.get("kind", "")), geometry=g, street_code=v.get("street_code") or located[k])
+              for k, (_, v, g) in enumerate(place_rows)]
+
+    parts = {"streets": (streets, street_refs), "communities": (communities, community_refs),
+             "cells": (cells, cell_refs), "duty_grids": (grids, grid_refs),
+             "departments": (departments, department_refs), "components": (components, component_refs),
+             "places": (places, [r for r, _, _ in place_rows])}
+    out = {}
+    for part, (items, part_refs) in parts.items():
+        # Departments keep the source's order (the demo lists fixed ones before territories).
+        out[part], refs[part] = (tuple(items), part_refs) if part == "departments" else _sorted(items, part_refs)
+    city = City(district=district, sequence_digits=rules.cell_sequence_digits, **out)
+    return city, refs
+
+
+def _derive(children: list, parent_field: str, make, label: str) -> tuple[list, list[FeatureRef]]:
+    groups: dict[str, list] = defaultdict(list)
+    for c in children:
+        groups[getattr(c, parent_field)].append(c.geometry)
+    parents = [make(code, _union(geoms)) for code, geoms in sorted(groups.items())]
+    return parents, [FeatureRef(label, None)] * len(parents)
+
+
+def _duty_grids(layers: list[LayerData], cells: list[Cell]) -> tuple[list[DutyGrid], list[FeatureRef]]:
+    rows = list(_rows(layers))
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [g for _, _, g in rows]
+    need_space = any(not v.get("cells") for _, v, _ in rows)
+    members: dict[int, list[str]] = defaultdict(list)
+    if need_space and len(rows):
+        # Which grid holds each cell: reverse of _locate (cells are many, grids few).
+        cell_geoms = np.empty(len(cells), dtype=object)
+        cell_geoms[:] = [c.geometry for c in cells]
+        holder = _locate(cell_geoms, list(geoms), [str(k) for k in range(len(rows))])
+        for c, h in zip(cells, holder):
+            if h:
+                members[int(h)].append(c.code)
+    grids = []
+    for k, (_, v, _) in enumerate(rows):
+        cell_codes = tuple(x for x in _SPLIT.split(v.get("cells", "")) if x) or tuple(sorted(members[k]))
+        supervisors = tuple(x for x in _SPLIT.split(v.get("supervisors", "")) if x)
+        grids.append(DutyGrid(v["code"], v.get("name") or v["code"], cell_codes, supervisors))
+    return grids, [r for r, _, _ in rows]
+
+
+def _components(layers: list[LayerData], cells: list[Cell], minor_digits: int):
+    rows = list(_rows(layers))
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [g for _, _, g in rows]
+    if any(not v.get("cell_code") for _, v, _ in rows):
+        located = _locate(geoms, [c.geometry for c in cells], [c.code for c in cells])
+    else:
+        located = [""] * len(rows)
+    states = ALIASES["state"]
+    components = []
+    for k, (_, v, g) in enumerate(rows):
+        code = v["code"]
+        state = v.get("state", "")
+        components.append(Component(
+            code=code, class_code=v.get("class_code") or normalise_class(code[6:8 + minor_digits], minor_digits),
+            name=v.get("name", ""), owner_code=v.get("owner_code", ""), maintainer_code=v.get("maintainer_code", ""),
+            cell_code=v.get("cell_code") or located[k], state=states.get(state, state.lower()) if state else "intact",
+            geometry=g))
+    return components, [r for r, _, _ in rows]
+
+
+def _derived_departments(components: list[Component], streets: list[Street]):
+    kinds: dict[str, str] = {}
+    for c in components:
+        if c.owner_code:
+            kinds.setdefault(c.owner_code, "owner")
+        if c.maintainer_code:
+            kinds.setdefault(c.maintainer_code, "maintainer")
+    departments = [Department(code, code, kind) for code, kind in sorted(kinds.items())]
+    departments += [Department(f"ST{s.code}", f"{s.name}办事处", "territory") for s in streets]
+    return departments, [FeatureRef("(derived)", None)] * len(departments)

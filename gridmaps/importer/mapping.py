@@ -1,0 +1,193 @@
+"""The field mapping: which source layer and which fields feed each part of the city model.
+
+A mapping is a small TOML (or JSON) file; ``docs/map-import.md`` describes it and
+``gridmaps/mappings/default.toml`` is the one that reads what ``gridmaps.export`` writes. Shape::
+
+    [settings]                      # all optional
+    district_code = "110101"        # else taken from a district layer or the street codes
+    district_name = "东城区"
+    cell_sequence_digits = 3        # 2: 14-digit cell codes (CJ/T 213), 3: 15-digit (DB11/T 2157)
+    component_minor_digits = 2      # 2: 16-digit component codes (CJ/T 214), 3: 17-digit
+    crs = "EPSG:4548"               # for sources without a CRS: EPSG code, PROJ string or WKT
+    force_crs = false               # true: use crs even where the source names one
+    encoding = "GBK"                # shapefiles without a .cpg
+
+    [tolerances]                    # gridmaps.validate.Rules fields, all optional
+
+    [layers.cells]                  # or [[layers.components]] (several sources for one part)
+    layer = "cells"                 # source layer name
+    file = "cells.shp"              # optional: the dataset, relative to the imported path
+    optional = false                # true: a missing layer is no error
+    crs = "..."; encoding = "..."; open_options = ["GEOM_POSSIBLE_NAMES=wkt"]
+    [layers.cells.fields]           # model field = source field
+    code = "BGID"
+    [layers.components.values.state]  # source value = model value
+    "完好" = "intact"
+
+Contract: ``load_mapping`` refuses unknown keys, parts and model fields with ``MappingError``
+naming them, so a typo never silently drops data. Nothing here touches GDAL.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from gridmaps.validate import Rules
+
+__all__ = ["MAPPINGS_DIR", "PARTS", "MappingError", "LayerSpec", "Mapping", "Settings", "load_mapping"]
+
+MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
+
+#: part -> model fields it can read. ``code`` is required; the rest default or are derived
+#: (docs/map-import.md says how). Parts are read in this order.
+PARTS: dict[str, tuple[str, ...]] = {
+    "district": ("code", "name"),
+    "streets": ("code", "name"),
+    "communities": ("code", "name", "street_code"),
+    "cells": ("code", "community_code", "street_code"),
+    "duty_grids": ("code", "name", "cells", "supervisors"),
+    "departments": ("code", "name", "kind"),
+    "components": ("code", "class_code", "name", "owner_code", "maintainer_code", "cell_code", "state"),
+    "places": ("code", "name", "kind", "street_code"),
+}
+#: Parts without which there is no city.
+REQUIRED_PARTS = ("cells",)
+
+
+class MappingError(ValueError):
+    """The mapping file is unreadable or names something unknown."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    district_code: str = ""
+    district_name: str = ""
+    crs: str = ""
+    force_crs: bool = False
+    encoding: str = ""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One source layer feeding one part. ``fields`` maps model field -> source field."""
+
+    part: str
+    layer: str = ""
+    file: str = ""
+    optional: bool = False
+    crs: str = ""
+    encoding: str = ""
+    open_options: tuple[str, ...] = ()
+    fields: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """How reports name this source: the layer, else the file."""
+        return self.layer or self.file or self.part
+
+
+@dataclass(frozen=True)
+class Mapping:
+    settings: Settings
+    rules: Rules
+    layers: dict[str, tuple[LayerSpec, ...]]
+    name: str = ""
+
+
+def load_mapping(source: str | Path | dict | Mapping | None = None) -> Mapping:
+    """A Mapping from a .toml/.json path, a built-in name ("default", "cjt"), a dict, or None
+    (the default mapping). Raises MappingError with the reason."""
+    if isinstance(source, Mapping):
+        return source
+    name = ""
+    if source is None:
+        source = "default"
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.suffix and not path.exists():
+            path = MAPPINGS_DIR / f"{source}.toml"
+        name = path.name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise MappingError(f"cannot read mapping {source}: {e.strerror or e}") from None
+        try:
+            data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as e:
+            raise MappingError(f"mapping {path.name} is not valid {path.suffix[1:] or 'TOML'}: {e}") from None
+    else:
+        data = source
+    return _parse(data, name)
+
+
+def _parse(data: dict[str, Any], name: str) -> Mapping:
+    _known(data, {"settings", "tolerances", "layers"}, "the mapping")
+    rule_data = dict(data.get("tolerances", {}))
+    # Code lengths are settings to the user but rules to the validator: accept them in either.
+    for key in ("cell_sequence_digits", "component_minor_digits"):
+        if key in data.get("settings", {}):
+            rule_data.setdefault(key, data["settings"][key])
+    settings_data = {k: v for k, v in data.get("settings", {}).items()
+                     if k not in ("cell_sequence_digits", "component_minor_digits")}
+    settings = _dataclass(Settings, settings_data, "[settings]")
+    rules = _dataclass(Rules, rule_data, "[tolerances]")
+    if rules.cell_sequence_digits not in (2, 3):
+        raise MappingError("cell_sequence_digits must be 2 (14-digit cells) or 3 (15-digit cells)")
+    if rules.component_minor_digits not in (2, 3):
+        raise MappingError("component_minor_digits must be 2 (16-digit components) or 3 (17-digit)")
+
+    layers_data = data.get("layers", {})
+    if not isinstance(layers_data, dict):
+        raise MappingError("[layers] must be a table of parts")
+    _known(layers_data, set(PARTS), "[layers]")
+    layers: dict[str, tuple[LayerSpec, ...]] = {}
+    for part, specs in layers_data.items():
+        specs = specs if isinstance(specs, list) else [specs]
+        layers[part] = tuple(_layer(part, spec, i) for i, spec in enumerate(specs))
+    for part in REQUIRED_PARTS:
+        if part not in layers:
+            raise MappingError(f"the mapping has no [layers.{part}]: a city needs {part}")
+    return Mapping(settings=settings, rules=rules, layers=layers, name=name)
+
+
+def _layer(part: str, data: Any, i: int) -> LayerSpec:
+    where = f"[layers.{part}]" + (f" #{i + 1}" if i else "")
+    if not isinstance(data, dict):
+        raise MappingError(f"{where} must be a table")
+    _known(data, {f.name for f in fields(LayerSpec)} - {"part"}, where)
+    if not data.get("layer") and not data.get("file"):
+        raise MappingError(f"{where} needs a source: layer = \"...\" or file = \"...\"")
+    field_map = dict(data.get("fields", {}))
+    _known(field_map, set(PARTS[part]), f"{where}.fields")
+    field_map.setdefault("code", "code")
+    values = {k: {str(a): str(b) for a, b in v.items()} for k, v in data.get("values", {}).items()}
+    _known(values, set(PARTS[part]), f"{where}.values")
+    opts = data.get("open_options", [])
+    if not isinstance(opts, list) or not all(isinstance(o, str) and "=" in o for o in opts):
+        raise MappingError(f"{where}.open_options must be a list of \"NAME=VALUE\" strings")
+    return LayerSpec(part=part, layer=str(data.get("layer", "")), file=str(data.get("file", "")),
+                     optional=bool(data.get("optional", False)), crs=str(data.get("crs", "")),
+                     encoding=str(data.get("encoding", "")), open_options=tuple(opts),
+                     fields={k: str(v) for k, v in field_map.items() if v}, values=values)
+
+
+def _known(data: Any, allowed: set[str], where: str) -> None:
+    if not isinstance(data, dict):
+        raise MappingError(f"{where} must be a table")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise MappingError(f"{where}: unknown key(s) {', '.join(unknown)}; "
+                           f"known: {', '.join(sorted(allowed))}")
+
+
+def _dataclass(cls, data: Any, where: str):
+    _known(data, {f.name for f in fields(cls)}, where)
+    try:
+        return cls(**{k: type(getattr(cls(), k))(v) for k, v in data.items()})
+    except (TypeError, ValueError) as e:
+        raise MappingError(f"{where}: {e}") from None

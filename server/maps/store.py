@@ -1,0 +1,144 @@
+"""Storing a ``gridmaps.model.City`` as a map version, and reading one back.
+
+``store_city(city, label=, source=, activate=)`` writes a new version in one transaction (the
+import core's ``store`` and the demo loader both end here); ``activate=True`` also activates it
+through ``server.maps.versions.activate`` in that transaction. ``city_from_db(version)`` gives
+the city back (for export). Departments are not versioned: storing creates missing ones and
+updates names and kinds of existing ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from django.db import transaction
+from shapely.geometry import MultiPolygon, Polygon
+
+from gridmaps.model import Cell as CityCell
+from gridmaps.model import City, District
+from gridmaps.model import Community as CityCommunity
+from gridmaps.model import Component as CityComponent
+from gridmaps.model import Department as CityDepartment
+from gridmaps.model import DutyGrid as CityDutyGrid
+from gridmaps.model import Place as CityPlace
+from gridmaps.model import Street as CityStreet
+from server.accounts.models import Department, User
+from server.maps.models import Cell, Community, Component, DutyGrid, MapVersion, Place, Street
+from server.maps.rawgeo import insert_rows, select_rows
+from workflows import Role
+
+__all__ = ["UnknownSupervisors", "city_from_db", "store_city"]
+
+
+class UnknownSupervisors(ValueError):
+    """Duty grids name usernames with no supervisor user (validation should have said so)."""
+
+
+def _multi_wkb(geom) -> bytes:
+    return shapely.to_wkb(MultiPolygon([geom]) if isinstance(geom, Polygon) else geom)
+
+
+def supervisor_usernames() -> set[str]:
+    """Usernames of users with role supervisor (what duty grids may name)."""
+    return set(User.objects.filter(role=Role.SUPERVISOR.value).values_list("username", flat=True))
+
+
+@transaction.atomic
+def store_city(city: City, *, label: str, source: str = "", activate: bool = False,
+               summary: dict[str, Any] | None = None) -> MapVersion:
+    """Write ``city`` as a new map version (inactive unless ``activate``). Raises
+    UnknownSupervisors (nothing written) when a duty grid names a non-supervisor."""
+    wanted = {u for g in city.duty_grids for u in g.supervisor_usernames}
+    users = dict(User.objects.filter(username__in=wanted, role=Role.SUPERVISOR.value)
+                 .values_list("username", "pk"))
+    if wanted - set(users):
+        raise UnknownSupervisors(f"no supervisor user named {', '.join(sorted(wanted - set(users)))}")
+    counts = {part: len(getattr(city, part)) for part in
+              ("streets", "communities", "cells", "duty_grids", "departments", "components", "places")}
+    version = MapVersion.objects.create(
+        label=label[:100], source=source[:200], active=False, sequence_digits=city.sequence_digits,
+        summary={"district": [city.district.code, city.district.name], "counts": counts,
+                 "departments": [d.code for d in city.departments], **(summary or {})})
+    v = version.pk
+    insert_rows(Street, ("version", "code", "name", "geom"),
+                ((v, s.code, s.name, _multi_wkb(s.geometry)) for s in city.streets))
+    insert_rows(Community, ("version", "code", "name", "street_code", "geom"),
+                ((v, c.code, c.name, c.street_code, _multi_wkb(c.geometry)) for c in city.communities))
+    insert_rows(Cell, ("version", "code", "community_code", "street_code", "area_m2", "geom"),
+                ((v, c.code, c.community_code, c.street_code, c.area_m2, _multi_wkb(c.geometry))
+                 for c in city.cells))
+    insert_rows(Component, ("version", "code", "class_code", "name", "owner_code", "maintainer_code",
+                            "cell_code", "state", "geom"),
+                ((v, c.code, c.class_code, c.name[:100], c.owner_code or "", c.maintainer_code or "",
+                  c.cell_code, c.state, shapely.to_wkb(c.geometry)) for c in city.components))
+    insert_rows(Place, ("version", "code", "name", "kind", "street_code", "geom"),
+                ((v, p.code, p.name, p.kind, p.street_code, shapely.to_wkb(p.geometry)) for p in city.places))
+    grids = DutyGrid.objects.bulk_create(
+        [DutyGrid(version=version, code=g.code, name=g.name, cell_codes=list(g.cell_codes))
+         for g in city.duty_grids], batch_size=1000)
+    ids = dict(DutyGrid.objects.filter(version=version).values_list("code", "pk")) if grids else {}
+    through = DutyGrid.supervisors.through
+    through.objects.bulk_create(
+        [through(dutygrid_id=ids[g.code], user_id=users[u]) for g in city.duty_grids
+         for u in g.supervisor_usernames], batch_size=1000)
+    _departments(city.departments)
+    if activate:
+        from server.maps.versions import activate as activate_version
+
+        activate_version(version.pk)
+        version.refresh_from_db()
+    return version
+
+
+def _departments(departments: tuple[CityDepartment, ...]) -> None:
+    """Create or update departments. A territory department coded ``ST<street code>`` (the
+    demo's and the import's convention) answers for that street (``Department.street_code``)."""
+    existing = {d.code: d for d in Department.objects.all()}
+    new, changed = [], []
+    for d in departments:
+        street = d.code[2:] if d.kind == "territory" and d.code.startswith("ST") and d.code[2:].isdigit() else ""
+        row = existing.get(d.code)
+        if row is None:
+            new.append(Department(code=d.code, name=d.name, kind=d.kind, street_code=street))
+        elif (row.name, row.kind, row.street_code) != (d.name, d.kind, street or row.street_code):
+            row.name, row.kind, row.street_code = d.name, d.kind, street or row.street_code
+            changed.append(row)
+    Department.objects.bulk_create(new)
+    Department.objects.bulk_update(changed, ["name", "kind", "street_code"])
+
+
+def city_from_db(version: MapVersion | int) -> City:
+    """The city stored as ``version``; departments as they are now, those the version listed."""
+    version = version if isinstance(version, MapVersion) else MapVersion.objects.get(pk=version)
+    v = version.pk
+    load = shapely.from_wkb
+    streets = tuple(CityStreet(code, name, "", load(g)) for code, name, g in
+                    select_rows(Street, ("code", "name", "geom"), v))
+    district_code, district_name = (version.summary.get("district") or ["", ""])[:2]
+    district_code = district_code or (streets[0].code[:6] if streets else "")
+    streets = tuple(CityStreet(s.code, s.name, district_code, s.geometry) for s in streets)
+    outline = shapely.union_all([s.geometry for s in streets]) if streets else shapely.Polygon()
+    communities = tuple(CityCommunity(code, name, street, load(g)) for code, name, street, g in
+                        select_rows(Community, ("code", "name", "street_code", "geom"), v))
+    cells = tuple(CityCell(code, community, street, area, load(g)) for code, community, street, area, g in
+                  select_rows(Cell, ("code", "community_code", "street_code", "area_m2", "geom"), v))
+    components = tuple(
+        CityComponent(code, cls, name, owner, maint, cell, state, load(g))
+        for code, cls, name, owner, maint, cell, state, g in select_rows(
+            Component, ("code", "class_code", "name", "owner_code", "maintainer_code", "cell_code", "state",
+                        "geom"), v))
+    places = tuple(CityPlace(code, name, kind, load(g), street) for code, name, kind, street, g in
+                   select_rows(Place, ("code", "name", "kind", "street_code", "geom"), v))
+    grids = tuple(
+        CityDutyGrid(g.code, g.name, tuple(g.cell_codes), tuple(sorted(u.username for u in g.supervisors.all())))
+        for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code"))
+    codes = version.summary.get("departments")
+    if codes is None:  # stored before summaries listed them
+        codes = sorted(({c.owner_code for c in components} | {c.maintainer_code for c in components}
+                        | {f"ST{s.code}" for s in streets}) - {""})
+    rows = {d.code: d for d in Department.objects.filter(code__in=codes)}
+    departments = tuple(CityDepartment(c, rows[c].name, rows[c].kind) for c in codes if c in rows)
+    return City(district=District(district_code, district_name or district_code, outline), streets=streets,
+                communities=communities, cells=cells, duty_grids=grids, departments=departments,
+                components=components, sequence_digits=version.sequence_digits, places=places)
