@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "server.intake",
     "server.realtime",
     "server.consoles",
+    "server.evaluation",
+    "server.hotline",  # issue 7: hotline page, callbacks, the non-handset submit
+    "server.open311",  # issue 7: Open311 GeoReport v2 and camera alerts
+    "server.portal",   # issue 7: the public portal
 ]
 
 MIDDLEWARE = [
@@ -64,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "server.accounts.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -118,11 +123,15 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 #: measures it against "core", the list-per-channel layer). Events lost in either are replayed
 #: from the event log when the client resumes (server/realtime/replay.py).
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+#: redis-py pools default to 100 connections: a reconnect storm (every terminal after a worker
+#: restart) joins groups concurrently and would fail handshakes with "Too many connections".
+_REDIS_HOST = {"address": REDIS_URL,
+               "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", 2000))}
 if REDIS_URL and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "dcm")},
+            "CONFIG": {"hosts": [_REDIS_HOST], "prefix": os.environ.get("CHANNEL_PREFIX", "dcm")},
         }
     }
 elif REDIS_URL:
@@ -130,7 +139,7 @@ elif REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A prefix per deployment keeps two systems (or test runs) on one Redis apart.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30,
+            "CONFIG": {"hosts": [_REDIS_HOST], "capacity": 1000, "expiry": 30,
                        "prefix": os.environ.get("CHANNEL_PREFIX", "dcm")},
         }
     }
@@ -215,5 +224,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # One line per request to the public and machine endpoints (server/open311/external.py).
+    "loggers": {"dcm.external": {"level": os.environ.get("EXTERNAL_LOG_LEVEL", "INFO")}},
 }
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]  # GDAL 3.6 on Debian 12 is older than 3.9: harmless

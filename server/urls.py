@@ -3,14 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from server.accounts.views import ClassListView, DepartmentListView, MeView, TokenView
+from server.accounts.views import (ClassListView, DepartmentListView, MeView, RevokeTokenView,
+                                   TokenView)
 from server.cases.views import (CaseActionView, CaseDetailView, CaseDuplicatesView,
                                 CaseListView, PhotoView)
 from server.intake.views import ReportView
 from server.maps.views import CellListView
+from server.open311.camera import CameraAlertView
 
 api = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("me/", MeView.as_view(), name="api-me"),
     path("departments/", DepartmentListView.as_view(), name="api-departments"),
     path("classes/", ClassListView.as_view(), name="api-classes"),
@@ -31,5 +34,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Issue 7: Open311 GeoReport v2, camera alerts, the hotline page and API, the portal.
+    path("open311/v2/", include("server.open311.urls")),
+    path("api/video/alerts/", CameraAlertView.as_view(), name="api-video-alert"),
+    path("", include("server.hotline.urls")),
+    path("", include("server.portal.urls")),
+    path("", include("server.evaluation.urls")),
     path("", include("server.consoles.urls")),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from server.accounts.models import Department, User
+from server.accounts.models import AuthAudit, Department, User
 
 
 @admin.register(User)
@@ -15,3 +15,19 @@ class DcmUserAdmin(UserAdmin):
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind")
     search_fields = ("code", "name")
+
+
+@admin.register(AuthAudit)
+class AuthAuditAdmin(admin.ModelAdmin):
+    list_display = ("at", "kind", "username", "ip", "method", "path", "status", "detail")
+    list_filter = ("kind", "status")
+    search_fields = ("username", "path", "ip")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -48,3 +48,24 @@ class User(AbstractUser):
             raise ValueError(f"user {self.username!r} has no role")
         return Actor(id=self.pk, role=Role(self.role),
                      department_code=self.department.code if self.department_id else None)
+
+
+class AuthAudit(models.Model):
+    """One record per login, failed login, permission failure and token revocation: who, from
+    where, what. Append-only by convention; the admin only reads it."""
+
+    KINDS = [("login", "登录 login"), ("login_failed", "登录失败 login failed"),
+             ("denied", "无权限 permission denied"), ("revoked", "令牌吊销 token revoked")]
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    username = models.CharField(max_length=150, blank=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    method = models.CharField(max_length=8, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]

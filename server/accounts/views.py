@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridmaps.classification import load_classes
-from server.accounts.models import Department
+from server.accounts import audit
+from server.accounts.models import Department, User
+from server.api_errors import ApiError
 
 
 class TokenView(ObtainAuthToken):
@@ -19,12 +21,43 @@ class TokenView(ObtainAuthToken):
     permission_classes = [AllowAny]
 
     def post(self, request, *args, **kwargs):
+        username = str(request.data.get("username", ""))
+        if audit.login_locked(username, request):
+            audit.record("login_failed", request, username=username, detail="locked")
+            raise ApiError("throttled", "too many failed logins: try again in 15 minutes",
+                           status_code=429)
         ser = self.get_serializer(data=request.data)
+        # A wrong password fires Django's user_login_failed signal: audit counts and records it.
         ser.is_valid(raise_exception=True)
         user = ser.validated_data["user"]
+        audit.clear_failures(username, request)
+        audit.record("login", request, user=user, detail="token")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key, "username": user.username, "role": user.role,
                          "department_code": user.department.code if user.department_id else None})
+
+
+class RevokeTokenView(APIView):
+    """POST: revoke API tokens (a lost or stolen handset, 手持终端丢失). Without ``username`` the
+    caller's own token; with it, that user's (duty chiefs and staff only). The device must log
+    in again; everything it already sent stays."""
+
+    @extend_schema(summary="Revoke a token (lost handset)", tags=["accounts"],
+                   responses={200: dict})
+    def post(self, request):
+        username = request.data.get("username") or request.user.username
+        if username != request.user.username and not (
+                request.user.is_staff or request.user.role == "duty_chief"):
+            raise ApiError("role_not_allowed", "only a duty chief or an administrator may "
+                           "revoke another user's token", status_code=403)
+        target = User.objects.filter(username=username).first()
+        if target is None:
+            raise ApiError("not_found", f"no user {username!r}", field="username",
+                           status_code=404)
+        revoked, _ = Token.objects.filter(user=target).delete()
+        audit.record("revoked", request, user=request.user, username=username,
+                     detail=f"{revoked} token(s) of {username}")
+        return Response({"username": username, "revoked": revoked})
 
 
 class MeView(APIView):

@@ -94,6 +94,10 @@ class CaseDetailView(APIView):
             {"code": suggestion.department.code, "name": suggestion.department.name,
              "rule": suggestion.rule} if suggestion.department else None)
         body["duplicates"] = _duplicates(case)
+        # The caller (hotline, Open311) only for the roles that need to call back; else None.
+        from server.hotline.access import contact_of
+
+        body["contact"] = contact_of(case, request.user)
         body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
                            "width": p.width, "height": p.height} for p in case.photos.all()]
         return Response(body)

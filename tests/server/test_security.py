@@ -1,0 +1,55 @@
+"""Login throttling, token revocation for a lost handset, and the audit trail."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+
+from server.accounts.models import AuthAudit
+from server.maps.demo_loader import DEMO_PASSWORD
+
+
+def _login(client, username, password):
+    return client.post("/api/auth/token/", {"username": username, "password": password},
+                       content_type="application/json")
+
+
+def test_failed_logins_are_recorded_and_then_throttled(cast, client):
+    cache.clear()
+    for _ in range(10):
+        assert _login(client, "dispatcher", "wrong").status_code == 400
+    r = _login(client, "dispatcher", DEMO_PASSWORD)  # right password, but locked out now
+    assert r.status_code == 429 and "too many failed logins" in r.json()["error"]["message"]
+    assert AuthAudit.objects.filter(kind="login_failed", username="dispatcher").count() == 11
+    cache.clear()
+    assert _login(client, "dispatcher", DEMO_PASSWORD).status_code == 200
+    assert AuthAudit.objects.filter(kind="login", username="dispatcher").exists()
+
+
+def test_permission_failures_are_recorded(cast):
+    r = cast["dept_roads"].get("/console/command/")
+    assert r.status_code in (302, 403)
+    r = cast["leader"].post("/api/reports/", {}, format="json")
+    assert r.status_code == 403
+    audit = AuthAudit.objects.filter(kind="denied", username="leader").get()
+    assert (audit.path, audit.status, audit.method) == ("/api/reports/", 403, "POST")
+    cast["anonymous"].get("/api/cases/")
+    assert AuthAudit.objects.filter(kind="denied", status=401, path="/api/cases/").exists()
+
+
+def test_a_lost_handset_token_is_revoked(cast):
+    sup = cast["supervisor"]
+    assert sup.get("/api/me/").status_code == 200
+    r = cast["acceptor"].post("/api/auth/revoke/", {"username": "supervisor"}, format="json")
+    assert r.status_code == 403
+    r = cast["dutychief"].post("/api/auth/revoke/", {"username": "supervisor"}, format="json")
+    assert r.status_code == 200 and r.json()["revoked"] == 1
+    assert sup.get("/api/me/").status_code == 401
+    assert AuthAudit.objects.filter(kind="revoked", username="supervisor").exists()
+    r = cast["dutychief"].post("/api/auth/revoke/", {"username": "nobody"}, format="json")
+    assert r.status_code == 404 and r.json()["error"]["field"] == "username"
+
+
+def test_own_token_revocation(cast):
+    r = cast["dispatcher"].post("/api/auth/revoke/", {}, format="json")
+    assert r.status_code == 200 and r.json()["username"] == "dispatcher"
+    assert cast["dispatcher"].get("/api/me/").status_code == 401
