@@ -30,7 +30,7 @@ def record(kind: str, request=None, *, user=None, username: str = "", status=Non
         user = None
     AuthAudit.objects.create(
         kind=kind, user=user, username=(username or getattr(user, "username", ""))[:150],
-        ip=client_ip(request), method=getattr(request, "method", "")[:8] if request else "",
+        ip=client_ip(request), method=(getattr(request, "method", "") or "")[:8],
         path=(request.get_full_path()[:300] if request is not None else ""), status=status,
         detail=detail[:300])
 

@@ -28,6 +28,7 @@ from server.cases.models import Case, CaseEvent, CaseNumberCounter, Photo
 from server.cases.photos import CleanPhoto
 from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.snapshots import apply_changes, snapshot_of
+from server.evaluation.rollups import record as record_rollups
 from server.realtime.send import send_case_event_on_commit
 from workflows import Action, Actor, Refused, Role, State, decide, light_at
 from workflows.replay import to_json
@@ -93,11 +94,13 @@ def _store_photo(case: Case, event: CaseEvent, kind: str, photo: CleanPhoto) -> 
 
 
 def _event(case: Case, actor: User, decision, now: datetime, data: dict) -> CaseEvent:
-    return CaseEvent.objects.create(
+    """Append the event, and fold it into the day's evaluation rollups in the same
+    transaction (so rankings read from the rollups always agree with the log)."""
+    return record_rollups(case, CaseEvent.objects.create(
         case=case, actor=actor, actor_role=actor.role, action=decision.action.value,
         from_state=decision.from_state.value if decision.from_state else "",
         to_state=decision.to_state.value, at=now, deadline=decision.changes.get("deadline"),
-        data={**data, "changes": to_json(decision.changes)})
+        data={**data, "changes": to_json(decision.changes)}))
 
 
 def do_report(reporter: User, report: ReportInput, map_version_id: int,

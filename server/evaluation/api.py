@@ -1,0 +1,117 @@
+"""Evaluation API (token or session auth): rankings, the cases behind a counter, exports.
+
+GET /api/evaluation/rankings/?kind=&period=&date=   one kind's table (no kind: every kind)
+GET /api/evaluation/cases/?kind=&entity=&counter=&period=&date=   drill-down
+GET /api/evaluation/export/?fmt=csv|xlsx&kind=&period=&date=      the tables as a file
+Errors answer ``{"error": {...}}`` like the rest of the API (403 for roles that may not read).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from server.api_errors import ApiError
+from server.evaluation import exports, selectors
+from server.evaluation.access import (BadRequest, Forbidden, Scope, kind_from, period_from,
+                                      period_json, scope_of)
+from workflows.scoring import ALL_COUNTERS
+from workflows.scoring_rules import default_evaluation_rules
+
+PERIOD_PARAMS = [
+    OpenApiParameter("period", str, description="day | week | month (default) | custom"),
+    OpenApiParameter("date", str, description="a day in the period (YYYY-MM-DD; YYYY-MM)"),
+    OpenApiParameter("start", str, description="custom: first day"),
+    OpenApiParameter("end", str, description="custom: last day (included)"),
+    OpenApiParameter("kind", str, description="supervisor, acceptor, duty_chief, dispatcher, "
+                     "department, cell, community, street, district"),
+]
+
+
+def _guard(fn):
+    """Turn the shared access errors into the API's error shape."""
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return fn(self, request, *args, **kwargs)
+        except BadRequest as exc:
+            raise ApiError("invalid", str(exc)) from None
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from None
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def kind_table(kind: str, current, previous, scope: Scope, label=None) -> dict:
+    rules = default_evaluation_rules()
+    group, spec = rules.group_of(kind), rules.kind(kind)
+    return {"kind": kind, "zh": spec.zh, "en": spec.en, "min_volume": spec.min_volume,
+            "volume_counter": group.volume,
+            "rates": [{"name": r.name, "zh": r.zh, "en": r.en} for r in group.rates.values()],
+            "rows": selectors.ranking(current, previous, kind, label, only=scope.only)}
+
+
+def tables(request, scope: Scope, kind: str | None):
+    period = period_from(request.query_params)
+    source = request.query_params.get("source") or "rollups"
+    if source not in ("rollups", "straight") or (source == "straight" and scope.only):
+        raise BadRequest("'source' must be rollups or straight (centres only)")
+    current = selectors.scores(period, source)
+    previous = selectors.scores(period.previous(), source)
+    label = selectors.names()
+    kinds = [kind] if kind else list(scope.kinds)
+    return period, current, [kind_table(k, current, previous, scope, label) for k in kinds]
+
+
+class RankingsView(APIView):
+    @extend_schema(summary="Evaluation rankings (综合评价排名) with trends against the previous "
+                   "period", tags=["evaluation"], parameters=PERIOD_PARAMS, responses={200: dict})
+    @_guard
+    def get(self, request):
+        scope = scope_of(request.user)
+        kind = kind_from(request.query_params, scope, default=None)
+        period, current, kinds = tables(request, scope, kind)
+        return Response({"period": period_json(period),
+                         "previous": period_json(period.previous()),
+                         "rules_version": current.rules_version, "tables": kinds})
+
+
+class CasesBehindView(APIView):
+    @extend_schema(summary="The cases behind one counter of one entity (下钻)",
+                   tags=["evaluation"], responses={200: dict}, parameters=PERIOD_PARAMS + [
+                       OpenApiParameter("entity", str), OpenApiParameter("counter", str)])
+    @_guard
+    def get(self, request):
+        scope = scope_of(request.user)
+        params = request.query_params
+        kind = kind_from(params, scope)
+        entity, counter = params.get("entity") or "", params.get("counter") or ""
+        if not entity:
+            raise BadRequest("'entity' is required")
+        if counter not in ALL_COUNTERS + ("missed", "grid_filed"):
+            raise BadRequest(f"'counter' must be one of: {', '.join(ALL_COUNTERS)}")
+        if scope.only is not None and entity != scope.only:
+            raise Forbidden("a department sees only its own cases (部门只能查看本部门)")
+        period = period_from(params)
+        rows = selectors.cases_behind(period, kind, entity, counter)
+        return Response({"period": period_json(period), "kind": kind, "entity": entity,
+                         "counter": counter, "count": sum(r["n"] for r in rows),
+                         "cases": rows})
+
+
+class ExportView(APIView):
+    @extend_schema(summary="The ranking tables as CSV or XLSX (导出)", tags=["evaluation"],
+                   parameters=PERIOD_PARAMS + [OpenApiParameter("fmt", str,
+                                                                description="csv or xlsx")],
+                   responses={(200, "text/csv"): bytes})
+    @_guard
+    def get(self, request):
+        scope = scope_of(request.user)
+        kind = kind_from(request.query_params, scope, default=None)
+        fmt = request.query_params.get("fmt") or "csv"
+        if fmt not in ("csv", "xlsx"):
+            raise BadRequest("'fmt' must be csv or xlsx")
+        period, _, kinds = tables(request, scope, kind)
+        return exports.response(fmt, period, kinds)

@@ -1,0 +1,77 @@
+"""The ranking tables as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX
+(one sheet per kind), with Chinese and English headers side by side."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpResponse
+
+from server.evaluation.labels import TRENDS, counter_label
+from workflows.scoring import ALL_COUNTERS, Period
+
+ORDER = ALL_COUNTERS + ("missed", "grid_filed")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_rows(table: dict) -> list[list]:
+    """Header + one row per entity of one kind's table."""
+    counters = [c for c in ORDER if any(c in r["counters"] for r in table["rows"])]
+    header = ["类别 Kind", "排名 Rank", "对象 Entity", "名称 Name", "综合得分 Composite",
+              "等级 Grade", "样本量 Volume", "上期得分 Previous", "趋势 Trend"]
+    header += [f"{r['zh']} {r['en']}" for r in table["rates"]]
+    header += [counter_label(c) for c in counters]
+    out = [header]
+    for r in table["rows"]:
+        row = [f"{table['zh']} {table['en']}", r["rank"] if r["rank"] is not None else "—",
+               r["entity"], r["name"], r["composite"], r["grade"], r["volume"], r["previous"],
+               TRENDS[r["trend"]][0]]
+        row += [round(r["rates"][x["name"]], 4) if r["rates"][x["name"]] is not None else ""
+                for x in table["rates"]]
+        row += [r["counters"].get(c, 0) for c in counters]
+        out.append(row)
+    return out
+
+
+def to_csv(tables: list[dict]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for i, table in enumerate(tables):
+        if i:
+            writer.writerow([])
+        writer.writerows(table_rows(table))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(period: Period, tables: list[dict]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(f"{table['zh']} {table['en']}"[:31])
+        sheet.append([f"综合评价 Evaluation {period}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        for row in table_rows(table):
+            sheet.append(row)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "C3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def response(fmt: str, period: Period, tables: list[dict]) -> HttpResponse:
+    name = f"evaluation-{period}".replace("..", "_")
+    if fmt == "xlsx":
+        resp = HttpResponse(to_xlsx(period, tables), content_type=XLSX)
+    else:
+        resp = HttpResponse(to_csv(tables), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return resp
+
+
+__all__ = ["response", "to_csv", "to_xlsx", "table_rows"]

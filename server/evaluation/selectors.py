@@ -1,0 +1,174 @@
+"""Reading a period's evaluation: counters straight from ``CaseEvent`` or from the rollups,
+scores, rankings with trends against the previous period, and the cases behind a counter.
+
+``straight_counters`` folds the log of every case that can count in the period: cases with an
+event in it, and cases open for handling at its start (the ``unhandled`` stock); any other
+case's history lies wholly before the period and nets to zero. ``Case.updated_at`` and
+``Case.state`` (a cache of the log, kept by the actions) say which those are, so a month's
+straight computation reads that month's cases, not the whole log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable
+
+from django.db import connection
+from django.db.models import Q
+
+from server.cases.models import Case, CaseEvent
+from server.evaluation.models import DailyRollup
+from server.evaluation.rollups import EVENT_FIELDS, event_records
+from workflows.scoring import (FOLD_COUNTERS, OPEN_HANDLING, STOCKS, Counters,
+                               Fact, Period, Scores, count, evaluate, facts_behind, fold,
+                               normalise, parents)
+from workflows.periods import ZONE
+from workflows.scoring_rules import EvaluationRules, default_evaluation_rules
+
+
+def relevant_cases(period: Period):
+    start, end = period.bounds()
+    return Case.objects.filter(created_at__lt=end).filter(
+        Q(updated_at__gte=start) | Q(state__in=OPEN_HANDLING))
+
+
+def period_facts(period: Period, cases=None) -> Iterable[Fact]:
+    """The facts of the relevant cases' log up to the period's end (all of each case's history,
+    since a fact may depend on it)."""
+    _, end = period.bounds()
+    cases = relevant_cases(period) if cases is None else cases
+    rows = (CaseEvent.objects.filter(case_id__in=cases.values("pk"), at__lt=end)
+            .order_by("case_id", "id").values_list(*EVENT_FIELDS))
+    return fold(event_records(rows.iterator(chunk_size=5000)))
+
+
+def straight_counters(period: Period) -> Counters:
+    return count(period_facts(period), period)
+
+
+def rollup_counters(period: Period) -> Counters:
+    """The period's sums of the daily rollups; stocks summed over every day before its end.
+    One query per kind, summing only that kind's columns (cells are most of the rows and use
+    8 of the columns), each an index range scan on (kind, day)."""
+    qn = connection.ops.quote_name
+    table = qn(DailyRollup._meta.db_table)
+    out: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    with connection.cursor() as cur:
+        for kind, columns in FOLD_COUNTERS.items():
+            for names, lower in (([c for c in columns if c not in STOCKS], period.start),
+                                 ([c for c in columns if c in STOCKS], None)):
+                if not names:
+                    continue
+                where = "kind = %s AND day < %s" + (" AND day >= %s" if lower else "")
+                cur.execute(f"SELECT entity, {', '.join(f'SUM({qn(c)})' for c in names)} "
+                            f"FROM {table} WHERE {where} GROUP BY entity",
+                            [kind, period.end] + ([lower] if lower else []))
+                for entity, *sums in cur.fetchall():
+                    out[(kind, entity)].update(zip(names, sums))
+    return normalise(out)
+
+
+def regions() -> dict[str, tuple[str, str, str]]:
+    """Every cell of the active map: cell → (community, street, district)."""
+    from server.maps.models import Cell
+
+    return {code: (community, street, street[:6]) for code, community, street in
+            Cell.objects.filter(version__active=True).values_list(
+                "code", "community_code", "street_code")}
+
+
+def duty_grids() -> dict[str, list[str]]:
+    """Supervisor id → the cells of their duty grids (active map)."""
+    from server.maps.models import DutyGrid
+
+    out: dict[str, list[str]] = defaultdict(list)
+    for user_id, cells in DutyGrid.supervisors.through.objects.filter(
+            dutygrid__version__active=True).values_list("user_id", "dutygrid__cell_codes"):
+        out[str(user_id)].extend(cells)
+    return dict(out)
+
+
+def scores(period: Period, source: str = "rollups", rules: EvaluationRules | None = None,
+           cells: dict | None = None, grids: dict | None = None) -> Scores:
+    """The period's scores from the rollups or ``source="straight"`` from the log. ``cells``
+    and ``grids`` (``regions()``, ``duty_grids()``) may be passed in when scoring many periods."""
+    counters = straight_counters(period) if source == "straight" else rollup_counters(period)
+    return evaluate(counters, rules or default_evaluation_rules(), period,
+                    regions() if cells is None else cells,
+                    duty_grids() if grids is None else grids)
+
+
+def names() -> dict[tuple[str, str], str]:
+    """Display names: users, departments, and the active map's cells, communities, streets."""
+    from server.accounts.models import Department, User
+    from server.maps.models import Community, Street
+
+    out: dict[tuple[str, str], str] = {}
+    for pk, username, first, last, role in User.objects.values_list(
+            "pk", "username", "first_name", "last_name", "role"):
+        full = f"{last}{first}".strip()
+        out[("user", str(pk))] = f"{full} ({username})" if full else username
+    for code, name in Department.objects.values_list("code", "name"):
+        out[("department", code)] = name
+    for model, kind in ((Community, "community"), (Street, "street")):
+        for code, name in model.objects.filter(version__active=True).values_list("code", "name"):
+            out[(kind, code)] = name
+    return out
+
+
+def trend(now: float | None, before: float | None) -> str:
+    if before is None or now is None:
+        return "new"
+    return "up" if now > before + 0.005 else "down" if now < before - 0.005 else "same"
+
+
+def ranking(current: Scores, previous: Scores, kind: str, label: dict | None = None,
+            only: str | None = None) -> list[dict[str, Any]]:
+    """A ranking table: each entity's row with its trend against the previous period.
+    ``only``: keep that entity's row alone (a department sees itself)."""
+    label = label if label is not None else names()
+    before = {s.entity: s for s in previous.by_kind.get(kind, ())}
+    out = []
+    for s in current.by_kind.get(kind, ()):
+        if only is not None and s.entity != only:
+            continue
+        p = before.get(s.entity)
+        out.append({
+            "rank": s.rank, "entity": s.entity,
+            "name": label.get((kind, s.entity)) or label.get(("user", s.entity)) or s.entity,
+            "composite": s.composite, "grade": s.grade, "volume": s.volume,
+            "eligible": s.rank is not None, "rates": dict(s.rates), "parts": dict(s.parts),
+            "counters": dict(s.counters),
+            "previous": p.composite if p else None, "previous_rank": p.rank if p else None,
+            "trend": trend(s.composite, p.composite if p else None)})
+    return out
+
+
+def cases_behind(period: Period, kind: str, entity: str, counter: str,
+                 limit: int = 500) -> list[dict[str, Any]]:
+    """The cases whose facts make up ``counter`` of ``entity`` in ``period`` (drill-down)."""
+    cases = relevant_cases(period)
+    column = {"cell": "cell_code", "community": "community_code", "street": "street_code"}
+    if kind in column:
+        cases = cases.filter(**{column[kind]: entity})
+    elif kind == "district":
+        cases = cases.filter(street_code__startswith=entity)
+    facts = facts_behind(period_facts(period, cases), period, kind, entity, counter,
+                         regions(), duty_grids())
+    by_case: dict[int, list[Fact]] = defaultdict(list)
+    for f in facts:
+        by_case[f.case].append(f)
+    rows = []
+    for case in Case.objects.filter(pk__in=list(by_case)[:limit]).select_related("department"):
+        fs = by_case[case.pk]
+        rows.append({"number": case.number, "state": case.state, "cell_code": case.cell_code,
+                     "department": case.department.code if case.department_id else None,
+                     "n": sum(f.n for f in fs),
+                     "at": [f.at.astimezone(ZONE).isoformat() for f in fs],
+                     "created_at": case.created_at.astimezone(ZONE).isoformat()})
+    rows.sort(key=lambda r: r["at"][0])
+    return rows
+
+
+def region_chain(cell: str, known: dict[str, tuple[str, str, str]]) -> tuple[str, str, str]:
+    return known.get(cell) or parents(cell)

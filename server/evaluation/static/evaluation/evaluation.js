@@ -1,0 +1,37 @@
+// Charts of the evaluation page, drawn with the vendored ECharts from data the server embeds.
+(function () {
+  "use strict";
+  var colours = {A: "#1a9850", B: "#91cf60", C: "#fee08b", D: "#fc8d59", E: "#d73027"};
+  function data(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  var chart = data("ev-chart-data"), trend = data("ev-trend-data");
+  if (!window.echarts) return;
+  var bar = document.getElementById("ev-chart");
+  if (bar && chart && chart.names.length) {
+    echarts.init(bar).setOption({
+      grid: {left: 140, right: 20, top: 10, bottom: 30},
+      xAxis: {type: "value", max: 100},
+      yAxis: {type: "category", inverse: true, data: chart.names},
+      tooltip: {},
+      series: [{type: "bar", data: chart.values.map(function (v, i) {
+        return {value: v, itemStyle: {color: colours[chart.grades[i]] || "#888"}};
+      })}]
+    });
+  } else if (bar) {
+    bar.textContent = "无排名对象 Nobody ranked in this period";
+  }
+  var line = document.getElementById("ev-trend");
+  if (line && trend) {
+    echarts.init(line).setOption({
+      tooltip: {trigger: "axis"},
+      legend: {data: ["本类平均 Mean of this table", "全区 District"]},
+      grid: {left: 40, right: 20, top: 40, bottom: 30},
+      xAxis: {type: "category", data: trend.labels},
+      yAxis: {type: "value", min: 0, max: 100},
+      series: [{name: "本类平均 Mean of this table", type: "line", data: trend.mean, connectNulls: true},
+               {name: "全区 District", type: "line", data: trend.district, connectNulls: true}]
+    });
+  }
+})();

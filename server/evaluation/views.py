@@ -1,0 +1,179 @@
+"""Leader pages (Chinese first, English beside it): the ranking tables with trend arrows,
+charts (the vendored ECharts), the heat map by cell (server-side SVG), the cases behind any
+figure, exports, and the printable monthly bulletin. Thin: every figure comes from
+``server.evaluation.selectors``; nothing here writes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from server.evaluation import selectors
+from server.evaluation.access import BadRequest, Forbidden, kind_from, period_from, scope_of
+from server.evaluation.api import kind_table
+from server.evaluation.heatmap import heatmap_svg
+from server.evaluation.labels import COUNTERS, PERIODS, TRENDS, counter_label
+from server.evaluation.exports import ORDER
+from workflows.scoring import Period
+from workflows.scoring_rules import default_evaluation_rules
+
+TREND_PERIODS = 6
+NUMERALS = list("〇一二三四五六七八九十") + [f"十{n}" for n in "一二三四五六七八九"]
+
+
+def _page(fn):
+    """Login required; the shared access errors become 403 / 400 pages."""
+    @login_required
+    def view(request, *args, **kwargs):
+        try:
+            return fn(request, *args, **kwargs)
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from None
+        except BadRequest as exc:
+            return HttpResponseBadRequest(f"{exc}")
+    view.__name__ = fn.__name__
+    return view
+
+
+def _period_query(request, period: Period) -> dict:
+    q = {"period": period.label}
+    if period.label == "custom":
+        q.update(start=request.GET.get("start"), end=request.GET.get("end"))
+    else:
+        q["date"] = period.start.isoformat()
+    return q
+
+
+def _cases_link(query: dict, kind: str, entity: str, counter: str) -> str:
+    return (reverse("evaluation-cases") + "?" +
+            urlencode({**query, "kind": kind, "entity": entity, "counter": counter}))
+
+
+def _decorate(table: dict, query: dict) -> dict:
+    """Add what the template shows per row: percentages, arrows, drill-down links."""
+    group = default_evaluation_rules().group_of(table["kind"])
+    counters = [c for c in ORDER if any(c in r["counters"] for r in table["rows"])]
+    table["counter_heads"] = [(c, *COUNTERS.get(c, (c, c))) for c in counters]
+    for r in table["rows"]:
+        link = lambda c: _cases_link(query, table["kind"], r["entity"], c)  # noqa: E731
+        r["arrow"], r["trend_text"] = TRENDS[r["trend"]]
+        r["rate_cells"] = [
+            {"text": "—" if r["rates"][x["name"]] is None else f"{r['rates'][x['name']]:.1%}",
+             "href": link(group.rates[x["name"]].num[0][1])} for x in table["rates"]]
+        r["counter_cells"] = [{"n": r["counters"].get(c, 0), "href": link(c)} for c in counters]
+    return table
+
+
+def _trend_series(period: Period, kind: str) -> dict:
+    """The kind's mean composite (ranked entities) and the district's, over recent periods."""
+    labels, mean, district = [], [], []
+    p = period
+    chain = []
+    for _ in range(TREND_PERIODS):
+        chain.append(p)
+        p = p.previous()
+    cells, grids = selectors.regions(), selectors.duty_grids()
+    for p in reversed(chain):
+        s = selectors.scores(p, cells=cells, grids=grids)
+        ranked = [r.composite for r in s.by_kind.get(kind, ()) if r.rank is not None]
+        labels.append(str(p))
+        mean.append(round(sum(ranked) / len(ranked), 2) if ranked else None)
+        rows = s.by_kind.get("district", ())
+        district.append(rows[0].composite if rows and rows[0].volume else None)
+    return {"labels": labels, "mean": mean, "district": district}
+
+
+@_page
+def rankings(request):
+    scope = scope_of(request.user)
+    kind = kind_from(request.GET, scope, default="department")
+    period = period_from(request.GET)
+    query = _period_query(request, period)
+    # ?source=straight recomputes from the log (centres only): a check, and the way to read
+    # a database whose events predate the rollup hook before ``rebuild_rollups`` has run.
+    source = "straight" if request.GET.get("source") == "straight" and not scope.only \
+        else "rollups"
+    current = selectors.scores(period, source)
+    previous = selectors.scores(period.previous(), source)
+    table = _decorate(kind_table(kind, current, previous, scope, selectors.names()), query)
+    ranked = [r for r in table["rows"] if r["eligible"]][:30]
+    chart = {"names": [r["name"] for r in ranked], "values": [r["composite"] for r in ranked],
+             "grades": [r["grade"] for r in ranked]}
+    rules = default_evaluation_rules()
+    context = {
+        "table": table, "period": period, "previous": period.previous(), "query": query,
+        "period_names": PERIODS, "kinds": [(k, rules.kind(k).zh, rules.kind(k).en)
+                                            for k in scope.kinds],
+        "chart": chart, "export_query": urlencode({**query, "kind": kind}),
+        "tab_query": urlencode(query),
+        "rules_version": current.rules_version, "department_only": scope.only is not None,
+        "source": source,
+    }
+    if scope.only is None:
+        cells = {s.entity: s for s in current.by_kind.get("cell", ())}
+        context["heatmap"] = mark_safe(heatmap_svg(  # built from codes and numbers, escaped
+            cells, lambda code: _cases_link(query, "cell", code, "filed")))
+        context["trend"] = _trend_series(period, kind)
+    return render(request, "evaluation/rankings.html", context)
+
+
+@_page
+def cases(request):
+    scope = scope_of(request.user)
+    kind = kind_from(request.GET, scope)
+    entity, counter = request.GET.get("entity") or "", request.GET.get("counter") or ""
+    if not entity or counter not in ORDER:
+        raise BadRequest("entity and a known counter are required")
+    if scope.only is not None and entity != scope.only:
+        raise Forbidden("a department sees only its own cases (部门只能查看本部门)")
+    period = period_from(request.GET)
+    rows = selectors.cases_behind(period, kind, entity, counter)
+    rules = default_evaluation_rules()
+    return render(request, "evaluation/cases.html", {
+        "rows": rows, "period": period, "kind_zh": rules.kind(kind).zh,
+        "kind_en": rules.kind(kind).en, "entity": entity,
+        "name": selectors.names().get((kind, entity), entity),
+        "counter": counter_label(counter), "total": sum(r["n"] for r in rows),
+        "back": reverse("evaluation") + "?" + urlencode({**_period_query(request, period),
+                                                         "kind": kind})})
+
+
+@_page
+def bulletin(request):
+    """The monthly bulletin (月度通报): every table, the heat map, print-ready A4."""
+    scope = scope_of(request.user)
+    if scope.only is not None:
+        raise Forbidden("the bulletin is for leaders and the centres (月报仅对领导和中心开放)")
+    params = request.GET.copy()
+    params["period"] = "month"
+    period = period_from(params)
+    query = _period_query(request, period)
+    current, previous = selectors.scores(period), selectors.scores(period.previous())
+    label = selectors.names()
+    rules = default_evaluation_rules()
+    sections = []
+    for kind in rules.kinds:
+        table = _decorate(kind_table(kind, current, previous, scope, label), query)
+        ranked = [r for r in table["rows"] if r["eligible"]]
+        grades = {g: sum(r["grade"] == g for r in ranked) for g, _ in rules.grades}
+        sections.append({"number": NUMERALS[len(sections) + 2], "table": table, "top": ranked[:10],
+                         "bottom": ranked[-3:] if len(ranked) > 13 else [],
+                         "unranked": len(table["rows"]) - len(ranked), "grades": grades})
+    district = [r for r in current.by_kind.get("district", ()) if r.volume] or \
+        list(current.by_kind.get("district", ()))
+    cells = {s.entity: s for s in current.by_kind.get("cell", ())}
+    return render(request, "evaluation/bulletin.html", {
+        "period": period, "sections": sections, "district": district[0] if district else None,
+        "district_rates": rules.groups["region"].rates,
+        "summary": [(counter_label(c), district[0].counters.get(c, 0) if district else 0)
+                    for c in ("reported", "public_reported", "filed", "closed",
+                              "closed_on_time", "reworked")],
+        "heatmap": mark_safe(heatmap_svg(cells, lambda c: _cases_link(query, "cell", c,
+                                                                         "filed"))),
+        "rules_version": current.rules_version, "grades": [g for g, _ in rules.grades]})

@@ -1,0 +1,117 @@
+"""Evaluation API, pages and exports: who may read what, drill-down, trends, files."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+
+from server.evaluation.models import DailyRollup
+from tests.server.evaluation.conftest import play
+
+DEC = "period=month&date=2026-12"
+
+
+@pytest.fixture
+def history(cast, hooked):
+    play(cast, 16)
+    assert DailyRollup.objects.exists()
+    return cast
+
+
+def _rows(body, kind):
+    return next(t for t in body["tables"] if t["kind"] == kind)["rows"]
+
+
+def test_leader_reads_every_table_with_trends_and_the_same_from_the_log(history):
+    r = history["leader"].get(f"/api/evaluation/rankings/?{DEC}")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["period"] == {"label": "month", "start": "2026-12-01", "end": "2026-12-31",
+                              "days": 31, "name": "2026-12"}
+    assert body["previous"]["name"] == "2026-11"
+    assert [t["kind"] for t in body["tables"]] == ["supervisor", "acceptor", "duty_chief",
+                                                   "dispatcher", "department", "cell",
+                                                   "community", "street", "district"]
+    depts = _rows(body, "department")
+    assert {d["entity"] for d in depts} <= {"roads", "water"} and depts
+    assert depts[0]["name"] in ("市政管理委员会", "排水集团")
+    assert all(d["trend"] in ("up", "down", "same", "new") for d in depts)
+    assert len(_rows(body, "cell")) == 4  # every cell of the map, quiet ones too
+    straight = history["leader"].get(f"/api/evaluation/rankings/?{DEC}&source=straight").json()
+    assert straight["tables"] == body["tables"]
+
+
+def test_a_department_sees_only_its_own_row(history):
+    roads = history["dept_roads"]
+    body = roads.get(f"/api/evaluation/rankings/?{DEC}").json()
+    assert [t["kind"] for t in body["tables"]] == ["department"]
+    assert [r["entity"] for r in body["tables"][0]["rows"]] in (["roads"], [])
+    assert roads.get(f"/api/evaluation/rankings/?{DEC}&kind=cell").status_code == 403
+    assert roads.get(f"/api/evaluation/rankings/?{DEC}&source=straight").status_code == 400
+    assert roads.get(f"/api/evaluation/cases/?{DEC}&kind=department&entity=water"
+                     f"&counter=dispatched").status_code == 403
+    assert roads.get(f"/api/evaluation/cases/?{DEC}&kind=department&entity=roads"
+                     f"&counter=dispatched").status_code == 200
+    assert history["supervisor"].get("/api/evaluation/rankings/").status_code == 403
+    assert history["anonymous"].get("/api/evaluation/rankings/").status_code == 401
+
+
+@pytest.mark.parametrize("query, field", [("period=year", "period"), ("date=2026-13-01", "date"),
+                                          ("period=custom&start=2026-12-09&end=2026-12-01", "end"),
+                                          ("kind=planet", "kind")])
+def test_bad_parameters_say_why(cast, query, field):
+    r = cast["leader"].get(f"/api/evaluation/rankings/?{query}")
+    assert r.status_code == 400 and field in r.json()["error"]["message"]
+
+
+def test_drill_down_lists_the_cases_behind_each_figure(history):
+    body = history["leader"].get(f"/api/evaluation/rankings/?{DEC}&kind=department").json()
+    checked = 0
+    for row in body["tables"][0]["rows"]:
+        for counter, n in row["counters"].items():
+            if counter == "unhandled":
+                continue
+            r = history["leader"].get(f"/api/evaluation/cases/?{DEC}&kind=department"
+                                      f"&entity={row['entity']}&counter={counter}").json()
+            assert r["count"] == n, (row["entity"], counter)
+            checked += 1
+    street = history["leader"].get(f"/api/evaluation/cases/?{DEC}&kind=street"
+                                   f"&entity=110101001&counter=reported").json()
+    assert street["count"] == sum(len(r["at"]) for r in street["cases"]) > 0
+    assert checked > 3
+
+
+def test_exports_csv_and_xlsx(history):
+    from openpyxl import load_workbook
+
+    csv = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=csv")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    text = csv.content.decode("utf-8")
+    assert text.startswith("\ufeff类别 Kind,排名 Rank") and "专业部门 Department" in text
+    xlsx = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=xlsx&kind=department")
+    assert 'filename="evaluation-2026-12.xlsx"' in xlsx["Content-Disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["专业部门 Department"]
+    rows = list(book.active.values)
+    assert rows[1][:3] == ("类别 Kind", "排名 Rank", "对象 Entity") and len(rows) >= 3
+
+
+def test_leader_pages_department_page_and_bulletin(history):
+    leader, roads = Client(), Client()
+    leader.force_login(history["leader"].user)
+    roads.force_login(history["dept_roads"].user)
+    page = leader.get(f"/evaluation/?{DEC}&kind=cell").content.decode()
+    assert "综合评价" in page and "Heat map by cell" in page and "<svg" in page
+    assert page.count("<path") == 4 and "ev-chart-data" in page and "/evaluation/cases/?" in page
+    assert "straight from the event log" in leader.get(
+        f"/evaluation/?{DEC}&source=straight").content.decode()
+    drill = leader.get(f"/evaluation/cases/?{DEC}&kind=street&entity=110101001&counter=filed")
+    assert drill.status_code == 200 and "Cases behind a figure" in drill.content.decode()
+    bulletin = leader.get("/evaluation/bulletin/?date=2026-12").content.decode()
+    assert "月度综合评价通报" in bulletin and "@page" not in bulletin and "<svg" in bulletin
+    mine = roads.get(f"/evaluation/?{DEC}").content.decode()
+    assert "排水集团" not in mine and "<svg" not in mine
+    assert roads.get("/evaluation/bulletin/").status_code == 403
+    assert roads.get(f"/evaluation/?{DEC}&kind=street").status_code == 403
