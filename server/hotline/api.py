@@ -1,0 +1,229 @@
+"""Hotline API for the call-taker's page (``/hotline/``).
+
+GET  /api/hotline/places/suggest/?q=      type-ahead over the gazetteer
+GET  /api/hotline/places/geocode/?q=      address -> places, best first
+GET  /api/hotline/places/reverse/?lat&lon a map click -> the nearest address
+GET  /api/hotline/duplicates/?kind&class_code&lat&lon[&component_code]   dry run, before saving
+POST /api/hotline/calls/                  save the call: a case of channel hotline (201; an
+                                          honest retry with the same idempotency_key: 200)
+GET  /api/hotline/cases/<number>/contact/ the caller (personal data: CONTACT_ROLES only)
+GET  /api/hotline/callbacks/              closed public cases waiting for a callback (回访)
+POST /api/hotline/callbacks/<number>/     {satisfaction 1-5, note}: 1-2 reopens the case
+
+Registering calls: call-takers and acceptors (both may report). Errors: the API's one shape.
+"""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Subquery
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from server.api_errors import ApiError
+from server.cases.actions import do_case_action
+from server.cases.duplicates import possible_duplicates
+from server.cases.models import Case, CaseEvent
+from server.cases.selectors import CENTER_ROLES
+from server.hotline import duplicates, places
+from server.hotline.access import contact_of, may_see_contact
+from server.hotline.models import HotlineCall
+from server.hotline.submit import SubmitError, check_class, request_hash, submit
+from server.intake.serializers import KEY_PATTERN
+from workflows import Action, Role
+from workflows.case import CALLBACK_CHANNELS
+
+CALL_ROLES = {Role.CALL_TAKER, Role.ACCEPTOR}
+
+
+def _role(user) -> Role | None:
+    try:
+        return Role(user.role) if user.role else None
+    except ValueError:
+        return None
+
+
+def _require(user, roles, what: str) -> None:
+    if _role(user) not in roles:
+        raise ApiError("role_not_allowed", f"{what} is for {', '.join(r.en.lower() for r in roles)}",
+                       status_code=status.HTTP_403_FORBIDDEN)
+
+
+def _submit_error(exc: SubmitError) -> ApiError:
+    return ApiError(exc.code, exc.message, field=exc.field, status_code=exc.status)
+
+
+class PlaceSearchView(APIView):
+    """``mode`` is suggest or geocode."""
+
+    mode = "suggest"
+
+    @extend_schema(summary="Address search in the gazetteer (地理编码)", tags=["hotline"],
+                   responses={200: dict})
+    def get(self, request):
+        _require(request.user, CENTER_ROLES, "address search")
+        q = request.query_params.get("q", "")[:100]
+        found = places.suggest(q) if self.mode == "suggest" else places.geocode(q)
+        return Response({"q": q, "results": [places.as_json(m) for m in found]})
+
+
+class PlaceReverseView(APIView):
+    @extend_schema(summary="The address nearest a point", tags=["hotline"], responses={200: dict})
+    def get(self, request):
+        _require(request.user, CENTER_ROLES, "address search")
+        lat, lon = _point(request.query_params)
+        match = places.reverse(lon, lat)
+        return Response({"result": places.as_json(match) if match else None})
+
+
+def _point(params) -> tuple[float, float]:
+    try:
+        lat, lon = float(params["lat"]), float(params["lon"])
+    except (KeyError, ValueError):
+        raise ApiError("invalid", "lat and lon are required numbers", field="lat") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ApiError("invalid", "lat/lon are not WGS84 coordinates", field="lat")
+    return lat, lon
+
+
+class DuplicatesView(APIView):
+    @extend_schema(summary="Possible duplicates of a report not saved yet (疑似重复)",
+                   tags=["hotline"], responses={200: dict})
+    def get(self, request):
+        _require(request.user, CENTER_ROLES, "the duplicate check")
+        p = request.query_params
+        lat, lon = _point(p)
+        try:
+            check_class(p.get("kind", ""), p.get("class_code", ""))
+        except SubmitError as exc:
+            raise _submit_error(exc) from None
+        found = duplicates.duplicates_at(p["kind"], p["class_code"], lon, lat,
+                                         component_code=p.get("component_code", ""))
+        return Response({"duplicates": duplicates.as_json(found)})
+
+
+class CallSerializer(serializers.Serializer):
+    idempotency_key = serializers.RegexField(KEY_PATTERN, help_text="made by the page per call")
+    line = serializers.ChoiceField(["12319", "12345"])
+    caller_name = serializers.CharField(max_length=100, allow_blank=True, default="")
+    caller_phone = serializers.RegexField(r"^\+?[\d\s()-]{3,32}$",
+                                          error_messages={"invalid": "not a phone number"})
+    address = serializers.CharField(max_length=300, allow_blank=True, default="")
+    place_code = serializers.CharField(max_length=40, allow_blank=True, default="")
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    kind = serializers.ChoiceField(["component", "event"])
+    class_code = serializers.RegexField(r"^\d{4,5}$")
+    component_code = serializers.RegexField(r"^\d{16,17}$", required=False, allow_blank=True,
+                                            default="")
+    description = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    urgency = serializers.ChoiceField(["normal", "urgent"], default="normal")
+
+    def validate(self, attrs):
+        if ("lat" in attrs) != ("lon" in attrs):
+            raise serializers.ValidationError({"lat": "lat and lon go together"})
+        if "lat" not in attrs:
+            match = (places.by_code(attrs["place_code"]) if attrs["place_code"]
+                     else places.best_point(attrs["address"]) if attrs["address"] else None)
+            if match is None:
+                raise serializers.ValidationError({"address": (
+                    "no point: click the map, or pick an address the gazetteer knows")})
+            attrs["lat"], attrs["lon"] = match.lat, match.lon
+            attrs["place_code"] = match.code
+            attrs["address"] = attrs["address"] or match.name
+        return attrs
+
+
+class CallView(APIView):
+    @extend_schema(request=CallSerializer, responses={201: dict, 200: dict}, tags=["hotline"],
+                   summary="Register a hotline call (热线登记): a case of channel hotline")
+    def post(self, request):
+        user = request.user
+        _require(user, CALL_ROLES, "registering a call")
+        ser = CallSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        description = ("【紧急 urgent】" if d["urgency"] == "urgent" else "") + d["description"]
+        if d["address"]:
+            description += f"（地址 address: {d['address']}）"
+
+        def attach(case):
+            HotlineCall.objects.create(
+                case=case, line=d["line"], caller_name=d["caller_name"],
+                caller_phone=d["caller_phone"], address=d["address"],
+                place_code=d["place_code"], urgency=d["urgency"], call_taker=user)
+
+        try:
+            check_class(d["kind"], d["class_code"])
+            done = submit(user, channel="hotline", kind=d["kind"], class_code=d["class_code"],
+                          lon=d["lon"], lat=d["lat"], description=description,
+                          idempotency_key=d["idempotency_key"],
+                          hash_=request_hash({k: v for k, v in d.items()
+                                              if k != "idempotency_key"}),
+                          component_code=d["component_code"], attach=attach)
+        except SubmitError as exc:
+            raise _submit_error(exc) from None
+        case = done.case
+        return Response({
+            "number": case.number, "state": case.state, "channel": case.channel,
+            "created": done.created, "cell_code": case.cell_code,
+            "verify_by": list(done.supervisors),
+            "duplicates": [{"number": c.number, "state": c.state, "channel": c.channel,
+                            "distance_m": round(dist, 1), "why": why}
+                           for c, dist, why in possible_duplicates(case)],
+        }, status=status.HTTP_201_CREATED if done.created else status.HTTP_200_OK)
+
+
+class ContactView(APIView):
+    @extend_schema(summary="The caller of a case (personal data)", tags=["hotline"],
+                   responses={200: dict})
+    def get(self, request, number: str):
+        if not may_see_contact(request.user):
+            raise ApiError("role_not_allowed", "caller details are for call-takers, acceptors, "
+                           "duty chiefs and leaders", status_code=status.HTTP_403_FORBIDDEN)
+        case = get_object_or_404(Case, number=number)
+        return Response({"number": case.number, "contact": contact_of(case, request.user)})
+
+
+class CallbackListView(APIView):
+    @extend_schema(summary="Closed public cases waiting for a callback (待回访)",
+                   tags=["hotline"], responses={200: dict})
+    def get(self, request):
+        if not may_see_contact(request.user):
+            raise ApiError("role_not_allowed", "callbacks are for call-takers",
+                           status_code=status.HTTP_403_FORBIDDEN)
+        # Waiting: the last step (timer lights aside) is the close itself. A case reopened by
+        # an earlier callback and closed again is waiting again.
+        last = (CaseEvent.objects.filter(case=OuterRef("pk")).exclude(action=Action.TIMER.value)
+                .order_by("-id").values("action")[:1])
+        rows = (Case.objects.filter(state="closed", channel__in=sorted(CALLBACK_CHANNELS))
+                .annotate(last_action=Subquery(last)).filter(last_action=Action.CLOSE.value)
+                .order_by("-updated_at")[:200])
+        return Response({"results": [
+            {"number": c.number, "channel": c.channel, "kind": c.kind,
+             "class_code": c.class_code, "closed_at": c.updated_at.isoformat(),
+             "description": c.description, "contact": contact_of(c, request.user)}
+            for c in rows]})
+
+
+class CallbackSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5,
+                                            help_text="1-5; 1 or 2 reopens the case")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CallbackView(APIView):
+    @extend_schema(request=CallbackSerializer, responses={200: dict}, tags=["hotline"],
+                   summary="Record a callback (回访): satisfaction 1-5, 1-2 reopens")
+    def post(self, request, number: str):
+        ser = CallbackSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        if not Case.objects.filter(number=number).exists():
+            raise ApiError("not_found", f"no case {number!r}", status_code=404)
+        # The workflow decides who may call back and when (call-takers, closed public cases).
+        case = do_case_action(request.user, number, Action.CALLBACK, ser.validated_data)
+        return Response({"number": case.number, "state": case.state,
+                         "satisfaction": case.satisfaction, "reopen_count": case.reopen_count,
+                         "reopened": case.state != "closed"})
