@@ -1,6 +1,7 @@
 # One entry point per task. Everything installs what is missing first (apt-get, .venv).
 #   make run       embedded: SpatiaLite + in-memory channel layer + demo city on 127.0.0.1:$(PORT)
 #   make test      + PostgreSQL/PostGIS and Redis on loopback (reused when already listening)
+#   make app       the field handset (Kivy) against BASE_URL
 #   make simulate  drive N cases (default 50) through the loop against BASE_URL
 #   make bench     every benchmark in bench/
 SHELL := /bin/bash
@@ -10,29 +11,40 @@ N ?= 50
 BASE_URL ?= http://127.0.0.1:$(PORT)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-services run test test-fast simulate bench lint migrations-check clean
+.PHONY: setup setup-services run app test test-fast simulate bench lint migrations-check clean
 
 setup:
 	@bash scripts/install-system.sh base
 	@bash scripts/install-python.sh
+	@bash scripts/install-frontend.sh
 
 setup-services:
 	@bash scripts/install-system.sh services
 	@bash scripts/install-python.sh
+	@bash scripts/install-frontend.sh
 
 run: setup
 	@PORT=$(PORT) bash scripts/run.sh
 
-# The whole suite on PostGIS + Redis, then the server tests again on the SpatiaLite default.
+# The whole suite on PostGIS + Redis, then the server tests again on the SpatiaLite default,
+# then the browser tests in their own process (Playwright's sync API and pytest-asyncio clash).
 test: setup-services
 	@set -e; eval "$$(bash scripts/services.sh)"; \
 	  DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider tests; \
 	  env -u DATABASE_URL -u REDIS_URL DCM_EMBEDDED=1 DCM_VAR=var/test-spatialite \
-	    $(PY) -m pytest -q -p no:cacheprovider tests/server
+	    $(PY) -m pytest -q -p no:cacheprovider tests/server; \
+	  DCM_BROWSER=1 DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider -p no:asyncio \
+	    -p no:django -W ignore::pytest.PytestConfigWarning tests/browser; \
+	  DCM_KIVY=1 DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider -p no:asyncio \
+	    -p no:django -W ignore::pytest.PytestConfigWarning tests/mobileapp/ui
 
 # Quick loop for developers: pure packages only, no services needed.
 test-fast: setup
 	@$(PY) -m pytest -q -p no:cacheprovider tests/workflows tests/gis tests/gridmaps
+
+# The field handset (Kivy) on the desktop, talking to BASE_URL (the server of `make run`).
+app: setup
+	@$(PY) -m mobileapp --base-url $(BASE_URL)
 
 simulate: setup
 	@$(PY) -m bench.simulate --base-url $(BASE_URL) -n $(N)

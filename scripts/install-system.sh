@@ -2,13 +2,18 @@
 # Install the Debian packages the project needs, only those missing.
 # Usage: scripts/install-system.sh [base|services]
 #   base      GDAL, GEOS, PROJ, SpatiaLite, the Python headers and venv  (make run)
-#   services  + PostgreSQL 15 with PostGIS 3 and Redis                   (make test)
+#   services  + PostgreSQL 15 with PostGIS 3, Redis, chromium, gettext    (make test)
 # Idempotent: a second run finds everything present and returns at once.
 set -euo pipefail
 want=(libgdal-dev libgeos-dev libproj-dev proj-bin proj-data libsqlite3-mod-spatialite pkg-config
       python3-venv python3-dev build-essential)
+# mobileapp (Kivy): its wheel bundles SDL2 but loads libmtdev at import (STACK.md trap 5).
+want+=(libmtdev1)
 if [ "${1:-base}" = services ]; then
   want+=(postgresql-15 postgresql-15-postgis-3 redis-server)
+  # Browser tests: Debian's chromium (Playwright downloads no browser here), a CJK font so the
+  # screenshots show Chinese, and gettext to update the translation catalogs.
+  want+=(chromium fonts-wqy-microhei gettext)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -1,39 +1,85 @@
-"""Console pages. Access: the centre console for centre roles, the terminal for departments."""
+"""Console pages. They are thin: data comes from the REST API and ``/ws/events/``; nothing here
+writes case state.
+
+Access: the centre pages (supervision, command, dashboard) for the centre roles and leaders;
+the terminal for department users. ``home`` sends each role to its own page.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from server.cases.selectors import CENTER_ROLES
 from workflows import Role
 
+#: Where each role starts.
+HOME = {Role.ACCEPTOR: "console-supervision", Role.DUTY_CHIEF: "console-supervision",
+        Role.CALL_TAKER: "console-supervision", Role.DISPATCHER: "console-command",
+        Role.LEADER: "console-dashboard", Role.DEPARTMENT: "console-department"}
+
+
+def _role(user) -> Role | None:
+    try:
+        return Role(user.role) if user.is_authenticated and user.role else None
+    except ValueError:
+        return None
+
+
+def map_config() -> dict:
+    """The base map under the vector layers; none by default (closed networks)."""
+    return {"tile_url": settings.MAP_TILE_URL, "wms_url": settings.MAP_WMS_URL,
+            "wms_layers": settings.MAP_WMS_LAYERS, "attribution": settings.MAP_ATTRIBUTION}
+
 
 def home(request):
-    if request.user.is_authenticated and request.user.role:
-        if request.user.role == Role.DEPARTMENT.value:
-            return redirect("console-department")
-        if Role(request.user.role) in CENTER_ROLES:
-            return redirect("console-command")
+    role = _role(request.user)
+    if role in HOME:
+        return redirect(HOME[role])
     return render(request, "consoles/home.html")
+
+
+def _titles(title_en: str) -> dict:
+    # Chinese first with the English beside it (the English page shows English only).
+    return {"title": _(title_en), "title_en": title_en}
+
+
+def _centre_page(request, page: str, title_en: str, template: str):
+    if _role(request.user) not in CENTER_ROLES:
+        raise PermissionDenied(_("The centre consoles are for acceptors, duty chiefs, "
+                                 "dispatchers, call-takers and leaders."))
+    return render(request, template, {**_titles(title_en), "page": page,
+                                      "map_config": map_config()})
+
+
+@login_required
+@ensure_csrf_cookie
+def supervision_center(request):
+    return _centre_page(request, "supervision", N_("Supervision center"), "consoles/queue.html")
 
 
 @login_required
 @ensure_csrf_cookie
 def command_center(request):
-    if not request.user.role or Role(request.user.role) not in CENTER_ROLES:
-        raise PermissionDenied("the centre console is for acceptors, duty chiefs, dispatchers, "
-                               "call-takers and leaders")
-    return render(request, "consoles/console.html",
-                  {"title": "指挥中心 Command center", "page": "command"})
+    return _centre_page(request, "command", N_("Command center"), "consoles/queue.html")
+
+
+@login_required
+@ensure_csrf_cookie
+def dashboard(request):
+    return _centre_page(request, "dashboard", N_("Leader dashboard"), "consoles/dashboard.html")
 
 
 @login_required
 @ensure_csrf_cookie
 def department_terminal(request):
-    if request.user.role != Role.DEPARTMENT.value:
-        raise PermissionDenied("the department terminal is for department users")
-    return render(request, "consoles/console.html",
-                  {"title": f"专业部门 {request.user.department.name}", "page": "department"})
+    if _role(request.user) != Role.DEPARTMENT:
+        raise PermissionDenied(_("The department terminal is for department users."))
+    return render(request, "consoles/department.html",
+                  {**_titles(N_("Department terminal")), "page": "department",
+                   "department": request.user.department})

@@ -1,5 +1,9 @@
-"""Websockets: group names (``groups``), the consumer, and the one sender of events (``send``).
+"""Websockets: the one sender of case events, the consumer, and resume from the event log.
 
-Only ``server.cases.actions`` (and sibling action modules) call ``send``; it sends after the
-transaction commits, so a pushed event always describes stored state.
+Owns: group names (``groups``), who may join which group (``access``, checked at connect and at
+each subscription), the typed payloads both ways (``schema``: unknown fields refused), the push
+after commit (``send``: called only from ``server.cases.actions``), and the replay of missed
+events on resume (``replay``: from ``CaseEvent``, the append-only log).
+
+Must not write case state, and must not be called by views or consumers to send events.
 """

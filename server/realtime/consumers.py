@@ -1,68 +1,130 @@
 """``/ws/events/``: the live feed of case events for consoles and terminals.
 
-Access is decided once, at connect: the user's role fixes the groups joined (the centres hear
-all cases, a department only its own, a supervisor their reports and waiting checks). The server
-sends ``{"type": "hello", ...}`` first, then one ``CaseMessage`` per event.
+Protocol (payloads in ``server.realtime.schema``):
+
+1. Connect with the session cookie or ``?token=``. Anonymous: closed with 4401; a user without a
+   role that may listen: 4403. The groups of the user's role are joined *before* the server
+   answers ``hello`` (with ``last_event_id``), so nothing committed after ``hello`` is missed.
+2. A fresh client keeps ``hello.last_event_id`` as its cursor; a reconnecting client sends
+   ``{"type": "resume", "after": cursor, "seen": [...]}`` and gets the missed events from the log,
+   then ``resumed`` (or ``reset`` if too much was missed), then the live stream.
+3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
+4. Each event reaches a socket at most once, by id, whether it came through the replay or through
+   several groups: Channels hands a consumer one message at a time, so live events that arrive
+   while a replay is being sent wait in the channel and are dropped here if the replay had them.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import json
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from server.realtime.groups import CENTER, dept_group, role_group, user_group
-from workflows import Role
+from server.realtime.access import check_subscription, groups_at_connect
+from server.realtime.replay import last_event_id, replay
+from server.realtime.schema import Invalid, outgoing, parse_client
 
-CENTER_ROLES = {Role.ACCEPTOR, Role.DUTY_CHIEF, Role.DISPATCHER, Role.LEADER, Role.CALL_TAKER}
-
-
-@database_sync_to_async
-def _groups_for_user(user) -> list[str]:
-    if not user.role:
-        return []
-    role = Role(user.role)
-    groups = [user_group(user.pk)]
-    if role in CENTER_ROLES:
-        groups.append(CENTER)
-    elif role == Role.DEPARTMENT and user.department_id:
-        groups.append(dept_group(user.department.code))
-    elif role == Role.SUPERVISOR:
-        groups.append(role_group(Role.SUPERVISOR))
-    return groups
+#: Event ids remembered per socket to drop duplicates (a replay overlapping live messages, or
+#: one event reaching the socket through two groups).
+SENT_MEMORY = 5000
+#: The core Redis layer forgets group members after a day (``group_expiry``): a socket alive that
+#: long re-joins its groups on a ping after this many seconds.
+REJOIN_AFTER_S = 3600
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
+        self.groups_joined: list[str] = []
+        self._sent: dict[int, None] = {}
         if user is None or not user.is_authenticated:
             await self.close(code=4401)  # 4401: not authenticated
             return
-        self.groups_joined = await _groups_for_user(user)
-        if not self.groups_joined:
+        groups = await database_sync_to_async(groups_at_connect)(user)
+        if not groups:
             await self.close(code=4403)  # 4403: no role that may listen
             return
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self._join(groups)
+        self._joined_at = time.monotonic()
         await self.accept()
-        await self.send_json({"type": "hello", "user": user.username, "role": user.role,
-                              "groups": self.groups_joined})
+        newest = await database_sync_to_async(last_event_id)()
+        await self.send_json(outgoing(type="hello", user=user.username, role=user.role,
+                                      groups=list(self.groups_joined), last_event_id=newest))
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
+        for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+    async def _join(self, groups: list[str]) -> None:
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            if group not in self.groups_joined:
+                self.groups_joined.append(group)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+            msg = parse_client(content)
+        except (ValueError, TypeError) as exc:  # json errors are ValueErrors; Invalid too
+            await self.send_json(outgoing(type="error", code="invalid", message=str(exc)))
+            return
+        await getattr(self, "on_" + msg["type"])(msg)
+
+    async def on_ping(self, msg):
+        if time.monotonic() - self._joined_at > REJOIN_AFTER_S:
+            await self._join(list(self.groups_joined))
+            self._joined_at = time.monotonic()
+        await self.send_json(outgoing(type="pong"))
+
+    async def on_resume(self, msg):
+        user = self.scope["user"]
+        result = await database_sync_to_async(replay)(user, msg["after"],
+                                                      frozenset(msg.get("seen", ())))
+        if result.reset:
+            await self.send_json(outgoing(type="reset", reason="too_many_missed",
+                                          last_event_id=result.last_event_id))
+            return
+        for message in result.messages:
+            await self._deliver(message)
+        await self.send_json(outgoing(type="resumed", after=msg["after"],
+                                      replayed=len(result.messages),
+                                      last_event_id=result.last_event_id))
+
+    async def on_subscribe(self, msg):
+        allowed, refused = await database_sync_to_async(check_subscription)(
+            self.scope["user"], msg.get("cases", []), msg.get("grids", []))
+        await self._join(allowed)
+        await self.send_json(outgoing(type="subscribed", op="subscribe", groups=allowed,
+                                      refused=refused))
+
+    async def on_unsubscribe(self, msg):
+        # Leaving needs no permission, but only narrow groups can be left: the role's groups
+        # stay, or a console could silently stop hearing what it must hear.
+        allowed, refused = await database_sync_to_async(check_subscription)(
+            self.scope["user"], msg.get("cases", []), msg.get("grids", []))
+        left = [g for g in allowed if g in self.groups_joined and g.split(".")[0] in
+                ("case", "grid")]
+        for group in left:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined.remove(group)
+        await self.send_json(outgoing(type="subscribed", op="unsubscribe", groups=left,
+                                      refused=refused))
 
     async def case_message(self, event):
-        # One event may reach this socket through two groups (a reporter who is also in the
-        # centre): send it once.
-        event_id = event["message"]["event_id"]
-        seen = self.__dict__.setdefault("_seen", deque(maxlen=256))
-        if event_id in seen:
-            return
-        seen.append(event_id)
-        await self.send_json(event["message"])
+        # Live: the sender encoded the CaseMessage once for every socket (send.py).
+        if self._first_time(event["event_id"]):
+            await self.send(text_data=event["text"])
+
+    async def _deliver(self, message: dict) -> None:
+        if self._first_time(message["event_id"]):
+            await self.send_json(message)
+
+    def _first_time(self, event_id: int) -> bool:
+        if event_id in self._sent:
+            return False
+        self._sent[event_id] = None
+        if len(self._sent) > SENT_MEMORY:
+            del self._sent[next(iter(self._sent))]
+        return True

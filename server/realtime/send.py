@@ -3,10 +3,16 @@
 ``send_case_event_on_commit`` is called by actions inside their transaction; the message goes to
 the channel layer only after the commit, to the groups that may see the case. Payload shape
 (``CaseMessage``) is fixed here and checked before sending.
+
+Delivery is at most once per socket and may be lost (a Redis hiccup, a socket that was down):
+the event log is the record, and a client that reconnects resumes from its last event id
+(``server.realtime.replay``). So a failed push is logged, never raised into the action.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from typing import Any, Literal, TypedDict
 
@@ -14,7 +20,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from server.realtime.groups import CENTER, dept_group, role_group, user_group
+from server.realtime.groups import (
+    CENTER,
+    case_group,
+    dept_group,
+    grid_group,
+    role_group,
+    user_group,
+)
 from workflows import Role, State
 
 log = logging.getLogger(__name__)
@@ -39,20 +52,32 @@ class CaseMessage(TypedDict):
 
 
 _KEYS = set(CaseMessage.__annotations__)
+_EVENT_KEYS = set(EventInfo.__annotations__)
+_CHECKING = getattr(State, "CHECKING", None)
 
 
-def groups_for(case, previous_department=None) -> list[str]:
+def groups_for(case, previous_department=None, from_state: str = "") -> list[str]:
     """Who hears about a case: the centres, its department (and the one it just left), its
-    reporter, and every supervisor while a check (核查) is waiting."""
-    groups = [CENTER, user_group(case.reporter_id)]
+    reporter, followers of the case and of its cell, and the supervisor its task is assigned
+    to (where cases have no assignee: every supervisor while a check (核查) is waiting and
+    when the wait ends, so their task lists drop it)."""
+    groups = [CENTER, user_group(case.reporter_id), case_group(case.pk)]
+    if case.cell_code:
+        groups.append(grid_group(case.cell_code))
     for dept in {case.department, previous_department} - {None}:
         groups.append(dept_group(dept.code))
-    if case.state == State.CHECKING.value:
-        groups.append(role_group(Role.SUPERVISOR))
+    if hasattr(case, "assignee_id"):
+        # Tasks (核实 verify, 核查 check) go to one supervisor: only they hear of it.
+        if case.assignee_id:
+            groups.append(user_group(case.assignee_id))
+    elif _CHECKING is not None and _CHECKING.value in (case.state, from_state):
+        groups.append(role_group(Role.SUPERVISOR))  # no assignee: any supervisor may check
     return groups
 
 
 def build_message(case, event) -> CaseMessage:
+    """The message for ``event`` with ``case`` as it is now (live: just after the event; in a
+    replay: possibly later, which a client treats as newer data for the same case)."""
     from server.cases.selectors import case_summary  # cases imports realtime: avoid a cycle
 
     msg: CaseMessage = {
@@ -64,21 +89,38 @@ def build_message(case, event) -> CaseMessage:
                   "to_state": event.to_state, "at": event.at.isoformat(),
                   "actor": event.actor.username, "actor_role": event.actor_role},
     }
-    if set(msg) != _KEYS:
+    if set(msg) != _KEYS or set(msg["event"]) != _EVENT_KEYS:
         raise ValueError(f"CaseMessage has unexpected keys {sorted(set(msg) ^ _KEYS)}")
     return msg
 
 
+async def _send_all(groups: list[str], msg: CaseMessage) -> None:
+    layer = get_channel_layer()
+    # The JSON text is made once here, not once per socket: a worker holding thousands of
+    # terminals would otherwise spend most of a fan-out re-encoding the same message.
+    # Only the id and the text travel: each socket's consumer decodes the layer's payload on
+    # its own, so a smaller payload is less work per socket too.
+    payload = {"type": "case.message", "event_id": msg["event_id"],
+               "text": json.dumps(msg, ensure_ascii=False, separators=(",", ":"))}
+    # Concurrently: one round trip to Redis for all groups instead of one per group.
+    results = await asyncio.gather(*(layer.group_send(g, payload) for g in groups),
+                                   return_exceptions=True)
+    for group, result in zip(groups, results):
+        if isinstance(result, BaseException):
+            log.error("realtime push to %s failed for event %s: %r", group, msg["event_id"],
+                      result)
+
+
 def send_case_event_on_commit(case, event, *, previous_department=None) -> None:
+    """Schedule the push of ``event`` for after the current transaction commits (at once when
+    none is open). Called only by actions, inside their transaction."""
     msg = build_message(case, event)
-    groups = groups_for(case, previous_department)
+    groups = groups_for(case, previous_department, event.from_state)
 
     def push() -> None:
-        layer = get_channel_layer()
-        for group in groups:
-            try:
-                async_to_sync(layer.group_send)(group, {"type": "case.message", "message": msg})
-            except Exception:  # the case is stored; a lost push is recovered by a page reload
-                log.exception("realtime push to %s failed for event %s", group, msg["event_id"])
+        try:
+            async_to_sync(_send_all)(groups, msg)
+        except Exception:  # the case is stored; a lost push is recovered by resume
+            log.exception("realtime push failed for event %s", msg["event_id"])
 
     transaction.on_commit(push)

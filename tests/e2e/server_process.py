@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,10 +23,10 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None):
         self.env = dict(env, DJANGO_SETTINGS_MODULE="server.settings", PYTHONPATH=str(REPO))
         self.log = log
-        self.port = free_port()
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
@@ -64,3 +66,55 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Stop and start again on the same port (a deploy, a crash and restart)."""
+        self.stop()
+        self.start(timeout)
+
+    def another_worker(self, log: Path) -> "ServerProcess":
+        """A second ASGI worker on the same database and channel layer (scale-out); not started.
+        Only meaningful with REDIS_URL in the environment: the in-memory layer is per process."""
+        return ServerProcess({k: v for k, v in self.env.items()
+                              if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}, log)
+
+
+def backends() -> list[str]:
+    """spatialite always; postgis (with Redis) when DATABASE_URL names a PostGIS server."""
+    out = ["spatialite"]
+    if os.environ.get("DATABASE_URL", "").startswith("postgis://"):
+        out.append("postgis")
+    return out
+
+
+def _admin_sql(url: str, sql: str) -> None:
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(url)
+    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
+                         password=db["PASSWORD"], dbname=db["NAME"], autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@contextmanager
+def started_server(backend: str, tmp: Path):
+    """A prepared, started server on a fresh database of ``backend`` with a channel prefix of
+    its own; stopped (and its PostgreSQL database dropped) on exit."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DCM_EMBEDDED="1", DCM_VAR=str(tmp), CHANNEL_PREFIX=f"e2e{uuid.uuid4().hex[:8]}")
+    dbname = None
+    if backend == "postgis":
+        dbname = f"dcm_e2e_{uuid.uuid4().hex[:8]}"
+        _admin_sql(os.environ["DATABASE_URL"], f'CREATE DATABASE "{dbname}" TEMPLATE template1')
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + dbname
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    server = ServerProcess(env, log=tmp / "server.log")
+    try:
+        server.prepare()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        if dbname:
+            _admin_sql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

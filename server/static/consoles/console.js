@@ -1,109 +1,150 @@
-// Centre console and department terminal: a live table of cases.
-// Reads /api/cases/, listens on /ws/events/, acts through /api/cases/<n>/actions/<a>/.
-// On every (re)connect the list is fetched again, so nothing changed while offline is missed.
+// DCM console.js, shared by every page: API calls, labels from /api/workflow/ (never hard-coded), the action dialog whose
+// fields come from the workflow's guards, traffic lights, small DOM helpers.
 (function () {
   "use strict";
-  const LABELS = {accept: "受理 Accept", reject: "不予受理 Reject", file: "立案 File",
-    void: "作废 Void", dispatch: "派遣 Dispatch", dept_accept: "签收 Take on",
-    feedback: "反馈 Feed back", request_check: "派核查 Send check", check: "核查 Check",
-    close: "结案 Close"};
-  const FIELDS = {reject: ["reason"], void: ["reason"], dispatch: ["department"],
-    feedback: ["photo", "note"], check: ["result", "photo", "note"]};
-  const table = document.querySelector("#cases tbody");
-  const rows = new Map();
-  let departments = [];
+  const DCM = window.DCM = window.DCM || {};
+  // Django's JavaScript catalog (/jsi18n/) defines gettext; without it, the English msgid.
+  window.gettext = window.gettext || ((s) => s);
+  DCM.lang = (document.documentElement.lang || "zh-hans").startsWith("zh") ? "zh" : "en";
 
-  function csrf() {
-    const m = document.cookie.match(/csrftoken=([^;]+)/);
-    return m ? m[1] : "";
-  }
-  async function api(path, opts) {
+  DCM.csrf = () => { const m = document.cookie.match(/csrftoken=([^;]+)/); return m ? m[1] : ""; };
+  DCM.api = async (path, opts) => {
     const r = await fetch(path, Object.assign({credentials: "same-origin",
-      headers: {"X-CSRFToken": csrf(), "Accept": "application/json"}}, opts || {}));
+      headers: {"X-CSRFToken": DCM.csrf(), "Accept": "application/json"}}, opts || {}));
     const body = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText);
+    if (!r.ok) throw new Error((body.error && body.error.message) || body.detail || r.statusText);
     return body;
-  }
-  function cell(text) { const td = document.createElement("td"); td.textContent = text ?? ""; return td; }
-
-  function render(c) {
-    let tr = rows.get(c.number);
-    if (!tr) {
-      tr = document.createElement("tr");
-      tr.dataset.number = c.number;
-      rows.set(c.number, tr);
-      table.prepend(tr);
+  };
+  DCM.el = (tag, attrs, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (k === "dataset") Object.assign(e.dataset, v); else e.setAttribute(k, v === true ? "" : v);
     }
-    tr.replaceChildren(cell(c.number), cell(c.state_zh + " " + c.state), cell(c.class_code),
-      cell(c.cell_code), cell(c.description), cell(c.department_name || ""),
-      cell(c.deadline ? new Date(c.deadline).toLocaleString() : ""));
-    tr.dataset.state = c.state;
-    const td = document.createElement("td");
-    for (const a of c.actions || []) {
-      const b = document.createElement("button");
-      b.textContent = LABELS[a] || a;
-      b.dataset.action = a;
-      b.addEventListener("click", () => openAction(c, a));
-      td.append(b);
+    for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);
+    return e;
+  };
+
+  // Labels: the active language first; in Chinese the English name is the tooltip (both shown).
+  DCM.wf = {states: {}, actions: {}, roles: {}};
+  DCM.label = (kind, code) => {
+    const x = DCM.wf[kind][code];
+    return x ? x[DCM.lang] : code;
+  };
+  DCM.labelEl = (kind, code, cls) => {
+    const x = DCM.wf[kind][code];
+    return DCM.el("span", {class: cls, title: x ? (DCM.lang === "zh" ? x.en : x.zh) : null,
+      "data-code": code}, x ? x[DCM.lang] : code);
+  };
+  DCM.classes = {};
+  DCM.className = (c) => {
+    const k = DCM.classes[c.kind + ":" + c.class_code];
+    return k ? (DCM.lang === "zh" ? k.major_zh + "/" + k.minor_zh : k.major_en + "/" + k.minor_en) : c.class_code;
+  };
+  DCM.departments = [];
+  DCM.supervisors = [];
+  DCM.load = async (opts) => {
+    const wf = await DCM.api("/api/workflow/");
+    for (const kind of ["states", "actions", "roles"])
+      for (const x of wf[kind]) DCM.wf[kind][x.code] = x;
+    DCM.finalStates = new Set(wf.states.filter((s) => s.final).map((s) => s.code));
+    const jobs = [DCM.api("/api/classes/").then((cs) => { for (const c of cs) DCM.classes[c.kind + ":" + c.code] = c; })];
+    if (opts && opts.departments) jobs.push(DCM.api("/api/departments/").then((d) => { DCM.departments = d; }));
+    if (opts && opts.supervisors) jobs.push(DCM.api("/api/console/supervisors/").then((s) => { DCM.supervisors = s; }).catch(() => {}));
+    await Promise.all(jobs.map((j) => j.catch(() => {})));
+  };
+
+  // Traffic light (红黄绿灯): the server's when it sends one, else from the node's deadline
+  // and its start (the last update): green < 80 %, yellow < 100 %, red past it.
+  DCM.light = (c) => {
+    if (c.light) return c.light;
+    if (!c.deadline || DCM.finalStates.has(c.state)) return "";
+    const end = Date.parse(c.deadline), start = Date.parse(c.updated_at), now = Date.now();
+    if (now >= end) return "red";
+    return (now - start) / Math.max(1, end - start) >= 0.8 ? "yellow" : "green";
+  };
+  DCM.lightEl = (c) => {
+    const l = DCM.light(c);
+    const names = {green: gettext("on time"), yellow: gettext("due soon"), red: gettext("overdue")};
+    return DCM.el("span", {class: "light " + l, title: names[l] || "", "data-light": l}, l ? "●" : "");
+  };
+  DCM.time = (iso) => iso ? new Date(iso).toLocaleString(DCM.lang === "zh" ? "zh-CN" : "en-GB",
+    {month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"}) : "";
+
+  // A photo shrunk in the browser before upload (slow links): longest side 1280 px, JPEG 0.8.
+  DCM.shrink = (file) => new Promise((resolve) => {
+    if (!file || !window.createImageBitmap) return resolve(file);
+    createImageBitmap(file).then((img) => {
+      const k = Math.min(1, 1280 / Math.max(img.width, img.height));
+      if (k === 1 && file.size < 400000) return resolve(file);
+      const cv = DCM.el("canvas", {width: Math.round(img.width * k), height: Math.round(img.height * k)});
+      cv.getContext("2d").drawImage(img, 0, 0, cv.width, cv.height);
+      cv.toBlob((b) => resolve(b ? new File([b], "photo.jpg", {type: "image/jpeg"}) : file), "image/jpeg", 0.8);
+    }).catch(() => resolve(file));
+  });
+
+  function input(f, c) {
+    const name = f.name;
+    if (f.kind === "choice") return DCM.el("select", {name, required: f.required},
+      f.choices.map((o) => DCM.el("option", {value: o.code}, o[DCM.lang])));
+    if (f.kind === "department") {
+      const sel = DCM.el("select", {name, required: f.required},
+        DCM.departments.map((d) => DCM.el("option", {value: d.code}, d.name + " (" + d.code + ")")));
+      const suggested = c.suggested_department && c.suggested_department.code;
+      if (suggested) sel.value = suggested;
+      return sel;
     }
-    tr.append(td);
-    tr.classList.remove("flash"); void tr.offsetWidth; tr.classList.add("flash");
-    document.getElementById("count").textContent = rows.size;
+    if (f.kind === "supervisor" && DCM.supervisors.length) return DCM.el("select", {name, required: f.required},
+      f.required ? null : DCM.el("option", {value: ""}, gettext("automatic (the duty grid's supervisor)")),
+      DCM.supervisors.map((s) => DCM.el("option", {value: s.id}, s.name)));
+    if (f.kind === "number") return DCM.el("input", {name, type: "number", step: "any", min: "0", required: f.required});
+    if (f.kind === "photo") return DCM.el("input", {name, type: "file", accept: "image/*", capture: "environment", required: f.required});
+    return DCM.el("input", {name, required: f.required, autocomplete: "off"});
   }
 
-  async function refresh(number) {
-    try { render(await api("/api/cases/" + encodeURIComponent(number) + "/")); }
-    catch (e) { const tr = rows.get(number); if (tr) { tr.remove(); rows.delete(number); } }
-  }
-  async function loadAll() {
-    const data = await api("/api/cases/?limit=200");
-    for (const c of data.results.reverse()) render(c);
-  }
-
-  function openAction(c, action) {
+  // The action dialog: fields from /api/workflow/; posts to the case action API; resolves with
+  // the case as the server returns it (the websocket brings the same change to everyone else).
+  DCM.act = (c, action) => new Promise((resolve) => {
+    const meta = DCM.wf.actions[action] || {fields: []};
     const dlg = document.getElementById("act");
-    const form = document.getElementById("actform");
-    form.reset();
-    document.getElementById("acterror").textContent = "";
-    document.getElementById("acttitle").textContent = (LABELS[action] || action) + " · " + c.number;
-    for (const f of ["department", "reason", "result", "photo", "note"])
-      document.getElementById("f-" + f).hidden = !(FIELDS[action] || []).includes(f);
-    const sel = form.elements.department_code;
-    sel.replaceChildren(...departments.map(d => new Option(d.name + " (" + d.code + ")", d.code)));
-    form.onsubmit = async (ev) => {
-      if (ev.submitter && ev.submitter.value === "cancel") return;
+    const err = DCM.el("p", {class: "error", role: "alert"});
+    const fields = meta.fields.map((f) => DCM.el("p", {class: "field"},
+      DCM.el("label", {}, DCM.el("span", {}, f[DCM.lang] + (f.required ? " *" : "")), input(f, c))));
+    const ok = DCM.el("button", {value: "ok", class: "primary", id: "act-ok"}, gettext("OK"));
+    const cancel = DCM.el("button", {value: "cancel", type: "button", onclick: () => dlg.close()}, gettext("Cancel"));
+    const form = DCM.el("form", {method: "dialog"},
+      DCM.el("h2", {}, DCM.label("actions", action) + " · " + c.number), fields, err, ok, " ", cancel);
+    form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      ok.disabled = true;
       const fd = new FormData();
-      for (const f of FIELDS[action] || []) {
-        const name = f === "department" ? "department_code" : f;
-        const el = form.elements[name];
-        if (f === "photo") { if (el.files[0]) fd.append("photo", el.files[0]); }
-        else if (el.value) fd.append(name, el.value);
+      // The case version the user saw: a case changed meanwhile is refused (409), not overwritten.
+      if (c.version !== undefined && c.version !== null) fd.append("version", c.version);
+      for (const f of meta.fields) {
+        const e = form.elements[f.name];
+        if (f.kind === "photo") { if (e.files[0]) fd.append(f.name, await DCM.shrink(e.files[0]), "photo.jpg"); }
+        else if (e.value) fd.append(f.name, e.value);
       }
       try {
-        render(await api("/api/cases/" + encodeURIComponent(c.number) + "/actions/" + action + "/",
-          {method: "POST", body: fd}));
-        dlg.close();
-      } catch (e) { document.getElementById("acterror").textContent = e.message; }
-    };
+        const out = await DCM.api("/api/cases/" + encodeURIComponent(c.number) + "/actions/" + action + "/",
+          {method: "POST", body: fd});
+        dlg.close(); resolve(out);
+      } catch (e) { err.textContent = e.message; ok.disabled = false; }
+    });
+    dlg.replaceChildren(form);
+    dlg.onclose = () => resolve(null);
     dlg.showModal();
-  }
+    const first = form.querySelector("input:not([type=file]),select");
+    if (first) first.focus(); else ok.focus();
+  });
 
-  let delay = 1000;
-  function connect() {
+  DCM.statusEl = (state, n) => {
     const live = document.getElementById("live");
-    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/events/");
-    ws.onopen = () => { delay = 1000; live.textContent = "已连接 connected"; live.className = "on"; loadAll(); };
-    ws.onmessage = (m) => {
-      const msg = JSON.parse(m.data);
-      if (msg.type === "case") refresh(msg.case.number);
-    };
-    ws.onclose = () => {
-      live.textContent = "已断开 reconnecting…"; live.className = "off";
-      setTimeout(connect, delay); delay = Math.min(delay * 2, 30000);
-    };
-  }
-
-  api("/api/departments/").then(d => { departments = d; });
-  connect();
+    if (!live) return;
+    const words = {connecting: gettext("connecting…"), offline: gettext("offline, reconnecting…"),
+      resuming: gettext("catching up…"), live: gettext("live")};
+    live.textContent = words[state] + (n ? " (+" + n + ")" : "");
+    live.className = state; live.dataset.state = state;
+  };
 })();

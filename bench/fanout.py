@@ -1,0 +1,356 @@
+"""Fan-out of case events to many terminals, and sockets one worker holds.
+
+    python -m bench.fanout [--terminals 1000] [--changes 100] [--max-try 6000]
+
+Needs Redis (REDIS_URL, as ``make bench`` sets it; loopback only). Starts daphne workers on a
+fresh SpatiaLite database of its own (the figures are about the channel layer, not the
+database) with a channel prefix of its own, and terminal processes holding websockets to them.
+
+latency: from the commit of a change (an acceptor accepts a reported case, in this process,
+through ``server.cases.actions``; the clock starts when the on-commit push begins, i.e. right
+after COMMIT) to the moment the *last* of the terminals receives it. Measured for the
+RedisPubSubChannelLayer (the default) and, as the baseline in the same run, the core
+RedisChannelLayer; terminals are split over two workers (a scale-out of two).
+
+max_sockets: websockets one worker holds open while it still answers: every one of them gets a
+broadcast event, and an HTTP request is served within 2 s.
+
+The last line is one JSON object: terminals, p50_ms, p99_ms, max_sockets, and the baseline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def _raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# --- terminal processes ------------------------------------------------------------------------
+async def _terminal(url: str, origin: str, n: int) -> None:
+    """Hold ``n`` sockets; for each case event print {"id", "n", "last"} once all ``n`` (or all
+    still open after 5 s) have it. Commands on stdin: "quit"."""
+    from websockets.asyncio.client import connect
+
+    socks, failed = [], 0
+    got: dict[int, list[float]] = {}
+    sem = asyncio.Semaphore(80)  # daphne's listen backlog is small: connect in waves
+
+    async def reader(ws):
+        try:
+            async for raw in ws:
+                t = time.time()
+                # The id without parsing the whole message: a terminal process holds hundreds
+                # of sockets, and its own parsing time would be counted as the server's.
+                at = raw.find('"event_id":')
+                if at < 0:
+                    continue
+                event_id = int(raw[at + 11:raw.index(",", at)])
+                got.setdefault(event_id, []).append(t)
+                if len(got[event_id]) == 1:
+                    asyncio.get_running_loop().create_task(report(event_id))
+        except Exception:  # a dropped socket simply stops counting
+            pass
+
+    def open_count():
+        return sum(1 for ws in socks if ws.state.name == "OPEN")
+
+    async def report(event_id):
+        end = time.monotonic() + 5
+        while len(got[event_id]) < open_count() and time.monotonic() < end:
+            await asyncio.sleep(0.002)
+        times = got.pop(event_id)
+        print(json.dumps({"id": event_id, "n": len(times), "first": min(times),
+                          "last": max(times)}), flush=True)
+
+    async def one():
+        nonlocal failed
+        for attempt in range(5):  # as a real terminal does: retry with a pause
+            async with sem:
+                try:
+                    ws = await connect(url, origin=origin, open_timeout=30, ping_interval=None,
+                                       max_queue=None)
+                    json.loads(await ws.recv())  # hello
+                    socks.append(ws)
+                    asyncio.get_running_loop().create_task(reader(ws))
+                    return
+                except Exception as exc:
+                    error = exc
+            await asyncio.sleep(0.5 * (attempt + 1))
+        failed += 1
+        if failed <= 3:
+            print(f"fanout terminal: connect failed: {error!r}", file=sys.stderr)
+
+    await asyncio.gather(*(one() for _ in range(n)))
+    print(json.dumps({"ready": len(socks), "failed": failed}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+
+class Terminals:
+    def __init__(self, url: str, origin: str, n: int):
+        self.proc = subprocess.Popen([PY, "-m", "bench.fanout", "--terminal", url, origin, str(n)],
+                                     cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, preexec_fn=_raise_fd_limit)
+        self.ready = json.loads(self.proc.stdout.readline())
+
+    def read(self) -> dict:
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+            self.proc.wait(20)
+        except Exception:
+            self.proc.kill()
+
+
+# --- workers -----------------------------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Worker:
+    def __init__(self, env: dict, log: Path):
+        import httpx
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "server.asgi:application"],
+            cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            preexec_fn=_raise_fd_limit)
+        for _ in range(200):
+            try:
+                if httpx.get(self.url + "/api/workflow/", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"worker did not start: {log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _env(tmp: Path, layer: str, prefix: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DCM_EMBEDDED="1", DCM_VAR=str(tmp), CHANNEL_LAYER=layer, CHANNEL_PREFIX=prefix,
+               DJANGO_SETTINGS_MODULE="server.settings", PYTHONPATH=str(REPO), LOG_LEVEL="ERROR")
+    return env
+
+
+# --- the run -----------------------------------------------------------------------------------
+def _use_layer(layer: str, prefix: str) -> None:
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    backend = ("channels_redis.pubsub.RedisPubSubChannelLayer" if layer == "pubsub"
+               else "channels_redis.core.RedisChannelLayer")
+    config = {"hosts": [{"address": os.environ["REDIS_URL"], "max_connections": 2000}],
+              "prefix": prefix}
+    if layer == "core":
+        config.update(capacity=1000, expiry=30)
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": backend, "CONFIG": config}}
+    channel_layers.backends.clear()
+
+
+def _reported_cases(base_url: str, n: int) -> list[str]:
+    from bench.simulate import Simulator, make_photo
+
+    sim = Simulator(base_url)
+    sim.prepare()
+    photo = make_photo(1)
+    out = []
+    for i in range(n):
+        cell = sim.cells[i % len(sim.cells)]
+        r = sim.call("supervisor", "POST", "/api/reports/", data={
+            "idempotency_key": str(uuid.uuid4()), "kind": "event", "class_code": "0101",
+            "lat": str(cell["lat"]), "lon": str(cell["lon"]), "accuracy_m": "5",
+            "description": f"fanout {i}"}, files={"photo": ("p.jpg", photo, "image/jpeg")})
+        r.raise_for_status()
+        out.append(r.json()["number"])
+    return out
+
+
+async def _latencies(layer: str, tmp: Path, terminals: int,
+                     changes: int) -> tuple[list[float], float]:
+    from asgiref.sync import sync_to_async
+
+    import server.realtime.send as send
+    from server.accounts.models import User
+    from server.cases.actions import do_case_action
+    from workflows import Action
+
+    prefix = f"fan{uuid.uuid4().hex[:8]}"
+    env = _env(tmp, layer, prefix)
+    _use_layer(layer, prefix)
+    workers = [Worker(env, tmp / f"worker-{layer}-{i}.log") for i in range(2)]
+    clients = []
+    try:
+        numbers = _reported_cases(workers[0].url, changes)
+        token = _token("dispatcher")
+        for w in workers:  # the centre's terminals, half on each worker
+            clients.append(Terminals(w.url.replace("http", "ws") + f"/ws/events/?token={token}",
+                                     w.url, terminals // len(workers)))
+        connected = sum(c.ready["ready"] for c in clients)
+        commits: dict[int, float] = {}
+        original = send._send_all
+
+        async def timed(groups, msg):
+            commits[msg["event_id"]] = time.time()
+            await original(groups, msg)
+
+        send._send_all = timed
+        acceptor = await sync_to_async(User.objects.get)(username="acceptor")
+        out, firsts, delivered = [], [], []
+        loop = asyncio.get_running_loop()
+        for number in numbers:
+            await sync_to_async(do_case_action)(acceptor, number, Action.ACCEPT)
+            reports = [await loop.run_in_executor(None, c.read) for c in clients]
+            delivered.append(sum(r["n"] for r in reports) / terminals)
+            t0 = commits[reports[0]["id"]]
+            out.append((max(r["last"] for r in reports) - t0) * 1000)
+            firsts.append((min(r["first"] for r in reports) - t0) * 1000)
+            await asyncio.sleep(0.02)
+        send._send_all = original
+        print(f"fanout: {layer}: {connected} of {terminals} terminals connected; first one "
+              f"reached after {statistics.median(firsts):.1f} ms (median), the last after "
+              f"{statistics.median(out):.1f} ms; worst delivery {min(delivered):.1%}",
+              file=sys.stderr)
+        return out, min(delivered)
+    finally:
+        for c in clients:
+            c.close()
+        for w in workers:
+            w.stop()
+
+
+async def _max_sockets(tmp: Path, max_try: int, step_procs: int = 4) -> int:
+    import httpx
+    from asgiref.sync import sync_to_async
+
+    from server.accounts.models import User
+    from server.cases.actions import do_case_action
+    from workflows import Action
+
+    prefix = f"fan{uuid.uuid4().hex[:8]}"
+    _use_layer("pubsub", prefix)
+    worker = Worker(_env(tmp, "pubsub", prefix), tmp / "worker-max.log")
+    clients = []
+    try:
+        number = _reported_cases(worker.url, 1)[0]
+        url = worker.url.replace("http", "ws") + f"/ws/events/?token={_token('dispatcher')}"
+        for _ in range(step_procs):
+            clients.append(Terminals(url, worker.url, max_try // step_procs))
+        held = sum(c.ready["ready"] for c in clients)
+        t = time.monotonic()
+        answers = httpx.get(worker.url + "/api/workflow/", timeout=10).status_code == 200
+        answers = answers and time.monotonic() - t < 2
+        acceptor = await sync_to_async(User.objects.get)(username="acceptor")
+        await sync_to_async(do_case_action)(acceptor, number, Action.ACCEPT)
+        loop = asyncio.get_running_loop()
+        reached = sum([(await loop.run_in_executor(None, c.read))["n"] for c in clients])
+        print(f"fanout: one worker held {held} sockets, broadcast reached {reached}, "
+              f"HTTP answered: {answers}", file=sys.stderr)
+        return reached if answers else 0
+    finally:
+        for c in clients:
+            c.close()
+        worker.stop()
+
+
+def _token(username: str) -> str:
+    from rest_framework.authtoken.models import Token
+
+    from server.accounts.models import User
+
+    return Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))], 2)
+
+
+async def _run(args, tmp: Path) -> dict:
+    from asgiref.sync import sync_to_async
+
+    started = time.monotonic()
+    result: dict = {"terminals": args.terminals, "workers": 2, "changes": args.changes}
+    for layer in ("core", "pubsub"):  # core first: the baseline
+        lat, delivered = await _latencies(layer, tmp, args.terminals, args.changes)
+        key = "" if layer == "pubsub" else "baseline_"
+        result.update({f"{key}layer": layer, f"{key}p50_ms": _pct(lat, 0.5),
+                       f"{key}worst_delivery": round(delivered, 4),
+                       f"{key}p99_ms": _pct(lat, 0.99),
+                       f"{key}mean_ms": round(statistics.fmean(lat), 2)})
+        print(f"fanout: {layer}: p50 {result[f'{key}p50_ms']} ms, p99 "
+              f"{result[f'{key}p99_ms']} ms", file=sys.stderr)
+        await sync_to_async(lambda: None)()
+    result["p99_ratio_baseline_over_layer"] = round(
+        result["baseline_p99_ms"] / max(result["p99_ms"], 0.01), 2)
+    result["max_sockets"] = await _max_sockets(tmp, args.max_try)
+    result["max_sockets_tried"] = args.max_try
+    result["targets"] = {"p99_ms": 50, "max_sockets": 5000}
+    result["seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--terminals", type=int, default=1000)
+    ap.add_argument("--changes", type=int, default=40)  # per layer; keeps the run under 5 min
+    ap.add_argument("--max-try", type=int, default=5200)
+    ap.add_argument("--terminal", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.terminal:
+        asyncio.run(_terminal(args.terminal[0], args.terminal[1], int(args.terminal[2])))
+        return 0
+    if not os.environ.get("REDIS_URL", "").startswith("redis://127.0.0.1"):
+        print("fanout: needs REDIS_URL on loopback (make bench sets it)", file=sys.stderr)
+        return 2
+    _raise_fd_limit()
+    with tempfile.TemporaryDirectory(prefix="dcm-fanout-") as d:
+        tmp = Path(os.environ.get("FANOUT_KEEP") or d)  # FANOUT_KEEP=dir: keep the logs there
+        tmp.mkdir(parents=True, exist_ok=True)
+        env = _env(tmp, "pubsub", "fanprep")
+        for cmd in (["migrate", "--noinput", "-v0"], ["load_demo_city", "--if-empty"]):
+            subprocess.run([PY, "server/manage.py", *cmd], cwd=REPO, env=env, check=True,
+                           capture_output=True)
+        os.environ.update({k: env[k] for k in ("DCM_EMBEDDED", "DCM_VAR", "DJANGO_SETTINGS_MODULE")})
+        os.environ.pop("DATABASE_URL", None)
+        import django
+
+        django.setup()
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # _token runs before the loop's work
+        result = asyncio.run(_run(args, tmp))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

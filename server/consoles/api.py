@@ -1,0 +1,135 @@
+"""Read-only endpoints the console pages use besides the case API: workflow labels and forms,
+the map layers as GeoJSON (offline: no tile server needed), dashboard figures, and the
+supervisors a task can be sent to. Nothing here writes."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from server.accounts.models import User
+from server.api_errors import ApiError
+from server.cases.selectors import CENTER_ROLES, case_summary, visible_cases
+from server.consoles.workflow_meta import workflow_description
+from server.maps.models import Cell, Component, MapVersion
+from workflows import Role
+
+#: Most components one bbox request returns (a city has hundreds of thousands).
+MAX_COMPONENTS = 3000
+
+
+def _centre_only(user) -> None:
+    if not user.role or Role(user.role) not in CENTER_ROLES:
+        raise PermissionDenied("for the supervision and command centres and leaders")
+
+
+class WorkflowView(APIView):
+    permission_classes = [AllowAny]  # labels only: the login page may show them too
+
+    @extend_schema(summary="States, actions (with their form fields) and roles, in zh and en",
+                   tags=["consoles"], responses={200: dict})
+    def get(self, request):
+        return Response(workflow_description())
+
+
+def _active_version() -> MapVersion:
+    version = MapVersion.objects.filter(active=True).first()
+    if version is None:
+        raise ApiError("no_map", "no map version is active", status_code=503)
+    return version
+
+
+@lru_cache(maxsize=4)
+def _cells_geojson(version_id: int) -> bytes:
+    # A map version never changes once imported (a new one gets a new id): cache its layer.
+    features = [
+        f'{{"type":"Feature","properties":{json.dumps({"code": c.code, "community": c.community_code, "street": c.street_code})},'
+        f'"geometry":{c.geom.json}}}'
+        for c in Cell.objects.filter(version_id=version_id).only(
+            "code", "community_code", "street_code", "geom").order_by("code")]
+    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
+
+
+class CellsGeoJSONView(APIView):
+    @extend_schema(summary="Cells of the active map as GeoJSON (WGS84)", tags=["consoles"],
+                   responses={200: dict})
+    def get(self, request):
+        body = _cells_geojson(_active_version().pk)
+        return HttpResponse(body, content_type="application/geo+json")
+
+
+class ComponentsGeoJSONView(APIView):
+    @extend_schema(summary="Components inside ?bbox=west,south,east,north as GeoJSON",
+                   tags=["consoles"], responses={200: dict})
+    def get(self, request):
+        from django.contrib.gis.geos import Polygon
+
+        try:
+            w, s, e, n = (float(x) for x in request.query_params["bbox"].split(","))
+        except (KeyError, ValueError):
+            raise ApiError("invalid", "bbox=west,south,east,north is required",
+                           field="bbox") from None
+        qs = (Component.objects.filter(version=_active_version(),
+                                       geom__intersects=Polygon.from_bbox((w, s, e, n)))
+              .only("code", "class_code", "name", "state", "geom")[:MAX_COMPONENTS + 1])
+        rows = list(qs)
+        features = [{"type": "Feature", "geometry": json.loads(c.geom.json),
+                     "properties": {"code": c.code, "class_code": c.class_code,
+                                    "name": c.name, "state": c.state}}
+                    for c in rows[:MAX_COMPONENTS]]
+        return Response({"type": "FeatureCollection", "features": features,
+                         "truncated": len(rows) > MAX_COMPONENTS})
+
+
+class SupervisorsView(APIView):
+    @extend_schema(summary="Field supervisors a verify or check task can go to",
+                   tags=["consoles"], responses={200: dict})
+    def get(self, request):
+        _centre_only(request.user)
+        return Response([{"id": u.pk, "username": u.username,
+                          "name": u.get_full_name() or u.username}
+                         for u in User.objects.filter(role=Role.SUPERVISOR.value, is_active=True)
+                         .order_by("username")])
+
+
+class StatsView(APIView):
+    """Dashboard figures over the cases the user may see (the centres and leaders: all)."""
+
+    @extend_schema(summary="Counts by state, overdue cases, counts by cell, rankings",
+                   tags=["consoles"], responses={200: dict})
+    def get(self, request):
+        _centre_only(request.user)
+        now = timezone.now()
+        qs = visible_cases(request.user)
+        final = [s["code"] for s in workflow_description()["states"] if s["final"]]
+        open_qs = qs.exclude(state__in=final)
+        overdue = open_qs.filter(deadline__lt=now).order_by("deadline")
+        by_dept = (qs.exclude(department=None)
+                   .values("department__code", "department__name")
+                   .annotate(total=Count("id"), open=Count("id", filter=~Q(state__in=final)),
+                             overdue=Count("id", filter=~Q(state__in=final) & Q(deadline__lt=now)))
+                   .order_by("-total", "department__code"))
+        by_street = (qs.values("street_code").annotate(total=Count("id"))
+                     .order_by("-total", "street_code")[:20])
+        return Response({
+            "at": now.isoformat(),
+            "total": qs.count(),
+            "open": open_qs.count(),
+            "by_state": dict(qs.values_list("state").annotate(n=Count("id")).order_by()),
+            "by_cell": dict(qs.values_list("cell_code").annotate(n=Count("id")).order_by()),
+            "overdue_count": overdue.count(),
+            "overdue": [case_summary(c) for c in overdue[:50]],
+            "departments": [{"code": d["department__code"], "name": d["department__name"],
+                             "total": d["total"], "open": d["open"], "overdue": d["overdue"]}
+                            for d in by_dept],
+            "streets": [{"code": s["street_code"], "total": s["total"]} for s in by_street],
+        })

@@ -1,0 +1,106 @@
+"""Resume: the events a reconnecting socket missed, read back from the event log.
+
+The log (``CaseEvent``) is append-only and its ids increase in insertion order, so a client's
+cursor is the largest event id it holds. A client that reconnects sends
+``{"type": "resume", "after": N, "seen": [...]}`` and gets every event it may see with id > N,
+then the live stream (the consumer drops ids it already sent).
+
+Late commits. On PostgreSQL ids are taken at INSERT, not at COMMIT: a transaction that took
+id 10 can commit after one that took id 11. A client that saw 11 live and then lost its link
+before 10 committed would never get 10 from "id > 11". Per case this cannot happen (actions lock
+the case row before inserting, so one case's events commit in id order); across cases it can.
+So the replay also re-sends events with id <= N whose ``at`` (taken inside the transaction, so
+before its commit) is no older than ``REALTIME_LATE_COMMIT_SECONDS`` before the ``at`` of event
+N: an event committed after the client's last one began at most that long before it, as long as
+no action transaction stays open longer than that (they last milliseconds; PostgreSQL's
+``idle_in_transaction_session_timeout`` can enforce a bound). The client sends the ids it holds
+from that window in ``seen``; anything it holds anyway is dropped again by id on its side.
+
+Too much missed (more than ``REALTIME_RESUME_MAX`` events): the answer is a ``reset``, and the
+client reloads its lists over REST and continues from ``last_event_id``.
+
+Sync functions (ORM): consumers call them through ``database_sync_to_async``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet
+
+from server.cases.models import Case, CaseEvent
+from server.cases.selectors import visible_cases
+from server.realtime.access import role_of
+from server.realtime.send import build_message
+from workflows import Role, State
+
+
+#: How many ids below the cursor the late-commit window may reach: bounds the scan to the
+#: primary-key index (far more than the ids a city allocates within the window).
+LATE_ID_SPAN = 10_000
+
+
+def late_commit_window() -> timedelta:
+    return timedelta(seconds=getattr(settings, "REALTIME_LATE_COMMIT_SECONDS", 60))
+
+
+def resume_max() -> int:
+    return int(getattr(settings, "REALTIME_RESUME_MAX", 1000))
+
+
+def last_event_id() -> int:
+    return CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def replayable_cases(user) -> QuerySet[Case]:
+    """Cases whose events ``user`` heard live, as far as the log can tell: what they may see
+    now, plus, for a department, cases once dispatched to it (it heard the event that took
+    the case away, and must hear it again to drop the row), plus, where cases have no assignee,
+    for a supervisor, cases that waited for a check (核查) (any supervisor could take it; the
+    event that ends the wait tells them it is gone). With assignees, ``visible_cases`` holds
+    the supervisor's tasks already."""
+    qs = visible_cases(user)
+    role = role_of(user)
+    if role == Role.DEPARTMENT and user.department_id:
+        former = CaseEvent.objects.filter(data__department_code=user.department.code)
+        qs = Case.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=former.values("case_id")))
+    elif role == Role.SUPERVISOR and hasattr(State, "CHECKING") and \
+            not hasattr(Case, "assignee"):
+        waited = CaseEvent.objects.filter(to_state=State.CHECKING.value)
+        qs = Case.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=waited.values("case_id")))
+    return qs
+
+
+@dataclass
+class Replay:
+    """``messages`` in id order, or ``reset`` when more than the limit was missed."""
+
+    last_event_id: int
+    messages: list[dict] = field(default_factory=list)
+    reset: bool = False
+
+
+def replay(user, after: int, seen: frozenset[int] = frozenset()) -> Replay:
+    """Events ``user`` may see with id > ``after``, plus those in the late-commit window below
+    it, minus ``seen``; at most ``REALTIME_RESUME_MAX``, else a reset."""
+    newest = last_event_id()
+    window = Q(id__gt=after)
+    anchor = (CaseEvent.objects.filter(id__lte=after).order_by("-id")
+              .values_list("at", flat=True).first())
+    if anchor is not None:
+        window |= Q(id__lte=after, id__gt=after - LATE_ID_SPAN,
+                    at__gte=anchor - late_commit_window())
+    limit = resume_max()
+    rows = (CaseEvent.objects.filter(window, case__in=replayable_cases(user).values("pk"))
+            .select_related("case__department", "case__reporter", "actor").order_by("id"))
+    out = Replay(last_event_id=newest)
+    for event in rows.iterator(chunk_size=200):
+        if event.pk in seen:
+            continue
+        if len(out.messages) >= limit:
+            return Replay(last_event_id=newest, reset=True)
+        out.messages.append(build_message(event.case, event))
+        out.last_event_id = max(out.last_event_id, event.pk)
+    return out

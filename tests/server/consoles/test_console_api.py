@@ -1,0 +1,68 @@
+"""The consoles' read-only endpoints: workflow labels and forms, map layers, dashboard figures."""
+
+from __future__ import annotations
+
+from tests.server.conftest import cell_centre  # noqa: F401 (the toy grid the cast loads)
+
+import workflows
+
+
+def test_workflow_lists_every_state_and_action_with_both_languages(cast):
+    body = cast["acceptor"].get("/api/workflow/").json()
+    assert {s["code"] for s in body["states"]} == {s.value for s in workflows.State}
+    assert {a["code"] for a in body["actions"]} == {a.value for a in workflows.Action}
+    for item in body["states"] + body["actions"]:
+        assert item["zh"] and item["en"]
+    assert {s["code"] for s in body["states"] if s["final"]} >= {"closed", "rejected"}
+
+
+def test_action_forms_come_from_the_guards(cast):
+    actions = {a["code"]: a for a in cast["anonymous"].get("/api/workflow/").json()["actions"]}
+
+    def fields(code):
+        return {f["name"]: f["required"] for f in actions[code]["fields"]}
+
+    assert fields("reject") == {"reason": True, "note": False}
+    assert fields("dispatch") == {"department_code": True, "note": False}
+    assert fields("feedback") == {"photo": True, "note": False}
+    check = {f["name"]: f for f in actions["check"]["fields"]}
+    assert check["photo"]["required"] and check["result"]["required"]
+    assert [c["code"] for c in check["result"]["choices"]] == ["fixed", "not_fixed"]
+    assert check["result"]["choices"][0]["zh"] == "已解决"
+    # Each field of each transition's requires_<param> guard is in its action's form.
+    for row in workflows.TRANSITIONS:
+        for guard in row.guards:
+            name = guard.__name__
+            if name.startswith("requires_") and name not in ("requires_assignee_id",
+                                                             "requires_extension"):
+                assert name[9:] in fields(row.action.value), (row.action, name)
+
+
+def test_cells_and_components_as_geojson(cast):
+    cells = cast["leader"].get("/api/console/map/cells/")
+    assert cells.status_code == 200 and cells["Content-Type"] == "application/geo+json"
+    fc = cells.json()
+    assert len(fc["features"]) == 4
+    assert fc["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    comp = cast["leader"].get("/api/console/map/components/?bbox=116.40,39.92,116.43,39.94").json()
+    assert [f["properties"]["code"] for f in comp["features"]] == ["1101010103000001"]
+    assert cast["leader"].get("/api/console/map/components/").status_code == 400
+
+
+def test_dashboard_figures(cast, report):
+    numbers = [report(), report()]
+    r = cast["acceptor"].post(f"/api/cases/{numbers[0]}/actions/reject/",
+                              {"reason": "重复 duplicate"}, format="json")
+    assert r.status_code == 200
+    stats = cast["leader"].get("/api/console/stats/").json()
+    assert stats["total"] == 2 and stats["open"] == 1
+    assert stats["by_state"] == {"rejected": 1, "reported": 1}
+    assert sum(stats["by_cell"].values()) == 2
+    assert stats["streets"][0]["total"] == 2
+    assert cast["dept_roads"].get("/api/console/stats/").status_code == 403
+
+
+def test_supervisors_for_task_forms(cast):
+    names = [s["username"] for s in cast["acceptor"].get("/api/console/supervisors/").json()]
+    assert names == ["supervisor"]
+    assert cast["dept_roads"].get("/api/console/supervisors/").status_code == 403

@@ -1,0 +1,176 @@
+"""The websocket consumer: who may connect, what they hear, resume after a drop, subscriptions,
+and refusal of malformed messages."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+
+from server.cases.models import CaseEvent
+from tests.server.conftest import report_form
+from tests.server.realtime.conftest import act, connect, drain, report_live
+
+EVENTS = database_sync_to_async(lambda: list(CaseEvent.objects.values_list("id", flat=True)))
+
+
+def run(coro_fn):
+    return async_to_sync(coro_fn)()
+
+
+def test_anonymous_and_roleless_sockets_are_refused(cast):
+    from server.accounts.models import User
+
+    User.objects.create_user("norole", password="x")
+
+    async def scenario():
+        comm, ok, code = await connect(None)
+        assert not ok and code == 4401
+        comm, ok, code = await connect("norole")
+        assert not ok and code == 4403
+
+    run(scenario)
+
+
+def test_hello_then_live_events_to_the_right_groups(cast, report):
+    number = report()
+
+    async def scenario():
+        center, ok, _ = await connect("dispatcher")
+        roads, _, _ = await connect("dept_roads")
+        water, _, _ = await connect("dept_water")
+        hello = await center.receive_json_from()
+        assert hello["type"] == "hello" and "center" in hello["groups"]
+        assert hello["last_event_id"] == max(await EVENTS())
+        for ws in (roads, water):
+            assert (await ws.receive_json_from())["type"] == "hello"
+        await act(cast["acceptor"], number, "accept")
+        await act(cast["dutychief"], number, "file")
+        await act(cast["dispatcher"], number, "dispatch", {"department_code": "roads"})
+        got = await drain(center)
+        assert [m["event"]["action"] for m in got] == ["accept", "file", "dispatch"]
+        assert got[-1]["case"]["department_code"] == "roads"
+        assert [m["event"]["action"] for m in await drain(roads)] == ["dispatch"]
+        assert await drain(water) == []
+        for ws in (center, roads, water):
+            await ws.disconnect()
+
+    run(scenario)
+
+
+def test_resume_replays_exactly_what_was_missed_then_goes_live(cast, report, settings):
+    # No late-commit window here (SQLite commits in id order): exactly the missed events.
+    # The window's over-sending is the next test's subject.
+    settings.REALTIME_LATE_COMMIT_SECONDS = 0
+    number = report()
+
+    async def scenario():
+        ws, _, _ = await connect("dept_roads")
+        cursor = (await ws.receive_json_from())["last_event_id"]
+        await act(cast["acceptor"], number, "accept")
+        await act(cast["dutychief"], number, "file")
+        await act(cast["dispatcher"], number, "dispatch", {"department_code": "roads"})
+        first = await drain(ws)
+        assert [m["event"]["action"] for m in first] == ["dispatch"]
+        cursor = first[-1]["event_id"]
+        await ws.disconnect()  # the link drops; the department takes the case on elsewhere
+        await act(cast["dept_roads"], number, "dept_accept")
+        other = await report_live(cast["supervisor"], report_form())  # not the department's
+        ws, _, _ = await connect("dept_roads")
+        await ws.receive_json_from()  # hello
+        await ws.send_json_to({"type": "resume", "after": cursor, "seen": [cursor]})
+        got = await drain(ws)
+        assert [m["type"] for m in got] == ["case", "resumed"]
+        assert got[0]["event"]["action"] == "dept_accept" and got[0]["case"]["number"] == number
+        assert got[1]["replayed"] == 1 and got[1]["last_event_id"] == max(await EVENTS())
+        assert other not in {m.get("case", {}).get("number") for m in got}
+        # Live again, and a second resume does not repeat what this socket already sent.
+        await ws.send_json_to({"type": "resume", "after": cursor, "seen": [cursor]})
+        assert [m["type"] for m in await drain(ws)] == ["resumed"]
+        await ws.disconnect()
+
+    run(scenario)
+
+
+def test_resume_resends_a_late_committed_smaller_id(cast, report, settings):
+    """Event a (smaller id) committed after event b; the client saw b only. Resuming after b
+    must bring a back; with a zero late-commit window it would be lost (what the window is for)."""
+    first = report()
+    second = report()
+    a, b = CaseEvent.objects.filter(case__number__in=[first, second]).order_by("id")
+
+    async def scenario(expect):
+        ws, _, _ = await connect("dispatcher")
+        await ws.receive_json_from()
+        await ws.send_json_to({"type": "resume", "after": b.pk, "seen": [b.pk]})
+        got = await drain(ws)
+        await ws.disconnect()
+        assert [m.get("event_id") for m in got if m["type"] == "case"] == expect
+        assert got[-1]["type"] == "resumed"
+
+    async_to_sync(scenario)([a.pk])
+    settings.REALTIME_LATE_COMMIT_SECONDS = 0
+    async_to_sync(scenario)([])
+
+
+def test_too_much_missed_asks_for_a_reset(cast, report, settings):
+    settings.REALTIME_RESUME_MAX = 2
+    for _ in range(3):
+        report()
+
+    async def scenario():
+        ws, _, _ = await connect("acceptor")
+        hello = await ws.receive_json_from()
+        await ws.send_json_to({"type": "resume", "after": 0})
+        got = await drain(ws)
+        assert got == [{"type": "reset", "reason": "too_many_missed",
+                        "last_event_id": hello["last_event_id"]}]
+        await ws.disconnect()
+
+    run(scenario)
+
+
+def test_malformed_messages_are_refused_and_the_socket_stays(cast):
+    async def scenario():
+        ws, _, _ = await connect("leader")
+        await ws.receive_json_from()
+        for bad in ('{"type": "resume"}', '{"type": "resume", "after": -1}',
+                    '{"type": "resume", "after": 1, "extra": 2}', '{"type": "nope"}',
+                    'not json', '[1]', '{"type": "subscribe", "cases": "x"}'):
+            await ws.send_to(text_data=bad)
+            msg = await ws.receive_json_from()
+            assert msg["type"] == "error" and msg["code"] == "invalid", (bad, msg)
+        await ws.send_json_to({"type": "ping"})
+        assert await ws.receive_json_from() == {"type": "pong"}
+        await ws.disconnect()
+
+    run(scenario)
+
+
+def test_subscriptions_are_checked_against_what_the_user_may_see(cast, report):
+    number = report()
+
+    async def scenario():
+        dept, _, _ = await connect("dept_roads")
+        await dept.receive_json_from()
+        await dept.send_json_to({"type": "subscribe", "cases": [number, "NOPE"],
+                                 "grids": ["110101001001001"]})
+        msg = await dept.receive_json_from()
+        assert msg["groups"] == [] and msg["refused"] == [number, "NOPE", "110101001001001"]
+        sup, _, _ = await connect("supervisor")  # the reporter may follow their own case
+        await sup.receive_json_from()
+        await sup.send_json_to({"type": "subscribe", "cases": [number]})
+        msg = await sup.receive_json_from()
+        assert msg["refused"] == [] and msg["groups"][0].startswith("case.")
+        leader, _, _ = await connect("leader")
+        await leader.receive_json_from()
+        await leader.send_json_to({"type": "subscribe", "grids": ["110101001001001"]})
+        assert (await leader.receive_json_from())["groups"] == ["grid.110101001001001"]
+        await act(cast["acceptor"], number, "accept")
+        # Through two groups (user + case; centre + grid), but once per socket.
+        assert [m["event"]["action"] for m in await drain(sup)] == ["accept"]
+        assert [m["event"]["action"] for m in await drain(leader)] == ["accept"]
+        assert await drain(dept) == []
+        for ws in (dept, sup, leader):
+            await ws.disconnect()
+
+    run(scenario)
