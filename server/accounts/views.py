@@ -33,7 +33,8 @@ class TokenView(ObtainAuthToken):
         audit.clear_failures(username, request)
         audit.record("login", request, user=user, detail="token")
         token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "username": user.username, "role": user.role,
+        return Response({"token": token.key, "id": user.pk, "username": user.username,
+                         "role": user.role,
                          "department_code": user.department.code if user.department_id else None})
 
 
@@ -64,7 +65,7 @@ class MeView(APIView):
     @extend_schema(summary="The signed-in user", tags=["accounts"], responses={200: dict})
     def get(self, request):
         u = request.user
-        return Response({"username": u.username, "role": u.role,
+        return Response({"id": u.pk, "username": u.username, "role": u.role,
                          "department_code": u.department.code if u.department_id else None,
                          "department_name": u.department.name if u.department_id else None})
 

@@ -1,0 +1,3 @@
+"""Kivy-free handset logic: API client, offline outbox and its sender, photo shrinking, task
+inbox, drafts and user-facing messages. Nothing here imports Kivy, so it runs under plain
+pytest, in ``bench/`` and in a headless sender process (``python -m mobileapp.core.sender``)."""

@@ -1,0 +1,185 @@
+"""The offline outbox: every report and task answer is written to the phone's SQLite, with its
+idempotency key and its (already shrunk) photo, before any network use.
+
+States (``WAITING`` → ``SENDING`` → ``SENT`` | ``REFUSED``; ``SENDING`` → ``WAITING`` on a
+transient failure). An item in ``SENDING`` when the sender starts was interrupted (app killed,
+phone rebooted): it goes back to ``WAITING``; its key makes the resend safe.
+
+One ``Outbox`` object per thread (sqlite3 connections are not shared across threads); several
+may open the same file. WAL mode lets the UI read while the sender writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+WAITING, SENDING, SENT, REFUSED = "waiting", "sending", "sent", "refused"
+REPORT = "report"  # item kinds: a report, or a case action (verify / check) answering a task
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,          -- idempotency key (uuid4), made before the first send
+    kind TEXT NOT NULL,                -- 'report' or an action name ('verify', 'check')
+    case_number TEXT,                  -- the action's case; for a report, set when sent
+    fields TEXT NOT NULL,              -- JSON of the form fields
+    photo BLOB,                        -- the shrunk JPEG, exactly the bytes sent every time
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try REAL NOT NULL DEFAULT 0,  -- time.time() before which the sender leaves it alone
+    reason TEXT,                       -- refused: the server's message; waiting: last error
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, next_try);
+"""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    key: str
+    kind: str
+    case_number: str | None
+    fields: dict
+    photo: bytes | None
+    state: str
+    attempts: int
+    next_try: float
+    reason: str | None
+    created_at: float
+    updated_at: float
+
+    @property
+    def label(self) -> str:
+        return self.fields.get("description") or self.fields.get("class_code") or self.kind
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")  # a report acknowledged to the user is on disk
+    return conn
+
+
+class Outbox:
+    def __init__(self, path: str | Path, *, recover: bool = False):
+        """Open (creating) the outbox. ``recover=True`` only for the one process that sends
+        (at its start): it resets interrupted SENDING items, which must not happen under a
+        sender that is alive."""
+        self.path = Path(path)
+        self.db = connect(self.path)
+        self.db.executescript(SCHEMA)
+        if recover:
+            self.recover()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def recover(self) -> int:
+        """Items left in SENDING by a previous run go back to WAITING; returns how many."""
+        cur = self.db.execute("UPDATE outbox SET state=?, next_try=0 WHERE state=?",
+                              (WAITING, SENDING))
+        return cur.rowcount
+
+    # -- adding ----------------------------------------------------------------------------
+
+    def add_report(self, fields: dict, photo: bytes | None) -> Item:
+        """Store a report (fields as POST /api/reports/ takes them, minus the key) now."""
+        return self._add(REPORT, None, fields, photo)
+
+    def add_action(self, case_number: str, action: str, fields: dict,
+                   photo: bytes | None) -> Item:
+        """Store a case action (``verify`` / ``check``) answering a task."""
+        return self._add(action, case_number, fields, photo)
+
+    def _add(self, kind: str, number: str | None, fields: dict, photo: bytes | None) -> Item:
+        now = time.time()
+        key = str(uuid.uuid4())
+        clean = {k: str(v) for k, v in fields.items() if v is not None}
+        cur = self.db.execute(
+            "INSERT INTO outbox (key, kind, case_number, fields, photo, state, created_at,"
+            " updated_at) VALUES (?,?,?,?,?,?,?,?)",
+            (key, kind, number, json.dumps(clean, ensure_ascii=False), photo, WAITING, now, now))
+        return self.get(cur.lastrowid)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, item_id: int) -> Item:
+        row = self.db.execute("SELECT * FROM outbox WHERE id=?", (item_id,)).fetchone()
+        if row is None:
+            raise KeyError(item_id)
+        return _item(row)
+
+    def items(self, state: str | None = None) -> list[Item]:
+        """Newest first."""
+        if state:
+            rows = self.db.execute("SELECT * FROM outbox WHERE state=? ORDER BY id DESC", (state,))
+        else:
+            rows = self.db.execute("SELECT * FROM outbox ORDER BY id DESC")
+        return [_item(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        out = {WAITING: 0, SENDING: 0, SENT: 0, REFUSED: 0}
+        for state, n in self.db.execute("SELECT state, count(*) FROM outbox GROUP BY state"):
+            out[state] = n
+        return out
+
+    def next_due(self, now: float | None = None) -> float | None:
+        """When the next waiting item may be tried (time.time()), or None if nothing waits."""
+        row = self.db.execute("SELECT min(next_try) FROM outbox WHERE state=?",
+                              (WAITING,)).fetchone()
+        return row[0]
+
+    # -- the sender's transitions ----------------------------------------------------------
+
+    def claim(self, now: float | None = None) -> Item | None:
+        """Take the oldest due WAITING item and mark it SENDING (atomically, so two senders on
+        one file never send the same item at once)."""
+        now = time.time() if now is None else now
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute(
+                "SELECT id FROM outbox WHERE state=? AND next_try<=? ORDER BY id LIMIT 1",
+                (WAITING, now)).fetchone()
+            if row is None:
+                self.db.execute("COMMIT")
+                return None
+            self.db.execute("UPDATE outbox SET state=?, attempts=attempts+1, updated_at=?"
+                            " WHERE id=?", (SENDING, now, row[0]))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return self.get(row[0])
+
+    def mark_sent(self, item_id: int, case_number: str) -> None:
+        self._set(item_id, SENT, case_number=case_number, reason=None)
+
+    def mark_refused(self, item_id: int, reason: str) -> None:
+        self._set(item_id, REFUSED, reason=reason)
+
+    def mark_retry(self, item_id: int, delay: float, reason: str) -> None:
+        self._set(item_id, WAITING, reason=reason, next_try=time.time() + delay)
+
+    def retry_now(self) -> None:
+        """Make every waiting item due (the network came back; the user pressed 'send')."""
+        self.db.execute("UPDATE outbox SET next_try=0 WHERE state=?", (WAITING,))
+
+    def _set(self, item_id: int, state: str, **cols) -> None:
+        cols["state"] = state
+        cols["updated_at"] = time.time()
+        sets = ", ".join(f"{k}=?" for k in cols)
+        self.db.execute(f"UPDATE outbox SET {sets} WHERE id=?", (*cols.values(), item_id))
+
+
+def _item(row: tuple) -> Item:
+    (id_, key, kind, number, fields, photo, state, attempts, next_try, reason, created,
+     updated) = row
+    return Item(id_, key, kind, number, json.loads(fields), photo, state, attempts, next_try,
+                reason, created, updated)

@@ -1,0 +1,1 @@
+"""Kivy screens: thin glue between ``handset.kv`` and ``mobileapp.core`` / ``.platform``."""
