@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
@@ -44,6 +45,9 @@ class RevokeTokenView(APIView):
     in again; everything it already sent stays."""
 
     @extend_schema(summary="Revoke a token (lost handset)", tags=["accounts"],
+                   request=inline_serializer("RevokeToken", {
+                       "username": serializers.CharField(required=False,
+                                                         help_text="default: your own")}),
                    responses={200: dict})
     def post(self, request):
         username = request.data.get("username") or request.user.username

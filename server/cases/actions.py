@@ -30,7 +30,7 @@ from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.snapshots import apply_changes, snapshot_of
 from server.evaluation.rollups import record as record_rollups
 from server.realtime.send import send_case_event_on_commit
-from workflows import Action, Actor, Refused, Role, State, decide, light_at
+from workflows import Action, Refused, Role, State, decide, light_at
 from workflows.replay import to_json
 from workflows.states import FINAL_STATES
 

@@ -7,13 +7,10 @@ Redis when DATABASE_URL names a PostGIS server (as ``make test`` arranges).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-import dj_database_url
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -25,47 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
 LOOP_ACTIONS = ["report", "accept", "file", "dispatch", "dept_accept", "feedback",
                 "request_check", "check", "close"]
-
-
-def _backends():
-    yield "spatialite"
-    if os.environ.get("DATABASE_URL", "").startswith("postgis://"):
-        yield "postgis"
-
-
-@pytest.fixture(scope="module", params=list(_backends()))
-def live(request, tmp_path_factory):
-    """Start a server on a fresh database; yields its base URL."""
-    from tests.e2e.server_process import ServerProcess
-
-    tmp = tmp_path_factory.mktemp(f"e2e-{request.param}")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DCM_EMBEDDED="1", DCM_VAR=str(tmp), CHANNEL_PREFIX=f"e2e{uuid.uuid4().hex[:8]}")
-    dbname = None
-    if request.param == "postgis":
-        base = dj_database_url.parse(os.environ["DATABASE_URL"])
-        dbname = f"dcm_e2e_{uuid.uuid4().hex[:8]}"
-        _admin_sql(base, f'CREATE DATABASE "{dbname}" TEMPLATE template1')
-        env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + dbname
-        env["REDIS_URL"] = os.environ["REDIS_URL"]
-    server = ServerProcess(env, log=tmp / "server.log")
-    try:
-        server.prepare()
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        if dbname:
-            _admin_sql(dj_database_url.parse(os.environ["DATABASE_URL"]),
-                       f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-
-
-def _admin_sql(db: dict, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
-                         password=db["PASSWORD"], dbname=db["NAME"], autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _messages(ws, count: int, timeout: float = 15.0) -> list[dict]:

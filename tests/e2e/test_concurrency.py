@@ -8,7 +8,6 @@ import threading
 import httpx
 
 from bench.simulate import Simulator
-from tests.e2e.test_closed_loop import live  # noqa: F401  (the real-server fixture)
 
 RACERS = 6
 
@@ -32,7 +31,7 @@ def _race(sim, number, calls):
     return out
 
 
-def test_exactly_one_of_simultaneous_steps_wins(live):  # noqa: F811
+def test_exactly_one_of_simultaneous_steps_wins(live):
     sim = Simulator(live.base_url)
     sim.prepare()
     for round_ in range(3):

@@ -17,17 +17,9 @@ from websockets.sync.client import connect
 
 from bench.simulate import Simulator
 from tests.e2e.netproxy import CuttableProxy
-from tests.e2e.server_process import backends, started_server
 
 # Sockets here outlive a block (they are dropped and reopened on purpose).
 pytestmark = pytest.mark.filterwarnings("ignore:connect\\(\\) must be used:DeprecationWarning")
-
-
-@pytest.fixture(scope="module", params=backends())
-def live(request, tmp_path_factory):
-    with started_server(request.param, tmp_path_factory.mktemp(f"rt-{request.param}")) as s:
-        s.backend = request.param
-        yield s
 
 
 @pytest.fixture(scope="module")
