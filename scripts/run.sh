@@ -15,10 +15,14 @@ $PY server/manage.py collectstatic --noinput -v0
 cat <<MSG
 
   数字城管 is serving on http://127.0.0.1:${PORT}/
-    command center     http://127.0.0.1:${PORT}/console/command/
+    supervision center  http://127.0.0.1:${PORT}/console/supervision/
+    command center      http://127.0.0.1:${PORT}/console/command/
     department terminal http://127.0.0.1:${PORT}/console/department/
-    API docs           http://127.0.0.1:${PORT}/api/docs/   (schema: /api/schema/)
-    admin              http://127.0.0.1:${PORT}/admin/
+    leader dashboard    http://127.0.0.1:${PORT}/console/dashboard/   (rankings: /evaluation/)
+    hotline             http://127.0.0.1:${PORT}/hotline/   public portal: /portal/
+    Open311             http://127.0.0.1:${PORT}/open311/v2/discovery.json (api_key demo-open311-key)
+    API docs            http://127.0.0.1:${PORT}/api/docs/   (schema: /api/schema/)
+    admin               http://127.0.0.1:${PORT}/admin/
   demo accounts (password demo-dcm-2026): supervisor, acceptor, dutychief, dispatcher,
     calltaker, leader, and one per department: dept_<code> (see README)
 
