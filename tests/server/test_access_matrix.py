@@ -1,0 +1,233 @@
+"""The access matrix (issue 9): every route of the URL configuration, asked by every role, is
+allowed or refused exactly as designed. The routes are enumerated from the resolver, so a new
+endpoint without a rule here fails ``test_every_route_has_a_rule``.
+
+Allowed means the request got past access control (any answer but 401, 403, 404, or a redirect
+to the login page); refused means one of those. A department must not learn that another
+department's case exists, so those refusals are 404. The case in question was reported by
+``supervisor``, accepted, filed and dispatched to ``roads``.
+"""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from tests.server.conftest import report_form
+from tests.server.test_loop import LOOP, act
+
+ROLES = ("anonymous", "supervisor", "acceptor", "dutychief", "dispatcher", "calltaker",
+         "leader", "dept_roads", "dept_water", "revoked")
+AUTHED = set(ROLES) - {"anonymous", "revoked"}
+CENTRE = {"acceptor", "dutychief", "dispatcher", "calltaker", "leader"}
+ALL = set(ROLES)
+SEES_CASE = CENTRE | {"supervisor", "dept_roads"}
+
+
+def routes():
+    """(name, route) for every URL pattern outside the admin."""
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if str(p.pattern).startswith("admin/"):
+                    continue
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield p.name, prefix + str(p.pattern)
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def setup_world(cast):
+    number = cast["supervisor"].post("/api/reports/", report_form(), format="multipart").json()[
+        "number"]
+    for who, action, data, _ in LOOP[:3]:
+        assert act(cast[who], number, action, **dict(data)).status_code == 200
+    from server.cases.models import Photo
+
+    revoked = APIClient()
+    revoked.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)  # a deleted handset token
+    pages = {}
+    for role in ROLES:
+        c = Client()
+        if role in AUTHED:
+            c.force_login(cast[role].user)
+        pages[role] = c
+    clients = dict(cast, revoked=revoked)
+    return {"number": number, "photo": Photo.objects.get(case__number=number).pk,
+            "clients": clients, "pages": pages}
+
+
+N, P = "{number}", "{photo}"
+#: name → (page or api, method, path, body). Paths name the dispatched case and its photo.
+REQUESTS = {
+    "api-token": ("api", "post", "/api/auth/token/", {"username": "x", "password": "y"}),
+    "api-token-revoke": ("api", "get", "/api/auth/revoke/", None),
+    "api-me": ("api", "get", "/api/me/", None),
+    "api-departments": ("api", "get", "/api/departments/", None),
+    "api-classes": ("api", "get", "/api/classes/", None),
+    "api-report": ("api", "post", "/api/reports/", {}),
+    "api-cases": ("api", "get", "/api/cases/", None),
+    "api-case": ("api", "get", f"/api/cases/{N}/", None),
+    "api-case-duplicates": ("api", "get", f"/api/cases/{N}/duplicates/", None),
+    "api-case-action": ("api", "post", f"/api/cases/{N}/actions/dept_accept/", {}),
+    "api-map-cells": ("api", "get", "/api/map/cells/", None),
+    "api-photo": ("api", "get", f"/api/photos/{P}/", None),
+    "api-schema": ("api", "get", "/api/schema/", None),
+    "api-docs": ("api", "get", "/api/docs/", None),
+    "login": ("page", "get", "/accounts/login/", None),
+    "logout": ("page", "post", "/accounts/logout/", None),
+    "open311-discovery": ("api", "get", "/open311/v2/discovery.json", None),
+    "open311-services": ("api", "get", "/open311/v2/services.json", None),
+    "open311-service": ("api", "get", "/open311/v2/services/C0103.json", None),
+    "open311-requests": ("api", "get", "/open311/v2/requests.json", None),
+    "open311-request": ("api", "get", f"/open311/v2/requests/{N}.json", None),
+    "open311-token": ("api", "get", "/open311/v2/tokens/nope.json", None),
+    "open311-updates": ("api", "get", "/open311/v2/servicerequestupdates.json", None),
+    "api-video-alert": ("api", "post", "/api/video/alerts/", {}),
+    "hotline": ("page", "get", "/hotline/", None),
+    "api-hotline-suggest": ("api", "get", "/api/hotline/places/suggest/?q=王府井", None),
+    "api-hotline-geocode": ("api", "get", "/api/hotline/places/geocode/?q=王府井", None),
+    "api-hotline-reverse": ("api", "get", "/api/hotline/places/reverse/?lon=116.41&lat=39.93",
+                            None),
+    "api-hotline-duplicates": ("api", "get", "/api/hotline/duplicates/?kind=event&class_code=0102"
+                               "&lon=116.41&lat=39.93", None),
+    "api-hotline-calls": ("api", "post", "/api/hotline/calls/", {}),
+    "api-hotline-contact": ("api", "get", f"/api/hotline/cases/{N}/contact/", None),
+    "api-hotline-callbacks": ("api", "get", "/api/hotline/callbacks/", None),
+    "api-hotline-callback": ("api", "post", f"/api/hotline/callbacks/{N}/", {"satisfaction": 4}),
+    "portal": ("page", "get", "/portal/", None),
+    "api-portal-closed": ("api", "get", "/api/portal/closed/", None),
+    "api-portal-case": ("api", "get", f"/api/portal/cases/{N}/", None),
+    "api-portal-photo": ("api", "get", f"/api/portal/photos/{P}/", None),
+    "evaluation": ("page", "get", "/evaluation/", None),
+    "evaluation-cases": ("page", "get", "/evaluation/cases/?kind=street&entity=110101001"
+                         "&counter=filed", None),
+    "evaluation-bulletin": ("page", "get", "/evaluation/bulletin/", None),
+    "api-evaluation-rankings": ("api", "get", "/api/evaluation/rankings/", None),
+    "api-evaluation-cases": ("api", "get", "/api/evaluation/cases/?kind=street"
+                             "&entity=110101001&counter=filed", None),
+    "api-evaluation-export": ("api", "get", "/api/evaluation/export/?fmt=csv", None),
+    "home": ("page", "get", "/", None),
+    "console-supervision": ("page", "get", "/console/supervision/", None),
+    "console-command": ("page", "get", "/console/command/", None),
+    "console-department": ("page", "get", "/console/department/", None),
+    "console-dashboard": ("page", "get", "/console/dashboard/", None),
+    "api-workflow": ("api", "get", "/api/workflow/", None),
+    "api-console-stats": ("api", "get", "/api/console/stats/", None),
+    "api-console-supervisors": ("api", "get", "/api/console/supervisors/", None),
+    "api-console-cells": ("api", "get", "/api/console/map/cells/", None),
+    "api-console-components": ("api", "get", "/api/console/map/components/", None),
+    "set_language": ("page", "post", "/i18n/setlang/", {"language": "en"}),
+    "jsi18n": ("page", "get", "/jsi18n/", None),
+}
+
+
+def request_for(world, name, role):
+    spec = REQUESTS.get(name)
+    if spec is None:
+        return None
+    kind, method, path, body = spec
+    path = path.replace(N, world["number"]).replace(P, str(world["photo"]))
+    if kind == "page":
+        client = world["pages"][role]
+        return getattr(client, method)(path, body or {})
+    client = world["clients"][role]
+    if method == "get":
+        return client.get(path)
+    return client.post(path, body or {}, format="json")
+
+
+#: name → the roles that get past access control. A revoked handset token is refused even on
+#: open endpoints (DRF rejects a bad token before the view), pages send it to the login.
+NOBODY: set = set()
+RULES = {
+    "api-case": SEES_CASE,
+    "api-case-action": {"dept_roads"},
+    "api-case-duplicates": SEES_CASE,
+    "api-cases": AUTHED,
+    "api-classes": AUTHED,
+    "api-console-cells": AUTHED,
+    "api-console-components": AUTHED,
+    "api-console-stats": CENTRE,
+    "api-console-supervisors": CENTRE,
+    "api-departments": AUTHED,
+    "api-docs": ALL - {"revoked"},
+    "api-evaluation-cases": CENTRE,
+    "api-evaluation-export": {"acceptor", "dutychief", "dispatcher", "calltaker", "leader", "dept_roads", "dept_water"},
+    "api-evaluation-rankings": {"acceptor", "dutychief", "dispatcher", "calltaker", "leader", "dept_roads", "dept_water"},
+    "api-hotline-callback": {"calltaker"},  # 409 here: the case is not closed
+    "api-hotline-callbacks": {"acceptor", "dutychief", "calltaker", "leader"},
+    "api-hotline-calls": {"acceptor", "calltaker"},
+    "api-hotline-contact": {"acceptor", "dutychief", "calltaker", "leader"},
+    "api-hotline-duplicates": CENTRE,
+    "api-hotline-geocode": CENTRE,
+    "api-hotline-reverse": CENTRE,
+    "api-hotline-suggest": CENTRE,
+    "api-map-cells": AUTHED,
+    "api-me": AUTHED,
+    "api-photo": SEES_CASE,
+    "api-portal-case": ALL,
+    "api-portal-closed": ALL,
+    "api-portal-photo": NOBODY,  # photos are public only once the case is closed
+    "api-report": {"supervisor", "acceptor", "calltaker"},
+    "api-schema": ALL - {"revoked"},
+    "api-token": ALL - {"revoked"},
+    "api-token-revoke": AUTHED,
+    "api-video-alert": NOBODY,  # camera platforms use X-Api-Key, not user accounts
+    "api-workflow": ALL - {"revoked"},
+    "console-command": CENTRE,
+    "console-dashboard": CENTRE,
+    "console-department": {"dept_roads", "dept_water"},
+    "console-supervision": CENTRE,
+    "evaluation": {"acceptor", "dutychief", "dispatcher", "calltaker", "leader", "dept_roads", "dept_water"},
+    "evaluation-bulletin": CENTRE,
+    "evaluation-cases": CENTRE,
+    "home": ALL,
+    "hotline": {"acceptor", "dutychief", "calltaker", "leader"},
+    "jsi18n": ALL,
+    "login": ALL,
+    "logout": ALL,
+    "open311-discovery": ALL,
+    "open311-request": ALL,
+    "open311-requests": ALL,
+    "open311-service": ALL,
+    "open311-services": ALL,
+    "open311-token": NOBODY,  # an unknown token: 404 for everyone alike
+    "open311-updates": ALL,
+    "portal": ALL,
+    "set_language": ALL,
+}
+
+
+def test_every_route_has_a_rule():
+    names = {name for name, _ in routes()}
+    assert names - set(RULES) == set(), "a route without an access rule: add it to RULES"
+    assert names - set(REQUESTS) == set(), "a route without a sample request in REQUESTS"
+    assert set(RULES) - names == set(), "a rule for a route that no longer exists"
+
+
+def _allowed(name: str, response) -> bool:
+    if response.status_code in (401, 403, 404):
+        return False
+    if response.status_code == 302 and "/accounts/login/" in response.get("Location", ""):
+        return False
+    return response.status_code < 500
+
+
+def test_every_route_by_every_role(cast):
+    world = setup_world(cast)
+    wrong = []
+    for name, _ in routes():
+        for role in ROLES:
+            response = request_for(world, name, role)
+            assert response.status_code < 500, (name, role, response.status_code)
+            if _allowed(name, response) != (role in RULES[name]):
+                wrong.append(f"{name} as {role}: {response.status_code}")
+    assert wrong == []
+
+
+def test_a_department_never_sees_another_departments_case(cast):
+    world = setup_world(cast)
+    for name in ("api-case", "api-case-duplicates", "api-case-action", "api-photo"):
+        assert request_for(world, name, "dept_water").status_code == 404, name
