@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from server.evaluation.models import DailyRollup
-from tests.server.evaluation.conftest import play
+from tests.server.walkplay import play
 
 DEC = "period=month&date=2026-12"
 

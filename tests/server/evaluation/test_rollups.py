@@ -10,7 +10,7 @@ from datetime import date
 from server.evaluation import selectors
 from server.evaluation.models import DailyRollup
 from server.evaluation.rollups import rebuild_rollups
-from tests.server.evaluation.conftest import play
+from tests.server.walkplay import play
 from workflows.scoring import ALL_COUNTERS, Period
 
 
