@@ -1,9 +1,10 @@
 """The audit trail of authentication and access: every login (session or token), failed login,
 permission failure (any 401/403 answer, API or page) and token revocation.
 
-Failed logins are also counted per username and per address: past ``LOGIN_FAILURE_LIMIT`` in
-``LOGIN_LOCK_SECONDS`` further attempts are refused without checking the password (throttling),
-so a stolen username cannot be guessed at speed.
+Failed logins are also counted per username and per address: past ``LOGIN_FAILURE_LIMIT`` for
+one username, or ``ADDRESS_FAILURE_LIMIT`` from one address, in ``LOGIN_LOCK_SECONDS`` further
+attempts are refused without checking the password (throttling), so a password cannot be
+guessed at speed. The address limit is higher: a whole centre may sit behind one address.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.cache import cache
 from django.dispatch import receiver
 
 LOGIN_FAILURE_LIMIT = 10
+ADDRESS_FAILURE_LIMIT = 100
 LOGIN_LOCK_SECONDS = 15 * 60
 
 
@@ -40,7 +42,8 @@ def _keys(username: str, request) -> list[str]:
 
 
 def login_locked(username: str, request) -> bool:
-    return any((cache.get(k) or 0) >= LOGIN_FAILURE_LIMIT for k in _keys(username, request))
+    by_user, by_address = (cache.get(k) or 0 for k in _keys(username, request))
+    return by_user >= LOGIN_FAILURE_LIMIT or by_address >= ADDRESS_FAILURE_LIMIT
 
 
 def count_failure(username: str, request) -> None:

@@ -16,13 +16,20 @@ from server.accounts.models import Department, User
 from server.api_errors import ApiError
 
 
+def _field(request, name: str):
+    """A field of the body, or None when the body is not an object (a JSON list, a number):
+    the serializer then names the problem instead of the view failing."""
+    data = request.data
+    return data.get(name) if hasattr(data, "get") else None
+
+
 class TokenView(ObtainAuthToken):
     """POST username and password; answers ``{"token": ...}`` for the Authorization header."""
 
     permission_classes = [AllowAny]
 
     def post(self, request, *args, **kwargs):
-        username = str(request.data.get("username", ""))
+        username = str(_field(request, "username") or "")
         if audit.login_locked(username, request):
             audit.record("login_failed", request, username=username, detail="locked")
             raise ApiError("throttled", "too many failed logins: try again in 15 minutes",
@@ -50,7 +57,9 @@ class RevokeTokenView(APIView):
                                                          help_text="default: your own")}),
                    responses={200: dict})
     def post(self, request):
-        username = request.data.get("username") or request.user.username
+        if not hasattr(request.data, "get"):
+            raise ApiError("invalid", "the body must be an object, e.g. {\"username\": \"…\"}")
+        username = _field(request, "username") or request.user.username
         if username != request.user.username and not (
                 request.user.is_staff or request.user.role == "duty_chief"):
             raise ApiError("role_not_allowed", "only a duty chief or an administrator may "

@@ -60,7 +60,8 @@ class CameraAlertView(LoggedRequestMixin, APIView):
     @extend_schema(request=AlertSerializer, responses={201: dict, 200: dict}, tags=["intake"],
                    summary="Camera alert (视频告警): a report of channel video")
     def post(self, request):
-        key = request.headers.get("X-Api-Key") or request.data.get("api_key")
+        body = request.data if hasattr(request.data, "get") else {}  # a JSON list is no alert
+        key = request.headers.get("X-Api-Key") or body.get("api_key")
         platform = holder_of(CameraPlatform, key)
         if platform is None:
             raise ApiError("invalid_api_key", "X-Api-Key is missing or not a platform's key",
