@@ -208,7 +208,7 @@ def do_case_action(actor_user: User, number: str, action: Action,
             raise Refused("stale", f"the case changed since you saw it: it is now "
                           f"{state.en.lower()} ({state.zh}), version {case.version}", 409,
                           state=state)
-        previous_department = case.department
+        previous_department, previous_assignee_id = case.department, case.assignee_id
         extra = _prepare(case, action, params, state) if actor.role != Role.SYSTEM else {}
         now = now or timezone.now()
         decision = decide(snapshot_of(case), action, actor, now,
@@ -220,7 +220,8 @@ def do_case_action(actor_user: User, number: str, action: Action,
         event = _event(case, actor_user, decision, now, {**data, **extra})
         for photo in photos:
             _store_photo(case, event, photo_kind, photo)
-        send_case_event_on_commit(case, event, previous_department=previous_department)
+        send_case_event_on_commit(case, event, previous_department=previous_department,
+                                  previous_assignee_id=previous_assignee_id)
     return case
 
 

@@ -25,10 +25,8 @@ from server.realtime.groups import (
     case_group,
     dept_group,
     grid_group,
-    role_group,
     user_group,
 )
-from workflows import Role, State
 
 log = logging.getLogger(__name__)
 
@@ -53,25 +51,19 @@ class CaseMessage(TypedDict):
 
 _KEYS = set(CaseMessage.__annotations__)
 _EVENT_KEYS = set(EventInfo.__annotations__)
-_CHECKING = getattr(State, "CHECKING", None)
 
 
-def groups_for(case, previous_department=None, from_state: str = "") -> list[str]:
+def groups_for(case, previous_department=None, previous_assignee_id=None) -> list[str]:
     """Who hears about a case: the centres, its department (and the one it just left), its
-    reporter, followers of the case and of its cell, and the supervisor its task is assigned
-    to (where cases have no assignee: every supervisor while a check (核查) is waiting and
-    when the wait ends, so their task lists drop it)."""
+    reporter, followers of the case and of its cell, and the supervisor holding its verify or
+    check task (and the one whose task just ended, so their task list drops it)."""
     groups = [CENTER, user_group(case.reporter_id), case_group(case.pk)]
     if case.cell_code:
         groups.append(grid_group(case.cell_code))
     for dept in {case.department, previous_department} - {None}:
         groups.append(dept_group(dept.code))
-    if hasattr(case, "assignee_id"):
-        # Tasks (核实 verify, 核查 check) go to one supervisor: only they hear of it.
-        if case.assignee_id:
-            groups.append(user_group(case.assignee_id))
-    elif _CHECKING is not None and _CHECKING.value in (case.state, from_state):
-        groups.append(role_group(Role.SUPERVISOR))  # no assignee: any supervisor may check
+    for user_id in {case.assignee_id, previous_assignee_id} - {None, case.reporter_id}:
+        groups.append(user_group(user_id))
     return groups
 
 
@@ -111,11 +103,12 @@ async def _send_all(groups: list[str], msg: CaseMessage) -> None:
                       result)
 
 
-def send_case_event_on_commit(case, event, *, previous_department=None) -> None:
+def send_case_event_on_commit(case, event, *, previous_department=None,
+                              previous_assignee_id=None) -> None:
     """Schedule the push of ``event`` for after the current transaction commits (at once when
     none is open). Called only by actions, inside their transaction."""
     msg = build_message(case, event)
-    groups = groups_for(case, previous_department, event.from_state)
+    groups = groups_for(case, previous_department, previous_assignee_id)
 
     def push() -> None:
         try:

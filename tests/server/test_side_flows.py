@@ -153,3 +153,23 @@ def test_side_flow_refusals(cast, report, action, data, words):
     r = act(cast["dept_roads"], number, action, **data)
     assert r.status_code == 400 and words in r.json()["error"]["message"]
     assert Case.objects.get(number=number).state == "handling"
+
+
+def test_task_pushes_go_to_the_assigned_supervisor_only(cast):
+    """The verify task's supervisor hears of it, and hears when it ends; no other supervisor
+    (nor the role as a whole) does."""
+    from server.realtime.groups import user_group
+    from server.realtime.send import groups_for
+
+    number = _hotline_report(cast)
+    act(cast["acceptor"], number, "accept")
+    act(cast["acceptor"], number, "send_verify")
+    case = Case.objects.get(number=number)
+    sup = cast["supervisor"].user.pk
+    assert user_group(sup) in groups_for(case)
+    assert not any(g.startswith("role.") for g in groups_for(case))
+    act(cast["supervisor"], number, "verify", result="confirmed", photo=jpeg())
+    case = Case.objects.get(number=number)
+    assert case.assignee_id is None
+    assert user_group(sup) not in groups_for(case)
+    assert user_group(sup) in groups_for(case, previous_assignee_id=sup)
