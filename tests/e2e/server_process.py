@@ -1,8 +1,17 @@
-"""A real server in a child process for end-to-end tests: migrate, load the demo city, daphne."""
+"""A real server in a child process for end-to-end tests: migrate, load the demo city, daphne.
+
+Preparing a database (migrations, the demo city's 44,000 components, static files) takes 10 to
+40 s; a test session does it once per backend into a *golden* copy (a directory for SpatiaLite,
+a template database for PostGIS) and gives every server a fresh copy of that, which takes a
+second. Each server still has a database of its own, so tests cannot see each other's cases.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import socket
 import subprocess
 import sys
@@ -97,24 +106,62 @@ def _admin_sql(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def _env(backend: str, var: Path, dbname: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DCM_EMBEDDED="1", DCM_VAR=str(var), CHANNEL_PREFIX=f"e2e{uuid.uuid4().hex[:8]}")
+    if backend == "postgis":
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + dbname
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    return env
+
+
+#: backend -> (prepared DCM_VAR directory, template database name or None), made once per
+#: process by ``_golden`` and removed at exit.
+_GOLDEN: dict[str, tuple[Path, str | None]] = {}
+
+
+def _golden(backend: str) -> tuple[Path, str | None]:
+    if backend not in _GOLDEN:
+        var = Path(tempfile.mkdtemp(prefix=f"dcm-golden-{backend}-"))
+        dbname = None
+        if backend == "postgis":
+            dbname = f"dcm_e2e_golden_{uuid.uuid4().hex[:8]}"
+            _admin_sql(os.environ["DATABASE_URL"],
+                       f'CREATE DATABASE "{dbname}" TEMPLATE template1')
+        _GOLDEN[backend] = (var, dbname)  # registered before preparing: cleaned up on failure
+        ServerProcess(_env(backend, var, dbname), log=var / "prepare.log").prepare()
+    return _GOLDEN[backend]
+
+
+@atexit.register
+def _drop_golden() -> None:
+    for var, dbname in _GOLDEN.values():
+        shutil.rmtree(var, ignore_errors=True)
+        if dbname:
+            _drop(dbname)
+
+
+def _drop(dbname: str) -> None:
+    _admin_sql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
 @contextmanager
 def started_server(backend: str, tmp: Path):
-    """A prepared, started server on a fresh database of ``backend`` with a channel prefix of
-    its own; stopped (and its PostgreSQL database dropped) on exit."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DCM_EMBEDDED="1", DCM_VAR=str(tmp), CHANNEL_PREFIX=f"e2e{uuid.uuid4().hex[:8]}")
+    """A prepared, started server on a fresh copy of the golden database of ``backend`` (its
+    own database and DCM_VAR, a channel prefix of its own); stopped (and its PostgreSQL
+    database dropped) on exit."""
+    golden_var, golden_db = _golden(backend)
+    shutil.copytree(golden_var, tmp, dirs_exist_ok=True)
     dbname = None
     if backend == "postgis":
         dbname = f"dcm_e2e_{uuid.uuid4().hex[:8]}"
-        _admin_sql(os.environ["DATABASE_URL"], f'CREATE DATABASE "{dbname}" TEMPLATE template1')
-        env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + dbname
-        env["REDIS_URL"] = os.environ["REDIS_URL"]
-    server = ServerProcess(env, log=tmp / "server.log")
+        _admin_sql(os.environ["DATABASE_URL"],
+                   f'CREATE DATABASE "{dbname}" TEMPLATE "{golden_db}"')
+    server = ServerProcess(_env(backend, tmp, dbname), log=tmp / "server.log")
     try:
-        server.prepare()
         server.start()
         yield server
     finally:
         server.stop()
         if dbname:
-            _admin_sql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            _drop(dbname)

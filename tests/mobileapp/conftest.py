@@ -3,9 +3,6 @@ directory, a switchable link in front of it, and supervisor tokens."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import httpx
 import pytest
 
@@ -16,18 +13,10 @@ PASSWORD = "demo-dcm-2026"
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
-    from tests.e2e.server_process import ServerProcess
+    from tests.e2e.server_process import started_server
 
-    tmp = tmp_path_factory.mktemp("mobile-live")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DCM_EMBEDDED="1", DCM_VAR=str(tmp), CHANNEL_PREFIX=f"mob{uuid.uuid4().hex[:8]}")
-    server = ServerProcess(env, log=tmp / "server.log")
-    # migrate + demo city only: the handset needs no static files (collectstatic costs seconds)
-    server.manage("migrate", "--noinput", "-v0")
-    server.manage("load_demo_city", "--if-empty")
-    server.start()
-    yield server
-    server.stop()
+    with started_server("spatialite", tmp_path_factory.mktemp("mobile-live")) as server:
+        yield server
 
 
 def token(base_url: str, username: str) -> str:
