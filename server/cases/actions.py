@@ -24,8 +24,10 @@ from gis.placement import Placement
 from server.accounts.models import Department, User
 from server.cases import assign
 from server.cases.dispatching import suggest_department
-from server.cases.models import ActionKey, Case, CaseEvent, CaseNumberCounter, Photo
+from server.cases.models import (ActionKey, Case, CaseEvent, CaseNumberCounter, Photo,
+                                 VoiceNote)
 from server.cases.photos import CleanPhoto
+from server.cases.voice import CleanVoice
 from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.selectors import case_summary
 from server.cases.snapshots import apply_changes, snapshot_of
@@ -55,6 +57,7 @@ class ReportInput:
     request_hash: str
     channel: str = "handset"
     component_code: str = ""
+    voice: CleanVoice | None = None
 
 
 class IdempotencyConflict(Exception):
@@ -89,6 +92,15 @@ def _store_photo(case: Case, event: CaseEvent, kind: str, photo: CleanPhoto) -> 
     obj = Photo(case=case, event=event, kind=kind, sha256=photo.sha256, width=photo.width,
                 height=photo.height, size=len(photo.jpeg))
     obj.image.save(f"{case.number}-{kind}-{photo.sha256[:12]}.jpg", ContentFile(photo.jpeg),
+                   save=False)
+    obj.save()
+    return obj
+
+
+def _store_voice(case: Case, event: CaseEvent, voice: CleanVoice) -> VoiceNote:
+    obj = VoiceNote(case=case, event=event, format=voice.format, content_type=voice.content_type,
+                    sha256=voice.sha256, size=len(voice.data))
+    obj.audio.save(f"{case.number}-{voice.sha256[:12]}.{voice.format}", ContentFile(voice.data),
                    save=False)
     obj.save()
     return obj
@@ -136,6 +148,8 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
                 "candidate_cells": list(placement.candidate_cells)})
             if report.photo is not None:
                 _store_photo(case, event, "before", report.photo)
+            if report.voice is not None:
+                _store_voice(case, event, report.voice)
             send_case_event_on_commit(case, event, previous_department=None)
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its case.

@@ -184,3 +184,19 @@ class ActionKey(models.Model):
     request_hash = models.CharField(max_length=64)
     answer = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class VoiceNote(models.Model):
+    """A report's voice note (语音), stored as sent after sniffing (``server.cases.voice``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="voice_notes")
+    event = models.ForeignKey(CaseEvent, null=True, on_delete=models.PROTECT, related_name="+")
+    format = models.CharField(max_length=4)
+    content_type = models.CharField(max_length=20)
+    audio = models.FileField(upload_to="voice/%Y/%m/%d/")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from server.api_errors import ApiError
 from server.cases.actions import IdempotencyConflict, do_case_action, do_case_action_once
-from server.cases.models import Case, Photo
+from server.cases.models import Case, Photo, VoiceNote
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
@@ -117,6 +117,9 @@ class CaseDetailView(APIView):
         body["contact"] = contact_of(case, request.user)
         body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
                            "width": p.width, "height": p.height} for p in case.photos.all()]
+        body["voice_notes"] = [{"id": v.id, "url": f"/api/voice/{v.id}/", "format": v.format,
+                                "content_type": v.content_type, "size": v.size}
+                               for v in case.voice_notes.all()]
         return Response(body)
 
 
@@ -192,3 +195,16 @@ class PhotoView(APIView):
         if not visible_cases(request.user).filter(pk=photo.case_id).exists():
             raise ApiError("not_found", f"no photo {pk}", status_code=404)
         return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+
+
+class VoiceView(APIView):
+    @extend_schema(summary="A report's voice note (语音), as sent", tags=["cases"],
+                   responses={200: bytes})
+    def get(self, request, pk: int):
+        note = get_object_or_404(VoiceNote, pk=pk)
+        if not visible_cases(request.user).filter(pk=note.case_id).exists():
+            raise ApiError("not_found", f"no voice note {pk}", status_code=404)
+        response = FileResponse(note.audio.open("rb"), content_type=note.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Disposition"] = f'attachment; filename="voice-{pk}.{note.format}"'
+        return response
