@@ -46,6 +46,17 @@ def require_role(user, roles, what: str) -> Role:
     return role
 
 
+def supervisor_input(request, serializer_class, what: str) -> dict:
+    """The validated body of a supervisor's request (403 for other roles, 400 naming the
+    field)."""
+    require_role(request.user, {Role.SUPERVISOR}, what)
+    if not isinstance(request.data, dict):
+        raise ApiError("invalid", "the body must be an object of fields")
+    ser = serializer_class(data=request.data)
+    ser.is_valid(raise_exception=True)
+    return ser.validated_data
+
+
 def loaded_map():
     try:
         return active_map()
@@ -125,10 +136,7 @@ class AttendanceView(APIView):
                    summary="Clock in or out (考勤)", tags=["field"])
     def post(self, request):
         user = request.user
-        require_role(user, {Role.SUPERVISOR}, "clock in or out")
-        ser = AttendanceSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        d = ser.validated_data
+        d = supervisor_input(request, AttendanceSerializer, "clock in or out")
         digest = body_hash(d["kind"], round(d["wgs_lon"], 7), round(d["wgs_lat"], 7),
                            round(d["accuracy_m"], 2), iso(d["device_at"]))
 
@@ -159,12 +167,7 @@ class TrackView(APIView):
                    summary="Upload patrol breadcrumbs (巡查轨迹), 1-500 points", tags=["field"])
     def post(self, request):
         user = request.user
-        require_role(user, {Role.SUPERVISOR}, "upload a patrol track")
-        if not isinstance(request.data, dict):
-            raise ApiError("invalid", "the body must be a JSON object")
-        ser = TrackSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        d = ser.validated_data
+        d = supervisor_input(request, TrackSerializer, "upload a patrol track")
         points = d["points"]
         digest = body_hash([(round(p["wgs_lon"], 7), round(p["wgs_lat"], 7),
                              round(p["accuracy_m"], 2), iso(p["at"])) for p in points])

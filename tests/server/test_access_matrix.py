@@ -11,12 +11,13 @@ department's case exists, so those refusals are 404. The case in question was re
 from __future__ import annotations
 
 import io
+import uuid
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from tests.server.conftest import WAV, report_form
+from tests.server.conftest import WAV, jpeg, report_form
 from tests.server.test_loop import LOOP, act
 
 ROLES = ("anonymous", "supervisor", "acceptor", "dutychief", "dispatcher", "calltaker",
@@ -49,6 +50,10 @@ def setup_world(cast):
         assert act(cast[who], number, action, **dict(data)).status_code == 200
     from server.cases.models import Photo, VoiceNote
 
+    form = {"kind": "damaged", "component_code": "1101010103000001", "note": "破损",
+            "idempotency_key": str(uuid.uuid4()), "photo": io.BytesIO(jpeg())}
+    form["photo"].name = "u.jpg"
+    update = cast["supervisor"].post("/api/component-updates/", form, format="multipart").json()
     revoked = APIClient()
     revoked.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)  # a deleted handset token
     pages = {}
@@ -59,7 +64,7 @@ def setup_world(cast):
         pages[role] = c
     clients = dict(cast, revoked=revoked)
     return {"number": number, "photo": Photo.objects.get(case__number=number).pk,
-            "voice": VoiceNote.objects.get(case__number=number).pk,
+            "voice": VoiceNote.objects.get(case__number=number).pk, "update": update["id"],
             "clients": clients, "pages": pages}
 
 
@@ -81,6 +86,12 @@ REQUESTS = {
     "api-tracks": ("api", "get", "/api/tracks/?user=supervisor", None),
     "api-map-nearby": ("api", "get", "/api/map/nearby/?lat=39.93&lon=116.41", None),
     "api-map-duty": ("api", "get", "/api/map/duty/", None),
+    "api-component-updates": ("api", "get", "/api/component-updates/", None),
+    "api-component-updates-publish": ("api", "post", "/api/component-updates/publish", {}),
+    "api-component-update-decide": ("api", "post", "/api/component-updates/{update}/approve",
+                                    {}),
+    "api-component-update-photo": ("api", "get", "/api/component-updates/{update}/photo/",
+                                   None),
     "api-photo": ("api", "get", f"/api/photos/{P}/", None),
     "api-voice": ("api", "get", f"/api/voice/{V}/", None),
     "api-schema": ("api", "get", "/api/schema/", None),
@@ -139,7 +150,7 @@ def request_for(world, name, role):
         return None
     kind, method, path, body = spec
     path = (path.replace(N, world["number"]).replace(P, str(world["photo"]))
-            .replace(V, str(world["voice"])))
+            .replace(V, str(world["voice"])).replace("{update}", str(world["update"])))
     if kind == "page":
         client = world["pages"][role]
         return getattr(client, method)(path, body or {})
@@ -180,6 +191,10 @@ RULES = {
     "api-tracks": CENTRE | {"supervisor"},
     "api-map-nearby": AUTHED,
     "api-map-duty": {"supervisor"},
+    "api-component-updates": {"mapkeeper"},
+    "api-component-updates-publish": {"mapkeeper"},  # publishes the update approved just before
+    "api-component-update-decide": {"mapkeeper"},  # 409 after the first: no longer pending
+    "api-component-update-photo": {"supervisor", "mapkeeper"},  # the reporter and the keeper
     "api-me": AUTHED,
     "api-photo": SEES_CASE,
     "api-voice": SEES_CASE,
