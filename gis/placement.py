@@ -275,6 +275,37 @@ class PlacementIndex:
             supervisors,
         )
 
+    def components_near(
+        self,
+        lon: float,
+        lat: float,
+        frame: Frame | str = Frame.WGS84,
+        *,
+        radius_m: float = 20.0,
+        limit: int = 5,
+        class_code: str | None = None,
+    ) -> tuple[NearbyComponent, ...]:
+        """The components within ``radius_m`` of a point, nearest first (ties by code), at most
+        ``limit``; like ``place`` but for any point, inside the managed area or not. Raises
+        ValueError for non-finite coordinates or a negative radius or limit."""
+        if not (radius_m >= 0 and limit >= 0):
+            raise ValueError("radius_m and limit must be numbers, not negative")
+        x, y = frame_to_metres(lon, lat, frame)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValueError(f"coordinates must be finite, got lon {lon!r}, lat {lat!r}")
+        return self._components.nearby(x, y, radius_m, class_code, limit)
+
+    def cells_touching(self, codes: Iterable[str], distance_m: float = 1.0) -> list[str]:
+        """``codes`` plus every cell within ``distance_m`` of one of them (one ring of
+        neighbours), in code order. Unknown codes are ignored."""
+        position = {code: i for i, code in enumerate(self._cell_codes)}
+        wanted = sorted({position[c] for c in codes if c in position})
+        if not wanted:
+            return []
+        _, found = self._cell_tree.query(self._cell_geoms[wanted], predicate="dwithin",
+                                         distance=distance_m)
+        return [self._cell_codes[i] for i in sorted(set(found.tolist()) | set(wanted))]
+
     def _nearby_cells(self, x: float, y: float, accuracy_m: float) -> list[int]:
         """Indices of the cells within max(accuracy, 1 cm), in choosing order (see ``place``)."""
         buckets = self._cell_buckets

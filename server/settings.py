@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "server.hotline",  # issue 7: hotline page, callbacks, the non-handset submit
     "server.open311",  # issue 7: Open311 GeoReport v2 and camera alerts
     "server.portal",   # issue 7: the public portal
+    "server.field",    # issue 6: attendance, patrol tracks, component updates
 ]
 
 MIDDLEWARE = [

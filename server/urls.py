@@ -24,6 +24,7 @@ api = [
     path("cases/<str:number>/actions/<str:action>/", CaseActionView.as_view(),
          name="api-case-action"),
     path("map/cells/", CellListView.as_view(), name="api-map-cells"),
+    path("", include("server.field.urls")),  # issue 6: attendance, tracks, duty map, updates
     path("photos/<int:pk>/", PhotoView.as_view(), name="api-photo"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

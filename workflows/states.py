@@ -83,4 +83,5 @@ class Role(_Named):
     DEPARTMENT = "department", "专业部门", "Department"
     CALL_TAKER = "call_taker", "热线接线员", "Hotline call-taker"
     LEADER = "leader", "领导", "Leader"
+    MAPKEEPER = "mapkeeper", "地图维护员", "Map keeper"
     SYSTEM = "system", "系统", "System"

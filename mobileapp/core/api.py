@@ -74,6 +74,14 @@ class ApiClient:
 
     def request(self, method: str, path: str, **kw) -> tuple[int, Any]:
         """Send; answers (status, json) for 2xx, raises ``Transient`` or ``Refused``."""
+        r = self._send(method, path, **kw)
+        try:
+            return r.status_code, r.json()
+        except ValueError:
+            raise Transient(f"HTTP {r.status_code}: not JSON") from None
+
+    def _send(self, method: str, path: str, **kw) -> httpx.Response:
+        """The response of a 2xx or 3xx answer; raises ``Transient`` or ``Refused`` otherwise."""
         headers = kw.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Token {self.token}"
@@ -85,10 +93,7 @@ class ApiClient:
             raise Transient(f"HTTP {r.status_code}")
         if r.status_code >= 400:
             raise _refused(r)
-        try:
-            return r.status_code, r.json()
-        except ValueError:
-            raise Transient(f"HTTP {r.status_code}: not JSON") from None
+        return r
 
     # -- endpoints -------------------------------------------------------------------------
 
@@ -111,17 +116,68 @@ class ApiClient:
             params["state"] = state
         return self.request("GET", "/api/cases/", params=params)[1]["results"]
 
-    def report(self, fields: dict[str, str], photo: bytes | None) -> tuple[int, dict]:
-        """POST /api/reports/ (multipart). 201 new case, 200 the same case on a retry."""
-        if not photo:  # httpx would send urlencoded, which the API does not parse
-            return self.request("POST", "/api/reports/", json=fields)
-        return self.request("POST", "/api/reports/", data=fields,
-                            files={"photo": ("photo.jpg", photo, "image/jpeg")})
+    def report(self, fields: dict[str, str], photo: bytes | None,
+               voice: bytes | None = None) -> tuple[int, dict]:
+        """POST /api/reports/ (multipart). 201 new case, 200 the same case on a retry. ``voice``:
+        an optional voice note (AMR, 3GP/M4A, OGG or WAV, at most 1 MiB)."""
+        return self._post_with_files("/api/reports/", fields, photo=photo, voice=voice)
 
     def case_action(self, number: str, action: str, fields: dict[str, str],
-                    photo: bytes | None) -> tuple[int, dict]:
-        path = f"/api/cases/{number}/actions/{action}/"
-        if not photo:
-            return self.request("POST", path, json=fields)
-        return self.request("POST", path, data=fields,
-                            files={"photo": ("photo.jpg", photo, "image/jpeg")})
+                    photo: bytes | None, key: str | None = None) -> tuple[int, dict]:
+        """POST /api/cases/<n>/actions/<a>/. With ``key`` (the outbox item's) a retry of an
+        action that landed is answered with the first answer instead of a refusal."""
+        headers = {"Idempotency-Key": key} if key else {}
+        return self._post_with_files(f"/api/cases/{number}/actions/{action}/", fields,
+                                     photo=photo, headers=headers)
+
+    def _post_with_files(self, path: str, fields: dict, headers: dict | None = None,
+                         **blobs: bytes | None) -> tuple[int, dict]:
+        files = {name: (FILE_NAMES[name], data, FILE_TYPES[name])
+                 for name, data in blobs.items() if data}
+        if not files:  # httpx would send urlencoded, which the API does not parse
+            return self.request("POST", path, json=fields, headers=dict(headers or {}))
+        return self.request("POST", path, data=fields, files=files, headers=dict(headers or {}))
+
+    # -- field work (issue 6) ----------------------------------------------------------------
+
+    def attendance(self, kind: str, lat: float, lon: float, accuracy_m: float, device_at: str,
+                   key: str, frame: str = "wgs84") -> tuple[int, dict]:
+        """POST /api/attendance/: clock in (``kind="in"``) or out; ``device_at`` ISO time of the
+        tap. 201 new, 200 the same record on a retry."""
+        return self.request("POST", "/api/attendance/", json={
+            "kind": kind, "lat": lat, "lon": lon, "accuracy_m": accuracy_m, "frame": frame,
+            "device_at": device_at, "idempotency_key": key})
+
+    def track(self, points: list[dict], key: str) -> tuple[int, dict]:
+        """POST /api/tracks/: 1-500 breadcrumbs ``{"lat","lon","accuracy_m","at"}``."""
+        return self.request("POST", "/api/tracks/", json={"idempotency_key": key,
+                                                          "points": points})
+
+    def nearby(self, lat: float, lon: float, frame: str = "wgs84",
+               radius_m: float = 50) -> dict:
+        """GET /api/map/nearby/: the cell and the components near a point, nearest first."""
+        return self.request("GET", "/api/map/nearby/", params={
+            "lat": lat, "lon": lon, "frame": frame, "radius_m": radius_m})[1]
+
+    def duty_map(self, etag: str | None = None) -> tuple[int, dict | None, str | None]:
+        """GET /api/map/duty/ -> (status, data, etag); (304, None, etag) when ``etag`` is still
+        the active map version's."""
+        headers = {"If-None-Match": etag} if etag else {}
+        r = self._send("GET", "/api/map/duty/", headers=headers)
+        if r.status_code == 304:
+            return 304, None, r.headers.get("ETag", etag)
+        try:
+            return r.status_code, r.json(), r.headers.get("ETag")
+        except ValueError:
+            raise Transient(f"HTTP {r.status_code}: not JSON") from None
+
+    def component_update(self, fields: dict[str, str], photo: bytes | None,
+                         key: str) -> tuple[int, dict]:
+        """POST /api/component-updates/: a component damaged, missing, removed or added."""
+        return self._post_with_files("/api/component-updates/",
+                                     dict(fields, idempotency_key=key), photo=photo)
+
+
+FILE_NAMES = {"photo": "photo.jpg", "voice": "voice.bin"}
+#: The server sniffs the bytes; the type sent is only a hint.
+FILE_TYPES = {"photo": "image/jpeg", "voice": "application/octet-stream"}

@@ -1,5 +1,6 @@
-"""The offline outbox: every report and task answer is written to the phone's SQLite, with its
-idempotency key and its (already shrunk) photo, before any network use.
+"""The offline outbox: every report, task answer, clock-in/out, track batch and component
+update is written to the phone's SQLite, with its idempotency key, its (already shrunk) photo
+and its voice note, before any network use.
 
 States (``WAITING`` → ``SENDING`` → ``SENT`` | ``REFUSED``; ``SENDING`` → ``WAITING`` on a
 transient failure). An item in ``SENDING`` when the sender starts was interrupted (app killed,
@@ -19,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WAITING, SENDING, SENT, REFUSED = "waiting", "sending", "sent", "refused"
-REPORT = "report"  # item kinds: a report, or a case action (verify / check) answering a task
+MAX_TRACK_BATCH = 500  # points in one POST /api/tracks/
+# Item kinds: a report, a case action (verify / check: the action's name) answering a task,
+# and the field kinds of issue 6.
+REPORT = "report"
+ATTENDANCE = "attendance"        # fields: kind, lat, lon, accuracy_m, frame, device_at
+TRACK = "track"                  # fields: points (JSON text of at most 500 breadcrumbs)
+COMPONENT_UPDATE = "component_update"  # fields as POST /api/component-updates/ takes them
+FIELD_KINDS = frozenset({ATTENDANCE, TRACK, COMPONENT_UPDATE})
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -34,10 +42,13 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_try REAL NOT NULL DEFAULT 0,  -- time.time() before which the sender leaves it alone
     reason TEXT,                       -- refused: the server's message; waiting: last error
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    voice BLOB                         -- a report's voice note, sent as it is
 );
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, next_try);
 """
+#: Columns added after the first release, for outboxes made before them.
+ADDED_COLUMNS = {"voice": "BLOB"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class Item:
     reason: str | None
     created_at: float
     updated_at: float
+    voice: bytes | None = None
 
     @property
     def label(self) -> str:
@@ -75,6 +87,10 @@ class Outbox:
         self.path = Path(path)
         self.db = connect(self.path)
         self.db.executescript(SCHEMA)
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(outbox)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
         if recover:
             self.recover()
 
@@ -89,23 +105,46 @@ class Outbox:
 
     # -- adding ----------------------------------------------------------------------------
 
-    def add_report(self, fields: dict, photo: bytes | None) -> Item:
+    def add_report(self, fields: dict, photo: bytes | None, voice: bytes | None = None) -> Item:
         """Store a report (fields as POST /api/reports/ takes them, minus the key) now."""
-        return self._add(REPORT, None, fields, photo)
+        return self._add(REPORT, None, fields, photo, voice)
+
+    def add_attendance(self, kind: str, lat: float, lon: float, accuracy_m: float,
+                       device_at: str, frame: str = "wgs84") -> Item:
+        """Store a clock-in (``kind="in"``) or clock-out; ``device_at``: ISO time of the tap."""
+        if kind not in ("in", "out"):
+            raise ValueError(f"attendance kind must be 'in' or 'out', not {kind!r}")
+        return self._add(ATTENDANCE, None, {"kind": kind, "lat": lat, "lon": lon,
+                                            "accuracy_m": accuracy_m, "frame": frame,
+                                            "device_at": device_at}, None)
+
+    def add_track(self, points: list[dict]) -> Item:
+        """Store one batch of 1-500 breadcrumbs (``{"lat","lon","accuracy_m","at"}``)."""
+        if not 1 <= len(points) <= MAX_TRACK_BATCH:
+            raise ValueError(f"a track batch holds 1 to {MAX_TRACK_BATCH} points, "
+                             f"not {len(points)}")
+        return self._add(TRACK, None, {"points": json.dumps(points)}, None)
+
+    def add_component_update(self, fields: dict, photo: bytes | None) -> Item:
+        """Store a component update (部件更新): kind, component_code or class_code, lat, lon,
+        note, as POST /api/component-updates/ takes them minus the key."""
+        return self._add(COMPONENT_UPDATE, None, fields, photo)
 
     def add_action(self, case_number: str, action: str, fields: dict,
                    photo: bytes | None) -> Item:
         """Store a case action (``verify`` / ``check``) answering a task."""
         return self._add(action, case_number, fields, photo)
 
-    def _add(self, kind: str, number: str | None, fields: dict, photo: bytes | None) -> Item:
+    def _add(self, kind: str, number: str | None, fields: dict, photo: bytes | None,
+             voice: bytes | None = None) -> Item:
         now = time.time()
         key = str(uuid.uuid4())
         clean = {k: str(v) for k, v in fields.items() if v is not None}
         cur = self.db.execute(
             "INSERT INTO outbox (key, kind, case_number, fields, photo, state, created_at,"
-            " updated_at) VALUES (?,?,?,?,?,?,?,?)",
-            (key, kind, number, json.dumps(clean, ensure_ascii=False), photo, WAITING, now, now))
+            " updated_at, voice) VALUES (?,?,?,?,?,?,?,?,?)",
+            (key, kind, number, json.dumps(clean, ensure_ascii=False), photo, WAITING, now, now,
+             voice))
         return self.get(cur.lastrowid)
 
     # -- reading ---------------------------------------------------------------------------
@@ -180,6 +219,6 @@ class Outbox:
 
 def _item(row: tuple) -> Item:
     (id_, key, kind, number, fields, photo, state, attempts, next_try, reason, created,
-     updated) = row
+     updated, voice) = row
     return Item(id_, key, kind, number, json.loads(fields), photo, state, attempts, next_try,
-                reason, created, updated)
+                reason, created, updated, voice)

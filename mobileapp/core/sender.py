@@ -10,8 +10,12 @@ Contract per item:
   report; the app's new sign-in restarts the sender.
 * ``Refused`` (other 4xx) → ``refused`` with the server's message. A 409 ``idempotency_conflict`` on
   a report means the phone reused a key for another body: a bug, refused with that reason.
-  A 409 on a task answer that had an earlier attempt with an unknown outcome means that attempt
-  did land (the case moved on): ``sent``. Actions have no idempotency key on the server.
+  Task answers carry the item's key as ``Idempotency-Key``, so a retry of an answer that
+  landed is answered 200 like the first time. A 409 other than ``idempotency_conflict`` on a
+  task answer that had an earlier attempt means that attempt did land and the case moved on
+  (or a server without action keys): ``sent``.
+* Attendance, track batches and component updates are sent with their key like reports; what
+  ``sent`` records in ``case_number`` is the server's record id ("" for a track batch).
 
 Run in the app as a daemon thread (``Sender.start``), or as its own process:
 ``python -m mobileapp.core.sender --db outbox.sqlite3 --base-url URL --token TOKEN``.
@@ -20,6 +24,7 @@ Run in the app as a daemon thread (``Sender.start``), or as its own process:
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import threading
 import time
@@ -27,7 +32,8 @@ from pathlib import Path
 from typing import Callable
 
 from mobileapp.core.api import ApiClient, Refused, Transient
-from mobileapp.core.outbox import REPORT, Item, Outbox
+from mobileapp.core.outbox import (ATTENDANCE, COMPONENT_UPDATE, FIELD_KINDS, REPORT, TRACK,
+                                   Item, Outbox)
 
 
 def backoff(attempt: int, base: float = 1.0, cap: float = 60.0,
@@ -109,7 +115,8 @@ class Sender:
                 # The token was revoked or expired: the report is fine, the session is not.
                 # Keep it waiting (never drop a report over a login) until the user signs in.
                 outbox.mark_retry(item.id, self.max_delay, f"HTTP 401: {exc.message}")
-            elif item.kind != REPORT and exc.status == 409 and item.attempts > 1:
+            elif (item.kind != REPORT and item.kind not in FIELD_KINDS and exc.status == 409
+                  and exc.code != "idempotency_conflict" and item.attempts > 1):
                 outbox.mark_sent(item.id, item.case_number or "")
             else:
                 outbox.mark_refused(item.id, exc.message or str(exc))
@@ -120,11 +127,24 @@ class Sender:
         return True
 
     def _send(self, api: ApiClient, item: Item) -> str:
+        f = item.fields
         if item.kind == REPORT:
-            fields = dict(item.fields, idempotency_key=item.key)
-            _, body = api.report(fields, item.photo)
+            fields = dict(f, idempotency_key=item.key)
+            _, body = api.report(fields, item.photo, voice=item.voice)
             return body["number"]
-        _, body = api.case_action(item.case_number or "", item.kind, item.fields, item.photo)
+        if item.kind == ATTENDANCE:
+            _, body = api.attendance(f["kind"], float(f["lat"]), float(f["lon"]),
+                                     float(f.get("accuracy_m", 0)), f["device_at"], item.key,
+                                     frame=f.get("frame", "wgs84"))
+            return str(body["id"])
+        if item.kind == TRACK:
+            api.track(json.loads(f["points"]), item.key)
+            return ""
+        if item.kind == COMPONENT_UPDATE:
+            _, body = api.component_update(f, item.photo, item.key)
+            return str(body["id"])
+        _, body = api.case_action(item.case_number or "", item.kind, f, item.photo,
+                                  key=item.key)
         return body.get("number", item.case_number or "")
 
 

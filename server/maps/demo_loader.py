@@ -24,6 +24,7 @@ DEMO_USERS = {
     "dispatcher": (Role.DISPATCHER, None),
     "calltaker": (Role.CALL_TAKER, None),
     "leader": (Role.LEADER, None),
+    "mapkeeper": (Role.MAPKEEPER, None),
 }
 
 

@@ -84,6 +84,8 @@ class Component(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="component_code")]
+        # A duty map reads the components of a few cells (server.field.maps).
+        indexes = [models.Index(fields=["version", "cell_code"], name="component_version_cell")]
 
 
 class DutyGrid(models.Model):

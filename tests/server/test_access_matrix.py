@@ -18,7 +18,7 @@ from tests.server.conftest import report_form
 from tests.server.test_loop import LOOP, act
 
 ROLES = ("anonymous", "supervisor", "acceptor", "dutychief", "dispatcher", "calltaker",
-         "leader", "dept_roads", "dept_water", "revoked")
+         "leader", "mapkeeper", "dept_roads", "dept_water", "revoked")
 AUTHED = set(ROLES) - {"anonymous", "revoked"}
 CENTRE = {"acceptor", "dutychief", "dispatcher", "calltaker", "leader"}
 ALL = set(ROLES)
@@ -72,6 +72,10 @@ REQUESTS = {
     "api-case-duplicates": ("api", "get", f"/api/cases/{N}/duplicates/", None),
     "api-case-action": ("api", "post", f"/api/cases/{N}/actions/dept_accept/", {}),
     "api-map-cells": ("api", "get", "/api/map/cells/", None),
+    "api-attendance": ("api", "get", "/api/attendance/?user=supervisor", None),
+    "api-tracks": ("api", "get", "/api/tracks/?user=supervisor", None),
+    "api-map-nearby": ("api", "get", "/api/map/nearby/?lat=39.93&lon=116.41", None),
+    "api-map-duty": ("api", "get", "/api/map/duty/", None),
     "api-photo": ("api", "get", f"/api/photos/{P}/", None),
     "api-schema": ("api", "get", "/api/schema/", None),
     "api-docs": ("api", "get", "/api/docs/", None),
@@ -165,6 +169,10 @@ RULES = {
     "api-hotline-reverse": CENTRE,
     "api-hotline-suggest": CENTRE,
     "api-map-cells": AUTHED,
+    "api-attendance": CENTRE | {"supervisor"},
+    "api-tracks": CENTRE | {"supervisor"},
+    "api-map-nearby": AUTHED,
+    "api-map-duty": {"supervisor"},
     "api-me": AUTHED,
     "api-photo": SEES_CASE,
     "api-portal-case": ALL,
