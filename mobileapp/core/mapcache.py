@@ -232,14 +232,14 @@ def _features(fc: Any, where: str) -> list[dict]:
 
 def parse_duty_map(data: Any) -> DutyMap:
     """The ``/api/map/duty/`` body as a ``DutyMap``; raises ``BadMapData`` naming the problem.
-    Cell properties: ``code``, optional ``name`` and ``duty`` (own cell; default True).
-    Component properties: ``code``, ``class_code``, ``class_name``; geometry a Point."""
+    Cell properties: ``code``, optional ``name`` (else ``community_name``) and ``duty`` (own
+    cell; default True). Component properties: ``code``, ``class_code``, ``class_name``; any
+    GeoJSON geometry (drawn at one anchor point). ``bbox`` null: from the cells."""
     if not isinstance(data, dict):
         raise BadMapData("duty map: not a JSON object")
     bbox = data.get("bbox")
-    if not isinstance(bbox, list) or len(bbox) != 4:
-        raise BadMapData("bbox: [minlon, minlat, maxlon, maxlat] expected")
-    box = tuple(_num(v, "bbox") for v in bbox)
+    if bbox is not None and (not isinstance(bbox, list) or len(bbox) != 4):
+        raise BadMapData("bbox: [minlon, minlat, maxlon, maxlat] or null expected")
     cells: list[CellShape] = []
     for n, f in enumerate(_features(data.get("cells"), "cells")):
         where = f"cells[{n}]"
@@ -249,21 +249,43 @@ def parse_duty_map(data: Any) -> DutyMap:
         rings = _rings(f.get("geometry"), where)
         xs = [p[0] for r in rings for p in r]
         ys = [p[1] for r in rings for p in r]
-        cells.append(CellShape(str(props.get("code", "")), str(props.get("name") or ""),
+        name = props.get("name") or props.get("community_name") or ""
+        cells.append(CellShape(str(props.get("code", "")), str(name),
                                bool(props.get("duty", True)), tuple(rings),
                                (min(xs), min(ys), max(xs), max(ys))))
     comps: list[ComponentPoint] = []
     for n, f in enumerate(_features(data.get("components"), "components")):
         where = f"components[{n}]"
         geom = f.get("geometry") if isinstance(f, dict) else None
-        if not isinstance(geom, dict) or geom.get("type") != "Point" \
-                or not isinstance(geom.get("coordinates"), list) or len(geom["coordinates"]) < 2:
-            raise BadMapData(f"{where}: geometry must be a Point")
+        lon, lat = _anchor(geom, where)
         props = f.get("properties") or {}
-        lon, lat = _position(geom["coordinates"], where)
         comps.append(ComponentPoint(str(props.get("code", "")), str(props.get("class_code", "")),
                                     str(props.get("class_name", "")), lon, lat))
+    if bbox is not None:
+        box = tuple(_num(v, "bbox") for v in bbox)
+    elif cells:  # the server sends null for an empty map; be lenient with a missing one
+        box = (min(c.bbox[0] for c in cells), min(c.bbox[1] for c in cells),
+               max(c.bbox[2] for c in cells), max(c.bbox[3] for c in cells))
+    else:
+        box = (0.0, 0.0, 0.0, 0.0)
     return DutyMap(data.get("map_version"), box, cells, comps)  # type: ignore[arg-type]
+
+
+def _anchor(geom: Any, where: str) -> tuple[float, float]:
+    """Where a component is drawn and found: a point itself; for a line or an area (a road
+    marking, a green patch) its middle vertex, which lies on the feature."""
+    if not isinstance(geom, dict) or not isinstance(geom.get("coordinates"), list):
+        raise BadMapData(f"{where}: no geometry")
+    kind, coords = geom.get("type"), geom["coordinates"]
+    depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2,
+             "Polygon": 2, "MultiPolygon": 3}.get(kind)
+    if depth is None:
+        raise BadMapData(f"{where}: unknown geometry type {kind!r}")
+    for _ in range(depth):
+        if not isinstance(coords, list) or not coords:
+            raise BadMapData(f"{where}: empty {kind}")
+        coords = coords[len(coords) // 2] if _ == depth - 1 else coords[0]
+    return _position(coords, where)
 
 
 # -- disk cache ----------------------------------------------------------------------------

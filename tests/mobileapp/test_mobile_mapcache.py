@@ -1,5 +1,5 @@
 """The handset's offline map data: parsing, projection, hit-testing, the nearby index and the
-disk cache (pure parts; the fetch against the real server is in test_mobile_map_live.py)."""
+disk cache; last, the fetch from the real server (``live``) and its use with the network gone."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import math
 import pytest
 
 from bench.handset_map import synthetic_duty_map
+from mobileapp.core.api import ApiClient, Transient
 from mobileapp.core.mapcache import (
     BadMapData,
     MapCache,
@@ -101,7 +102,7 @@ def test_ring_meshes_close_every_ring_and_split_big_layers(dmap, monkeypatch):
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda b: b.pop("bbox"), "bbox"),
+    (lambda b: b.__setitem__("bbox", [1, 2]), "bbox"),
     (lambda b: b.__setitem__("cells", []), "cells: not a FeatureCollection"),
     (lambda b: b["cells"]["features"][3].__setitem__("geometry", {"type": "Point",
                                                                   "coordinates": [1, 2]}),
@@ -109,7 +110,11 @@ def test_ring_meshes_close_every_ring_and_split_big_layers(dmap, monkeypatch):
     (lambda b: b["cells"]["features"][0]["geometry"]["coordinates"][0].__setitem__(1, ["x", 1]),
      "cells[0]: not a number"),
     (lambda b: b["components"]["features"][5]["geometry"].__setitem__("coordinates", [1]),
-     "components[5]: geometry must be a Point"),
+     "components[5]: a position is"),
+    (lambda b: b["components"]["features"][4]["geometry"].__setitem__("type", "Circle"),
+     "components[4]: unknown geometry type 'Circle'"),
+    (lambda b: b["components"]["features"][4].__setitem__("geometry", None),
+     "components[4]: no geometry"),
     (lambda b: b["components"]["features"][2]["geometry"].__setitem__(
         "coordinates", [math.nan, 1.0]), "components[2]: not a number"),
 ])
@@ -163,3 +168,41 @@ def test_an_unreadable_file_is_fetched_whole_again(tmp_path, body):
     changed, m = cache.refresh(server)
     assert changed and m.map_version == 7 and server.asked == ['"7"', None]
     assert cache.load().map_version == 7
+
+
+def test_lines_and_areas_are_anchored_on_a_vertex_and_a_null_bbox_comes_from_the_cells(body):
+    b = json.loads(json.dumps(body))
+    b["bbox"] = None
+    line = [[116.41, 39.92], [116.411, 39.921], [116.412, 39.922]]
+    b["components"]["features"][0]["geometry"] = {"type": "LineString", "coordinates": line}
+    b["components"]["features"][1]["geometry"] = {"type": "MultiPolygon",
+                                                  "coordinates": [[line + line[:1]]]}
+    m = parse_duty_map(b)
+    assert (m.components[0].lon, m.components[0].lat) == (116.411, 39.921)
+    assert (m.components[1].lon, m.components[1].lat) == (116.412, 39.922)
+    assert m.bbox == pytest.approx(parse_duty_map(body).bbox)
+    empty = parse_duty_map({"map_version": 3, "bbox": None, "duty_grids": [],
+                            "cells": {"type": "FeatureCollection", "features": []},
+                            "components": {"type": "FeatureCollection", "features": []}})
+    assert empty.cells == [] and empty.cell_at(1, 1) is None and empty.nearby(1, 1) == []
+
+
+def test_the_real_duty_map_is_cached_and_answers_offline_like_the_server(
+        live, sup_token, tmp_path):
+    cache = MapCache(tmp_path / "maps")
+    with ApiClient(live.base_url, sup_token) as api:
+        changed, m = cache.refresh(api)
+        assert changed and any(c.duty for c in m.cells) and len(m.components) > 10
+        assert cache.refresh(api)[0] is False            # 304: nothing downloaded
+        comp = m.components[len(m.components) // 2]
+        server = api.nearby(comp.lat, comp.lon, radius_m=30)
+    with ApiClient("http://127.0.0.1:9", sup_token, timeout=2) as dead:  # no network
+        with pytest.raises(Transient):
+            cache.refresh(dead)
+    offline = MapCache(tmp_path / "maps").load()
+    assert offline.map_version == server["map_version"]
+    near = offline.nearby(comp.lon, comp.lat, radius_m=30)
+    assert near[0][0].code == server["components"][0]["code"]
+    assert [c.code for c, _ in near][:5] == [c["code"] for c in server["components"]][:5]
+    duty = next(c for c in offline.cells if c.duty)
+    assert offline.cell_at(*duty.label_point()) is duty
