@@ -218,11 +218,10 @@ class DutyMapView(StencilView):
             x, y = v.to_screen(*c.label_point())
             if not self.collide_point(x, y):
                 continue
-            text = c.name or c.code
-            tex = self._texture(text, (.25, .3, .25, 1))
+            # Neighbouring cells often share a community name: the code's tail tells them apart.
+            tex = self._texture(f"{c.code[-4:]} {c.name}".strip(), (.25, .3, .25, 1))
             if tex.width > width_px:
-                text = c.code[-6:]
-                tex = self._texture(text, (.25, .3, .25, 1))
+                tex = self._texture(c.code[-6:], (.25, .3, .25, 1))
             g.add(Color(1, 1, 1, 1))
             g.add(Rectangle(texture=tex, size=tex.size,
                             pos=(x - tex.width / 2, y - tex.height / 2)))
