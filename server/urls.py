@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from server.accounts.views import (ClassListView, DepartmentListView, MeView, RevokeTokenView,
                                    TokenView)
 from server.cases.views import (CaseActionView, CaseDetailView, CaseDuplicatesView,
-                                CaseListView, PhotoView)
+                                CaseListView, PhotoView, VoiceView)
 from server.intake.views import ReportView
 from server.maps.views import CellListView
 from server.open311.camera import CameraAlertView
@@ -26,6 +26,7 @@ api = [
     path("map/cells/", CellListView.as_view(), name="api-map-cells"),
     path("", include("server.field.urls")),  # issue 6: attendance, tracks, duty map, updates
     path("photos/<int:pk>/", PhotoView.as_view(), name="api-photo"),
+    path("voice/<int:pk>/", VoiceView.as_view(), name="api-voice"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -164,8 +164,8 @@ class ApiClient:
         the active map version's."""
         headers = {"If-None-Match": etag} if etag else {}
         r = self._send("GET", "/api/map/duty/", headers=headers)
-        if r.status_code == 304:
-            return 304, None, r.headers.get("ETag", etag)
+        if r.status_code == 304:  # the server may weaken the tag (gzip): keep ours
+            return 304, None, etag
         try:
             return r.status_code, r.json(), r.headers.get("ETag")
         except ValueError:

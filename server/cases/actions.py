@@ -24,9 +24,12 @@ from gis.placement import Placement
 from server.accounts.models import Department, User
 from server.cases import assign
 from server.cases.dispatching import suggest_department
-from server.cases.models import Case, CaseEvent, CaseNumberCounter, Photo
+from server.cases.models import (ActionKey, Case, CaseEvent, CaseNumberCounter, Photo,
+                                 VoiceNote)
 from server.cases.photos import CleanPhoto
+from server.cases.voice import CleanVoice
 from server.cases.rules import condition_for, current_rules, limit_of
+from server.cases.selectors import case_summary
 from server.cases.snapshots import apply_changes, snapshot_of
 from server.evaluation.rollups import record as record_rollups
 from server.realtime.send import send_case_event_on_commit
@@ -54,6 +57,7 @@ class ReportInput:
     request_hash: str
     channel: str = "handset"
     component_code: str = ""
+    voice: CleanVoice | None = None
 
 
 class IdempotencyConflict(Exception):
@@ -88,6 +92,15 @@ def _store_photo(case: Case, event: CaseEvent, kind: str, photo: CleanPhoto) -> 
     obj = Photo(case=case, event=event, kind=kind, sha256=photo.sha256, width=photo.width,
                 height=photo.height, size=len(photo.jpeg))
     obj.image.save(f"{case.number}-{kind}-{photo.sha256[:12]}.jpg", ContentFile(photo.jpeg),
+                   save=False)
+    obj.save()
+    return obj
+
+
+def _store_voice(case: Case, event: CaseEvent, voice: CleanVoice) -> VoiceNote:
+    obj = VoiceNote(case=case, event=event, format=voice.format, content_type=voice.content_type,
+                    sha256=voice.sha256, size=len(voice.data))
+    obj.audio.save(f"{case.number}-{voice.sha256[:12]}.{voice.format}", ContentFile(voice.data),
                    save=False)
     obj.save()
     return obj
@@ -135,6 +148,8 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
                 "candidate_cells": list(placement.candidate_cells)})
             if report.photo is not None:
                 _store_photo(case, event, "before", report.photo)
+            if report.voice is not None:
+                _store_voice(case, event, report.voice)
             send_case_event_on_commit(case, event, previous_department=None)
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its case.
@@ -186,6 +201,43 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
     return extra
 
 
+def find_action_replay(user: User, key: str, request_hash: str) -> dict | None:
+    """The answer an earlier case action with this idempotency key got, or None. Raises
+    IdempotencyConflict when that action came from someone else or with another body."""
+    row = ActionKey.objects.filter(key=key).first()
+    if row is None:
+        return None
+    if row.user_id != user.pk or row.request_hash != request_hash:
+        raise IdempotencyConflict(f"idempotency key {key!r} was already used for a different "
+                                  f"action; send a new key for a new action")
+    return row.answer
+
+
+def do_case_action_once(actor_user: User, number: str, action: Action, key: str,
+                        request_hash: str, params: Mapping[str, Any] | None = None,
+                        photos: Sequence[CleanPhoto] = (),
+                        photo_kind: str = "after") -> tuple[dict, bool]:
+    """``do_case_action`` under an idempotency key: ``(answer, True)`` the first time, where
+    ``answer`` is the case summary the actor was shown; ``(that same answer, False)`` for a
+    repeat, with no second event. Two identical requests racing: the second waits for the
+    case lock, then finds the first's key (exactly one event). Raises IdempotencyConflict
+    for the key with another body or user, and what ``do_case_action`` raises."""
+    earlier = find_action_replay(actor_user, key, request_hash)
+    if earlier is not None:
+        return earlier, False
+    try:
+        case, replayed = _act(actor_user, number, action, params, photos, photo_kind, None,
+                              (key, request_hash))
+    except IntegrityError:  # the key row lost a race the case lock did not cover
+        earlier = find_action_replay(actor_user, key, request_hash)
+        if earlier is None:
+            raise
+        return earlier, False
+    if replayed is not None:
+        return replayed, False
+    return ActionKey.objects.get(key=key).answer, True
+
+
 def do_case_action(actor_user: User, number: str, action: Action,
                    params: Mapping[str, Any] | None = None,
                    photos: Sequence[CleanPhoto] = (), photo_kind: str = "after",
@@ -198,11 +250,22 @@ def do_case_action(actor_user: User, number: str, action: Action,
     Raises ``Case.DoesNotExist`` for an unknown number and ``Refused`` for anything the rules or
     the data do not allow.
     """
+    return _act(actor_user, number, action, params, photos, photo_kind, now, None)[0]
+
+
+def _act(actor_user: User, number: str, action: Action, params, photos, photo_kind: str,
+         now: datetime | None, idempotency: tuple[str, str] | None) -> tuple[Case, dict | None]:
+    """The step itself; with ``idempotency`` (key, request hash) it first looks for the key
+    under the case lock, and returns ``(case, earlier answer)`` when it is found."""
     params = {k: v for k, v in dict(params or {}).items() if v not in (None, "")}
     actor = actor_user.as_actor()
     with transaction.atomic():
         case = (Case.objects.select_for_update(of=("self",)).select_related("department")
                 .get(number=number))
+        if idempotency is not None:
+            earlier = find_action_replay(actor_user, *idempotency)
+            if earlier is not None:
+                return case, earlier
         state = State(case.state)
         if "version" in params and int(params["version"]) != case.version:
             raise Refused("stale", f"the case changed since you saw it: it is now "
@@ -220,9 +283,13 @@ def do_case_action(actor_user: User, number: str, action: Action,
         event = _event(case, actor_user, decision, now, {**data, **extra})
         for photo in photos:
             _store_photo(case, event, photo_kind, photo)
+        if idempotency is not None:
+            ActionKey.objects.create(key=idempotency[0], request_hash=idempotency[1],
+                                     user=actor_user, case=case, event=event,
+                                     answer=case_summary(case, actor_user))
         send_case_event_on_commit(case, event, previous_department=previous_department,
                                   previous_assignee_id=previous_assignee_id)
-    return case
+    return case, None
 
 
 def system_user() -> User:

@@ -169,3 +169,34 @@ class CalendarOverride(models.Model):
 
     class Meta:
         ordering = ["day"]
+
+
+class ActionKey(models.Model):
+    """The idempotency key (幂等键) of a case action and the answer it got: a repeat of the
+    same request (same user, same body) is answered with ``answer`` and appends no event; the
+    key with another body is refused. Written only by ``server.cases.actions``, in the
+    action's transaction, so the key exists exactly when its event does."""
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="+")
+    request_hash = models.CharField(max_length=64)
+    answer = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class VoiceNote(models.Model):
+    """A report's voice note (语音), stored as sent after sniffing (``server.cases.voice``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="voice_notes")
+    event = models.ForeignKey(CaseEvent, null=True, on_delete=models.PROTECT, related_name="+")
+    format = models.CharField(max_length=4)
+    content_type = models.CharField(max_length=20)
+    audio = models.FileField(upload_to="voice/%Y/%m/%d/")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

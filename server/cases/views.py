@@ -7,6 +7,9 @@ refusal answers 400/403/409 with ``{"error": {"code", "message", "state"}}``.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -16,13 +19,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.api_errors import ApiError
-from server.cases.actions import do_case_action
-from server.cases.models import Case, Photo
+from server.cases.actions import IdempotencyConflict, do_case_action, do_case_action_once
+from server.cases.models import Case, Photo, VoiceNote
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
 from server.cases.selectors import case_summary, visible_cases
-from server.intake.serializers import PhotoField
+from server.intake.serializers import KEY_PATTERN, PhotoField
 from workflows import Action, State
 
 PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
@@ -53,6 +56,20 @@ class ActionSerializer(serializers.Serializer):
                                        help_text="the case version you saw: refused with 409 "
                                                  "if the case changed since")
     photo = PhotoField(required=False)
+    idempotency_key = serializers.RegexField(
+        KEY_PATTERN, required=False, help_text="or the Idempotency-Key header: a repeat with "
+        "the same key and body gets the first answer and takes no second step",
+        error_messages={"invalid": "must be 8-64 letters, digits, '-' or '_'"})
+
+    def action_hash(self, number: str, action: str) -> str:
+        """Hash of what the client asked (photo bytes included), to tell an honest retry from a
+        reused key."""
+        d = self.validated_data
+        params = {k: v for k, v in d.items() if k not in ("photo", "idempotency_key")}
+        canonical = json.dumps([number, action, params,
+                                hashlib.sha256(d.get("photo") or b"").hexdigest()],
+                               sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class CaseListView(APIView):
@@ -100,6 +117,9 @@ class CaseDetailView(APIView):
         body["contact"] = contact_of(case, request.user)
         body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
                            "width": p.width, "height": p.height} for p in case.photos.all()]
+        body["voice_notes"] = [{"id": v.id, "url": f"/api/voice/{v.id}/", "format": v.format,
+                                "content_type": v.content_type, "size": v.size}
+                               for v in case.voice_notes.all()]
         return Response(body)
 
 
@@ -139,18 +159,33 @@ class CaseActionView(APIView):
                 request.user.role == "department"
                 and not visible_cases(request.user).filter(number=number).exists()):
             raise ApiError("not_found", f"no case {number!r}", status_code=404)
-        ser = ActionSerializer(data=request.data)
+        data = request.data
+        header_key = request.headers.get("Idempotency-Key")
+        if header_key is not None:
+            data = {**{k: data.get(k) for k in data}, "idempotency_key": header_key}
+        ser = ActionSerializer(data=data)
         ser.is_valid(raise_exception=True)
-        params = {k: v for k, v in ser.validated_data.items() if k != "photo"}
+        params = {k: v for k, v in ser.validated_data.items()
+                  if k not in ("photo", "idempotency_key")}
+        key = ser.validated_data.get("idempotency_key")
         photos = []
         if "photo" in ser.validated_data:
             try:
                 photos.append(clean_photo(ser.validated_data["photo"]))
             except PhotoInvalid as exc:
                 raise ApiError("invalid_photo", str(exc), field="photo") from None
-        case = do_case_action(request.user, number, act, params, photos,
-                              photo_kind=PHOTO_KIND.get(act, "after"))
-        return Response(case_summary(case, request.user))
+        if key is None:
+            case = do_case_action(request.user, number, act, params, photos,
+                                  photo_kind=PHOTO_KIND.get(act, "after"))
+            return Response(case_summary(case, request.user))
+        try:
+            answer, _ = do_case_action_once(request.user, number, act, key,
+                                            ser.action_hash(number, act.value), params, photos,
+                                            photo_kind=PHOTO_KIND.get(act, "after"))
+        except IdempotencyConflict as exc:
+            raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
+                           status_code=409) from None
+        return Response(answer)
 
 
 class PhotoView(APIView):
@@ -160,3 +195,16 @@ class PhotoView(APIView):
         if not visible_cases(request.user).filter(pk=photo.case_id).exists():
             raise ApiError("not_found", f"no photo {pk}", status_code=404)
         return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+
+
+class VoiceView(APIView):
+    @extend_schema(summary="A report's voice note (语音), as sent", tags=["cases"],
+                   responses={200: bytes})
+    def get(self, request, pk: int):
+        note = get_object_or_404(VoiceNote, pk=pk)
+        if not visible_cases(request.user).filter(pk=note.case_id).exists():
+            raise ApiError("not_found", f"no voice note {pk}", status_code=404)
+        response = FileResponse(note.audio.open("rb"), content_type=note.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Disposition"] = f'attachment; filename="voice-{pk}.{note.format}"'
+        return response

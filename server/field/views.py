@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.gis.geos import Point
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -44,6 +46,17 @@ def require_role(user, roles, what: str) -> Role:
         name = f"a {role.en.lower()} ({role.zh})" if role else "an account without a role"
         raise ApiError("role_not_allowed", f"{name} may not {what}", status_code=403)
     return role
+
+
+def supervisor_input(request, serializer_class, what: str) -> dict:
+    """The validated body of a supervisor's request (403 for other roles, 400 naming the
+    field)."""
+    require_role(request.user, {Role.SUPERVISOR}, what)
+    if not isinstance(request.data, dict):
+        raise ApiError("invalid", "the body must be an object of fields")
+    ser = serializer_class(data=request.data)
+    ser.is_valid(raise_exception=True)
+    return ser.validated_data
 
 
 def loaded_map():
@@ -125,10 +138,7 @@ class AttendanceView(APIView):
                    summary="Clock in or out (考勤)", tags=["field"])
     def post(self, request):
         user = request.user
-        require_role(user, {Role.SUPERVISOR}, "clock in or out")
-        ser = AttendanceSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        d = ser.validated_data
+        d = supervisor_input(request, AttendanceSerializer, "clock in or out")
         digest = body_hash(d["kind"], round(d["wgs_lon"], 7), round(d["wgs_lat"], 7),
                            round(d["accuracy_m"], 2), iso(d["device_at"]))
 
@@ -159,12 +169,7 @@ class TrackView(APIView):
                    summary="Upload patrol breadcrumbs (巡查轨迹), 1-500 points", tags=["field"])
     def post(self, request):
         user = request.user
-        require_role(user, {Role.SUPERVISOR}, "upload a patrol track")
-        if not isinstance(request.data, dict):
-            raise ApiError("invalid", "the body must be a JSON object")
-        ser = TrackSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        d = ser.validated_data
+        d = supervisor_input(request, TrackSerializer, "upload a patrol track")
         points = d["points"]
         digest = body_hash([(round(p["wgs_lon"], 7), round(p["wgs_lat"], 7),
                              round(p["accuracy_m"], 2), iso(p["at"])) for p in points])
@@ -226,6 +231,7 @@ class NearbyView(APIView):
         return Response(maps.nearby(loaded_map(), d["wgs_lon"], d["wgs_lat"], d["radius_m"]))
 
 
+@method_decorator(gzip_page, name="dispatch")  # ~70 KiB of JSON is ~7 KiB gzipped: it is for 3G
 class DutyMapView(APIView):
     @extend_schema(summary="The caller's duty grid and its neighbours for offline use; "
                            "ETag = map version", tags=["field"], responses={200: dict, 304: None})
@@ -233,7 +239,8 @@ class DutyMapView(APIView):
         require_role(request.user, {Role.SUPERVISOR}, "fetch a duty map")
         loaded = loaded_map()
         # The ETag is the map version: a version's cells, components and duty grids never
-        # change after it is stored, so the same version means the same answer.
+        # change after it is stored, so the same version means the same answer. (Gzip makes
+        # it weak, W/"..."; both forms match.)
         etag = f'"{loaded.version_id}"'
         sent = [t.strip().removeprefix("W/") for t in
                 request.headers.get("If-None-Match", "").split(",") if t.strip()]

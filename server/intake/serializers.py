@@ -39,6 +39,16 @@ class PhotoField(serializers.Field):
         return None
 
 
+@extend_schema_field({"type": "string", "format": "binary",
+                     "description": "AMR, 3GP/M4A, OGG or WAV, at most 1 MiB (multipart file or "
+                                    "base64 text in JSON)"})
+class VoiceField(PhotoField):
+    default_error_messages = {
+        "invalid": "voice must be an uploaded file or a base64 string",
+        "base64": "voice is not valid base64",
+    }
+
+
 class ReportSerializer(serializers.Serializer):
     idempotency_key = serializers.RegexField(
         KEY_PATTERN, help_text="client-made unique key (UUID): a repeated request returns the "
@@ -58,6 +68,7 @@ class ReportSerializer(serializers.Serializer):
     photo = PhotoField(required=False,
                        help_text="JPEG (or PNG/WebP) photo of the problem; required from a "
                                  "field supervisor's handset")
+    voice = VoiceField(required=False, help_text="an optional voice note (语音)")
 
     def validate(self, attrs):
         if attrs["class_code"] not in class_by_code(attrs["kind"]):
@@ -71,6 +82,8 @@ class ReportSerializer(serializers.Serializer):
         d = self.validated_data
         canonical = json.dumps(
             [d["kind"], d["class_code"], round(d["lat"], 7), round(d["lon"], 7), round(d["accuracy_m"], 2),
-             d["description"], d["component_code"], hashlib.sha256(d.get("photo") or b"").hexdigest()],
+             d["description"], d["component_code"], hashlib.sha256(d.get("photo") or b"").hexdigest()]
+            # a voice note joins the hash only when sent: earlier reports keep their hash
+            + ([hashlib.sha256(d["voice"]).hexdigest()] if d.get("voice") else []),
             ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()

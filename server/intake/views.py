@@ -1,7 +1,7 @@
 """POST /api/reports/: a handset (or web) report becomes a case.
 
-Order of checks: role (403), fields (400 naming the field), photo (400), placement (400 when the
-point is outside the managed area), then idempotency (200 with the earlier case for an honest
+Order of checks: role (403), fields (400 naming the field), photo and voice note (400), placement
+(400 when the point is outside the managed area), then idempotency (200 with the earlier case for an honest
 retry, 409 for a key reused with another body). Only then is anything stored, in one transaction.
 """
 
@@ -20,6 +20,7 @@ from server.cases.actions import (IdempotencyConflict, ReportInput, do_report,
                                      find_replay)
 from server.cases.models import Case
 from server.cases.photos import PhotoInvalid, clean_photo
+from server.cases.voice import VoiceInvalid, clean_voice
 from server.intake.serializers import ReportSerializer
 from server.maps.index import NoActiveMap, place
 from workflows import Action, decide
@@ -84,6 +85,12 @@ class ReportView(APIView):
                 photo = clean_photo(data["photo"])
             except PhotoInvalid as exc:
                 raise ApiError("invalid_photo", str(exc), field="photo") from None
+        voice = None
+        if "voice" in data:
+            try:
+                voice = clean_voice(data["voice"])
+            except VoiceInvalid as exc:
+                raise ApiError("invalid_voice", str(exc), field="voice") from None
         try:
             loaded, placement = place(
                 data["lon"], data["lat"], accuracy_m=data["accuracy_m"],
@@ -98,7 +105,7 @@ class ReportView(APIView):
             kind=data["kind"], class_code=data["class_code"], lon=data["lon"], lat=data["lat"],
             accuracy_m=data["accuracy_m"], description=data["description"], photo=photo,
             idempotency_key=data["idempotency_key"], request_hash=request_hash,
-            component_code=data["component_code"], channel=channel,
+            component_code=data["component_code"], channel=channel, voice=voice,
         )
         try:
             case, created = do_report(user, report, loaded.version_id, placement)

@@ -72,3 +72,36 @@ def test_a_duty_map_is_for_supervisors_only(live):
         with pytest.raises(Refused) as err:
             api.duty_map()
         assert err.value.status == 403
+
+
+def test_component_update_and_a_voice_note_through_the_outbox(tmp_path, live, sup_token,
+                                                              cells):
+    from bench.simulate import make_photo
+    from mobileapp.core.photos import shrink
+
+    with ApiClient(live.base_url, sup_token) as api:
+        _, duty, _ = api.duty_map()
+        comp = duty["components"]["features"][0]["properties"]["code"]
+        ob = Outbox(tmp_path / "phone.db")
+        update = ob.add_component_update({"kind": "damaged", "component_code": comp,
+                                          "note": "井盖破损"}, shrink(make_photo(5)))
+        no_photo = ob.add_component_update({"kind": "added", "class_code": "0103",
+                                            "lat": cells[0]["lat"], "lon": cells[0]["lon"]}, None)
+        wav = b"RIFF" + (836).to_bytes(4, "little") + b"WAVEfmt " + bytes(24) + b"data" + bytes(804)
+        report = ob.add_report({"kind": "event", "class_code": "0101", "lat": cells[2]["lat"],
+                                "lon": cells[2]["lon"], "accuracy_m": 5,
+                                "description": "带语音"}, shrink(make_photo(6)), voice=wav)
+        sender = Sender(ob.path, live.base_url, sup_token, **FAST)
+        while sender.step(ob, api):
+            pass
+        got = {i.id: i for i in ob.items()}
+        assert got[update.id].state == SENT and got[update.id].case_number.isdigit()
+        assert got[no_photo.id].state == REFUSED and "photo" in got[no_photo.id].reason
+        assert got[report.id].state == SENT
+        case = api.request("GET", f"/api/cases/{got[report.id].case_number}/")[1]
+        [note] = case["voice_notes"]
+        assert note["content_type"] == "audio/wav" and note["size"] == len(wav)
+        # the same update again: the same row
+        status, body = api.component_update(got[update.id].fields, got[update.id].photo,
+                                            got[update.id].key)
+        assert status == 200 and str(body["id"]) == got[update.id].case_number

@@ -149,6 +149,12 @@ def test_check_task_arrives_and_is_answered_through_the_outbox(tmp_path, live, s
     (item,) = ob.items()
     assert item.state == SENT and item.case_number == number
     assert sim.call("supervisor", "GET", f"/api/cases/{number}/").json()["state"] == "checked"
+    # the answer sent again with its key (the first reply was lost): the first answer, no
+    # second check
+    status, again = api.case_action(number, "check", item.fields, item.photo, key=item.key)
+    assert status == 200 and again["state"] == "checked"
+    events = sim.call("supervisor", "GET", f"/api/cases/{number}/").json()["events"]
+    assert [e["action"] for e in events].count("check") == 1
     api.close()
 
 

@@ -67,6 +67,10 @@ def cell_centre(n: int) -> tuple[float, float]:
     return from_metres(ox + col * 100 + 50, oy - row * 100 + 50)
 
 
+#: A tiny WAV voice note (RIFF....WAVE header, then silence).
+WAV = b"RIFF" + (36 + 800).to_bytes(4, "little") + b"WAVEfmt " + bytes(24) + b"data" + bytes(804)
+
+
 def jpeg(color=(200, 30, 30), size=(64, 48), exif: bool = False) -> bytes:
     img = Image.new("RGB", size, color)
     out = io.BytesIO()

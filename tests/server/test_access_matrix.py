@@ -10,11 +10,14 @@ department's case exists, so those refusals are 404. The case in question was re
 
 from __future__ import annotations
 
+import io
+import uuid
+
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from tests.server.conftest import report_form
+from tests.server.conftest import WAV, jpeg, report_form
 from tests.server.test_loop import LOOP, act
 
 ROLES = ("anonymous", "supervisor", "acceptor", "dutychief", "dispatcher", "calltaker",
@@ -39,12 +42,18 @@ def routes():
 
 
 def setup_world(cast):
-    number = cast["supervisor"].post("/api/reports/", report_form(), format="multipart").json()[
-        "number"]
+    voice = io.BytesIO(WAV)
+    voice.name = "note.wav"
+    number = cast["supervisor"].post("/api/reports/", report_form(voice=voice),
+                                     format="multipart").json()["number"]
     for who, action, data, _ in LOOP[:3]:
         assert act(cast[who], number, action, **dict(data)).status_code == 200
-    from server.cases.models import Photo
+    from server.cases.models import Photo, VoiceNote
 
+    form = {"kind": "damaged", "component_code": "1101010103000001", "note": "破损",
+            "idempotency_key": str(uuid.uuid4()), "photo": io.BytesIO(jpeg())}
+    form["photo"].name = "u.jpg"
+    update = cast["supervisor"].post("/api/component-updates/", form, format="multipart").json()
     revoked = APIClient()
     revoked.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)  # a deleted handset token
     pages = {}
@@ -55,10 +64,11 @@ def setup_world(cast):
         pages[role] = c
     clients = dict(cast, revoked=revoked)
     return {"number": number, "photo": Photo.objects.get(case__number=number).pk,
+            "voice": VoiceNote.objects.get(case__number=number).pk, "update": update["id"],
             "clients": clients, "pages": pages}
 
 
-N, P = "{number}", "{photo}"
+N, P, V = "{number}", "{photo}", "{voice}"
 #: name → (page or api, method, path, body). Paths name the dispatched case and its photo.
 REQUESTS = {
     "api-token": ("api", "post", "/api/auth/token/", {"username": "x", "password": "y"}),
@@ -76,7 +86,14 @@ REQUESTS = {
     "api-tracks": ("api", "get", "/api/tracks/?user=supervisor", None),
     "api-map-nearby": ("api", "get", "/api/map/nearby/?lat=39.93&lon=116.41", None),
     "api-map-duty": ("api", "get", "/api/map/duty/", None),
+    "api-component-updates": ("api", "get", "/api/component-updates/", None),
+    "api-component-updates-publish": ("api", "post", "/api/component-updates/publish", {}),
+    "api-component-update-decide": ("api", "post", "/api/component-updates/{update}/approve",
+                                    {}),
+    "api-component-update-photo": ("api", "get", "/api/component-updates/{update}/photo/",
+                                   None),
     "api-photo": ("api", "get", f"/api/photos/{P}/", None),
+    "api-voice": ("api", "get", f"/api/voice/{V}/", None),
     "api-schema": ("api", "get", "/api/schema/", None),
     "api-docs": ("api", "get", "/api/docs/", None),
     "login": ("page", "get", "/accounts/login/", None),
@@ -132,7 +149,8 @@ def request_for(world, name, role):
     if spec is None:
         return None
     kind, method, path, body = spec
-    path = path.replace(N, world["number"]).replace(P, str(world["photo"]))
+    path = (path.replace(N, world["number"]).replace(P, str(world["photo"]))
+            .replace(V, str(world["voice"])).replace("{update}", str(world["update"])))
     if kind == "page":
         client = world["pages"][role]
         return getattr(client, method)(path, body or {})
@@ -173,8 +191,13 @@ RULES = {
     "api-tracks": CENTRE | {"supervisor"},
     "api-map-nearby": AUTHED,
     "api-map-duty": {"supervisor"},
+    "api-component-updates": {"mapkeeper"},
+    "api-component-updates-publish": {"mapkeeper"},  # publishes the update approved just before
+    "api-component-update-decide": {"mapkeeper"},  # 409 after the first: no longer pending
+    "api-component-update-photo": {"supervisor", "mapkeeper"},  # the reporter and the keeper
     "api-me": AUTHED,
     "api-photo": SEES_CASE,
+    "api-voice": SEES_CASE,
     "api-portal-case": ALL,
     "api-portal-closed": ALL,
     "api-portal-photo": NOBODY,  # photos are public only once the case is closed
@@ -237,5 +260,5 @@ def test_every_route_by_every_role(cast):
 
 def test_a_department_never_sees_another_departments_case(cast):
     world = setup_world(cast)
-    for name in ("api-case", "api-case-duplicates", "api-case-action", "api-photo"):
+    for name in ("api-case", "api-case-duplicates", "api-case-action", "api-photo", "api-voice"):
         assert request_for(world, name, "dept_water").status_code == 404, name
