@@ -2,8 +2,8 @@
 search, type a position, pick a photo file, send, see the report sent in the outbox; open the
 map (downloaded once, then drawn from the disk cache with the network cut), tap an asset to
 set the report's position and asset, add a voice note, send it when the network is back; see
-the check task (核查) pushed over the websocket and answer it as fixed; clock in on the duty
-screen. Screenshots of each screen are kept under test-artifacts/mobileapp/."""
+the check task (核查) pushed over the websocket and answer it as fixed; report the tapped
+asset missing (部件更新); clock in on the duty screen. Screenshots of each screen are kept under test-artifacts/mobileapp/."""
 
 from __future__ import annotations
 
@@ -152,13 +152,29 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         assert task_number in fixed[0].text
         fixed[0].dispatch("on_release")
 
+        # Component update (部件更新): the asset tapped on the map is reported missing.
+        root.current = "map"
+        yield 0.2
+        mapscreen.use("update")
+        update = root.get_screen("update")
+        assert root.current == "update" and update.component.code == target.code
+        update.kind = "damaged"
+        update.send()
+        assert update.status == "请拍照或选择照片"      # damaged needs a photo: refused here
+        update.kind = "missing"
+        update.ids.note.text = "井盖丢失"
+        update.send()
+        assert update.status.startswith("已保存到发件箱")
+        yield 0.3
+        shot("update")
+
         root.current = "duty"
         duty = root.get_screen("duty")
         duty.clock("in")
         assert app.tracking and "上班签到" in duty.status
-        yield 0.3
+        yield 0.6  # past the screen transition
         shot("duty")
-        yield lambda: len(app.outbox.items()) >= 4 and all(
+        yield lambda: len(app.outbox.items()) >= 5 and all(
             i.state in ("sent", "refused") for i in app.outbox.items() if i.kind != "track")
 
     steps = None
@@ -199,7 +215,9 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
     first, offline = sorted(by_kind["report"], key=lambda i: i.id)
     [check] = by_kind["check"]
     [clock_in] = by_kind["attendance"]
-    for i in (first, offline, clock_in):
+    [missing] = by_kind["component_update"]
+    assert missing.fields["kind"] == "missing" and missing.fields["component_code"]
+    for i in (first, offline, clock_in, missing):
         assert i.state == "sent" and i.case_number, (i.kind, i.state, i.reason)
     assert check.kind == "check" and check.state == "sent" and check.case_number == task_number
     auth = {"Authorization": f"Token {app.token}"}
@@ -207,8 +225,9 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
     assert case["description"] == "雨水井盖破损 UI test" and case["class_code"] == "0103"
     case = httpx.get(f"{live.base_url}/api/cases/{offline.case_number}/", headers=auth).json()
     assert case["component_code"] == offline.fields["component_code"]
+    assert [v["format"] for v in case["voice_notes"]] == ["wav"]
     checked = httpx.get(f"{live.base_url}/api/cases/{task_number}/", headers=auth).json()
     assert checked["state"] == "checked"
-    for name in ("login", "report", "outbox", "map", "tasks", "duty"):
+    for name in ("login", "report", "outbox", "map", "tasks", "update", "duty"):
         assert (artifacts / f"{name}.png").stat().st_size > 1000
     print(f"map from the disk cache, parsed and drawn: {timings['load+draw'] * 1000:.0f} ms")
