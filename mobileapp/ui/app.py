@@ -167,6 +167,8 @@ class HandsetApp(App):
     def refresh_outbox(self) -> None:
         if self.root and self.root.has_screen("outbox"):
             self.root.get_screen("outbox").refresh()
+            if self.root.current == "duty":  # its last clock-in's state follows the sender
+                self.root.get_screen("duty").refresh()
 
     # -- the map, tasks, GPS and patrol track ------------------------------------------------
 

@@ -61,7 +61,8 @@ class DutyMapView(StencilView):
 
     def __init__(self, **kw):
         self.view: View | None = None
-        self._fitted = False
+        #: The user panned or zoomed: a resize keeps their view instead of fitting the map.
+        self._user_moved = False
         self._touches: dict = {}
         self._textures: dict[str, object] = {}
         self._points: list[Point] = []
@@ -95,7 +96,7 @@ class DutyMapView(StencilView):
             self.update_overlay()
             return
         self.view = View(m.projection)
-        self._fitted = False
+        self._user_moved = False
         self._fit()
         proj = m.projection
         for colour, duty in ((NEIGHBOUR_FILL, False), (DUTY_FILL, True)):
@@ -123,30 +124,33 @@ class DutyMapView(StencilView):
     # -- view changes ------------------------------------------------------------------------
 
     def _fit(self) -> None:
-        if self.view and self.duty_map and self.width > 1 and self.height > 1:
+        if self.view and self.duty_map:
             self.view.fit(self.duty_map.bbox, self.x, self.y, self.width, self.height)
-            self._fitted = True
 
     def _resized(self, *args) -> None:
         self._bg.pos, self._bg.size = self.pos, self.size
-        if self.view and not self._fitted:
+        # Until the user moves it, the map fills the widget (it is laid out after the map may
+        # have been loaded from disk, so the first fit used a placeholder size).
+        if self.view and not self._user_moved:
             self._fit()
         self._apply_view()
 
     def fit(self) -> None:
         """Show the whole duty map again."""
+        self._user_moved = False
         self._fit()
         self._apply_view()
 
     def pan_by(self, dx: float, dy: float) -> None:
         if self.view:
             self.view.pan(dx, dy)
+            self._user_moved = True
             self._apply_view()
 
     def zoom_by(self, factor: float, cx: float, cy: float) -> None:
         if self.view:
             self.view.zoom(factor, cx, cy)
-            self._fitted = True
+            self._user_moved = True
             self._apply_view()
 
     def center_on(self, lon: float, lat: float, min_scale: float | None = None) -> None:
@@ -155,6 +159,7 @@ class DutyMapView(StencilView):
         if min_scale and self.view.scale < min_scale:
             self.view.zoom(min_scale / self.view.scale, *self.center)
         self.view.center_on(lon, lat, self.x, self.y, self.width, self.height)
+        self._user_moved = True
         self._apply_view()
 
     def _apply_view(self) -> None:

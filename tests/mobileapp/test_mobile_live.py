@@ -125,3 +125,17 @@ def test_a_revoked_token_falls_back_to_polling_and_says_refused(live, tmp_path):
         wait_for(lambda: feed.state == "refused" and polled.is_set())
     finally:
         feed.stop()
+
+
+def test_resumed_moves_the_cursor_and_reset_reloads(tmp_path):
+    resyncs, cases = [], []
+    feed = LiveFeed("http://127.0.0.1:9", "t", on_case=lambda c, m: cases.append(c["number"]),
+                    on_resync=lambda: resyncs.append(1), cursor_path=tmp_path / "cursor")
+    feed.handle({"type": "case", "event_id": 41, "case": {"number": "E1"}})
+    feed.handle({"type": "case", "event_id": 40, "case": {"number": "E2"}})  # a late commit
+    assert feed.cursor == 41 and list(feed.seen) == [41, 40] and cases == ["E1", "E2"]
+    feed.handle({"type": "resumed", "after": 41, "replayed": 0, "last_event_id": 45})
+    assert feed.cursor == 45 and not resyncs
+    feed.handle({"type": "reset", "reason": "too_many_missed", "last_event_id": 3000})
+    assert feed.cursor == 3000 and resyncs == [1] and not feed.seen
+    assert (tmp_path / "cursor").read_text() == "3000"

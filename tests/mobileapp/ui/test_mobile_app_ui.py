@@ -11,6 +11,7 @@ import struct
 import time
 
 import httpx
+import pytest
 
 from bench.simulate import Simulator, make_photo
 
@@ -48,6 +49,7 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
     from kivy.tests.common import UnitTestTouch
 
     from mobileapp.ui.app import HandsetApp
+    from mobileapp.ui.mapview import DutyMapView
 
     photo = tmp_path / "site.jpg"
     photo.write_bytes(make_photo(42))
@@ -110,6 +112,11 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         mapscreen = root.get_screen("map")
         view = mapscreen.ids.map
         yield 0.4
+        # A cold start has the map before the layout: the view must still fill the widget.
+        cold = DutyMapView(duty_map=app.map_cache.load())
+        cold.pos, cold.size = view.pos, view.size
+        view.fit()
+        assert cold.view.scale == pytest.approx(view.view.scale) and view.view.scale > 0.5
         mapscreen.refresh()                          # asks the server: unreachable
         yield lambda: mapscreen.status == "离线：使用已缓存地图"
         target = next(c for c in app.duty_map.components
@@ -143,6 +150,7 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         yield lambda: app.live_state == "live"
         sim.act("acceptor", task_number, "request_check", "checking", assignee="supervisor")
         yield lambda: task_number in app.board.tasks   # pushed: no poll since sign-in
+        assert [t.number for t in mapscreen.ids.map.tasks] == [task_number]  # on the map too
         report.set_photo(str(photo))  # the check's site photo
         root.current = "tasks"
         tasks = root.get_screen("tasks")
