@@ -79,6 +79,8 @@ class DutyMapView(StencilView):
         self.bind(pos=self._resized, size=self._resized, duty_map=lambda *a: self.redraw(),
                   position=self._overlay_changed, tasks=self._overlay_changed,
                   picked=self._overlay_changed)
+        if self.duty_map is not None:  # given as a keyword: set before the bindings above
+            self.redraw()
 
     def on_pick(self, lon, lat, component):
         pass
