@@ -3,9 +3,10 @@ polling while it does not (3G drops, a carrier proxy that kills websockets).
 
 Protocol (server/realtime/consumers.py): connect to ``/ws/events/?token=<key>``; the server
 joins our groups, then says ``hello`` with ``last_event_id``. A fresh phone takes that id as
-its cursor and loads its lists over REST once (``on_resync``); a phone that held a cursor sends
-``{"type": "resume", "after": cursor, "seen": [...]}`` and gets what it missed, then
-``resumed`` (or ``reset``: too much missed, load over REST again). Each ``case`` message
+its cursor; a phone that held a cursor sends ``{"type": "resume", "after": cursor, "seen":
+[...]}`` and gets what it missed, then ``resumed`` (or ``reset``: too much missed, load over
+REST again). Each process loads its lists over REST once at its first connection
+(``on_resync``): they live in memory. Each ``case`` message
 carries the case as it is now; the cursor is the largest event id received.
 
 ``LiveFeed`` runs on its own daemon thread; its callbacks run on that thread (a UI hops to its
@@ -110,6 +111,7 @@ class LiveFeed:
         self._ws = None
         self._thread: threading.Thread | None = None
         self._last_poll = 0.0
+        self._loaded = False
 
     # -- control ---------------------------------------------------------------------------
 
@@ -210,10 +212,14 @@ class LiveFeed:
                     self.on_hello(hello)
                 if self.cursor is None:
                     self._save_cursor(int(hello["last_event_id"]))
-                    self._resync()
                 else:
                     ws.send(json.dumps({"type": "resume", "after": self.cursor,
                                         "seen": list(self.seen)}))
+                if not self._loaded:
+                    # Lists live in memory: a new process loads them once, even when it
+                    # resumes a saved cursor (the replay only has what came after it).
+                    self._resync()
+                    self._loaded = True
                 self._set_state("live")
                 self._listen(ws)
             finally:

@@ -142,6 +142,10 @@ class HandsetApp(App):
         self._session_file().write_text(json.dumps({"base_url": base_url, "token": self.token,
                                                     "username": body.get("username")}))
         self.outbox.retry_now()  # items held back by a 401 go now
+        # Another user's cursor and tasks are not this one's: the feed starts afresh.
+        (self.data_dir / "live_cursor").unlink(missing_ok=True)
+        self.board = TaskBoard()
+        self.tasks = []
         if self.sender and self.sender.base_url == base_url:
             self.sender.set_token(self.token)
         else:

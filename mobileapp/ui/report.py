@@ -105,9 +105,6 @@ class ReportScreen(PhotoMixin, Screen):
         background(app.api.classes, done)
         self.show_quick()
 
-    def search(self, text: str) -> None:
-        self.ids.picker.ids.search.text = text
-
     def pick(self, c: dict) -> None:
         self.kind, self.class_code, self.class_name = c["kind"], c["code"], c["minor_zh"]
         if self.component_code and self._component_class != c["code"]:

@@ -12,6 +12,7 @@ from kivy.uix.screenmanager import Screen
 
 from mobileapp.core.api import ApiClient, Refused
 from mobileapp.core.messages import item_state
+from mobileapp.core.outbox import ATTENDANCE, COMPONENT_UPDATE, FIELD_KINDS
 from mobileapp.core.tasks import RESULTS, TaskInbox
 from mobileapp.ui.app import background
 
@@ -41,8 +42,21 @@ class OutboxScreen(Screen):
 
     def refresh(self) -> None:
         app = App.get_running_app()
-        self.rows = [{"text": f"{i.label[:24]} — {item_state(i, app.lang)}"}
+        self.rows = [{"text": f"{self.label(i)[:24]} — {item_state(i, app.lang)}"}
                      for i in app.outbox.items()[:50]]
+
+    @staticmethod
+    def label(item) -> str:
+        """Field kinds by name (签到, 轨迹 …), with their note if any; reports as before."""
+        if item.kind not in FIELD_KINDS:
+            return item.label
+        app = App.get_running_app()
+        name = app.t(f"kind.{item.kind}")
+        if item.kind == ATTENDANCE:
+            name = app.t(f"duty.{item.fields.get('kind', 'in')}")
+        elif item.kind == COMPONENT_UPDATE:
+            name += " " + app.t(f"update.kind.{item.fields.get('kind', '')}")
+        return name
 
     def retry(self) -> None:
         app = App.get_running_app()

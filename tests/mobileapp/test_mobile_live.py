@@ -110,10 +110,15 @@ def test_push_then_link_down_polls_then_resume_replays_what_was_missed(
         assert phone.board.tasks[second].action == "verify"
     finally:
         phone.feed.stop()
-    # A restarted app resumes from the cursor it saved.
-    again = LiveFeed(live.base_url, sup_token, on_case=lambda c, m: None,
-                     on_resync=lambda: None, cursor_path=tmp_path / "cursor")
-    assert again.cursor == phone.feed.cursor
+    # A restarted app resumes from the cursor it saved, and loads its (in-memory) list once.
+    again = Phone(live.base_url, sup_token, tmp_path)
+    assert again.feed.cursor == phone.feed.cursor
+    again.feed.start()
+    try:
+        wait_for(lambda: again.feed.state == "live" and second in again.board.tasks)
+        assert again.polls == 1 and first not in again.board.tasks
+    finally:
+        again.feed.stop()
 
 
 def test_a_revoked_token_falls_back_to_polling_and_says_refused(live, tmp_path):

@@ -184,6 +184,11 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         shot("duty")
         yield lambda: len(app.outbox.items()) >= 5 and all(
             i.state in ("sent", "refused") for i in app.outbox.items() if i.kind != "track")
+        outbox = root.get_screen("outbox")
+        outbox.refresh()
+        texts = [r["text"] for r in outbox.rows]
+        assert any(t.startswith("部件更新 丢失 — 已发送") for t in texts), texts
+        assert any(t.startswith("上班签到 — 已发送") for t in texts), texts
 
     steps = None
     waiting = {"until": None, "pred": None, "deadline": 0.0}
