@@ -1,0 +1,264 @@
+"""Live task push for the handset: the server's ``/ws/events/`` websocket while it holds, REST
+polling while it does not (3G drops, a carrier proxy that kills websockets).
+
+Protocol (server/realtime/consumers.py): connect to ``/ws/events/?token=<key>``; the server
+joins our groups, then says ``hello`` with ``last_event_id``. A fresh phone takes that id as
+its cursor; a phone that held a cursor sends ``{"type": "resume", "after": cursor, "seen":
+[...]}`` and gets what it missed, then ``resumed`` (or ``reset``: too much missed, load over
+REST again). Each process loads its lists over REST once at its first connection
+(``on_resync``): they live in memory. Each ``case`` message
+carries the case as it is now; the cursor is the largest event id received.
+
+``LiveFeed`` runs on its own daemon thread; its callbacks run on that thread (a UI hops to its
+own loop). States: ``connecting`` → ``live`` ⇄ ``polling``; ``refused`` when the server turns
+the token away (HTTP 403 at the handshake): then only polling, whose own 401 tells the user.
+
+``TaskBoard`` is the pure part: which verify/check tasks (核实/核查) are open, from polls and
+pushes. The hello's groups include ``user.<id>``, so the board knows the user's id and keeps
+only tasks assigned to them (the REST poll alone cannot tell).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import random
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from mobileapp.core.tasks import TASK_ACTION, Task
+
+#: Event ids remembered for ``resume.seen`` (the late-commit window; the server allows 2000).
+SEEN_KEPT = 200
+
+
+class TaskBoard:
+    """Open tasks by case number."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, Task] = {}
+        self.my_user_id: int | None = None
+
+    def learn_user(self, groups: list[str]) -> None:
+        for g in groups:
+            if g.startswith("user.") and g[5:].isdigit():
+                self.my_user_id = int(g[5:])
+
+    def mine(self, case: dict) -> bool:
+        if case.get("state") not in TASK_ACTION or case.get("assignee_id") is None:
+            return False
+        return self.my_user_id is None or case["assignee_id"] == self.my_user_id
+
+    def replace(self, tasks: list[Task]) -> None:
+        """A REST poll's answer: the whole list."""
+        self.tasks = {t.number: t for t in tasks}
+
+    def apply(self, case: dict) -> bool:
+        """A pushed case (its state now); returns whether the open tasks changed."""
+        number = case.get("number")
+        if not number:
+            return False
+        if self.mine(case):
+            task = Task.from_case(case)
+            changed = self.tasks.get(number) != task
+            self.tasks[number] = task
+            return changed
+        return self.tasks.pop(number, None) is not None
+
+    def open(self, answered: set[str] = frozenset()) -> list[Task]:
+        """Tasks not yet answered from this phone, oldest deadline first."""
+        return sorted((t for n, t in self.tasks.items() if n not in answered),
+                      key=lambda t: (t.deadline or "9999", t.number))
+
+
+def ws_url(base_url: str, token: str) -> str:
+    """http(s)://host[:port]/prefix -> ws(s)://host[:port]/prefix/ws/events/?token=..."""
+    parts = urlsplit(base_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    path = parts.path.rstrip("/") + "/ws/events/"
+    return urlunsplit((scheme, parts.netloc, path, urlencode({"token": token}), ""))
+
+
+class LiveFeed:
+    """One websocket to the server, with reconnects and a polling fallback.
+
+    ``on_case(case, message)`` for each case event; ``on_resync()`` when lists must be reloaded
+    over REST (first connect, ``reset``) and, while the socket is down, every ``poll_every``
+    seconds (the fallback; it may raise: the feed logs nothing and carries on);
+    ``on_state(state)`` on each state change; ``on_hello(hello)`` with the server's greeting.
+    """
+
+    def __init__(self, base_url: str, token: str, *, on_case: Callable[[dict, dict], None],
+                 on_resync: Callable[[], None], on_state: Callable[[str], None] | None = None,
+                 on_hello: Callable[[dict], None] | None = None,
+                 cursor_path: str | Path | None = None, poll_every: float = 60.0,
+                 retry_base: float = 1.0, retry_max: float = 60.0, ping_every: float = 300.0,
+                 open_timeout: float = 15.0):
+        self.base_url, self.token = base_url, token
+        self.on_case, self.on_resync = on_case, on_resync
+        self.on_state, self.on_hello = on_state, on_hello
+        self.cursor_path = Path(cursor_path) if cursor_path else None
+        self.poll_every, self.retry_base, self.retry_max = poll_every, retry_base, retry_max
+        self.ping_every, self.open_timeout = ping_every, open_timeout
+        self.state = "stopped"
+        self.cursor: int | None = self._load_cursor()
+        self.seen: collections.deque[int] = collections.deque(maxlen=SEEN_KEPT)
+        self.received = 0
+        self._stop = threading.Event()
+        self._ws = None
+        self._thread: threading.Thread | None = None
+        self._last_poll = 0.0
+        self._loaded = False
+
+    # -- control ---------------------------------------------------------------------------
+
+    def start(self) -> "LiveFeed":
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="live-feed", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        ws = self._ws
+        if ws is not None:
+            try:
+                ws.close()
+            except Exception:  # already dead: nothing to close
+                pass
+        if self._thread:
+            self._thread.join(timeout)
+        self._set_state("stopped")
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            if self.on_state:
+                self.on_state(state)
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def _load_cursor(self) -> int | None:
+        try:
+            return int(self.cursor_path.read_text()) if self.cursor_path else None
+        except (OSError, ValueError):
+            return None
+
+    def _save_cursor(self, cursor: int) -> None:
+        self.cursor = cursor
+        if self.cursor_path:
+            tmp = self.cursor_path.with_name(self.cursor_path.name + ".tmp")
+            tmp.write_text(str(cursor))
+            tmp.replace(self.cursor_path)
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        from websockets.exceptions import InvalidStatus
+
+        failures = 0
+        while not self._stop.is_set():
+            self._set_state("connecting" if self.state != "polling" else "polling")
+            try:
+                self._session()
+                failures = 0
+            except InvalidStatus as exc:
+                if exc.response.status_code in (401, 403):
+                    self._set_state("refused")
+                    self._poll_until(time.monotonic() + self.retry_max * 10)
+                    continue
+                failures += 1
+            except Exception:  # OSError, timeouts, ConnectionClosed, bad JSON: the link is bad
+                failures += 1
+            if self._stop.is_set():
+                break
+            self._set_state("polling")
+            delay = min(self.retry_max, self.retry_base * 2 ** max(0, failures - 1))
+            self._poll_until(time.monotonic() + delay / 2 + random.random() * delay / 2)
+
+    def _poll_until(self, until: float) -> None:
+        """The fallback: poll now if due, then wait (polling when due) until ``until``."""
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now - self._last_poll >= self.poll_every:
+                self._last_poll = now
+                try:
+                    self.on_resync()
+                except Exception:  # offline too: the next poll or the socket will do
+                    pass
+            left = min(until, self._last_poll + self.poll_every) - time.monotonic()
+            if until <= time.monotonic():
+                return
+            self._stop.wait(max(0.05, left))
+
+    def _session(self) -> None:
+        from websockets.sync.client import connect
+
+        # The server checks Origin against its allowed hosts (a browser page from elsewhere
+        # must not ride a session cookie); a native app names the server itself.
+        parts = urlsplit(self.base_url)
+        with connect(ws_url(self.base_url, self.token), open_timeout=self.open_timeout,
+                     additional_headers={"Origin": f"{parts.scheme}://{parts.netloc}"},
+                     ping_interval=20, ping_timeout=20, close_timeout=2) as ws:
+            self._ws = ws
+            try:
+                hello = json.loads(ws.recv(timeout=self.open_timeout))
+                if hello.get("type") != "hello":
+                    raise ValueError(f"expected hello, got {hello.get('type')!r}")
+                if self.on_hello:
+                    self.on_hello(hello)
+                if self.cursor is None:
+                    self._save_cursor(int(hello["last_event_id"]))
+                else:
+                    ws.send(json.dumps({"type": "resume", "after": self.cursor,
+                                        "seen": list(self.seen)}))
+                if not self._loaded:
+                    # Lists live in memory: a new process loads them once, even when it
+                    # resumes a saved cursor (the replay only has what came after it).
+                    self._resync()
+                    self._loaded = True
+                self._set_state("live")
+                self._listen(ws)
+            finally:
+                self._ws = None
+
+    def _resync(self) -> None:
+        self._last_poll = time.monotonic()
+        try:
+            self.on_resync()
+        except Exception:  # REST failed while the socket works: the next reset/poll retries
+            pass
+
+    def _listen(self, ws) -> None:
+        last_ping = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                raw = ws.recv(timeout=1.0)
+            except TimeoutError:
+                # An app-level ping now and then: the server re-joins our groups on it after
+                # an hour (its Redis layer forgets members after a day).
+                if time.monotonic() - last_ping > self.ping_every:
+                    ws.send(json.dumps({"type": "ping"}))
+                    last_ping = time.monotonic()
+                continue
+            self.handle(json.loads(raw))
+
+    def handle(self, msg: dict) -> None:
+        """One server message (public for tests of the protocol's edge cases)."""
+        kind = msg.get("type")
+        if kind == "case":
+            event_id = int(msg["event_id"])
+            self.received += 1
+            self.seen.append(event_id)
+            self.on_case(msg["case"], msg)
+            if self.cursor is None or event_id > self.cursor:
+                self._save_cursor(event_id)
+        elif kind == "resumed":
+            self._save_cursor(max(self.cursor or 0, int(msg["last_event_id"])))
+        elif kind == "reset":
+            self.seen.clear()
+            self._save_cursor(int(msg["last_event_id"]))
+            self._resync()
