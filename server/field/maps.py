@@ -8,6 +8,7 @@ components, (version, cell_code) for a duty map's components): no request scans 
 
 from __future__ import annotations
 
+import functools
 import json
 
 from gis.frames import Frame
@@ -19,14 +20,10 @@ from server.maps.models import Cell, Component, DutyGrid
 NEARBY_LIMIT = 20
 
 
-def _class_names() -> dict[str, str]:
-    global _CLASS_NAMES
-    if _CLASS_NAMES is None:
-        _CLASS_NAMES = {code: item.minor_zh for code, item in class_by_code("component").items()}
-    return _CLASS_NAMES
-
-
-_CLASS_NAMES: dict[str, str] | None = None
+@functools.cache
+def class_names() -> dict[str, str]:
+    """Component class code -> its Chinese name (the classification is read once)."""
+    return {code: item.minor_zh for code, item in class_by_code("component").items()}
 
 
 def _lonlat(geom) -> tuple[float, float]:
@@ -48,7 +45,7 @@ def nearby(loaded: LoadedMap, lon: float, lat: float, radius_m: float) -> dict:
                                       limit=NEARBY_LIMIT)
     where = dict((code, _lonlat(g)) for code, g in Component.objects.filter(
         version_id=loaded.version_id, code__in=[c.code for c in found]).values_list("code", "geom"))
-    names = _class_names()
+    names = class_names()
     cell_body = None
     if cell is not None:
         community = (Cell.objects.filter(version_id=loaded.version_id, code=cell)
@@ -85,7 +82,7 @@ def duty_map(loaded: LoadedMap, user) -> dict:
             "code": code, "community_code": community, "street_code": street,
             "community_name": loaded.community_names.get(community, ""),
             "duty": code in own}})
-    names = _class_names()
+    names = class_names()
     components = []
     for code, class_code, geom in (Component.objects.filter(version_id=loaded.version_id,
                                                             cell_code__in=codes)

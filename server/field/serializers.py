@@ -41,6 +41,17 @@ def check_time(value):
     return value
 
 
+def wgs84_of(lon: float, lat: float, frame: str, field: str = "lat") -> tuple[float, float]:
+    """The point in WGS84; refuses one whose conversion leaves the globe (a BD-09 or GCJ-02
+    point at the poles or the date line is no point a phone in China sends)."""
+    wlon, wlat = to_wgs84(lon, lat, frame)
+    if not (math.isfinite(wlon) and math.isfinite(wlat) and -180 <= wlon <= 180
+            and -85 <= wlat <= 85):
+        raise serializers.ValidationError(
+            {field: f"({lat}, {lon}) in {frame} is not a point this system can place"})
+    return wlon, wlat
+
+
 class PointFields(serializers.Serializer):
     """``lat``, ``lon`` (finite, in range), ``frame`` and ``accuracy_m``; ``validate`` adds
     ``wgs_lon``/``wgs_lat``."""
@@ -55,7 +66,7 @@ class PointFields(serializers.Serializer):
         if "lat" in attrs and "lon" in attrs:
             if not (math.isfinite(attrs["lat"]) and math.isfinite(attrs["lon"])):
                 raise serializers.ValidationError({"lat": "coordinates must be finite numbers"})
-            attrs["wgs_lon"], attrs["wgs_lat"] = to_wgs84(attrs["lon"], attrs["lat"],
+            attrs["wgs_lon"], attrs["wgs_lat"] = wgs84_of(attrs["lon"], attrs["lat"],
                                                           attrs.get("frame", "wgs84"))
         return attrs
 
@@ -87,7 +98,7 @@ class TrackSerializer(serializers.Serializer):
         for p in attrs["points"]:
             if not (math.isfinite(p["lat"]) and math.isfinite(p["lon"])):
                 raise serializers.ValidationError({"points": "coordinates must be finite numbers"})
-            lon, lat = to_wgs84(p["lon"], p["lat"], attrs["frame"])
+            lon, lat = wgs84_of(p["lon"], p["lat"], attrs["frame"], field="points")
             out.append({**p, "wgs_lon": lon, "wgs_lat": lat})
         attrs["points"] = out
         return attrs

@@ -12,13 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gis.placement import OutsideManagedArea
-from gridmaps.classification import class_by_code
 from server.api_errors import ApiError
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.field import updates
 from server.field.idempotency import body_hash, find_replay
+from server.field.maps import class_names
 from server.field.models import ComponentUpdate
-from server.field.serializers import ComponentUpdateSerializer, PublishSerializer, RejectSerializer
+from server.field.serializers import (ComponentUpdateSerializer, PublishSerializer,
+                                     RejectSerializer)
 from server.field.views import iso, loaded_map, require_role, supervisor_input
 from server.maps.models import Component
 from workflows import Role
@@ -27,14 +28,12 @@ STATES = [s for s, _ in ComponentUpdate.STATES]
 
 
 def update_body(u: ComponentUpdate) -> dict:
-    item = class_by_code("component").get(u.class_code)
-
     def who(user):
         return user.username if user else None
 
     return {
         "id": u.pk, "kind": u.kind, "state": u.state, "component_code": u.component_code,
-        "class_code": u.class_code, "class_name": item.minor_zh if item else "",
+        "class_code": u.class_code, "class_name": class_names().get(u.class_code, ""),
         "lat": u.location.y, "lon": u.location.x, "cell_code": u.cell_code, "note": u.note,
         "photo_url": f"/api/component-updates/{u.pk}/photo/" if u.photo else None,
         "reporter": u.reporter.username, "created_at": iso(u.created_at),

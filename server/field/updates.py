@@ -28,10 +28,10 @@ from django.utils import timezone
 from shapely.geometry import Point as ShapelyPoint
 
 from gis.placement import OutsideManagedArea
-from gridmaps.classification import class_by_code
 from gridmaps.model import Component as CityComponent
 from server.cases.photos import CleanPhoto
 from server.field.idempotency import create_once
+from server.field.maps import class_names
 from server.field.models import ComponentUpdate
 from server.maps.index import active_map
 from server.maps.models import MapVersion
@@ -103,7 +103,7 @@ def publish(keeper, *, activate: bool = False, label: str = "") -> PublishResult
         components = {c.code: c for c in city.components}
         taken = set(components) | set(ComponentUpdate.objects.exclude(component_code="")
                                       .values_list("component_code", flat=True))
-        names = class_by_code("component")
+        names = class_names()
         result_skipped: list[tuple[int, str]] = []
         applied: list[ComponentUpdate] = []
         for u in updates:
@@ -119,9 +119,8 @@ def publish(keeper, *, activate: bool = False, label: str = "") -> PublishResult
                 code = _next_code(city.district.code, u.class_code, taken)
                 taken.add(code)
                 near = placement.components[0] if placement.components else None
-                item = names.get(u.class_code)
                 components[code] = CityComponent(
-                    code, u.class_code, item.minor_zh if item else "",
+                    code, u.class_code, names.get(u.class_code, ""),
                     (near.owner_code or "") if near else "",
                     (near.maintainer_code or "") if near else "",
                     placement.cell_code, "intact", ShapelyPoint(lon, lat))

@@ -7,6 +7,7 @@ only then is anything stored, in one transaction.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.gis.geos import Point
@@ -29,6 +30,7 @@ from server.field.serializers import AttendanceSerializer, NearbySerializer, Tra
 from server.maps.index import NoActiveMap, active_map
 from workflows import Role
 
+USERNAME = re.compile(r"[\w.@+-]{1,150}")
 #: A pause longer than this starts a new line of the day's track.
 TRACK_GAP = timedelta(minutes=10)
 
@@ -104,6 +106,8 @@ def _whose(request, what: str) -> User:
         return request.user
     if not name:
         raise ApiError("invalid", "user: name the supervisor (?user=<username>)", field="user")
+    if not USERNAME.fullmatch(name):  # also keeps NUL bytes away from PostgreSQL
+        raise ApiError("invalid", f"user: {name[:40]!r} is not a username", field="user")
     user = User.objects.filter(username=name, role=Role.SUPERVISOR.value).first()
     if user is None:
         raise ApiError("not_found", f"no field supervisor {name!r}", field="user",

@@ -37,6 +37,7 @@ def test_clock_in_and_out_are_stored_and_listed(cast):
     assert sup.get("/api/attendance/?user=dutychief").status_code == 403
     assert cast["dutychief"].get("/api/attendance/").status_code == 400
     assert cast["dutychief"].get("/api/attendance/?user=leader").status_code == 404
+    assert cast["dutychief"].get("/api/attendance/?user=a%00b").json()["error"]["field"] == "user"
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     assert sup.get(f"/api/attendance/?date={yesterday}").json()["records"] == []
     assert sup.get("/api/attendance/?date=2026-13-01").json()["error"]["field"] == "date"

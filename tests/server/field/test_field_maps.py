@@ -31,7 +31,8 @@ def test_nearby_lists_components_nearest_first(cast):
 def test_nearby_refuses_bad_input(cast):
     for query, field in (("lat=95&lon=116.41", "lat"), ("lon=116.41", "lat"),
                          ("lat=39.93&lon=116.41&radius_m=5000", "radius_m"),
-                         ("lat=39.93&lon=116.41&frame=utm", "frame")):
+                         ("lat=39.93&lon=116.41&frame=utm", "frame"),
+                         ("lat=-90&lon=-180&frame=bd09", "lat"), ("lat=90&lon=0", "lat")):
         r = cast["supervisor"].get(f"/api/map/nearby/?{query}")
         assert r.status_code == 400 and r.json()["error"]["field"] == field, query
 
