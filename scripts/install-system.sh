@@ -14,8 +14,8 @@ if [ "${1:-base}" = services ]; then
   # Browser tests: Debian's chromium (Playwright downloads no browser here), a CJK font so the
   # screenshots show Chinese, and gettext to update the translation catalogs.
   want+=(chromium fonts-wqy-microhei gettext)
-  # Trying the handset (`make app`) on a headless machine: xvfb-run, and xwd to grab its window.
-  want+=(xvfb x11-apps)
+  # Trying the handset (`make app`) on a headless machine: Xvfb, xdotool to tap, xwd to grab.
+  want+=(xvfb x11-apps xdotool)
 fi
 missing=()
 for p in "${want[@]}"; do
