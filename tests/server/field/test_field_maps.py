@@ -24,8 +24,9 @@ def test_nearby_lists_components_nearest_first(cast):
     body = cast["supervisor"].get(f"/api/map/nearby/?lat={lat}&lon={lon}&radius_m=200").json()
     assert [c["code"] for c in body["components"]] == ["1101010103000001"]
     # outside the managed area: no cell, but what is near is still listed
-    body = cast["supervisor"].get("/api/map/nearby/?lat=30&lon=120").json()
-    assert body["cell"] is None and body["components"] == []
+    for lat, lon in ((30, 120), (0, 0), (-85, 180)):
+        body = cast["supervisor"].get(f"/api/map/nearby/?lat={lat}&lon={lon}").json()
+        assert body["cell"] is None and body["components"] == [], (lat, lon)
 
 
 def test_nearby_refuses_bad_input(cast):
