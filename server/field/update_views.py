@@ -117,7 +117,8 @@ class ComponentUpdateListView(APIView):
 
 class ComponentUpdateDecisionView(APIView):
     @extend_schema(request=RejectSerializer, responses={200: dict}, tags=["field"],
-                   operation_id="api_component_updates_decide", summary="Approve or reject (with a reason) a pending component update")
+                   operation_id="api_component_updates_decide",
+                   summary="Approve or reject (with a reason) a pending component update")
     def post(self, request, pk: int, decision: str):
         require_role(request.user, {Role.MAPKEEPER}, f"{decision} component updates")
         get_object_or_404(ComponentUpdate, pk=pk)
