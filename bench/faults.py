@@ -55,6 +55,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PREFIX = "faults-bench"  # every bench report's description starts with it
+PING_S = 5.0  # the terminals' ping interval
 
 sys.path.insert(0, str(REPO))
 from tests.e2e.server_process import ServerProcess, _admin_sql, free_port  # noqa: E402
@@ -141,12 +142,24 @@ class Terminal:
                         self.reconnects += 1
                         await ws.send(json.dumps({"type": "resume", "after": self.cursor,
                                                   "seen": sorted(self.recent[-2000:])}))
-                    async for raw in ws:
-                        self._take(json.loads(raw))
+                    pinger = asyncio.get_running_loop().create_task(self._ping(ws))
+                    try:
+                        async for raw in ws:
+                            self._take(json.loads(raw))
+                    finally:
+                        pinger.cancel()
             except Exception:
                 pass
             self.ws = None
             await asyncio.sleep(0.2)
+
+    @staticmethod
+    async def _ping(ws) -> None:
+        """As the consoles do (every 25 s there): after channel-layer trouble the server answers
+        a ping with what the layer lost (``server.realtime.trouble``)."""
+        while True:
+            await asyncio.sleep(PING_S)
+            await ws.send(json.dumps({"type": "ping"}))
 
     def _take(self, msg: dict) -> None:
         if msg["type"] == "case":
@@ -385,7 +398,13 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.2)
             if not faults:
                 continue
-            stored = Case.objects.filter(description__startswith=PREFIX).count()
+            try:
+                stored = Case.objects.filter(description__startswith=PREFIX).count()
+            except Exception:  # PostgreSQL restarted under us (shared): ask again next time
+                from django.db import connection
+
+                connection.close()
+                continue
             if stored >= faults[0][0] * args.reports:
                 _, what = faults.pop(0)
                 if what == "kill":

@@ -9,7 +9,10 @@ Protocol (payloads in ``server.realtime.schema``):
    ``{"type": "resume", "after": cursor, "seen": [...]}`` and gets the missed events from the log,
    then ``resumed`` (or ``reset`` if too much was missed), then the live stream.
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
-4. Each event reaches a socket at most once, by id, whether it came through the replay or through
+4. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
+   replays the log from where the socket was, so an event lost in the layer still arrives
+   although the socket never dropped.
+5. Each event reaches a socket at most once, by id, whether it came through the replay or through
    several groups: Channels hands a consumer one message at a time, so live events that arrive
    while a replay is being sent wait in the channel and are dropped here if the replay had them.
 """
@@ -22,6 +25,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from server.realtime import trouble
 from server.realtime.access import check_subscription, groups_at_connect
 from server.realtime.replay import last_event_id, replay
 from server.realtime.schema import Invalid, outgoing, parse_client
@@ -39,6 +43,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         self.groups_joined: list[str] = []
         self._sent: dict[int, None] = {}
+        self._max_sent = 0
         if user is None or not user.is_authenticated:
             await self.close(code=4401)  # 4401: not authenticated
             return
@@ -50,6 +55,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self._joined_at = time.monotonic()
         await self.accept()
         newest = await database_sync_to_async(last_event_id)()
+        # Everything up to here the socket has or may not see; pings move it on (``on_ping``).
+        self._hello_upto = self._checked_upto = newest
+        self._checked_at = time.monotonic()
         await self.send_json(outgoing(type="hello", user=user.username, role=user.role,
                                       groups=list(self.groups_joined), last_event_id=newest))
 
@@ -76,7 +84,27 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if time.monotonic() - self._joined_at > REJOIN_AFTER_S:
             await self._join(list(self.groups_joined))
             self._joined_at = time.monotonic()
+        if self._checked_at < trouble.last() + trouble.SETTLE_S:
+            await self._catch_up()
+        else:  # no trouble since the last ping: all up to what was sent has arrived
+            self._checked_upto = max(self._checked_upto, self._max_sent)
+        self._checked_at = time.monotonic()
         await self.send_json(outgoing(type="pong"))
+
+    async def _catch_up(self) -> None:
+        """Send what the log holds for this socket since the last check and it was not sent
+        (lost in the layer): the replay of ``resume``, with this socket's own memory as
+        ``seen``; a ``reset`` if that is too much. Events before this socket's ``hello`` are
+        the client's own ``resume``'s business, not this socket's."""
+        result = await database_sync_to_async(replay)(self.scope["user"], self._checked_upto,
+                                                      frozenset(self._sent))
+        if result.reset:
+            await self.send_json(outgoing(type="reset", reason="too_many_missed",
+                                          last_event_id=result.last_event_id))
+        for message in result.messages:
+            if message["event_id"] > self._hello_upto:
+                await self._deliver(message)
+        self._checked_upto = result.last_event_id
 
     async def on_resume(self, msg):
         user = self.scope["user"]
@@ -125,6 +153,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if event_id in self._sent:
             return False
         self._sent[event_id] = None
+        self._max_sent = max(self._max_sent, event_id)
         if len(self._sent) > SENT_MEMORY:
             del self._sent[next(iter(self._sent))]
         return True

@@ -174,3 +174,35 @@ def test_subscriptions_are_checked_against_what_the_user_may_see(cast, report):
             await ws.disconnect()
 
     run(scenario)
+
+
+def test_after_layer_trouble_a_ping_brings_what_the_layer_lost(cast, report, monkeypatch):
+    """A Redis restart loses pushes while the socket stays open (no drop, so no resume). Here
+    the push is lost for real (the action's on-commit push never runs in this transaction);
+    once the worker has noted trouble, the next ping replays it; without trouble a ping is
+    only a pong."""
+    import logging
+
+    from server.realtime import trouble
+
+    monkeypatch.setattr(trouble, "_last", float("-inf"))  # restored after the test
+    number = report()
+    lose = database_sync_to_async(
+        lambda: cast["acceptor"].post(f"/api/cases/{number}/actions/accept/", {}, format="json"))
+
+    async def scenario():
+        ws, _, _ = await connect("dispatcher")
+        await ws.receive_json_from()
+        assert (await lose()).status_code == 200
+        await ws.send_json_to({"type": "ping"})
+        assert await drain(ws) == [{"type": "pong"}]
+        logging.getLogger("channels_redis.pubsub").error("Unexpected exception in receive task")
+        await ws.send_json_to({"type": "ping"})
+        got = await drain(ws)
+        assert [m.get("event", {}).get("action") for m in got] == ["accept", None]
+        assert got[0]["case"]["number"] == number and got[-1] == {"type": "pong"}
+        await ws.send_json_to({"type": "ping"})  # still settling: checks again, sends no twice
+        assert await drain(ws) == [{"type": "pong"}]
+        await ws.disconnect()
+
+    run(scenario)
