@@ -11,7 +11,8 @@ Protocol (payloads in ``server.realtime.schema``):
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
 4. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
    replays the log from where the socket was, so an event lost in the layer still arrives
-   although the socket never dropped.
+   although the socket never dropped; so does a ping once a ``CATCH_UP_EVERY_S``, for what no
+   worker can notice (a worker killed between a commit and its push).
 5. Each event reaches a socket at most once, by id, whether it came through the replay or through
    several groups: Channels hands a consumer one message at a time, so live events that arrive
    while a replay is being sent wait in the channel and are dropped here if the replay had them.
@@ -33,6 +34,9 @@ from server.realtime.schema import Invalid, outgoing, parse_client
 #: Event ids remembered per socket to drop duplicates (a replay overlapping live messages, or
 #: one event reaching the socket through two groups).
 SENT_MEMORY = 5000
+#: A worker SIGKILLed between a commit and its push leaves no trace any other worker could
+#: notice: every socket replays the log this often anyway (on a ping; one indexed query).
+CATCH_UP_EVERY_S = 60
 #: The core Redis layer forgets group members after a day (``group_expiry``): a socket alive that
 #: long re-joins its groups on a ping after this many seconds.
 REJOIN_AFTER_S = 3600
@@ -43,7 +47,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         self.groups_joined: list[str] = []
         self._sent: dict[int, None] = {}
-        self._max_sent = 0
         if user is None or not user.is_authenticated:
             await self.close(code=4401)  # 4401: not authenticated
             return
@@ -57,7 +60,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         newest = await database_sync_to_async(last_event_id)()
         # Everything up to here the socket has or may not see; pings move it on (``on_ping``).
         self._hello_upto = self._checked_upto = newest
-        self._checked_at = time.monotonic()
+        self._checked_at = self._caught_up_at = time.monotonic()
         await self.send_json(outgoing(type="hello", user=user.username, role=user.role,
                                       groups=list(self.groups_joined), last_event_id=newest))
 
@@ -84,11 +87,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if time.monotonic() - self._joined_at > REJOIN_AFTER_S:
             await self._join(list(self.groups_joined))
             self._joined_at = time.monotonic()
-        if self._checked_at < trouble.last() + trouble.SETTLE_S:
+        now = time.monotonic()
+        if (self._checked_at < trouble.last() + trouble.SETTLE_S
+                or now - self._caught_up_at >= CATCH_UP_EVERY_S):
             await self._catch_up()
-        else:  # no trouble since the last ping: all up to what was sent has arrived
-            self._checked_upto = max(self._checked_upto, self._max_sent)
-        self._checked_at = time.monotonic()
+            self._caught_up_at = now
+        self._checked_at = now
         await self.send_json(outgoing(type="pong"))
 
     async def _catch_up(self) -> None:
@@ -153,7 +157,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if event_id in self._sent:
             return False
         self._sent[event_id] = None
-        self._max_sent = max(self._max_sent, event_id)
         if len(self._sent) > SENT_MEMORY:
             del self._sent[next(iter(self._sent))]
         return True

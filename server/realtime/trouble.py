@@ -5,7 +5,8 @@ moment before each worker subscribes again (the publish reaches nobody). A socke
 open never notices: no drop, so no resume, and its cursor moves on past the hole. So every
 failure this worker sees is noted here, from our own sender (``send``) and from channels_redis'
 receive loop (it logs its errors and carries on); each socket then replays the log from where
-it was on its next ping (``EventsConsumer.on_ping``). Without trouble a ping costs no query.
+it was on its next ping (``EventsConsumer.on_ping``). Without trouble only one ping a minute
+(``CATCH_UP_EVERY_S``) costs a query: the catch-up for what no worker can notice.
 """
 
 from __future__ import annotations

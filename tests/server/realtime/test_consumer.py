@@ -206,3 +206,25 @@ def test_after_layer_trouble_a_ping_brings_what_the_layer_lost(cast, report, mon
         await ws.disconnect()
 
     run(scenario)
+
+
+def test_a_ping_catches_up_once_a_while_without_trouble(cast, report, monkeypatch):
+    """A worker killed between a commit and its push: nobody notices, so every socket catches up
+    on a ping once every CATCH_UP_EVERY_S (here at once)."""
+    from server.realtime import consumers
+
+    monkeypatch.setattr(consumers, "CATCH_UP_EVERY_S", 0)
+    number = report()
+    lose = database_sync_to_async(
+        lambda: cast["acceptor"].post(f"/api/cases/{number}/actions/accept/", {}, format="json"))
+
+    async def scenario():
+        ws, _, _ = await connect("leader")
+        await ws.receive_json_from()
+        assert (await lose()).status_code == 200
+        await ws.send_json_to({"type": "ping"})
+        got = await drain(ws)
+        assert [m.get("event", {}).get("action") for m in got] == ["accept", None]
+        await ws.disconnect()
+
+    run(scenario)
