@@ -176,19 +176,24 @@ def test_subscriptions_are_checked_against_what_the_user_may_see(cast, report):
     run(scenario)
 
 
+def _accept_without_push(cast, number):
+    """An accept whose push is lost for real: its on-commit push never runs in the test's
+    transaction (as if the layer or the worker failed right after the commit)."""
+    return database_sync_to_async(
+        lambda: cast["acceptor"].post(f"/api/cases/{number}/actions/accept/", {}, format="json"))
+
+
 def test_after_layer_trouble_a_ping_brings_what_the_layer_lost(cast, report, monkeypatch):
-    """A Redis restart loses pushes while the socket stays open (no drop, so no resume). Here
-    the push is lost for real (the action's on-commit push never runs in this transaction);
-    once the worker has noted trouble, the next ping replays it; without trouble a ping is
-    only a pong."""
+    """A Redis restart loses pushes while the socket stays open (no drop, so no resume). Once
+    the worker has noted trouble, the next ping replays what was lost; without trouble a ping
+    is only a pong."""
     import logging
 
     from server.realtime import trouble
 
     monkeypatch.setattr(trouble, "_last", float("-inf"))  # restored after the test
     number = report()
-    lose = database_sync_to_async(
-        lambda: cast["acceptor"].post(f"/api/cases/{number}/actions/accept/", {}, format="json"))
+    lose = _accept_without_push(cast, number)
 
     async def scenario():
         ws, _, _ = await connect("dispatcher")
@@ -215,8 +220,7 @@ def test_a_ping_catches_up_once_a_while_without_trouble(cast, report, monkeypatc
 
     monkeypatch.setattr(consumers, "CATCH_UP_EVERY_S", 0)
     number = report()
-    lose = database_sync_to_async(
-        lambda: cast["acceptor"].post(f"/api/cases/{number}/actions/accept/", {}, format="json"))
+    lose = _accept_without_push(cast, number)
 
     async def scenario():
         ws, _, _ = await connect("leader")
