@@ -56,10 +56,15 @@ def clean_photo(data: bytes) -> CleanPhoto:
                     img = img.convert("RGB")
                 img.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
                 out = io.BytesIO()
+                # Pillow writes some metadata kept in ``info`` on save (a JPEG comment, since
+                # 9.4): drop it all, only the pixels go out.
+                img.info.clear()
                 img.save(out, format="JPEG", quality=85, optimize=True)
     except PhotoInvalid:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoInvalid(f"the photo is too large: {exc}") from None
+    except UnidentifiedImageError:
         raise PhotoInvalid("the file is not an image (JPEG, PNG or WebP expected)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise PhotoInvalid(f"the image is damaged: {exc}") from None

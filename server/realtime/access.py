@@ -26,16 +26,17 @@ def role_of(user) -> Role | None:
 def groups_at_connect(user) -> list[str]:
     """The groups a user's sockets join when they connect; empty means refuse the socket."""
     role = role_of(user)
-    if role is None:
-        return []
-    groups = [user_group(user.pk)]
+    # Only people listen: the system accounts (timers, camera platforms, Open311 clients) act
+    # but never hear, so a leaked system token opens no stream.
     if role in CENTER_ROLES:
-        groups.append(CENTER)
+        wide = CENTER
     elif role == Role.DEPARTMENT and user.department_id:
-        groups.append(dept_group(user.department.code))
+        wide = dept_group(user.department.code)
     elif role == Role.SUPERVISOR:
-        groups.append(role_group(Role.SUPERVISOR))
-    return groups
+        wide = role_group(Role.SUPERVISOR)
+    else:
+        return []
+    return [user_group(user.pk), wide]
 
 
 def check_subscription(user, cases: list[str], grids: list[str]) -> tuple[list[str], list[str]]:

@@ -9,7 +9,11 @@ Protocol (payloads in ``server.realtime.schema``):
    ``{"type": "resume", "after": cursor, "seen": [...]}`` and gets the missed events from the log,
    then ``resumed`` (or ``reset`` if too much was missed), then the live stream.
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
-4. Each event reaches a socket at most once, by id, whether it came through the replay or through
+4. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
+   replays the log from where the socket was, so an event lost in the layer still arrives
+   although the socket never dropped; so does a ping once a ``CATCH_UP_EVERY_S``, for what no
+   worker can notice (a worker killed between a commit and its push).
+5. Each event reaches a socket at most once, by id, whether it came through the replay or through
    several groups: Channels hands a consumer one message at a time, so live events that arrive
    while a replay is being sent wait in the channel and are dropped here if the replay had them.
 """
@@ -22,6 +26,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from server.realtime import trouble
 from server.realtime.access import check_subscription, groups_at_connect
 from server.realtime.replay import last_event_id, replay
 from server.realtime.schema import Invalid, outgoing, parse_client
@@ -29,6 +34,9 @@ from server.realtime.schema import Invalid, outgoing, parse_client
 #: Event ids remembered per socket to drop duplicates (a replay overlapping live messages, or
 #: one event reaching the socket through two groups).
 SENT_MEMORY = 5000
+#: A worker SIGKILLed between a commit and its push leaves no trace any other worker could
+#: notice: every socket replays the log this often anyway (on a ping; one indexed query).
+CATCH_UP_EVERY_S = 60
 #: The core Redis layer forgets group members after a day (``group_expiry``): a socket alive that
 #: long re-joins its groups on a ping after this many seconds.
 REJOIN_AFTER_S = 3600
@@ -50,6 +58,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self._joined_at = time.monotonic()
         await self.accept()
         newest = await database_sync_to_async(last_event_id)()
+        # Everything up to here the socket has or may not see; pings move it on (``on_ping``).
+        self._hello_upto = self._checked_upto = newest
+        self._checked_at = self._caught_up_at = time.monotonic()
         await self.send_json(outgoing(type="hello", user=user.username, role=user.role,
                                       groups=list(self.groups_joined), last_event_id=newest))
 
@@ -76,7 +87,28 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if time.monotonic() - self._joined_at > REJOIN_AFTER_S:
             await self._join(list(self.groups_joined))
             self._joined_at = time.monotonic()
+        now = time.monotonic()
+        if (self._checked_at < trouble.last() + trouble.SETTLE_S
+                or now - self._caught_up_at >= CATCH_UP_EVERY_S):
+            await self._catch_up()
+            self._caught_up_at = now
+        self._checked_at = now
         await self.send_json(outgoing(type="pong"))
+
+    async def _catch_up(self) -> None:
+        """Send what the log holds for this socket since the last check and it was not sent
+        (lost in the layer): the replay of ``resume``, with this socket's own memory as
+        ``seen``; a ``reset`` if that is too much. Events before this socket's ``hello`` are
+        the client's own ``resume``'s business, not this socket's."""
+        result = await database_sync_to_async(replay)(self.scope["user"], self._checked_upto,
+                                                      frozenset(self._sent))
+        if result.reset:
+            await self.send_json(outgoing(type="reset", reason="too_many_missed",
+                                          last_event_id=result.last_event_id))
+        for message in result.messages:
+            if message["event_id"] > self._hello_upto:
+                await self._deliver(message)
+        self._checked_upto = result.last_event_id
 
     async def on_resume(self, msg):
         user = self.scope["user"]

@@ -343,3 +343,47 @@ def test_the_arrow_reader_reads_what_the_feature_loop_reads(tmp_path, city, driv
         assert fast[:2] == slow[:2], layer_name
         assert [shapely.from_wkb(w) if w else None for w in fast[2]] == \
                [shapely.from_wkb(w) if w else None for w in slow[2]], layer_name
+
+
+def _truncated_gpkg(tmp_path, city):
+    write(tmp_path / "t.gpkg", "GPKG", layers(city))
+    data = (tmp_path / "t.gpkg").read_bytes()
+    (tmp_path / "t.gpkg").write_bytes(data[: len(data) // 2])
+    return tmp_path / "t.gpkg", None
+
+
+def _html_named_gpkg(tmp_path, city):
+    (tmp_path / "x.gpkg").write_bytes(b"<html><script>alert(1)</script></html>")
+    return tmp_path / "x.gpkg", None
+
+
+def _engineering_crs(tmp_path, city):
+    write(tmp_path / "shp", "ESRI Shapefile", split_layers(city))
+    (tmp_path / "shp" / "cells.prj").write_text('LOCAL_CS["site grid",UNIT["metre",1]]')
+    return tmp_path / "shp", split_mapping()
+
+
+def _unknown_crs(tmp_path, city):
+    write(tmp_path / "shp", "ESRI Shapefile", split_layers(city))
+    return tmp_path / "shp", split_mapping(crs="EPSG:999999", force_crs=True)
+
+
+def _no_layers(tmp_path, city):  # what an uploaded zip without a .shp unpacks to
+    (tmp_path / "unpacked").mkdir()
+    (tmp_path / "unpacked" / "readme.txt").write_text("the shapefiles are elsewhere")
+    return tmp_path / "unpacked", None
+
+
+@pytest.mark.parametrize("make, kind, words", [
+    (_truncated_gpkg, "unreadable", "malformed"),
+    (_html_named_gpkg, "unreadable", "not recognized"),
+    (_engineering_crs, "bad_crs", "no transformation from site grid to WGS84"),
+    (_unknown_crs, "bad_crs", "'EPSG:999999' is not a CRS"),
+    (_no_layers, "unknown_layer", "no layer 'streets'"),
+])
+def test_a_broken_source_imports_nothing_and_says_why(tmp_path, city, make, kind, words):
+    source, mapping = make(tmp_path, city)
+    stored = []
+    result = run(source, mapping, store=stored.append)
+    assert result.city is None and stored == []
+    assert result.problems[0].kind == kind and words in result.problems[0].message

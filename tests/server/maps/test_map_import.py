@@ -174,6 +174,23 @@ def test_admin_refuses_a_zip_that_escapes(admin_client):
     assert "outside the archive" in r.content.decode() and not MapVersion.objects.exists()
 
 
+@pytest.mark.parametrize("name, data, words", [
+    ("shapes.zip", None, "no layer &#x27;streets&#x27;"),  # a zip without any .shp
+    ("broken.zip", b"PK\x03\x04 not really a zip", "File is not a zip file"),
+    ("city.gpkg", b"<html><script>alert(1)</script></html>", "not recognized"),
+])
+def test_admin_refuses_a_malformed_upload_and_imports_nothing(admin_client, name, data, words):
+    if data is None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("readme.txt", "the shapefiles are elsewhere")
+        data = buf.getvalue()
+    r = upload(admin_client, name, data)
+    html = r.content.decode()
+    assert r.status_code == 200 and words in html, html[-3000:]
+    assert "<script>alert(1)" not in html and not MapVersion.objects.exists()
+
+
 def test_admin_activate_action_and_rollback(admin_client, gpkg):
     upload(admin_client, "toy.gpkg", gpkg.read_bytes())
     upload(admin_client, "toy.gpkg", gpkg.read_bytes())

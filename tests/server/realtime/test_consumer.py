@@ -174,3 +174,61 @@ def test_subscriptions_are_checked_against_what_the_user_may_see(cast, report):
             await ws.disconnect()
 
     run(scenario)
+
+
+def _accept_without_push(cast, number):
+    """An accept whose push is lost for real: its on-commit push never runs in the test's
+    transaction (as if the layer or the worker failed right after the commit)."""
+    return database_sync_to_async(
+        lambda: cast["acceptor"].post(f"/api/cases/{number}/actions/accept/", {}, format="json"))
+
+
+def test_after_layer_trouble_a_ping_brings_what_the_layer_lost(cast, report, monkeypatch):
+    """A Redis restart loses pushes while the socket stays open (no drop, so no resume). Once
+    the worker has noted trouble, the next ping replays what was lost; without trouble a ping
+    is only a pong."""
+    import logging
+
+    from server.realtime import trouble
+
+    monkeypatch.setattr(trouble, "_last", float("-inf"))  # restored after the test
+    number = report()
+    lose = _accept_without_push(cast, number)
+
+    async def scenario():
+        ws, _, _ = await connect("dispatcher")
+        await ws.receive_json_from()
+        assert (await lose()).status_code == 200
+        await ws.send_json_to({"type": "ping"})
+        assert await drain(ws) == [{"type": "pong"}]
+        logging.getLogger("channels_redis.pubsub").error("Unexpected exception in receive task")
+        await ws.send_json_to({"type": "ping"})
+        got = await drain(ws)
+        assert [m.get("event", {}).get("action") for m in got] == ["accept", None]
+        assert got[0]["case"]["number"] == number and got[-1] == {"type": "pong"}
+        await ws.send_json_to({"type": "ping"})  # still settling: checks again, sends no twice
+        assert await drain(ws) == [{"type": "pong"}]
+        await ws.disconnect()
+
+    run(scenario)
+
+
+def test_a_ping_catches_up_once_a_while_without_trouble(cast, report, monkeypatch):
+    """A worker killed between a commit and its push: nobody notices, so every socket catches up
+    on a ping once every CATCH_UP_EVERY_S (here at once)."""
+    from server.realtime import consumers
+
+    monkeypatch.setattr(consumers, "CATCH_UP_EVERY_S", 0)
+    number = report()
+    lose = _accept_without_push(cast, number)
+
+    async def scenario():
+        ws, _, _ = await connect("leader")
+        await ws.receive_json_from()
+        assert (await lose()).status_code == 200
+        await ws.send_json_to({"type": "ping"})
+        got = await drain(ws)
+        assert [m.get("event", {}).get("action") for m in got] == ["accept", None]
+        await ws.disconnect()
+
+    run(scenario)
