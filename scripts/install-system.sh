@@ -14,6 +14,8 @@ if [ "${1:-base}" = services ]; then
   # Browser tests: Debian's chromium (Playwright downloads no browser here), a CJK font so the
   # screenshots show Chinese, and gettext to update the translation catalogs.
   want+=(chromium fonts-wqy-microhei gettext)
+  # bench/intake.py: wrk, a load generator in C, so it takes little of the 2 cores it shares.
+  want+=(wrk)
 fi
 missing=()
 for p in "${want[@]}"; do
