@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "server.intake.middleware.BodySizeLimitMiddleware",

@@ -146,3 +146,18 @@ def test_health_answers_without_database_or_login(db, client, django_assert_num_
         r = client.get("/api/health/")
     assert r.status_code == 200 and r.json() == {"ok": True}
     assert client.post("/api/health/").status_code == 405
+
+
+@pytest.mark.django_db(transaction=True, available_apps=[
+    "django.contrib.contenttypes", "django.contrib.auth", "rest_framework.authtoken",
+    "server.accounts"])  # only these tables are emptied afterwards: a fast teardown
+def test_a_request_gives_its_connection_back_in_its_own_thread(client):
+    """The test client, unlike a server, does not close connections after a request: only
+    ReleaseConnectionsMiddleware can have done it (server/connections.py)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    assert connection.connection is not None
+    r = client.get("/api/me/", HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert r.status_code == 401
+    assert connection.connection is None
