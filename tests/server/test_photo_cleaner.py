@@ -62,6 +62,19 @@ def test_photo_is_stored_raw_then_cleaned_without_metadata(cast, later):
     assert uploads.clean_all() == 0
 
 
+def test_the_cleaner_turns_the_photo_upright_as_the_camera_meant(cast, later):
+    img, exif = Image.new("RGB", (80, 60), (10, 200, 10)), Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif)
+    assert send(cast, out.getvalue()).status_code == 201
+    uploads.clean_all()
+    photo = Photo.objects.get()
+    stored = Image.open(photo.image.open("rb"))
+    assert (stored.width, stored.height) == (photo.width, photo.height) == (60, 80)
+    assert 0x0112 not in stored.getexif()
+
+
 def test_a_photo_found_bad_later_is_refused_never_served_and_the_case_stands(cast, later):
     r = send(cast, no_scan_jpeg())
     assert r.status_code == 201, r.content
