@@ -92,11 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(0.5)
     for proc in children.values():
         proc.terminate()
+    deadline = time.monotonic() + 10  # one deadline for all: a caller's own wait is bounded
     for proc in children.values():
         try:
-            proc.wait(15)
+            proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
     return 0
 
 
