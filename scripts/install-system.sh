@@ -16,6 +16,8 @@ if [ "${1:-base}" = services ]; then
   want+=(chromium fonts-wqy-microhei gettext)
   # Trying the handset (`make app`) on a headless machine: Xvfb, xdotool to tap, xwd to grab.
   want+=(xvfb x11-apps xdotool)
+  # bench/intake.py: wrk, a load generator in C, so it takes little of the 2 cores it shares.
+  want+=(wrk)
 fi
 missing=()
 for p in "${want[@]}"; do

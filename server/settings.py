@@ -6,6 +6,8 @@ SECRET_KEY    required when DEBUG is off
 DEBUG         "1"/"true" for development; production mode is DEBUG off
 ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost)
 MEDIA_ROOT    where photos are stored (default: var/media)
+PHOTOS_CLEAN_LATER  "1": report photos are re-encoded by the photo cleaner (scripts/serve.py)
+DB_POOL       PostgreSQL connection pool per process, on unless "0" (DB_POOL_MIN/MAX/TIMEOUT)
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "server.intake.middleware.BodySizeLimitMiddleware",
@@ -113,6 +116,14 @@ elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
     # Several test runs on one server (developers side by side) need their own test database.
     if os.environ.get("DCM_TEST_DB"):
         _db["TEST"] = {"NAME": os.environ["DCM_TEST_DB"]}
+    # A connection pool per process (psycopg_pool, supported by Django since 5.1): opening a
+    # PostgreSQL connection (a server fork and a SCRAM handshake) costs ~25 ms of CPU, several
+    # times a whole report, and under ASGI every request would open one. DB_POOL=0 turns it off.
+    if _flag("DB_POOL", "1"):
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN", 1)),
+            "max_size": int(os.environ.get("DB_POOL_MAX", 6)),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10))}
 else:
     raise ImproperlyConfigured(f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
 DATABASES = {"default": _db}
@@ -180,6 +191,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 #: Photos larger than this many pixels are refused before decoding (decompression bombs).
 MAX_PHOTO_PIXELS = 40_000_000
+#: On: a report's photo is sniffed, stored raw with the case and re-encoded by the photo
+#: cleaner (``manage.py clean_photos``; scripts/serve.py runs it and turns this on). Off (the
+#: embedded default, one process): re-encoded in the request.
+PHOTOS_CLEAN_LATER = _flag("PHOTOS_CLEAN_LATER")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

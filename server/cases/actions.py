@@ -10,14 +10,14 @@ writes nothing.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from django.contrib.gis.geos import Point
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from gis.placement import Placement
@@ -26,7 +26,7 @@ from server.cases import assign
 from server.cases.dispatching import suggest_department
 from server.cases.models import (ActionKey, Case, CaseEvent, CaseNumberCounter, Photo,
                                  VoiceNote)
-from server.cases.photos import CleanPhoto
+from server.cases.photos import CleanPhoto, StorablePhoto
 from server.cases.voice import CleanVoice
 from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.selectors import case_summary
@@ -52,7 +52,7 @@ class ReportInput:
     lat: float
     accuracy_m: float
     description: str
-    photo: CleanPhoto | None
+    photo: StorablePhoto | None
     idempotency_key: str
     request_hash: str
     channel: str = "handset"
@@ -64,44 +64,58 @@ class IdempotencyConflict(Exception):
     """The key was used before with a different request (or by someone else)."""
 
 
-def _next_number(kind: str, class_code: str, now) -> str:
-    """C/E + major + minor + YYYYMMDD + a 4-digit daily sequence (DOMAIN.md §3).
-    Must run inside the report's transaction, so a rolled-back report does not burn a number
-    twice and two reports never share one (the UPDATE takes the row lock)."""
+def _number_case(case: Case, now) -> str:
+    """Give ``case`` (saved, in the report's transaction) its number: C/E + major + minor +
+    YYYYMMDD + a daily sequence of at least 4 digits (DOMAIN.md §3). In the transaction, so a
+    rolled-back report burns no number and two reports never share one: the counter's row lock
+    is held until the commit, and every report waits for it. Hence this is the report's last
+    statement, and on PostgreSQL a single one (counter and case row together)."""
     day = timezone.localdate(now)
-    CaseNumberCounter.objects.get_or_create(day=day)
-    CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
-    seq = CaseNumberCounter.objects.get(day=day).last
-    return f"{'C' if kind == 'component' else 'E'}{class_code}{day:%Y%m%d}{seq:04d}"
+    prefix = f"{'C' if case.kind == 'component' else 'E'}{case.class_code}{day:%Y%m%d}"
+    qn = connection.ops.quote_name
+    counter, cases = qn(CaseNumberCounter._meta.db_table), qn(Case._meta.db_table)
+    upsert = (f"INSERT INTO {counter} (day, last) VALUES (%s, 1) ON CONFLICT (day) "
+              f"DO UPDATE SET last = {counter}.last + 1 RETURNING last")
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"WITH n AS ({upsert}) UPDATE {cases} SET number = %s || "
+                        f"lpad(n.last::text, greatest(4, length(n.last::text)), '0') "
+                        f"FROM n WHERE {cases}.id = %s RETURNING {cases}.number",
+                        [day, prefix, case.pk])
+            case.number = cur.fetchone()[0]
+        else:  # SQLite (≥ 3.35 for RETURNING) has no DML in WITH; its writers queue anyway
+            cur.execute(upsert, [day])
+            case.number = f"{prefix}{cur.fetchone()[0]:04d}"
+            cur.execute(f"UPDATE {cases} SET number = %s WHERE id = %s", [case.number, case.pk])
+    return case.number
 
 
 def find_replay(reporter: User, idempotency_key: str, request_hash: str) -> Case | None:
     """The case an earlier request with this key created, if any. Raises IdempotencyConflict
     when that request came from someone else or carried another body."""
-    existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is None:
+    # Three columns first: almost every key is new, and the whole row is only needed on a hit.
+    row = (Case.objects.filter(idempotency_key=idempotency_key)
+           .values_list("pk", "reporter_id", "request_hash").first())
+    if row is None:
         return None
-    if existing.reporter_id != reporter.pk or existing.request_hash != request_hash:
+    if row[1] != reporter.pk or row[2] != request_hash:
         raise IdempotencyConflict(
             f"idempotency key {idempotency_key!r} was already used for a different "
             f"report; send a new key for a new report")
-    return existing
+    return Case.objects.get(pk=row[0])
 
 
-def _store_photo(case: Case, event: CaseEvent, kind: str, photo: CleanPhoto) -> Photo:
-    obj = Photo(case=case, event=event, kind=kind, sha256=photo.sha256, width=photo.width,
-                height=photo.height, size=len(photo.jpeg))
-    obj.image.save(f"{case.number}-{kind}-{photo.sha256[:12]}.jpg", ContentFile(photo.jpeg),
-                   save=False)
-    obj.save()
-    return obj
+def _store_photo(case: Case, event: CaseEvent, kind: str, photo: StorablePhoto) -> Photo:
+    # A clean photo is stored as it is; intake's raw upload is stored for the photo cleaner.
+    return photo.save_for(case, event, kind)
 
 
 def _store_voice(case: Case, event: CaseEvent, voice: CleanVoice) -> VoiceNote:
     obj = VoiceNote(case=case, event=event, format=voice.format, content_type=voice.content_type,
                     sha256=voice.sha256, size=len(voice.data))
-    obj.audio.save(f"{case.number}-{voice.sha256[:12]}.{voice.format}", ContentFile(voice.data),
-                   save=False)
+    # Named by the case's id: a report's voice note is stored before the case has its number.
+    obj.audio.save(f"case{case.pk}-{voice.sha256[:12]}.{voice.format}",
+                   ContentFile(voice.data), save=False)
     obj.save()
     return obj
 
@@ -132,8 +146,9 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
                       {"channel": report.channel}, current_rules())
     try:
         with transaction.atomic():
+            # A unique placeholder until _number_case, the last statement.
             case = Case(
-                number=_next_number(report.kind, report.class_code, now),
+                number=f"~{uuid.uuid4().hex[:30]}",
                 kind=report.kind, class_code=report.class_code, description=report.description,
                 location=Point(report.lon, report.lat, srid=4326), accuracy_m=report.accuracy_m,
                 map_version_id=map_version_id, cell_code=placement.cell_code,
@@ -150,6 +165,7 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
                 _store_photo(case, event, "before", report.photo)
             if report.voice is not None:
                 _store_voice(case, event, report.voice)
+            _number_case(case, now)
             send_case_event_on_commit(case, event, previous_department=None)
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its case.

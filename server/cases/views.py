@@ -26,6 +26,7 @@ from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
 from server.cases.selectors import case_summary, visible_cases
 from server.intake.serializers import KEY_PATTERN, PhotoField
+from server.intake.uploads import photo_state
 from workflows import Action, State
 
 PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
@@ -115,8 +116,12 @@ class CaseDetailView(APIView):
         from server.hotline.access import contact_of
 
         body["contact"] = contact_of(case, request.user)
+        # state: "clean" (served), "pending" (the photo cleaner has not run yet: retry) or
+        # "refused" (it could not be decoded; reason says why): server.intake.uploads.
         body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
-                           "width": p.width, "height": p.height} for p in case.photos.all()]
+                           "width": p.width, "height": p.height,
+                           **dict(zip(("state", "reason"), photo_state(p)))}
+                          for p in case.photos.select_related("upload")]
         body["voice_notes"] = [{"id": v.id, "url": f"/api/voice/{v.id}/", "format": v.format,
                                 "content_type": v.content_type, "size": v.size}
                                for v in case.voice_notes.all()]
@@ -194,6 +199,13 @@ class PhotoView(APIView):
         photo = get_object_or_404(Photo.objects.select_related("case"), pk=pk)
         if not visible_cases(request.user).filter(pk=photo.case_id).exists():
             raise ApiError("not_found", f"no photo {pk}", status_code=404)
+        state, reason = photo_state(photo)
+        if state == "pending":  # stored as sent, not yet re-encoded: never served as it is
+            raise ApiError("photo_pending", f"photo {pk} is still being processed; retry "
+                           "in a few seconds", status_code=409)
+        if state == "refused":
+            raise ApiError("photo_refused", f"photo {pk} was refused: {reason}",
+                           status_code=410)
         return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 
@@ -13,6 +14,13 @@ from rest_framework import serializers
 from gridmaps.classification import class_by_code
 
 KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+@functools.cache
+def class_codes(kind: str) -> frozenset[str]:
+    """The class codes of a tree. The classification ships with the code (a CSV in gridmaps),
+    so a process reads it once, not once per report."""
+    return frozenset(class_by_code(kind))
 
 
 @extend_schema_field({"type": "string", "format": "binary",
@@ -71,7 +79,7 @@ class ReportSerializer(serializers.Serializer):
     voice = VoiceField(required=False, help_text="an optional voice note (语音)")
 
     def validate(self, attrs):
-        if attrs["class_code"] not in class_by_code(attrs["kind"]):
+        if attrs["class_code"] not in class_codes(attrs["kind"]):
             raise serializers.ValidationError(
                 {"class_code": f"unknown {attrs['kind']} class code {attrs['class_code']!r}"})
         return attrs

@@ -3,10 +3,15 @@
 Order of checks: role (403), fields (400 naming the field), photo and voice note (400), placement
 (400 when the point is outside the managed area), then idempotency (200 with the earlier case for an honest
 retry, 409 for a key reused with another body). Only then is anything stored, in one transaction.
+
+The photo is re-encoded here, or, with ``settings.PHOTOS_CLEAN_LATER``, only sniffed here and
+stored raw for the photo cleaner (``server.intake.uploads``); either way the answer comes after
+the commit that holds the case and the photo's bytes.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -19,10 +24,11 @@ from server.api_errors import ApiError
 from server.cases.actions import (IdempotencyConflict, ReportInput, do_report,
                                      find_replay)
 from server.cases.models import Case
-from server.cases.photos import PhotoInvalid, clean_photo
+from server.cases.photos import PhotoInvalid, clean_photo, sniff_photo
 from server.cases.voice import VoiceInvalid, clean_voice
 from server.intake.serializers import ReportSerializer
-from server.maps.index import NoActiveMap, place
+from server.intake.uploads import RawPhoto
+from server.maps.index import LoadedMap, NoActiveMap, active_map, place
 from workflows import Action, decide
 
 
@@ -32,10 +38,8 @@ CHANNEL_OF_ROLE = {"supervisor": "handset", "call_taker": "hotline", "acceptor":
                    "system": "web"}
 
 
-def report_response(case: Case, created: bool) -> dict:
-    from server.maps.index import active_map
-
-    names = active_map()
+def report_response(case: Case, created: bool, names: LoadedMap | None = None) -> dict:
+    names = names or active_map()
     return {
         "number": case.number,
         "state": case.state,
@@ -82,7 +86,8 @@ class ReportView(APIView):
             photo = None
         else:
             try:
-                photo = clean_photo(data["photo"])
+                photo = (RawPhoto(data["photo"], sniff_photo(data["photo"]))
+                         if settings.PHOTOS_CLEAN_LATER else clean_photo(data["photo"]))
             except PhotoInvalid as exc:
                 raise ApiError("invalid_photo", str(exc), field="photo") from None
         voice = None
@@ -112,7 +117,7 @@ class ReportView(APIView):
         except IdempotencyConflict as exc:
             raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
                            status_code=status.HTTP_409_CONFLICT) from None
-        body = report_response(case, created)
+        body = report_response(case, created, loaded)
         if created:
             body["placement"]["candidate_cells"] = list(placement.candidate_cells)
             body["placement"]["duty_grid_code"] = getattr(placement, "duty_grid_code", None)

@@ -54,7 +54,9 @@ def public_photos(case: Case) -> dict:
 
 
 def is_public_photo(photo: Photo) -> bool:
-    return photo.kind in PUBLIC_PHOTO_KINDS and photo.case.state == State.CLOSED.value
+    # An empty image is a photo the cleaner has not re-encoded (or refused): never public.
+    return (photo.kind in PUBLIC_PHOTO_KINDS and photo.case.state == State.CLOSED.value
+            and bool(photo.image))
 
 
 def recently_closed(days: int) -> QuerySet[Case]:

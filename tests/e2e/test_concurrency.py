@@ -55,3 +55,33 @@ def test_exactly_one_of_simultaneous_steps_wins(live):
                 assert r.json()["error"]["state"] == winner
         detail = sim.call("acceptor", "GET", f"/api/cases/{number}/").json()
         assert [e["action"] for e in detail["events"]][1:] in (["accept"], ["reject"])
+
+
+def test_simultaneous_reports_get_distinct_consecutive_numbers(live):
+    """The daily counter is taken by each report's last statement (server.cases.actions.
+    _number_case): reports racing through the real server still get one number each, no gap."""
+    from bench.simulate import make_photo
+
+    sim = Simulator(live.base_url)
+    sim.prepare()
+    barrier = threading.Barrier(RACERS)
+    out = [None] * RACERS
+
+    def go(i):
+        client = httpx.Client(base_url=sim.client.base_url, timeout=60)
+        cell = sim.cells[i % len(sim.cells)]
+        form = {"idempotency_key": f"number-race-{i}-{live.port}", "kind": "event",
+                "class_code": "0101", "lat": str(cell["lat"]), "lon": str(cell["lon"])}
+        barrier.wait()
+        out[i] = client.post("/api/reports/", data=form,
+                             files={"photo": ("p.jpg", make_photo(100 + i), "image/jpeg")},
+                             headers={"Authorization": f"Token {sim.tokens['supervisor']}"})
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(RACERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    assert [r.status_code for r in out] == [201] * RACERS, [r.text for r in out]
+    seqs = sorted(int(r.json()["number"][-4:]) for r in out)
+    assert seqs == list(range(seqs[0], seqs[0] + RACERS))

@@ -135,6 +135,7 @@ REQUESTS = {
     "console-department": ("page", "get", "/console/department/", None),
     "console-dashboard": ("page", "get", "/console/dashboard/", None),
     "api-workflow": ("api", "get", "/api/workflow/", None),
+    "api-health": ("api", "get", "/api/health/", None),
     "api-console-stats": ("api", "get", "/api/console/stats/", None),
     "api-console-supervisors": ("api", "get", "/api/console/supervisors/", None),
     "api-console-cells": ("api", "get", "/api/console/map/cells/", None),
@@ -178,6 +179,7 @@ RULES = {
     "api-evaluation-cases": CENTRE,
     "api-evaluation-export": {"acceptor", "dutychief", "dispatcher", "calltaker", "leader", "dept_roads", "dept_water"},
     "api-evaluation-rankings": {"acceptor", "dutychief", "dispatcher", "calltaker", "leader", "dept_roads", "dept_water"},
+    "api-health": ALL,  # no authentication at all: a revoked token is not even read
     "api-hotline-callback": {"calltaker"},  # 409 here: the case is not closed
     "api-hotline-callbacks": {"acceptor", "dutychief", "calltaker", "leader"},
     "api-hotline-calls": {"acceptor", "calltaker"},
