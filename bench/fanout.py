@@ -42,66 +42,7 @@ def _raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-# --- terminal processes ------------------------------------------------------------------------
-async def _terminal(url: str, origin: str, n: int) -> None:
-    """Hold ``n`` sockets; for each case event print {"id", "n", "last"} once all ``n`` (or all
-    still open after 5 s) have it. Commands on stdin: "quit"."""
-    from websockets.asyncio.client import connect
-
-    socks, failed = [], 0
-    got: dict[int, list[float]] = {}
-    sem = asyncio.Semaphore(80)  # daphne's listen backlog is small: connect in waves
-
-    async def reader(ws):
-        try:
-            async for raw in ws:
-                t = time.time()
-                # The id without parsing the whole message: a terminal process holds hundreds
-                # of sockets, and its own parsing time would be counted as the server's.
-                at = raw.find('"event_id":')
-                if at < 0:
-                    continue
-                event_id = int(raw[at + 11:raw.index(",", at)])
-                got.setdefault(event_id, []).append(t)
-                if len(got[event_id]) == 1:
-                    asyncio.get_running_loop().create_task(report(event_id))
-        except Exception:  # a dropped socket simply stops counting
-            pass
-
-    def open_count():
-        return sum(1 for ws in socks if ws.state.name == "OPEN")
-
-    async def report(event_id):
-        end = time.monotonic() + 5
-        while len(got[event_id]) < open_count() and time.monotonic() < end:
-            await asyncio.sleep(0.002)
-        times = got.pop(event_id)
-        print(json.dumps({"id": event_id, "n": len(times), "first": min(times),
-                          "last": max(times)}), flush=True)
-
-    async def one():
-        nonlocal failed
-        for attempt in range(5):  # as a real terminal does: retry with a pause
-            async with sem:
-                try:
-                    ws = await connect(url, origin=origin, open_timeout=30, ping_interval=None,
-                                       max_queue=None)
-                    json.loads(await ws.recv())  # hello
-                    socks.append(ws)
-                    asyncio.get_running_loop().create_task(reader(ws))
-                    return
-                except Exception as exc:
-                    error = exc
-            await asyncio.sleep(0.5 * (attempt + 1))
-        failed += 1
-        if failed <= 3:
-            print(f"fanout terminal: connect failed: {error!r}", file=sys.stderr)
-
-    await asyncio.gather(*(one() for _ in range(n)))
-    print(json.dumps({"ready": len(socks), "failed": failed}), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-
-
+# --- terminal processes (bench/wsclient.py) ---------------------------------------------------
 class Terminals:
     def __init__(self, url: str, origin: str, n: int):
         self.proc = subprocess.Popen([PY, "-m", "bench.fanout", "--terminal", url, origin, str(n)],
@@ -328,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--terminal", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.terminal:
-        asyncio.run(_terminal(args.terminal[0], args.terminal[1], int(args.terminal[2])))
+        from bench.wsclient import run
+
+        asyncio.run(run(args.terminal[0], args.terminal[1], int(args.terminal[2])))
         return 0
     if not os.environ.get("REDIS_URL", "").startswith("redis://127.0.0.1"):
         print("fanout: needs REDIS_URL on loopback (make bench sets it)", file=sys.stderr)

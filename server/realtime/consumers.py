@@ -9,36 +9,41 @@ Protocol (payloads in ``server.realtime.schema``):
    ``{"type": "resume", "after": cursor, "seen": [...]}`` and gets the missed events from the log,
    then ``resumed`` (or ``reset`` if too much was missed), then the live stream.
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
-4. Each event reaches a socket at most once, by id, whether it came through the replay or through
-   several groups: Channels hands a consumer one message at a time, so live events that arrive
-   while a replay is being sent wait in the channel and are dropped here if the replay had them.
+4. Live events come through this worker's hub (``server.realtime.hub``), not through a channel
+   of the socket's own: the consumer tells the hub which groups the socket is in (after the
+   checks in ``access``) and the hub writes each event's text to it, at most once per id, whether
+   it came through the replay or through several groups. The hub holds live events while the
+   consumer says ``hello`` and while it sends a replay, so they follow ``hello`` and ``resumed``.
 """
 
 from __future__ import annotations
 
 import json
-import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from server.realtime.access import check_subscription, groups_at_connect
+from server.realtime.hub import Listener, hub
 from server.realtime.replay import last_event_id, replay
 from server.realtime.schema import Invalid, outgoing, parse_client
 
-#: Event ids remembered per socket to drop duplicates (a replay overlapping live messages, or
-#: one event reaching the socket through two groups).
-SENT_MEMORY = 5000
-#: The core Redis layer forgets group members after a day (``group_expiry``): a socket alive that
-#: long re-joins its groups on a ping after this many seconds.
-REJOIN_AFTER_S = 3600
-
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
+    #: No channel of the socket's own: the hub subscribes once per worker and group.
+    channel_layer_alias = None
+
+    async def __call__(self, scope, receive, send):
+        self.groups_joined: list[str] = []
+        self.hub = None
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the socket ends (a close, an error, the server cancelling it)
+            if self.hub is not None:
+                self.hub.leave_all(self.listener)
+
     async def connect(self):
         user = self.scope.get("user")
-        self.groups_joined: list[str] = []
-        self._sent: dict[int, None] = {}
         if user is None or not user.is_authenticated:
             await self.close(code=4401)  # 4401: not authenticated
             return
@@ -46,20 +51,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not groups:
             await self.close(code=4403)  # 4403: no role that may listen
             return
+        self.listener = Listener(self.base_send)  # held: live events wait until after hello
+        self.hub = hub()
         await self._join(groups)
-        self._joined_at = time.monotonic()
         await self.accept()
         newest = await database_sync_to_async(last_event_id)()
         await self.send_json(outgoing(type="hello", user=user.username, role=user.role,
                                       groups=list(self.groups_joined), last_event_id=newest))
-
-    async def disconnect(self, code):
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.listener.release()
 
     async def _join(self, groups: list[str]) -> None:
         for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self.hub.join(group, self.listener)
             if group not in self.groups_joined:
                 self.groups_joined.append(group)
 
@@ -73,21 +76,25 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await getattr(self, "on_" + msg["type"])(msg)
 
     async def on_ping(self, msg):
-        if time.monotonic() - self._joined_at > REJOIN_AFTER_S:
-            await self._join(list(self.groups_joined))
-            self._joined_at = time.monotonic()
         await self.send_json(outgoing(type="pong"))
 
     async def on_resume(self, msg):
-        user = self.scope["user"]
-        result = await database_sync_to_async(replay)(user, msg["after"],
+        self.listener.hold()  # live events that come meanwhile follow "resumed"
+        try:
+            await self._replay(msg)
+        finally:
+            await self.listener.release()
+
+    async def _replay(self, msg):
+        result = await database_sync_to_async(replay)(self.scope["user"], msg["after"],
                                                       frozenset(msg.get("seen", ())))
         if result.reset:
             await self.send_json(outgoing(type="reset", reason="too_many_missed",
                                           last_event_id=result.last_event_id))
             return
         for message in result.messages:
-            await self._deliver(message)
+            if self.listener.first_time(message["event_id"]):
+                await self.send_json(message)
         await self.send_json(outgoing(type="resumed", after=msg["after"],
                                       replayed=len(result.messages),
                                       last_event_id=result.last_event_id))
@@ -107,24 +114,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         left = [g for g in allowed if g in self.groups_joined and g.split(".")[0] in
                 ("case", "grid")]
         for group in left:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            self.hub.leave(group, self.listener)
             self.groups_joined.remove(group)
         await self.send_json(outgoing(type="subscribed", op="unsubscribe", groups=left,
                                       refused=refused))
-
-    async def case_message(self, event):
-        # Live: the sender encoded the CaseMessage once for every socket (send.py).
-        if self._first_time(event["event_id"]):
-            await self.send(text_data=event["text"])
-
-    async def _deliver(self, message: dict) -> None:
-        if self._first_time(message["event_id"]):
-            await self.send_json(message)
-
-    def _first_time(self, event_id: int) -> bool:
-        if event_id in self._sent:
-            return False
-        self._sent[event_id] = None
-        if len(self._sent) > SENT_MEMORY:
-            del self._sent[next(iter(self._sent))]
-        return True
