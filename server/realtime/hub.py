@@ -50,6 +50,8 @@ class Listener:
 
     def __init__(self, send: Send):
         self._send = send
+        #: The hub's groups this listener is in (so leaving is not a scan of every group).
+        self.groups: set[str] = set()
         self._sent: dict[int, None] = {}
         self._held: list[tuple[int, str]] | None = []
 
@@ -105,11 +107,13 @@ class Hub:
             self._adding[group] = self._after(self._discarding.get(group), self._add, group,
                                               self._adding)
         members[listener] = None
+        listener.groups.add(group)
         adding = self._adding.get(group)
         if adding is not None:
             await asyncio.shield(adding)
 
     def leave(self, group: str, listener: Listener) -> None:
+        listener.groups.discard(group)
         members = self.members.get(group)
         if members is None or listener not in members:
             return
@@ -120,7 +124,7 @@ class Hub:
                                                   self._discarding)
 
     def leave_all(self, listener: Listener) -> None:
-        for group in [g for g, members in self.members.items() if listener in members]:
+        for group in list(listener.groups):
             self.leave(group, listener)
 
     def stop(self) -> None:
@@ -179,8 +183,11 @@ class Hub:
                 log.exception("realtime hub: receive failed")
                 await asyncio.sleep(1)
                 continue
-            if message.get("type") == "case.message":
+            try:
                 await self.fan_out(message["group"], message["event_id"], message["text"])
+            except (KeyError, TypeError):  # not send.py's shape (an older worker's): not ours
+                log.warning("realtime hub: dropped a message of another shape: %r",
+                            sorted(message))
 
     async def fan_out(self, group: str, event_id: int, text: str) -> None:
         for listener in list(self.members.get(group, ())):
