@@ -51,7 +51,7 @@ simulate: setup
 
 bench: setup-services
 	@set -e; eval "$$(bash scripts/services.sh)"; for b in bench/*.py; do \
-	  m=$$(basename $$b .py); case $$m in __init__|simulate|common) continue;; esac; \
+	  m=$$(basename $$b .py); case $$m in __init__|simulate|wsclient|common) continue;; esac; \
 	  echo "== bench.$$m"; DCM_EMBEDDED=1 $(PY) -m bench.$$m; done
 
 migrations-check: setup

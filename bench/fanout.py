@@ -12,10 +12,16 @@ after COMMIT) to the moment the *last* of the terminals receives it. Measured fo
 RedisPubSubChannelLayer (the default) and, as the baseline in the same run, the core
 RedisChannelLayer; terminals are split over two workers (a scale-out of two).
 
+CPU per event: what both workers and both terminal processes spend on one event (from /proc).
+On the two cores of a developer's machine, half their sum (``cpu_floor_ms``) is a floor under
+the latency to the last terminal whatever the scheduling: the load generator shares the cores.
+
 max_sockets: websockets one worker holds open while it still answers: every one of them gets a
 broadcast event, and an HTTP request is served within 2 s.
 
-The last line is one JSON object: terminals, p50_ms, p99_ms, max_sockets, and the baseline's.
+The last line is one JSON object: terminals, p50_ms, p99_ms, max_sockets, cpu_floor_ms, and the
+baseline's. Terminals are lean clients (``bench/wsclient.py``) over real websockets; each worker
+fans out through its hub (``server/realtime/hub.py``).
 """
 
 from __future__ import annotations
@@ -42,66 +48,7 @@ def _raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-# --- terminal processes ------------------------------------------------------------------------
-async def _terminal(url: str, origin: str, n: int) -> None:
-    """Hold ``n`` sockets; for each case event print {"id", "n", "last"} once all ``n`` (or all
-    still open after 5 s) have it. Commands on stdin: "quit"."""
-    from websockets.asyncio.client import connect
-
-    socks, failed = [], 0
-    got: dict[int, list[float]] = {}
-    sem = asyncio.Semaphore(80)  # daphne's listen backlog is small: connect in waves
-
-    async def reader(ws):
-        try:
-            async for raw in ws:
-                t = time.time()
-                # The id without parsing the whole message: a terminal process holds hundreds
-                # of sockets, and its own parsing time would be counted as the server's.
-                at = raw.find('"event_id":')
-                if at < 0:
-                    continue
-                event_id = int(raw[at + 11:raw.index(",", at)])
-                got.setdefault(event_id, []).append(t)
-                if len(got[event_id]) == 1:
-                    asyncio.get_running_loop().create_task(report(event_id))
-        except Exception:  # a dropped socket simply stops counting
-            pass
-
-    def open_count():
-        return sum(1 for ws in socks if ws.state.name == "OPEN")
-
-    async def report(event_id):
-        end = time.monotonic() + 5
-        while len(got[event_id]) < open_count() and time.monotonic() < end:
-            await asyncio.sleep(0.002)
-        times = got.pop(event_id)
-        print(json.dumps({"id": event_id, "n": len(times), "first": min(times),
-                          "last": max(times)}), flush=True)
-
-    async def one():
-        nonlocal failed
-        for attempt in range(5):  # as a real terminal does: retry with a pause
-            async with sem:
-                try:
-                    ws = await connect(url, origin=origin, open_timeout=30, ping_interval=None,
-                                       max_queue=None)
-                    json.loads(await ws.recv())  # hello
-                    socks.append(ws)
-                    asyncio.get_running_loop().create_task(reader(ws))
-                    return
-                except Exception as exc:
-                    error = exc
-            await asyncio.sleep(0.5 * (attempt + 1))
-        failed += 1
-        if failed <= 3:
-            print(f"fanout terminal: connect failed: {error!r}", file=sys.stderr)
-
-    await asyncio.gather(*(one() for _ in range(n)))
-    print(json.dumps({"ready": len(socks), "failed": failed}), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-
-
+# --- terminal processes (bench/wsclient.py) ---------------------------------------------------
 class Terminals:
     def __init__(self, url: str, origin: str, n: int):
         self.proc = subprocess.Popen([PY, "-m", "bench.fanout", "--terminal", url, origin, str(n)],
@@ -196,8 +143,14 @@ def _reported_cases(base_url: str, n: int) -> list[str]:
     return out
 
 
+def _cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 async def _latencies(layer: str, tmp: Path, terminals: int,
-                     changes: int) -> tuple[list[float], float]:
+                     changes: int) -> tuple[list[float], float, dict]:
     from asgiref.sync import sync_to_async
 
     import server.realtime.send as send
@@ -227,6 +180,7 @@ async def _latencies(layer: str, tmp: Path, terminals: int,
         send._send_all = timed
         acceptor = await sync_to_async(User.objects.get)(username="acceptor")
         out, firsts, delivered = [], [], []
+        cpu_before = [_cpu_ms(w.proc.pid) for w in workers], [_cpu_ms(c.proc.pid) for c in clients]
         loop = asyncio.get_running_loop()
         for number in numbers:
             await sync_to_async(do_case_action)(acceptor, number, Action.ACCEPT)
@@ -237,11 +191,18 @@ async def _latencies(layer: str, tmp: Path, terminals: int,
             firsts.append((min(r["first"] for r in reports) - t0) * 1000)
             await asyncio.sleep(0.02)
         send._send_all = original
+        # CPU each side spends on one event (both workers, both terminal processes): on two
+        # shared cores, half their sum is the floor under the last terminal's latency.
+        cpu = {name: round(sum(_cpu_ms(p.proc.pid) - b for p, b in zip(procs, before)) / changes, 2)
+               for name, procs, before in (("server", workers, cpu_before[0]),
+                                           ("terminals", clients, cpu_before[1]))}
         print(f"fanout: {layer}: {connected} of {terminals} terminals connected; first one "
               f"reached after {statistics.median(firsts):.1f} ms (median), the last after "
               f"{statistics.median(out):.1f} ms; worst delivery {min(delivered):.1%}",
               file=sys.stderr)
-        return out, min(delivered)
+        print(f"fanout: {layer}: CPU per event: {cpu['server']} ms in the workers, "
+              f"{cpu['terminals']} ms in the terminal processes", file=sys.stderr)
+        return out, min(delivered), cpu
     finally:
         for c in clients:
             c.close()
@@ -302,12 +263,15 @@ async def _run(args, tmp: Path) -> dict:
     started = time.monotonic()
     result: dict = {"terminals": args.terminals, "workers": 2, "changes": args.changes}
     for layer in ("core", "pubsub"):  # core first: the baseline
-        lat, delivered = await _latencies(layer, tmp, args.terminals, args.changes)
+        lat, delivered, cpu = await _latencies(layer, tmp, args.terminals, args.changes)
         key = "" if layer == "pubsub" else "baseline_"
         result.update({f"{key}layer": layer, f"{key}p50_ms": _pct(lat, 0.5),
                        f"{key}worst_delivery": round(delivered, 4),
                        f"{key}p99_ms": _pct(lat, 0.99),
-                       f"{key}mean_ms": round(statistics.fmean(lat), 2)})
+                       f"{key}mean_ms": round(statistics.fmean(lat), 2),
+                       f"{key}server_cpu_ms_per_event": cpu["server"],
+                       f"{key}terminals_cpu_ms_per_event": cpu["terminals"],
+                       f"{key}cpu_floor_ms": round((cpu["server"] + cpu["terminals"]) / 2, 1)})
         print(f"fanout: {layer}: p50 {result[f'{key}p50_ms']} ms, p99 "
               f"{result[f'{key}p99_ms']} ms", file=sys.stderr)
         await sync_to_async(lambda: None)()
@@ -328,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--terminal", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.terminal:
-        asyncio.run(_terminal(args.terminal[0], args.terminal[1], int(args.terminal[2])))
+        from bench.wsclient import run
+
+        asyncio.run(run(args.terminal[0], args.terminal[1], int(args.terminal[2])))
         return 0
     if not os.environ.get("REDIS_URL", "").startswith("redis://127.0.0.1"):
         print("fanout: needs REDIS_URL on loopback (make bench sets it)", file=sys.stderr)

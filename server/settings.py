@@ -109,6 +109,10 @@ if _db["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
     _db.setdefault("OPTIONS", {}).update(
         timeout=30, transaction_mode="IMMEDIATE",
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    # Opening a SpatiaLite connection loads the extension (tens of ms): kept open, not one
+    # per request or per websocket handshake (three ORM calls each), which serialised a
+    # reconnect storm of terminals on the sync thread. SQLite has no server to run out of.
+    _db["CONN_MAX_AGE"] = 600
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
     # Channels' live-server tests need a file database, not an in-memory one (STACK.md trap 7).
     _db["TEST"] = {"NAME": str(Path(_db["NAME"]).with_name("test_" + Path(_db["NAME"]).name))}

@@ -9,13 +9,15 @@ Protocol (payloads in ``server.realtime.schema``):
    ``{"type": "resume", "after": cursor, "seen": [...]}`` and gets the missed events from the log,
    then ``resumed`` (or ``reset`` if too much was missed), then the live stream.
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
-4. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
+4. Live events come through this worker's hub (``server.realtime.hub``), not through a channel
+   of the socket's own: the consumer tells the hub which groups the socket is in (after the
+   checks in ``access``) and the hub writes each event's text to it, at most once per id, whether
+   it came through the replay or through several groups. The hub holds live events while the
+   consumer says ``hello`` and while it sends a replay, so they follow ``hello`` and ``resumed``.
+5. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
    replays the log from where the socket was, so an event lost in the layer still arrives
    although the socket never dropped; so does a ping once a ``CATCH_UP_EVERY_S``, for what no
    worker can notice (a worker killed between a commit and its push).
-5. Each event reaches a socket at most once, by id, whether it came through the replay or through
-   several groups: Channels hands a consumer one message at a time, so live events that arrive
-   while a replay is being sent wait in the channel and are dropped here if the replay had them.
 """
 
 from __future__ import annotations
@@ -28,25 +30,30 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from server.realtime import trouble
 from server.realtime.access import check_subscription, groups_at_connect
+from server.realtime.hub import Listener, hub
 from server.realtime.replay import last_event_id, replay
 from server.realtime.schema import Invalid, outgoing, parse_client
 
-#: Event ids remembered per socket to drop duplicates (a replay overlapping live messages, or
-#: one event reaching the socket through two groups).
-SENT_MEMORY = 5000
 #: A worker SIGKILLed between a commit and its push leaves no trace any other worker could
 #: notice: every socket replays the log this often anyway (on a ping; one indexed query).
 CATCH_UP_EVERY_S = 60
-#: The core Redis layer forgets group members after a day (``group_expiry``): a socket alive that
-#: long re-joins its groups on a ping after this many seconds.
-REJOIN_AFTER_S = 3600
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
+    #: No channel of the socket's own: the hub subscribes once per worker and group.
+    channel_layer_alias = None
+
+    async def __call__(self, scope, receive, send):
+        self.groups_joined: list[str] = []
+        self.hub = None
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the socket ends (a close, an error, the server cancelling it)
+            if self.hub is not None:
+                self.hub.leave_all(self.listener)
+
     async def connect(self):
         user = self.scope.get("user")
-        self.groups_joined: list[str] = []
-        self._sent: dict[int, None] = {}
         if user is None or not user.is_authenticated:
             await self.close(code=4401)  # 4401: not authenticated
             return
@@ -54,8 +61,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not groups:
             await self.close(code=4403)  # 4403: no role that may listen
             return
+        self.listener = Listener(self.base_send)  # held: live events wait until after hello
+        self.hub = hub()
         await self._join(groups)
-        self._joined_at = time.monotonic()
         await self.accept()
         newest = await database_sync_to_async(last_event_id)()
         # Everything up to here the socket has or may not see; pings move it on (``on_ping``).
@@ -63,14 +71,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self._checked_at = self._caught_up_at = time.monotonic()
         await self.send_json(outgoing(type="hello", user=user.username, role=user.role,
                                       groups=list(self.groups_joined), last_event_id=newest))
-
-    async def disconnect(self, code):
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.listener.release()
 
     async def _join(self, groups: list[str]) -> None:
         for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self.hub.join(group, self.listener)
             if group not in self.groups_joined:
                 self.groups_joined.append(group)
 
@@ -84,9 +89,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await getattr(self, "on_" + msg["type"])(msg)
 
     async def on_ping(self, msg):
-        if time.monotonic() - self._joined_at > REJOIN_AFTER_S:
-            await self._join(list(self.groups_joined))
-            self._joined_at = time.monotonic()
         now = time.monotonic()
         if (self._checked_at < trouble.last() + trouble.SETTLE_S
                 or now - self._caught_up_at >= CATCH_UP_EVERY_S):
@@ -101,25 +103,33 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         ``seen``; a ``reset`` if that is too much. Events before this socket's ``hello`` are
         the client's own ``resume``'s business, not this socket's."""
         result = await database_sync_to_async(replay)(self.scope["user"], self._checked_upto,
-                                                      frozenset(self._sent))
+                                                      self.listener.sent_ids())
         if result.reset:
             await self.send_json(outgoing(type="reset", reason="too_many_missed",
                                           last_event_id=result.last_event_id))
         for message in result.messages:
-            if message["event_id"] > self._hello_upto:
-                await self._deliver(message)
+            if message["event_id"] > self._hello_upto and self.listener.first_time(
+                    message["event_id"]):
+                await self.send_json(message)
         self._checked_upto = result.last_event_id
 
     async def on_resume(self, msg):
-        user = self.scope["user"]
-        result = await database_sync_to_async(replay)(user, msg["after"],
+        self.listener.hold()  # live events that come meanwhile follow "resumed"
+        try:
+            await self._replay(msg)
+        finally:
+            await self.listener.release()
+
+    async def _replay(self, msg):
+        result = await database_sync_to_async(replay)(self.scope["user"], msg["after"],
                                                       frozenset(msg.get("seen", ())))
         if result.reset:
             await self.send_json(outgoing(type="reset", reason="too_many_missed",
                                           last_event_id=result.last_event_id))
             return
         for message in result.messages:
-            await self._deliver(message)
+            if self.listener.first_time(message["event_id"]):
+                await self.send_json(message)
         await self.send_json(outgoing(type="resumed", after=msg["after"],
                                       replayed=len(result.messages),
                                       last_event_id=result.last_event_id))
@@ -139,24 +149,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         left = [g for g in allowed if g in self.groups_joined and g.split(".")[0] in
                 ("case", "grid")]
         for group in left:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            self.hub.leave(group, self.listener)
             self.groups_joined.remove(group)
         await self.send_json(outgoing(type="subscribed", op="unsubscribe", groups=left,
                                       refused=refused))
-
-    async def case_message(self, event):
-        # Live: the sender encoded the CaseMessage once for every socket (send.py).
-        if self._first_time(event["event_id"]):
-            await self.send(text_data=event["text"])
-
-    async def _deliver(self, message: dict) -> None:
-        if self._first_time(message["event_id"]):
-            await self.send_json(message)
-
-    def _first_time(self, event_id: int) -> bool:
-        if event_id in self._sent:
-            return False
-        self._sent[event_id] = None
-        if len(self._sent) > SENT_MEMORY:
-            del self._sent[next(iter(self._sent))]
-        return True

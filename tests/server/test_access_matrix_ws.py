@@ -34,14 +34,16 @@ from workflows import Role
 WHO = {"anonymous": None, "revoked": None, "supervisor": Role.SUPERVISOR,
        "acceptor": Role.ACCEPTOR, "dutychief": Role.DUTY_CHIEF, "dispatcher": Role.DISPATCHER,
        "calltaker": Role.CALL_TAKER, "leader": Role.LEADER, "dept_roads": Role.DEPARTMENT,
-       "dept_water": Role.DEPARTMENT, "system": Role.SYSTEM}
+       "dept_water": Role.DEPARTMENT, "mapkeeper": Role.MAPKEEPER, "system": Role.SYSTEM}
 
 #: route -> username -> close code when refused, or the groups joined at connect
 #: (``{me}`` is the user's own group).
 LISTENERS = {u: {"{me}", "center"} for u in CENTRE}
 LISTENERS.update(supervisor={"{me}", "role.supervisor"}, dept_roads={"{me}", "dept.roads"},
                  dept_water={"{me}", "dept.water"})
-CONNECT = {"ws/events/": {**LISTENERS, "anonymous": 4401, "revoked": 4401, "system": 4403}}
+# The map keeper keeps the map, not cases: no stream (4403), like the system accounts.
+CONNECT = {"ws/events/": {**LISTENERS, "anonymous": 4401, "revoked": 4401, "mapkeeper": 4403,
+                          "system": 4403}}
 
 CELL = f"{COMMUNITY}001"
 #: subscription kind -> sample name -> the usernames allowed to subscribe.

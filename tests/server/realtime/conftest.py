@@ -64,6 +64,14 @@ async def connect(username: str | None, path: str = "/ws/events/"):
     return comm, connected, code
 
 
+async def listening(username: str):
+    """An open socket as ``username`` past its ``hello``."""
+    comm, connected, code = await connect(username)
+    assert connected, code
+    assert (await comm.receive_json_from())["type"] == "hello"
+    return comm
+
+
 def _act(client, number, action, data=None, fmt="json"):
     with TestCase.captureOnCommitCallbacks(execute=True):
         r = client.post(f"/api/cases/{number}/actions/{action}/", data or {}, format=fmt)
@@ -90,4 +98,14 @@ async def drain(comm, timeout: float = 0.3) -> list[dict]:
     out = []
     while not await comm.receive_nothing(timeout):
         out.append(await comm.receive_json_from())
+    return out
+
+
+async def until(comm, *types: str, timeout: float = 10.0) -> list[dict]:
+    """Every message up to and including the first whose type is one of ``types``: for an
+    answer that must come (``resumed``, ``reset``), where ``drain``'s quiet period would take a
+    slow replay on a busy machine for no answer at all."""
+    out: list[dict] = []
+    while not out or out[-1]["type"] not in types:
+        out.append(await comm.receive_json_from(timeout))
     return out

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 
 from server.cases.models import CaseEvent
 from tests.server.conftest import report_form
-from tests.server.realtime.conftest import act, connect, drain, report_live
+from tests.server.realtime.conftest import act, connect, drain, report_live, until
 
 EVENTS = database_sync_to_async(lambda: list(CaseEvent.objects.values_list("id", flat=True)))
 
@@ -78,14 +78,14 @@ def test_resume_replays_exactly_what_was_missed_then_goes_live(cast, report, set
         ws, _, _ = await connect("dept_roads")
         await ws.receive_json_from()  # hello
         await ws.send_json_to({"type": "resume", "after": cursor, "seen": [cursor]})
-        got = await drain(ws)
+        got = await until(ws, "resumed")
         assert [m["type"] for m in got] == ["case", "resumed"]
         assert got[0]["event"]["action"] == "dept_accept" and got[0]["case"]["number"] == number
         assert got[1]["replayed"] == 1 and got[1]["last_event_id"] == max(await EVENTS())
         assert other not in {m.get("case", {}).get("number") for m in got}
         # Live again, and a second resume does not repeat what this socket already sent.
         await ws.send_json_to({"type": "resume", "after": cursor, "seen": [cursor]})
-        assert [m["type"] for m in await drain(ws)] == ["resumed"]
+        assert [m["type"] for m in await until(ws, "resumed")] == ["resumed"]
         await ws.disconnect()
 
     run(scenario)
@@ -102,7 +102,7 @@ def test_resume_resends_a_late_committed_smaller_id(cast, report, settings):
         ws, _, _ = await connect("dispatcher")
         await ws.receive_json_from()
         await ws.send_json_to({"type": "resume", "after": b.pk, "seen": [b.pk]})
-        got = await drain(ws)
+        got = await until(ws, "resumed")
         await ws.disconnect()
         assert [m.get("event_id") for m in got if m["type"] == "case"] == expect
         assert got[-1]["type"] == "resumed"
@@ -121,7 +121,7 @@ def test_too_much_missed_asks_for_a_reset(cast, report, settings):
         ws, _, _ = await connect("acceptor")
         hello = await ws.receive_json_from()
         await ws.send_json_to({"type": "resume", "after": 0})
-        got = await drain(ws)
+        got = await until(ws, "reset", "resumed")
         assert got == [{"type": "reset", "reason": "too_many_missed",
                         "last_event_id": hello["last_event_id"]}]
         await ws.disconnect()
