@@ -4,6 +4,14 @@
   "use strict";
   const DCM = window.DCM = window.DCM || {};
 
+  // Leaflet reads a tooltip given as a string as HTML; names come from imported map files,
+  // so every tooltip is a text node (script in a component's name shows as text).
+  function text(s) {
+    const span = document.createElement("span");
+    span.textContent = s;
+    return span;
+  }
+
   class DcmMap {
     constructor(div, config, opts) {
       this.opts = opts || {};
@@ -13,7 +21,7 @@
       if (config.tile_url) layers[gettext("Base map")] = L.tileLayer(config.tile_url, {attribution: config.attribution, maxZoom: 20}).addTo(this.map);
       else if (config.wms_url) layers[gettext("Base map")] = L.tileLayer.wms(config.wms_url, {layers: config.wms_layers, format: "image/png", attribution: config.attribution}).addTo(this.map);
       this.cells = L.geoJSON(null, {style: () => ({color: "#5b7fa6", weight: 1, fillOpacity: 0.04}),
-        onEachFeature: (f, l) => l.bindTooltip(f.properties.code, {sticky: true})}).addTo(this.map);
+        onEachFeature: (f, l) => l.bindTooltip(text(f.properties.code), {sticky: true})}).addTo(this.map);
       this.components = L.layerGroup();
       this.pins = L.layerGroup().addTo(this.map);
       this.markers = new Map();
@@ -37,7 +45,7 @@
         [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6)).join(","));
       this.components.clearLayers();
       L.geoJSON(fc, {pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 3, color: "#666", weight: 1}),
-        onEachFeature: (f, l) => l.bindTooltip(f.properties.name + " " + f.properties.code)}).addTo(this.components);
+        onEachFeature: (f, l) => l.bindTooltip(text(f.properties.name + " " + f.properties.code))}).addTo(this.components);
     }
     // A pin per case, coloured by its light; removed for cases that left the list.
     pin(c, onClick) {
@@ -49,7 +57,7 @@
       }
       const colour = {red: "#d32f2f", yellow: "#f9a825", green: "#2e7d32"}[DCM.light(c)] || "#1565c0";
       m.setLatLng([c.lat, c.lon]).setStyle({color: colour, fillColor: colour, fillOpacity: 0.6});
-      m.bindTooltip(c.number + " · " + DCM.label("states", c.state));
+      m.bindTooltip(text(c.number + " · " + DCM.label("states", c.state)));
     }
     unpin(number) { const m = this.markers.get(number); if (m) { m.remove(); this.markers.delete(number); } }
     focus(c) { this.map.setView([c.lat, c.lon], Math.max(this.map.getZoom(), 17)); }
