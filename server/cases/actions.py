@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,10 +28,10 @@ from server.cases.dispatching import suggest_department
 from server.cases.models import (ActionKey, Case, CaseEvent, CaseNumberCounter, Photo,
                                  VoiceNote)
 from server.cases.photos import CleanPhoto, StorablePhoto
-from server.cases.voice import CleanVoice
 from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.selectors import case_summary
 from server.cases.snapshots import apply_changes, snapshot_of
+from server.cases.voice import CleanVoice
 from server.evaluation.rollups import record as record_rollups
 from server.realtime.send import send_case_event_on_commit
 from workflows import Action, Refused, Role, State, decide, light_at

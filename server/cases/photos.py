@@ -87,7 +87,9 @@ def sniff_photo(data: bytes) -> PhotoHeader:
                     probe.verify()  # PNG: chunk CRCs, cheap
     except PhotoInvalid:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoInvalid(f"the photo is too large: {exc}") from None
+    except UnidentifiedImageError:
         raise PhotoInvalid("the file is not an image (JPEG, PNG or WebP expected)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise PhotoInvalid(f"the image is damaged: {exc}") from None
