@@ -164,11 +164,14 @@ def test_health_answers_without_database_or_login(db, client, django_assert_num_
 @pytest.mark.django_db(transaction=True, available_apps=[
     "django.contrib.contenttypes", "django.contrib.auth", "rest_framework.authtoken",
     "server.accounts"])  # only these tables are emptied afterwards: a fast teardown
-def test_a_request_gives_its_connection_back_in_its_own_thread(client):
+def test_a_request_gives_its_connection_back_in_its_own_thread(client, monkeypatch):
     """The test client, unlike a server, does not close connections after a request: only
-    ReleaseConnectionsMiddleware can have done it (server/connections.py)."""
+    ReleaseConnectionsMiddleware can have done it (server/connections.py). As on PostgreSQL
+    with its pool (CONN_MAX_AGE 0); SpatiaLite keeps its connections on purpose (settings)."""
     from django.db import connection
 
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     connection.ensure_connection()
     assert connection.connection is not None
     r = client.get("/api/me/", HTTP_AUTHORIZATION="Token not-a-real-token")
