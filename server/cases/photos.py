@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -67,24 +68,14 @@ class CleanPhoto:
         return obj
 
 
-def sniff_photo(data: bytes) -> PhotoHeader:
-    """The checks of the header alone; raises PhotoInvalid with a reason. An accepted format,
-    at most ``MAX_PHOTO_PIXELS``, and a JPEG must end with its end-of-image marker (an upload
-    cut short is the commonest damage). Pixels are not decoded: a photo can still fail in
-    ``clean_photo``."""
-    if not data:
-        raise PhotoInvalid("the photo is empty")
+@contextmanager
+def _decoding():
+    """Pillow's errors while reading an upload, as PhotoInvalid with the reason a user can act
+    on (a decompression bomb's warning counts as an error)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                fmt, width, height = probe.format, probe.width, probe.height
-                if fmt not in ACCEPTED_FORMATS:
-                    raise PhotoInvalid(f"the photo must be JPEG, PNG or WebP, not {fmt or 'unknown'}")
-                if width * height > settings.MAX_PHOTO_PIXELS:
-                    raise PhotoInvalid(f"the photo is too large: {width}x{height} pixels")
-                if fmt != "JPEG":
-                    probe.verify()  # PNG: chunk CRCs, cheap
+            yield
     except PhotoInvalid:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -93,6 +84,24 @@ def sniff_photo(data: bytes) -> PhotoHeader:
         raise PhotoInvalid("the file is not an image (JPEG, PNG or WebP expected)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise PhotoInvalid(f"the image is damaged: {exc}") from None
+
+
+def sniff_photo(data: bytes) -> PhotoHeader:
+    """The checks of the header alone; raises PhotoInvalid with a reason. An accepted format,
+    at most ``MAX_PHOTO_PIXELS``, and a JPEG must end with its end-of-image marker (an upload
+    cut short is the commonest damage). Pixels are not decoded: a photo can still fail in
+    ``clean_photo``."""
+    if not data:
+        raise PhotoInvalid("the photo is empty")
+    with _decoding():
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt, width, height = probe.format, probe.width, probe.height
+            if fmt not in ACCEPTED_FORMATS:
+                raise PhotoInvalid(f"the photo must be JPEG, PNG or WebP, not {fmt or 'unknown'}")
+            if width * height > settings.MAX_PHOTO_PIXELS:
+                raise PhotoInvalid(f"the photo is too large: {width}x{height} pixels")
+            if fmt != "JPEG":
+                probe.verify()  # PNG: chunk CRCs, cheap
     if fmt == "JPEG" and b"\xff\xd9" not in data[-4096:]:
         raise PhotoInvalid("the image is damaged: the JPEG data is cut short (no end marker)")
     return PhotoHeader(fmt, width, height)
@@ -102,30 +111,20 @@ def clean_photo(data: bytes) -> CleanPhoto:
     """Sniff, decode, check and re-encode ``data``; raises PhotoInvalid with a reason."""
     sniff_photo(data)
     source_sha = hashlib.sha256(data).hexdigest()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                img.load()
-                # Keep the orientation the camera meant. In place: a copy of a handset photo
-                # costs more CPU than the rest of the decode.
-                ImageOps.exif_transpose(img, in_place=True)
-                if img.mode not in ("RGB", "L"):
-                    img = img.convert("RGB")
-                img.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
-                out = io.BytesIO()
-                # Pillow writes some metadata kept in ``info`` on save (a JPEG comment, since
-                # 9.4): drop it all, only the pixels go out.
-                img.info.clear()
-                img.save(out, format="JPEG", quality=85, optimize=True)
-    except PhotoInvalid:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoInvalid(f"the photo is too large: {exc}") from None
-    except UnidentifiedImageError:
-        raise PhotoInvalid("the file is not an image (JPEG, PNG or WebP expected)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoInvalid(f"the image is damaged: {exc}") from None
+    with _decoding():
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            # Keep the orientation the camera meant. In place: a copy of a handset photo
+            # costs more CPU than the rest of the decode.
+            ImageOps.exif_transpose(img, in_place=True)
+            if img.mode not in ("RGB", "L"):
+                img = img.convert("RGB")
+            img.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
+            out = io.BytesIO()
+            # Pillow writes some metadata kept in ``info`` on save (a JPEG comment, since
+            # 9.4): drop it all, only the pixels go out.
+            img.info.clear()
+            img.save(out, format="JPEG", quality=85, optimize=True)
     jpeg = out.getvalue()
     return CleanPhoto(jpeg=jpeg, sha256=hashlib.sha256(jpeg).hexdigest(), width=img.width,
                       height=img.height, source_sha256=source_sha)
