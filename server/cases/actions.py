@@ -121,14 +121,16 @@ def _store_voice(case: Case, event: CaseEvent, voice: CleanVoice) -> VoiceNote:
     return obj
 
 
-def _event(case: Case, actor: User, decision, now: datetime, data: dict) -> CaseEvent:
+def _event(case: Case, actor: User, decision, now: datetime, data: dict, *,
+           first: bool = False) -> CaseEvent:
     """Append the event, and fold it into the day's evaluation rollups in the same
-    transaction (so rankings read from the rollups always agree with the log)."""
+    transaction (so rankings read from the rollups always agree with the log). ``first``: the
+    event opens the case's log."""
     return record_rollups(case, CaseEvent.objects.create(
         case=case, actor=actor, actor_role=actor.role, action=decision.action.value,
         from_state=decision.from_state.value if decision.from_state else "",
         to_state=decision.to_state.value, at=now, deadline=decision.changes.get("deadline"),
-        data={**data, "changes": to_json(decision.changes)}))
+        data={**data, "changes": to_json(decision.changes)}), first=first)
 
 
 def do_report(reporter: User, report: ReportInput, map_version_id: int,
@@ -138,10 +140,11 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
     Returns ``(case, created)``. Raises ``Refused`` if the reporter's role may not report and
     ``IdempotencyConflict`` if the key came before with another body or reporter. Safe under
     concurrency: two identical requests racing yield one case (the unique key decides).
+
+    The key is not looked up first: almost every key is new, so the insert is tried and the
+    unique key's refusal is what sends a repeat to ``find_replay`` (a caller that wants to answer
+    a retry before other work, as intake does, calls ``find_replay`` itself).
     """
-    existing = find_replay(reporter, report.idempotency_key, report.request_hash)
-    if existing is not None:
-        return existing, False
     now = now or timezone.now()
     decision = decide(None, Action.REPORT, reporter.as_actor(), now,
                       {"channel": report.channel}, current_rules())
@@ -161,7 +164,7 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
             case.save()
             event = _event(case, reporter, decision, now, {
                 "channel": report.channel, "cell_code": placement.cell_code,
-                "candidate_cells": list(placement.candidate_cells)})
+                "candidate_cells": list(placement.candidate_cells)}, first=True)
             if report.photo is not None:
                 _store_photo(case, event, "before", report.photo)
             if report.voice is not None:

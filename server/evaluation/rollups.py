@@ -64,12 +64,17 @@ def add(rows: dict[Key, dict[str, int]]) -> None:
                 [day, kind, entity, *(counters[c] for c in names)])
 
 
-def record(case, event):
-    """Add the facts ``event`` (just appended to ``case``'s log) reveals; returns the event."""
+def record(case, event, *, first: bool = False):
+    """Add the facts ``event`` (just appended to ``case``'s log) reveals; returns the event.
+    ``first``: the event opens the case's log (a report), so the log is that event alone and
+    is not read back."""
     from server.cases.models import CaseEvent
 
-    rows = list(CaseEvent.objects.filter(case_id=case.pk, id__lte=event.pk).order_by("id")
-                .values_list(*EVENT_FIELDS))
+    if first:
+        rows = [tuple(getattr(event, f) for f in EVENT_FIELDS)]
+    else:
+        rows = list(CaseEvent.objects.filter(case_id=case.pk, id__lte=event.pk).order_by("id")
+                    .values_list(*EVENT_FIELDS))
     last = len(rows) - 1
     add(rows_of(f for f in fold(event_records(rows)) if f.seq == last))
     return event

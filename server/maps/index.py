@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 
 import shapely
+from django.db import connection
 
 from gis.gazetteer import Gazetteer, PlaceRecord
 from gis.placement import CellRecord, ComponentRecord, DutyGridRecord, Placement, PlacementIndex
@@ -34,6 +35,8 @@ class LoadedMap:
 
 _lock = threading.Lock()
 _loaded: LoadedMap | None = None
+_ACTIVE_SQL = (f'SELECT "id" FROM {connection.ops.quote_name(MapVersion._meta.db_table)} '
+               'WHERE "active" ORDER BY "id" LIMIT 1')
 _gazetteer: tuple[int, Gazetteer] | None = None  # (version id, gazetteer), built on first use
 
 
@@ -60,7 +63,12 @@ def _build(version: MapVersion) -> LoadedMap:
 def active_map() -> LoadedMap:
     """The loaded active map; raises NoActiveMap when none is active."""
     global _loaded
-    active_id = MapVersion.objects.filter(active=True).values_list("pk", flat=True).first()
+    # Plain SQL: this runs for every report, and building the ORM's query cost more than the
+    # query.
+    with connection.cursor() as cur:
+        cur.execute(_ACTIVE_SQL)
+        row = cur.fetchone()
+    active_id = row[0] if row else None
     if active_id is None:
         raise NoActiveMap("no map version is active")
     current = _loaded
