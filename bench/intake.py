@@ -11,7 +11,7 @@ is connected, so every report's push really goes through Redis to a socket.
 
 The load generator is ``wrk`` (C, one thread) with a Lua script that builds each request the
 way the handset's ``mobileapp/core/api.py`` sends it: multipart form fields, a ~60 KB JPEG as
-the ``photo`` file part, a unique idempotency key, ``Authorization: Token`` of one of several
+the ``photo`` file part, a unique idempotency key, ``Authorization: Token`` of one of 64
 supervisors, a random point inside a random cell of the demo city (so placement runs), a mix
 of event and component classes. Each 201's case number is written down by the script.
 
@@ -334,7 +334,11 @@ def prepare(env: dict) -> None:
             raise RuntimeError(f"manage.py {cmd[0]} failed: {out.stdout}{out.stderr}")
 
 
-def tokens(role_username: str | None = None, n: int = 8) -> list[str]:
+def tokens(role_username: str | None = None, n: int = 64) -> list[str]:
+    """Tokens of ``n`` supervisors (or of one named user). Many, not a few: a supervisor's
+    handset sends its outbox one report at a time, so reports of one supervisor do not race
+    each other; with 8 supervisors for 24 connections they did, and waited on each other's row
+    of the day's rollup (evaluation_dailyrollup), which the city never sees."""
     from rest_framework.authtoken.models import Token
 
     from server.accounts.models import User

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,8 +25,8 @@ from gis.placement import Placement
 from server.accounts.models import Department, User
 from server.cases import assign
 from server.cases.dispatching import suggest_department
-from server.cases.models import (ActionKey, Case, CaseEvent, CaseNumberCounter, Photo,
-                                 VoiceNote)
+from server.cases.models import ActionKey, Case, CaseEvent, Photo, VoiceNote
+from server.cases.numbering import number_in_transaction, take_number
 from server.cases.photos import CleanPhoto, StorablePhoto
 from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.selectors import case_summary
@@ -63,32 +63,6 @@ class ReportInput:
 
 class IdempotencyConflict(Exception):
     """The key was used before with a different request (or by someone else)."""
-
-
-def _number_case(case: Case, now) -> str:
-    """Give ``case`` (saved, in the report's transaction) its number: C/E + major + minor +
-    YYYYMMDD + a daily sequence of at least 4 digits (DOMAIN.md §3). In the transaction, so a
-    rolled-back report burns no number and two reports never share one: the counter's row lock
-    is held until the commit, and every report waits for it. Hence this is the report's last
-    statement, and on PostgreSQL a single one (counter and case row together)."""
-    day = timezone.localdate(now)
-    prefix = f"{'C' if case.kind == 'component' else 'E'}{case.class_code}{day:%Y%m%d}"
-    qn = connection.ops.quote_name
-    counter, cases = qn(CaseNumberCounter._meta.db_table), qn(Case._meta.db_table)
-    upsert = (f"INSERT INTO {counter} (day, last) VALUES (%s, 1) ON CONFLICT (day) "
-              f"DO UPDATE SET last = {counter}.last + 1 RETURNING last")
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(f"WITH n AS ({upsert}) UPDATE {cases} SET number = %s || "
-                        f"lpad(n.last::text, greatest(4, length(n.last::text)), '0') "
-                        f"FROM n WHERE {cases}.id = %s RETURNING {cases}.number",
-                        [day, prefix, case.pk])
-            case.number = cur.fetchone()[0]
-        else:  # SQLite (≥ 3.35 for RETURNING) has no DML in WITH; its writers queue anyway
-            cur.execute(upsert, [day])
-            case.number = f"{prefix}{cur.fetchone()[0]:04d}"
-            cur.execute(f"UPDATE {cases} SET number = %s WHERE id = %s", [case.number, case.pk])
-    return case.number
 
 
 def find_replay(reporter: User, idempotency_key: str, request_hash: str) -> Case | None:
@@ -148,11 +122,12 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
     now = now or timezone.now()
     decision = decide(None, Action.REPORT, reporter.as_actor(), now,
                       {"channel": report.channel}, current_rules())
+    number = take_number(report.kind, report.class_code, now)
     try:
         with transaction.atomic():
-            # A unique placeholder until _number_case, the last statement.
             case = Case(
-                number=f"~{uuid.uuid4().hex[:30]}",
+                # Without a number taken ahead, a unique placeholder until the last statement.
+                number=number or f"~{uuid.uuid4().hex[:30]}",
                 kind=report.kind, class_code=report.class_code, description=report.description,
                 location=Point(report.lon, report.lat, srid=4326), accuracy_m=report.accuracy_m,
                 map_version_id=map_version_id, cell_code=placement.cell_code,
@@ -169,7 +144,8 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
                 _store_photo(case, event, "before", report.photo)
             if report.voice is not None:
                 _store_voice(case, event, report.voice)
-            _number_case(case, now)
+            if number is None:
+                number_in_transaction(case, now)
             send_case_event_on_commit(case, event, previous_department=None)
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its case.

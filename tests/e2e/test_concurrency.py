@@ -58,8 +58,9 @@ def test_exactly_one_of_simultaneous_steps_wins(live):
 
 
 def test_simultaneous_reports_get_distinct_consecutive_numbers(live):
-    """The daily counter is taken by each report's last statement (server.cases.actions.
-    _number_case): reports racing through the real server still get one number each, no gap."""
+    """Reports racing through the real server get one number each, and with none failing no
+    gap (server.cases.numbering: on PostgreSQL each takes its number just before its
+    transaction; on SQLite by its transaction's last statement)."""
     from bench.simulate import make_photo
 
     sim = Simulator(live.base_url)
