@@ -16,9 +16,9 @@ connection pool's (``DB_POOL_MAX``), since a thread beyond it could only wait fo
 Contract:
   * one request at a time per thread, and the whole of one request's sync code on one thread,
     as before (Django's guarantee for thread-sensitive code);
-  * a request cancelled while its view still runs (the client hung up) gives its thread back at
-    once; the thread's executor queues the next request behind the running view, so nothing
-    runs twice at once on a thread and no thread is lost;
+  * a request cancelled while its view still runs (the client hung up) gives its thread back
+    when the view has finished, not before: a later request is not queued behind an abandoned
+    slow view while other threads are free, and no thread is lost;
   * websockets and lifespan are passed through untouched (Channels runs their database calls
     as before).
 """
@@ -56,5 +56,20 @@ class RequestThreads:
         try:
             async with ThreadSensitiveContext(executor=executor):
                 return await self.app(scope, receive, send)
+        except asyncio.CancelledError:
+            # The view may still run on the thread: a no-op queued behind it says when it is
+            # done (one call at a time per executor), and only then is the thread free again.
+            loop = asyncio.get_running_loop()
+
+            def done(_future, executor=executor):
+                try:
+                    loop.call_soon_threadsafe(free.put_nowait, executor)
+                except RuntimeError:  # the loop has closed: the server is stopping
+                    pass
+
+            executor.submit(int).add_done_callback(done)
+            executor = None
+            raise
         finally:
-            free.put_nowait(executor)
+            if executor is not None:
+                free.put_nowait(executor)

@@ -92,22 +92,44 @@ def test_concurrent_requests_wait_for_a_free_thread():
     assert len(app.threads) == 6 and len(set(app.threads)) == 2
 
 
-def test_a_cancelled_request_gives_its_thread_back():
-    hold = asyncio.Event()
-    app = SyncApp(hold)
-    wrapped = RequestThreads(app, 1)
+def test_a_cancelled_request_gives_its_thread_back_when_its_view_ends():
+    """A client hangs up while its view runs (daphne then cancels the request): later requests
+    go to the other thread meanwhile, and the thread returns once the view is done."""
+    view_may_end = threading.Event()
+    ran = []
+
+    def slow_view():
+        view_may_end.wait(10)
+        ran.append("slow")
+
+    async def app(scope, receive, send):
+        async with ThreadSensitiveContext():
+            if scope["path"] == "/slow":
+                await sync_to_async(slow_view)()
+            else:
+                ran.append(await sync_to_async(thread_name)())
+
+    wrapped = RequestThreads(app, 2)
 
     async def main():
-        hung_up = asyncio.create_task(wrapped(http(), None, None))
+        hung_up = asyncio.create_task(wrapped(http("/slow"), None, None))
         await asyncio.sleep(0.1)
-        hung_up.cancel()  # daphne cancels the app when the client has gone
+        hung_up.cancel()
         with pytest.raises(asyncio.CancelledError):
             await hung_up
-        hold.set()
-        await asyncio.wait_for(wrapped(http(), None, None), 5)
+        # The slow view still holds its thread: three quick requests all take the other one.
+        for _ in range(3):
+            await asyncio.wait_for(wrapped(http(), None, None), 5)
+        assert wrapped._free.qsize() == 1
+        view_may_end.set()
+        for _ in range(50):
+            if wrapped._free.qsize() == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert wrapped._free.qsize() == 2
 
     asyncio.run(main())
-    assert len(app.threads) == 1
+    assert ran[:3] == [ran[0]] * 3 and ran[3] == "slow"
 
 
 def test_websockets_pass_through_untouched():
