@@ -1,6 +1,6 @@
 """Sustained handset reports per second, end to end, against a trivial endpoint as the ceiling.
 
-    python -m bench.intake [--workers 4] [--seconds 20] [--connections 24] [--keep]
+    python -m bench.intake [--workers 4] [--seconds 20] [--connections 24] [--keep] [--db NAME]
 
 Needs PostGIS (DATABASE_URL) and Redis (REDIS_URL) on loopback, as ``make bench`` sets them.
 It creates its own database ``dcm_bench_intake`` (dropped at the end unless --keep) with the
@@ -508,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--connections", type=int, default=24)
     ap.add_argument("--keep", action="store_true", help="keep the database and the files")
+    ap.add_argument("--db", default=DB, help="the database to (re)create, default %(default)s")
     ap.add_argument("--terminal", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.terminal:
@@ -524,9 +525,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="dcm-bench-intake-"))
-    bench_url = url.rsplit("/", 1)[0] + "/" + DB
-    admin(url, f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    admin(url, f'CREATE DATABASE "{DB}" TEMPLATE template1')
+    db = args.db
+    bench_url = url.rsplit("/", 1)[0] + "/" + db
+    admin(url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    admin(url, f'CREATE DATABASE "{db}" TEMPLATE template1')
     env = {k: v for k, v in os.environ.items() if k not in ("DCM_EMBEDDED", "DEBUG")}
     env.update(DATABASE_URL=bench_url, REDIS_URL=redis, DCM_VAR=str(tmp / "var"),
                MEDIA_ROOT=str(tmp / "media"), CHANNEL_PREFIX=f"intake{secrets.token_hex(3)}",
@@ -552,10 +554,10 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         if not args.keep:
-            admin(url, f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+            admin(url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             shutil.rmtree(tmp, ignore_errors=True)
         else:
-            log(f"kept database {DB} and files in {tmp}")
+            log(f"kept database {db} and files in {tmp}")
     result["wall_s"] = round(time.monotonic() - started, 1)
     log(f"{result['reports_per_s']} reports/s (p50 {result['p50_ms']} ms, p99 "
         f"{result['p99_ms']} ms), ceiling {result['ceiling_rps']}/s, ratio "
