@@ -1,11 +1,12 @@
 """Lean websocket terminals for ``bench.fanout``: many real sockets in one process, cheap enough
 that the bench measures the server and not its own clients.
 
-Each socket is an ``asyncio.Protocol`` that does the RFC 6455 opening handshake itself (and
-checks ``Sec-WebSocket-Accept``), then reads the server's frames: a frame is timed when its last
-byte arrives, and a case event's id is found in the text without parsing the JSON. A general
-client (``websockets``) spends most of a fan-out of hundreds of sockets per process in its own
-frame and message machinery: on two shared cores that time was counted as the server's.
+Each socket is an ``asyncio.BufferedProtocol`` (all read into one shared buffer) that does the
+RFC 6455 opening handshake itself (and checks ``Sec-WebSocket-Accept``), then reads the server's
+frames: a frame is timed when the read that completes it returns, and a case event's id is found
+in the text without parsing the JSON. A general client (``websockets``) spends most of a fan-out
+of hundreds of sockets per process in its own frame and message machinery: on two shared cores
+that time was counted as the server's.
 
 Protocol with the bench (stdout, one JSON object a line): first ``{"ready", "failed"}`` once every
 socket has its ``hello`` (or gave up), then, per case event, ``{"id", "n", "first", "last"}`` when
@@ -54,7 +55,14 @@ class Fleet:
                               "last": max(times)}), flush=True)
 
 
-class Terminal(asyncio.Protocol):
+#: One receive buffer for every socket of the process: asyncio's default ``recv`` of up to
+#: 256 KiB allocates (and maps) a fresh buffer per read, most of a terminal's CPU per event.
+#: Each read is parsed before the next one starts; a partial frame is copied out.
+_ARRAY = bytearray(256 * 1024)
+_BUFFER = memoryview(_ARRAY)
+
+
+class Terminal(asyncio.BufferedProtocol):
     def __init__(self, fleet: Fleet, request: bytes, accept: bytes):
         self.fleet = fleet
         self.request = request
@@ -76,10 +84,18 @@ class Terminal(asyncio.Protocol):
         if not self.hello.done():
             self.hello.set_exception(ConnectionError(f"closed before hello: {exc!r}"))
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return _BUFFER
+
+    def buffer_updated(self, nbytes: int) -> None:
         at = time.time()
-        buf = self.buf + data if self.buf else data
+        if self.buf:
+            buf = self.buf + _ARRAY[:nbytes]
+            size = len(buf)
+        else:
+            buf, size = _ARRAY, nbytes
         if not self.upgraded:
+            buf = bytes(buf[:size])
             end = buf.find(b"\r\n\r\n")
             if end < 0:
                 self.buf = buf
@@ -89,7 +105,8 @@ class Terminal(asyncio.Protocol):
                 self._fail(f"handshake refused: {head[:200]!r}")
                 return
             self.upgraded = True
-        pos, size = 0, len(buf)
+            size = len(buf)
+        pos = 0
         while size - pos >= 2:
             opcode, length = buf[pos] & 0x0F, buf[pos + 1] & 0x7F
             start = pos + 2
@@ -105,9 +122,9 @@ class Terminal(asyncio.Protocol):
                 break
             self._frame(opcode, buf, start, start + length, at)
             pos = start + length
-        self.buf = buf[pos:]
+        self.buf = bytes(buf[pos:size])  # a copy: the shared buffer is overwritten by the next read
 
-    def _frame(self, opcode: int, buf: bytes, start: int, end: int, at: float) -> None:
+    def _frame(self, opcode: int, buf: bytes | bytearray, start: int, end: int, at: float) -> None:
         if opcode == 1:  # text (daphne sends each message as one frame)
             if not self.hello.done():
                 self.counted = True

@@ -22,12 +22,14 @@ django_asgi_app = get_asgi_application()
 
 from server.realtime.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from server.realtime.routing import websocket_urlpatterns  # noqa: E402
+from server.realtime.wire import capture  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # ``capture``: the hub's short way to daphne's sockets (server/realtime/wire.py).
+        "websocket": capture(AllowedHostsOriginValidator(
             TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        )),
     }
 )

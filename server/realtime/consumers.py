@@ -28,7 +28,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from server.realtime import trouble
+from server.realtime import trouble, wire
 from server.realtime.access import check_subscription, groups_at_connect
 from server.realtime.hub import Listener, hub
 from server.realtime.replay import last_event_id, replay
@@ -61,7 +61,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not groups:
             await self.close(code=4403)  # 4403: no role that may listen
             return
-        self.listener = Listener(self.base_send)  # held: live events wait until after hello
+        # Held: live events wait until after hello. ``wire``: the hub writes frames straight to
+        # the socket where daphne allows it, else through this consumer's ASGI send.
+        self.listener = Listener(self.base_send, wire.writer(self.scope))
         self.hub = hub()
         await self._join(groups)
         await self.accept()
