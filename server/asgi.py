@@ -4,6 +4,7 @@ Websocket clients authenticate with the session cookie (pages) or ``?token=`` (h
 scripts); see ``server.realtime.auth``.
 """
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
@@ -33,3 +34,9 @@ application = ProtocolTypeRouter(
         )),
     }
 )
+
+# Everything imported so far lives as long as the worker: keep it out of the collector's full
+# passes, which otherwise walk it all (~100-200 ms with Django, DRF and GDAL loaded) and stall
+# every socket of the worker meanwhile (bench/fanout.py). Objects made later are collected as
+# usual.
+gc.freeze()
