@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
@@ -329,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
+        gc.freeze()  # this process commits and pushes as a worker does (server/asgi.py)
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # _token runs before the loop's work
         result = asyncio.run(_run(args, tmp))
     print(json.dumps(result))

@@ -11,9 +11,11 @@ Protocol (payloads in ``server.realtime.schema``):
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
 4. Live events come through this worker's hub (``server.realtime.hub``), not through a channel
    of the socket's own: the consumer tells the hub which groups the socket is in (after the
-   checks in ``access``) and the hub writes each event's text to it, at most once per id, whether
-   it came through the replay or through several groups. The hub holds live events while the
+   checks in ``access``) and the hub writes each event to it, at most once per id, whether it
+   came through the replay or through several groups. The hub holds live events while the
    consumer says ``hello`` and while it sends a replay, so they follow ``hello`` and ``resumed``.
+   A socket too far behind to take more live events (``wire.HIGH_WATER``) is closed with 4408;
+   the client reconnects and resumes, as after any drop.
 5. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
    replays the log from where the socket was, so an event lost in the layer still arrives
    although the socket never dropped; so does a ping once a ``CATCH_UP_EVERY_S``, for what no

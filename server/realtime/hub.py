@@ -6,9 +6,10 @@ socket, and each decoded the layer's payload and hopped to a thread (Channels cl
 database connections before every handler) before it wrote the text out; with a thousand
 terminals that was most of a fan-out's time (``bench/fanout.py``). Here a worker (one per event
 loop) holds one channel of its own, added to every group that at least one of its sockets has
-joined; an event for a group is written, as the text ``send.py`` encoded once, straight to each
-of the worker's sockets in that group through the socket's ASGI ``send``. Between workers the
-event still travels through the channel layer (Redis).
+joined; an event for a group is made, from the text ``send.py`` encoded once, into one websocket
+frame, written straight to each of the worker's sockets in that group (``wire``: one ``send(2)``
+a socket under daphne), or through the socket's ASGI ``send`` where that short way is not
+available. Between workers the event still travels through the channel layer (Redis).
 
 Contract:
 
