@@ -125,7 +125,7 @@ def _write(protocol, transport, sock, open_state, frame: bytes) -> None:
         return
     if transport.dataBuffer or transport._tempDataBuffer:  # queued before it: keep the order
         if len(transport.dataBuffer) - transport.offset + transport._tempDataLen > HIGH_WATER:
-            log.warning("realtime wire: closing a socket %s bytes behind", HIGH_WATER)
+            log.warning("realtime wire: closing a socket more than %s bytes behind", HIGH_WATER)
             protocol.sendClose(code=TOO_SLOW, reason="too far behind: resume")
             return
         transport.write(frame)
