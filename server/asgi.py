@@ -4,6 +4,7 @@ Websocket clients authenticate with the session cookie (pages) or ``?token=`` (h
 scripts); see ``server.realtime.auth``.
 """
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
@@ -41,12 +42,20 @@ if settings.REQUEST_THREADS:
 
 from server.realtime.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from server.realtime.routing import websocket_urlpatterns  # noqa: E402
+from server.realtime.wire import capture  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # ``capture``: the hub's short way to daphne's sockets (server/realtime/wire.py).
+        "websocket": capture(AllowedHostsOriginValidator(
             TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        )),
     }
 )
+
+# Everything imported so far lives as long as the worker: keep it out of the collector's full
+# passes, which otherwise walk it all (~100-200 ms with Django, DRF and GDAL loaded) and stall
+# every socket of the worker meanwhile (bench/fanout.py). Objects made later are collected as
+# usual.
+gc.freeze()

@@ -11,9 +11,11 @@ Protocol (payloads in ``server.realtime.schema``):
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
 4. Live events come through this worker's hub (``server.realtime.hub``), not through a channel
    of the socket's own: the consumer tells the hub which groups the socket is in (after the
-   checks in ``access``) and the hub writes each event's text to it, at most once per id, whether
-   it came through the replay or through several groups. The hub holds live events while the
+   checks in ``access``) and the hub writes each event to it, at most once per id, whether it
+   came through the replay or through several groups. The hub holds live events while the
    consumer says ``hello`` and while it sends a replay, so they follow ``hello`` and ``resumed``.
+   A socket too far behind to take more live events (``wire.HIGH_WATER``) is closed with 4408;
+   the client reconnects and resumes, as after any drop.
 5. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
    replays the log from where the socket was, so an event lost in the layer still arrives
    although the socket never dropped; so does a ping once a ``CATCH_UP_EVERY_S``, for what no
@@ -28,7 +30,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from server.realtime import trouble
+from server.realtime import trouble, wire
 from server.realtime.access import check_subscription, groups_at_connect
 from server.realtime.hub import Listener, hub
 from server.realtime.replay import last_event_id, replay
@@ -61,7 +63,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not groups:
             await self.close(code=4403)  # 4403: no role that may listen
             return
-        self.listener = Listener(self.base_send)  # held: live events wait until after hello
+        # Held: live events wait until after hello. ``wire``: the hub writes frames straight to
+        # the socket where daphne allows it, else through this consumer's ASGI send.
+        self.listener = Listener(self.base_send, wire.writer(self.scope))
         self.hub = hub()
         await self._join(groups)
         await self.accept()

@@ -6,9 +6,10 @@ socket, and each decoded the layer's payload and hopped to a thread (Channels cl
 database connections before every handler) before it wrote the text out; with a thousand
 terminals that was most of a fan-out's time (``bench/fanout.py``). Here a worker (one per event
 loop) holds one channel of its own, added to every group that at least one of its sockets has
-joined; an event for a group is written, as the text ``send.py`` encoded once, straight to each
-of the worker's sockets in that group through the socket's ASGI ``send``. Between workers the
-event still travels through the channel layer (Redis).
+joined; an event for a group is made, from the text ``send.py`` encoded once, into one websocket
+frame, written straight to each of the worker's sockets in that group (``wire``: one ``send(2)``
+a socket under daphne), or through the socket's ASGI ``send`` where that short way is not
+available. Between workers the event still travels through the channel layer (Redis).
 
 Contract:
 
@@ -33,7 +34,7 @@ from typing import Any, Awaitable, Callable
 
 from channels.layers import get_channel_layer
 
-from server.realtime import trouble
+from server.realtime import trouble, wire
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +48,17 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class Listener:
-    """One socket as the hub sees it: its ASGI ``send``, the ids it was sent, and a queue of
-    live events held while the consumer speaks first."""
+    """One socket as the hub sees it: its ASGI ``send`` (or ``wire``'s short way to it), the ids
+    it was sent, and a queue of live events held while the consumer speaks first."""
 
-    def __init__(self, send: Send):
+    def __init__(self, send: Send, write: wire.Write | None = None):
         self._send = send
+        #: ``wire.writer``: the frame straight to the socket; None: the ASGI ``send``.
+        self.write = write
         #: The hub's groups this listener is in (so leaving is not a scan of every group).
         self.groups: set[str] = set()
         self._sent: dict[int, None] = {}
-        self._held: list[tuple[int, str]] | None = []
+        self._held: list[Event] | None = []
 
     def sent_ids(self) -> frozenset[int]:
         """The event ids this listener was sent (as far as it remembers)."""
@@ -78,19 +81,41 @@ class Listener:
         """Send what was held, in order, then go live."""
         while self._held:
             held, self._held = self._held, []
-            for event_id, text in held:
-                await self._write(event_id, text)
+            for event in held:
+                await self._write(event)
         self._held = None
 
-    async def deliver(self, event_id: int, text: str) -> None:
-        if self._held is not None:
-            self._held.append((event_id, text))
-        else:
-            await self._write(event_id, text)
+    def live(self) -> bool:
+        """True when an event can go out now through ``write``, with no ``await``."""
+        return self._held is None and self.write is not None
 
-    async def _write(self, event_id: int, text: str) -> None:
-        if self.first_time(event_id):
-            await self._send({"type": "websocket.send", "text": text})
+    async def deliver(self, event: Event) -> None:
+        if self._held is not None:
+            self._held.append(event)
+        else:
+            await self._write(event)
+
+    async def _write(self, event: Event) -> None:
+        if self.first_time(event.id):
+            if self.write is not None:
+                self.write(event.frame)
+            else:
+                await self._send({"type": "websocket.send", "text": event.text})
+
+
+class Event:
+    """One event as the hub hands it out: its id, its text and, made at most once, its frame."""
+
+    __slots__ = ("id", "text", "_frame")
+
+    def __init__(self, event_id: int, text: str):
+        self.id, self.text, self._frame = event_id, text, None
+
+    @property
+    def frame(self) -> bytes:
+        if self._frame is None:
+            self._frame = wire.text_frame(self.text)
+        return self._frame
 
 
 class Hub:
@@ -197,9 +222,14 @@ class Hub:
                             sorted(message))
 
     async def fan_out(self, group: str, event_id: int, text: str) -> None:
+        event = Event(event_id, text)
         for listener in list(self.members.get(group, ())):
             try:
-                await listener.deliver(event_id, text)
+                if listener.live():  # the common case, kept free of a coroutine per socket
+                    if listener.first_time(event_id):
+                        listener.write(event.frame)
+                else:
+                    await listener.deliver(event)
             except Exception:  # a socket closing under us; the others still get it
                 log.warning("realtime hub: a send to a socket of %s failed", group,
                             exc_info=True)
