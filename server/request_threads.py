@@ -10,8 +10,8 @@ context for the placement transform (about 1.4 ms), the thread itself.
 executor is one of ours: asgiref (3.13+) lets the outermost context choose the executor and
 leaves it running on exit, so Django's own inner context runs the request's sync code (views,
 middleware, ``sync_to_async(thread_sensitive=True)``) on our thread. A request waits for a free
-thread when all are busy, as it would wait for a database connection: the default size is the
-connection pool's (``DB_POOL_MAX``), since a thread beyond it could only wait for a connection.
+thread when all are busy. The default is two per worker (settings.REQUEST_THREADS): two overlap
+one request's database waits with another's work, and more only added GIL hand-offs.
 
 Contract:
   * one request at a time per thread, and the whole of one request's sync code on one thread,

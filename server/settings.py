@@ -8,8 +8,8 @@ ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost)
 MEDIA_ROOT    where photos are stored (default: var/media)
 PHOTOS_CLEAN_LATER  "1": report photos are re-encoded by the photo cleaner (scripts/serve.py)
 DB_POOL       PostgreSQL connection pool per process, on unless "0" (DB_POOL_MIN/MAX/TIMEOUT)
-REQUEST_THREADS  long-lived threads per worker for HTTP requests' sync code (default DB_POOL_MAX,
-              6); "0": Django's default, a new thread per request (server/request_threads.py)
+REQUEST_THREADS  long-lived threads per worker for HTTP requests' sync code (default 2); "0":
+              Django's default, a new thread per request (server/request_threads.py)
 """
 
 from __future__ import annotations
@@ -133,7 +133,10 @@ elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
 else:
     raise ImproperlyConfigured(f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
 DATABASES = {"default": _db}
-REQUEST_THREADS = int(os.environ.get("REQUEST_THREADS", os.environ.get("DB_POOL_MAX", 6)))
+#: Long-lived threads per worker for HTTP requests' Django code (server/request_threads.py). Two
+#: overlap one request's database waits with another's work; more only add GIL hand-offs:
+#: bench.intake on 4 workers gave 132/s with 2, 73-117/s with 6, 57-120/s with 1.
+REQUEST_THREADS = int(os.environ.get("REQUEST_THREADS", 2))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer --------------------------------------------------------------------------

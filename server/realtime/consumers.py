@@ -34,7 +34,7 @@ from server.realtime import trouble, wire
 from server.realtime.access import check_subscription, groups_at_connect
 from server.realtime.hub import Listener, hub
 from server.realtime.replay import last_event_id, replay
-from server.realtime.schema import Invalid, outgoing, parse_client
+from server.realtime.schema import outgoing, parse_client
 
 #: A worker SIGKILLed between a commit and its push leaves no trace any other worker could
 #: notice: every socket replays the log this often anyway (on a ping; one indexed query).
