@@ -9,6 +9,7 @@ components, (version, cell_code) for a duty map's components): no request scans 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 
 from gis.frames import Frame
@@ -62,11 +63,24 @@ def nearby(loaded: LoadedMap, lon: float, lat: float, radius_m: float) -> dict:
     }
 
 
+def own_grids(loaded: LoadedMap, user) -> list[tuple[str, list[str]]]:
+    """(code, cell codes) of the duty grids ``user`` patrols on the loaded version, by code."""
+    return list(DutyGrid.objects.filter(version_id=loaded.version_id, supervisors=user)
+                .order_by("code").values_list("code", "cell_codes"))
+
+
+def duty_map_tag(loaded: LoadedMap, user) -> str:
+    """The duty map's ETag: the map version and a digest of the user's grids. A version's
+    geometry never changes once stored, but who patrols which grid (and a grid's cells) can be
+    edited within it; the handset must then fetch its map again."""
+    digest = hashlib.sha256(json.dumps(own_grids(loaded, user)).encode()).hexdigest()[:16]
+    return f'"{loaded.version_id}-{digest}"'
+
+
 def duty_map(loaded: LoadedMap, user) -> dict:
     """The user's duty-grid cells plus one ring of neighbours, and their components, as GeoJSON
     (WGS84). Empty collections and ``bbox`` None for a supervisor without a duty grid."""
-    grids = list(DutyGrid.objects.filter(version_id=loaded.version_id, supervisors=user)
-                 .order_by("code").values_list("code", "cell_codes"))
+    grids = own_grids(loaded, user)
     own = {code for _, codes in grids for code in codes}
     codes = loaded.index.cells_touching(own)
     cells, bounds = [], None

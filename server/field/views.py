@@ -238,14 +238,13 @@ class NearbyView(APIView):
 @method_decorator(gzip_page, name="dispatch")  # ~70 KiB of JSON is ~7 KiB gzipped: it is for 3G
 class DutyMapView(APIView):
     @extend_schema(summary="The caller's duty grid and its neighbours for offline use; "
-                           "ETag = map version", tags=["field"], responses={200: dict, 304: None})
+                           "ETag = map version + the caller's grids", tags=["field"], responses={200: dict, 304: None})
     def get(self, request):
         require_role(request.user, {Role.SUPERVISOR}, "fetch a duty map")
         loaded = loaded_map()
-        # The ETag is the map version: a version's cells, components and duty grids never
-        # change after it is stored, so the same version means the same answer. (Gzip makes
-        # it weak, W/"..."; both forms match.)
-        etag = f'"{loaded.version_id}"'
+        # The ETag is the map version and the caller's grids (maps.duty_map_tag): one small
+        # query, so a 304 costs no geometry. (Gzip makes it weak, W/"..."; both forms match.)
+        etag = maps.duty_map_tag(loaded, request.user)
         sent = [t.strip().removeprefix("W/") for t in
                 request.headers.get("If-None-Match", "").split(",") if t.strip()]
         headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.maps.models import MapVersion
+from server.maps.models import DutyGrid, MapVersion
 from tests.server.conftest import cell_centre
 
 
@@ -44,7 +44,7 @@ def test_duty_map_holds_the_grid_and_its_neighbours_with_an_etag(duty_cast):
     assert r.status_code == 200, r.content
     body = r.json()
     version = MapVersion.objects.get(active=True).pk
-    assert body["map_version"] == version and r["ETag"] == f'"{version}"'
+    assert body["map_version"] == version and r["ETag"].startswith(f'"{version}-')
     assert body["duty_grids"] == ["DG1"]
     cells = {f["properties"]["code"]: f["properties"]["duty"] for f in body["cells"]["features"]}
     # the north-west cell and its three neighbours (edge or corner)
@@ -63,6 +63,22 @@ def test_duty_map_holds_the_grid_and_its_neighbours_with_an_etag(duty_cast):
     assert sup.get("/api/map/duty/", HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
     assert sup.get("/api/map/duty/", HTTP_IF_NONE_MATCH=f'"{version - 1}"').status_code == 200
     assert duty_cast["leader"].get("/api/map/duty/").status_code == 403
+
+
+def test_the_duty_map_etag_changes_when_the_assignment_does(duty_cast):
+    """Geometry is fixed within a version; who patrols which grid, and a grid's cells, are not."""
+    sup = duty_cast["supervisor"]
+    first = sup.get("/api/map/duty/")["ETag"]
+    grid = DutyGrid.objects.get(code="DG1", version__active=True)
+    grid.cell_codes = [*grid.cell_codes, "110101001001004"]
+    grid.save()
+    second = sup.get("/api/map/duty/", HTTP_IF_NONE_MATCH=first)
+    assert second.status_code == 200 and second["ETag"] != first
+    assert len([f for f in second.json()["cells"]["features"] if f["properties"]["duty"]]) == 2
+    grid.supervisors.clear()
+    third = sup.get("/api/map/duty/", HTTP_IF_NONE_MATCH=second["ETag"])
+    assert third.status_code == 200 and third.json()["duty_grids"] == []
+    assert sup.get("/api/map/duty/", HTTP_IF_NONE_MATCH=third["ETag"]).status_code == 304
 
 
 def test_duty_map_of_a_supervisor_without_a_grid_is_empty(cast):
