@@ -21,7 +21,8 @@ reports window, then waiting until the photo cleaner has caught up (reported as
 ceiling: a trivial JSON view of the same server), then the checks. Errors: any socket error
 or non-2xx answer, any acknowledged case missing from the database, any report photo whose
 bytes are not on disk or not cleaned by the end, any push the terminal did not receive. CPU
-seconds of the server workers, the cleaner, wrk and the terminal are measured over the windows. The last line is one JSON object.
+seconds of the server workers, the cleaner, wrk and the terminal are measured over the windows.
+The last line is one JSON object.
 """
 
 from __future__ import annotations
