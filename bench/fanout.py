@@ -73,31 +73,17 @@ class Terminals:
 
 
 # --- workers -----------------------------------------------------------------------------------
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Worker:
     def __init__(self, env: dict, log: Path):
-        import httpx
+        from tests.e2e.server_process import free_port, wait_for_http
 
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "server.asgi:application"],
             cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
             preexec_fn=_raise_fd_limit)
-        for _ in range(200):
-            try:
-                if httpx.get(self.url + "/api/workflow/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError(f"worker did not start: {log.read_text()[-2000:]}")
+        wait_for_http(self.proc, self.url + "/api/workflow/", log)
 
     def stop(self) -> None:
         self.proc.terminate()

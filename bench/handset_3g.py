@@ -194,6 +194,7 @@ class Server:
 
     def __init__(self, tmp: Path, listen: socket.socket):
         from bench.linkemu import SRV_ADDR, die_with_parent
+        from tests.e2e.server_process import free_port, wait_for_http
 
         self.url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + DB_NAME
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -204,9 +205,7 @@ class Server:
         for cmd in (["migrate", "--noinput", "-v0"], ["load_demo_city", "--if-empty"]):
             subprocess.run([PY, "server/manage.py", *cmd], cwd=REPO, env=env, check=True,
                            capture_output=True)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.local = f"http://127.0.0.1:{self.port}"
         self.log = tmp / "server.log"
         self.proc = subprocess.Popen(
@@ -214,20 +213,7 @@ class Server:
              "--fd", str(listen.fileno()), "server.asgi:application"],
             cwd=REPO, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
             pass_fds=[listen.fileno()], preexec_fn=die_with_parent)
-        self._wait()
-
-    def _wait(self) -> None:
-        import httpx
-
-        for _ in range(300):
-            if self.proc.poll() is not None:
-                break
-            try:
-                if httpx.get(self.local + "/api/workflow/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError(f"the server did not start: {self.log.read_text()[-2000:]}")
+        wait_for_http(self.proc, self.local + "/api/workflow/", self.log)
 
     def token(self, username: str) -> str:
         import httpx

@@ -279,9 +279,7 @@ class Server:
     """``scripts/serve.py`` with its daphne workers and photo cleaner(s)."""
 
     def __init__(self, env: dict, workers: int, photo_workers: int, log_path: Path):
-        import httpx
-
-        from tests.e2e.server_process import free_port
+        from tests.e2e.server_process import free_port, wait_for_http
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -290,18 +288,7 @@ class Server:
              "--photo-workers", str(photo_workers)],
             cwd=REPO, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
         self.log_path = log_path
-        for _ in range(300):
-            if self.proc.poll() is not None:
-                break
-            try:
-                if httpx.get(self.url + "/api/health/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"server did not start: {log_path.read_text()[-3000:]}")
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log_path.read_text()[-3000:]}")
+        wait_for_http(self.proc, self.url + "/api/health/", log_path)
         time.sleep(1.0)  # the other workers are up too
         kids = children_of(self.proc.pid)
         self.workers = [p for p in kids if "daphne" in cmdline(p)]

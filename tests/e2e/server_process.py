@@ -31,6 +31,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_http(proc: subprocess.Popen, url: str, log: Path, timeout: float = 60.0) -> None:
+    """Return once ``url`` answers 200; raise RuntimeError, with the end of ``log``, when
+    ``proc`` exits first or ``timeout`` seconds pass. (The e2e servers and the benches'.)"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url} in {timeout}s: {log.read_text()[-3000:]}")
+
+
 class ServerProcess:
     def __init__(self, env: dict[str, str], log: Path, port: int | None = None):
         self.env = dict(env, DJANGO_SETTINGS_MODULE="server.settings", PYTHONPATH=str(REPO))
@@ -55,17 +71,7 @@ class ServerProcess:
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
              "server.asgi:application"],
             cwd=REPO, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.base_url + "/api/schema/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"server did not answer in {timeout}s: {self.log.read_text()[-2000:]}")
+        wait_for_http(self.proc, self.base_url + "/api/schema/", self.log, timeout)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
