@@ -69,18 +69,18 @@ def own_grids(loaded: LoadedMap, user) -> list[tuple[str, list[str]]]:
                 .order_by("code").values_list("code", "cell_codes"))
 
 
-def duty_map_tag(loaded: LoadedMap, user) -> str:
-    """The duty map's ETag: the map version and a digest of the user's grids. A version's
-    geometry never changes once stored, but who patrols which grid (and a grid's cells) can be
-    edited within it; the handset must then fetch its map again."""
-    digest = hashlib.sha256(json.dumps(own_grids(loaded, user)).encode()).hexdigest()[:16]
+def duty_map_tag(loaded: LoadedMap, grids: list[tuple[str, list[str]]]) -> str:
+    """The duty map's ETag: the map version and a digest of the user's grids (``own_grids``).
+    A version's geometry never changes once stored, but who patrols which grid (and a grid's
+    cells) can be edited within it; the handset must then fetch its map again."""
+    digest = hashlib.sha256(json.dumps(grids).encode()).hexdigest()[:16]
     return f'"{loaded.version_id}-{digest}"'
 
 
-def duty_map(loaded: LoadedMap, user) -> dict:
-    """The user's duty-grid cells plus one ring of neighbours, and their components, as GeoJSON
-    (WGS84). Empty collections and ``bbox`` None for a supervisor without a duty grid."""
-    grids = own_grids(loaded, user)
+def duty_map(loaded: LoadedMap, grids: list[tuple[str, list[str]]]) -> dict:
+    """The cells of ``grids`` (the user's, ``own_grids``) plus one ring of neighbours, and their
+    components, as GeoJSON (WGS84). Empty collections and ``bbox`` None for a supervisor
+    without a duty grid."""
     own = {code for _, codes in grids for code in codes}
     codes = loaded.index.cells_touching(own)
     cells, bounds = [], None

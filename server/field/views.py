@@ -244,10 +244,11 @@ class DutyMapView(APIView):
         loaded = loaded_map()
         # The ETag is the map version and the caller's grids (maps.duty_map_tag): one small
         # query, so a 304 costs no geometry. (Gzip makes it weak, W/"..."; both forms match.)
-        etag = maps.duty_map_tag(loaded, request.user)
+        grids = maps.own_grids(loaded, request.user)
+        etag = maps.duty_map_tag(loaded, grids)
         sent = [t.strip().removeprefix("W/") for t in
                 request.headers.get("If-None-Match", "").split(",") if t.strip()]
         headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
         if etag in sent or "*" in sent:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(maps.duty_map(loaded, request.user), headers=headers)
+        return Response(maps.duty_map(loaded, grids), headers=headers)
