@@ -133,11 +133,17 @@ def test_a_socket_that_stops_reading_is_closed_bounded_and_stops_nobody(port):
     else:
         pytest.fail(f"the slow socket was never closed: {state}")
     assert wire.HIGH_WATER < worst <= wire.HIGH_WATER + size + 32  # + one frame, + the close
-    while True:  # all it was sent before, then the close with 4408
-        first, payload = slow.frame()
-        if first == 0x88:
-            break
-        assert payload == b"x" * size
-    assert int.from_bytes(payload[:2], "big") == wire.TOO_SLOW
+    assert state["close_code"]["slow"] == wire.TOO_SLOW
+    # All it was sent before, then the close with 4408; unless autobahn's close timeout (1 s)
+    # ran out first on a busy machine and dropped the connection, as the contract allows.
+    try:
+        while True:
+            first, payload = slow.frame()
+            if first == 0x88:
+                assert int.from_bytes(payload[:2], "big") == wire.TOO_SLOW
+                break
+            assert payload == b"x" * size
+    except (ConnectionResetError, ConnectionError):
+        pass
     for client in (slow, fast):
         client.sock.close()

@@ -8,8 +8,9 @@ obeys JSON commands:
   command stays short) as a frame through ``wire``, then one message through the ASGI ``send``,
   then one more frame through ``wire`` (their order must hold).
 - ``{"do": "flood", "n": N, "size": S}``: N frames of S bytes to *every* open socket, as the hub
-  does, then ``{"buffered": {name: bytes}, "open": {name: bool}}`` (Twisted's buffer and the
-  websocket state of each) through ASGI to the one that asked.
+  does, then ``{"buffered": {name: bytes}, "open": {name: bool}, "close_code": {name: int}}``
+  (Twisted's buffer, the websocket state and the close code the server sent, if any, of each)
+  through ASGI to the one that asked.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ async def _app(scope, receive, send):
                         each(frame)
                 await send({"type": "websocket.send", "text": json.dumps({
                     "buffered": {n: _buffered(p.transport) for n, (_, p) in SOCKETS.items()},
-                    "open": {n: p.state == p.STATE_OPEN for n, (_, p) in SOCKETS.items()}})})
+                    "open": {n: p.state == p.STATE_OPEN for n, (_, p) in SOCKETS.items()},
+                    "close_code": {n: p.localCloseCode for n, (_, p) in SOCKETS.items()}})})
     finally:
         SOCKETS.pop(name, None)
 
