@@ -11,6 +11,7 @@ writes nothing.
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
@@ -26,13 +27,14 @@ from server.accounts.models import Department, User
 from server.cases import assign
 from server.cases.dispatching import suggest_department
 from server.cases.models import ActionKey, Case, CaseEvent, Photo, VoiceNote
-from server.cases.numbering import number_in_transaction, take_number
+from server.cases import rowwrite
+from server.cases.numbering import number_in_transaction, take_number_and_ids
 from server.cases.photos import CleanPhoto, StorablePhoto
 from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.selectors import case_summary
 from server.cases.snapshots import apply_changes, snapshot_of
 from server.cases.voice import CleanVoice
-from server.evaluation.rollups import record as record_rollups
+from server.evaluation.rollups import first_event_upserts, record as record_rollups
 from server.realtime.send import send_case_event_on_commit
 from workflows import Action, Refused, Role, State, decide, light_at
 from workflows.replay import to_json
@@ -86,31 +88,52 @@ def find_replay(reporter: User, idempotency_key: str, request_hash: str) -> Case
     return Case.objects.get(pk=row[0])
 
 
-def _store_photo(case: Case, event: CaseEvent, kind: str, photo: StorablePhoto) -> Photo:
-    # A clean photo is stored as it is; intake's raw upload is stored for the photo cleaner.
-    return photo.save_for(case, event, kind)
-
-
-def _store_voice(case: Case, event: CaseEvent, voice: CleanVoice) -> VoiceNote:
+def _voice_row(case: Case, event: CaseEvent, voice: CleanVoice) -> VoiceNote:
+    """The unsaved voice note row; its file is written here."""
     obj = VoiceNote(case=case, event=event, format=voice.format, content_type=voice.content_type,
                     sha256=voice.sha256, size=len(voice.data))
     # Named by the case's id: a report's voice note is stored before the case has its number.
     obj.audio.save(f"case{case.pk}-{voice.sha256[:12]}.{voice.format}",
                    ContentFile(voice.data), save=False)
-    obj.save()
     return obj
 
 
-def _event(case: Case, actor: User, decision, now: datetime, data: dict, *,
-           first: bool = False) -> CaseEvent:
-    """Append the event, and fold it into the day's evaluation rollups in the same
-    transaction (so rankings read from the rollups always agree with the log). ``first``: the
-    event opens the case's log."""
-    return record_rollups(case, CaseEvent.objects.create(
+def _new_event(case: Case, actor: User, decision, now: datetime, data: dict) -> CaseEvent:
+    return CaseEvent(
         case=case, actor=actor, actor_role=actor.role, action=decision.action.value,
         from_state=decision.from_state.value if decision.from_state else "",
         to_state=decision.to_state.value, at=now, deadline=decision.changes.get("deadline"),
-        data={**data, "changes": to_json(decision.changes)}), first=first)
+        data={**data, "changes": to_json(decision.changes)})
+
+
+def _event(case: Case, actor: User, decision, now: datetime, data: dict) -> CaseEvent:
+    """Append the event, and fold it into the day's evaluation rollups in the same
+    transaction (so rankings read from the rollups always agree with the log)."""
+    event = _new_event(case, actor, decision, now, data)
+    event.save()
+    return record_rollups(case, event)
+
+
+def _new_case(reporter: User, report: ReportInput, map_version_id: int, placement: Placement,
+              decision, now: datetime, *, pk: int | None, number: str | None) -> Case:
+    case = Case(
+        pk=pk,
+        # Without a number taken ahead, a unique placeholder until the last statement.
+        number=number or f"~{uuid.uuid4().hex[:30]}",
+        kind=report.kind, class_code=report.class_code, description=report.description,
+        location=Point(report.lon, report.lat, srid=4326), accuracy_m=report.accuracy_m,
+        map_version_id=map_version_id, cell_code=placement.cell_code,
+        community_code=placement.community_code, street_code=placement.street_code,
+        component_code=report.component_code, reporter=reporter,
+        created_at=now, updated_at=now,
+        idempotency_key=report.idempotency_key, request_hash=report.request_hash)
+    apply_changes(case, decision.changes)
+    return case
+
+
+def _report_event_data(report: ReportInput, placement: Placement) -> dict:
+    return {"channel": report.channel, "cell_code": placement.cell_code,
+            "candidate_cells": list(placement.candidate_cells)}
 
 
 def do_report(reporter: User, report: ReportInput, map_version_id: int,
@@ -124,34 +147,34 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
     The key is not looked up first: almost every key is new, so the insert is tried and the
     unique key's refusal is what sends a repeat to ``find_replay`` (a caller that wants to answer
     a retry before other work, as intake does, calls ``find_replay`` itself).
+
+    On PostgreSQL the rows are written in one statement (``rowwrite``), with the number and the
+    ids taken ahead in another; elsewhere through the ORM in one transaction. Same rows either
+    way; the realtime push follows the commit.
     """
     now = now or timezone.now()
     decision = decide(None, Action.REPORT, reporter.as_actor(), now,
                       {"channel": report.channel}, current_rules())
-    number = take_number(report.kind, report.class_code, now)
     try:
+        if connection.vendor == "postgresql":
+            # Inside a caller's transaction, a savepoint: a repeated key must not abort it.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                case = _report_in_one_statement(reporter, report, map_version_id, placement,
+                                                decision, now)
+            return case, True
         with transaction.atomic():
-            case = Case(
-                # Without a number taken ahead, a unique placeholder until the last statement.
-                number=number or f"~{uuid.uuid4().hex[:30]}",
-                kind=report.kind, class_code=report.class_code, description=report.description,
-                location=Point(report.lon, report.lat, srid=4326), accuracy_m=report.accuracy_m,
-                map_version_id=map_version_id, cell_code=placement.cell_code,
-                community_code=placement.community_code, street_code=placement.street_code,
-                component_code=report.component_code, reporter=reporter,
-                created_at=now, updated_at=now,
-                idempotency_key=report.idempotency_key, request_hash=report.request_hash)
-            apply_changes(case, decision.changes)
+            case = _new_case(reporter, report, map_version_id, placement, decision, now,
+                             pk=None, number=None)
             case.save()
-            event = _event(case, reporter, decision, now, {
-                "channel": report.channel, "cell_code": placement.cell_code,
-                "candidate_cells": list(placement.candidate_cells)}, first=True)
+            event = _new_event(case, reporter, decision, now,
+                               _report_event_data(report, placement))
+            event.save()
+            record_rollups(case, event, first=True)
             if report.photo is not None:
-                _store_photo(case, event, "before", report.photo)
+                report.photo.save_for(case, event, "before")
             if report.voice is not None:
-                _store_voice(case, event, report.voice)
-            if number is None:
-                number_in_transaction(case, now)
+                _voice_row(case, event, report.voice).save()
+            number_in_transaction(case, now)
             send_case_event_on_commit(case, event, previous_department=None)
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its case.
@@ -160,6 +183,31 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
             raise
         return existing, False
     return case, True
+
+
+def _report_in_one_statement(reporter: User, report: ReportInput, map_version_id: int,
+                             placement: Placement, decision, now: datetime) -> Case:
+    """``do_report``'s rows as one statement (PostgreSQL). Inside a caller's transaction the
+    number is its last statement, as on the ORM path."""
+    models = [Case, CaseEvent] + ([Photo] if report.photo is not None else [])
+    number, ids = take_number_and_ids(report.kind, report.class_code, now, models)
+    case = _new_case(reporter, report, map_version_id, placement, decision, now,
+                     pk=ids[0], number=number)
+    event = _new_event(case, reporter, decision, now, _report_event_data(report, placement))
+    event.pk = ids[1]
+    rows = [case, event]
+    if report.photo is not None:
+        rows += report.photo.rows_for(case, event, "before", ids[2])
+    if report.voice is not None:
+        rows.append(_voice_row(case, event, report.voice))
+    rowwrite.write([rowwrite.insert(case), rowwrite.insert(event),
+                    *first_event_upserts(event), *(rowwrite.insert(r) for r in rows[2:])])
+    for row in (case, event):
+        row._state.adding, row._state.db = False, connection.alias
+    if number is None:
+        number_in_transaction(case, now)
+    send_case_event_on_commit(case, event, previous_department=None)  # at once outside a transaction
+    return case
 
 
 def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
@@ -284,7 +332,7 @@ def _act(actor_user: User, number: str, action: Action, params, photos, photo_ki
         data = {k: params[k] for k in EVENT_PARAMS if k in params}
         event = _event(case, actor_user, decision, now, {**data, **extra})
         for photo in photos:
-            _store_photo(case, event, photo_kind, photo)
+            photo.save_for(case, event, photo_kind)
         if idempotency is not None:
             ActionKey.objects.create(key=idempotency[0], request_hash=idempotency[1],
                                      user=actor_user, case=case, event=event,

@@ -3,8 +3,8 @@
 
 Two ways to take a number, both unique and increasing within a day:
 
-``take_number`` (PostgreSQL, when no transaction is open: intake's reports) takes it in a
-transaction of its own before the report's, committed without waiting for the disk
+``take_number_and_ids`` (PostgreSQL, when no transaction is open: intake's reports) takes it
+in a transaction of its own before the report's, committed without waiting for the disk
 (``synchronous_commit off`` for that one transaction). The counter row's lock is then held for
 microseconds. Held until the report's commit (the other way), every report in the city waited
 for the previous one's disk flush: that one lock capped intake at about one report per WAL
@@ -17,15 +17,17 @@ the database sequences the proprietary systems number by. The event log is the r
 cases, not the sequence.
 
 ``number_in_transaction`` (SQLite, and callers that already hold a transaction, such as the
-hotline's submit, whose transaction the fast path must not turn asynchronous) takes it as the
-last statement of the report's transaction: gap-free, one report at a time.
+hotline's submit, whose transaction must not be turned asynchronous) takes it as the last
+statement of the report's transaction: gap-free, one report at a time.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Sequence
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from server.cases.models import Case, CaseNumberCounter
@@ -42,17 +44,36 @@ def _upsert_sql() -> str:
             f"DO UPDATE SET last = {counter}.last + 1 RETURNING last")
 
 
-def take_number(kind: str, class_code: str, now: datetime) -> str | None:
-    """A new number in a transaction of its own (see the module docstring), or None when this
-    way is not open: not PostgreSQL, or a transaction is already open."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None
-    day, prefix = prefix_of(kind, class_code, now)
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL synchronous_commit TO OFF")
-        cur.execute(_upsert_sql(), [day])
-        last = cur.fetchone()[0]
-    return f"{prefix}{last:04d}"
+@cache
+def _sequence(model) -> str:
+    """The name of the sequence behind ``model``'s primary key (PostgreSQL)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_get_serial_sequence(%s, %s)",
+                    [model._meta.db_table, model._meta.pk.column])
+        return cur.fetchone()[0]
+
+
+def take_number_and_ids(kind: str, class_code: str, now: datetime,
+                        models: Sequence) -> tuple[str | None, list[int]]:
+    """PostgreSQL: ``(number, ids)`` in one statement, ``ids`` the next primary keys of
+    ``models`` (for ``server.cases.rowwrite``, whose rows cannot read each other's generated
+    keys). The number is taken ahead as the module docstring says: in a transaction of its own
+    (this statement, with ``synchronous_commit`` off for it alone), or, when a transaction is
+    already open, not at all (None: the caller numbers the case with ``number_in_transaction``).
+    Taken keys are never given back: a report that fails leaves gaps, in ids as in numbers."""
+    ids = ", ".join("nextval(%s)" for _ in models)
+    sequences = [_sequence(m) for m in models]
+    with connection.cursor() as cur:
+        if connection.in_atomic_block:
+            cur.execute(f"SELECT {ids}", sequences)
+            return None, list(cur.fetchone())
+        day, prefix = prefix_of(kind, class_code, now)
+        # One statement outside a transaction is its own transaction, and set_config(...,
+        # true) lasts until its end: the commit of this statement alone is asynchronous.
+        cur.execute(f"WITH s AS (SELECT set_config('synchronous_commit', 'off', true)), "
+                    f"n AS ({_upsert_sql()}) SELECT n.last, {ids} FROM n, s", [day, *sequences])
+        last, *taken = cur.fetchone()
+    return f"{prefix}{last:04d}", taken
 
 
 def number_in_transaction(case: Case, now: datetime) -> str:

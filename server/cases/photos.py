@@ -40,6 +40,10 @@ class StorablePhoto(Protocol):
         """Create and return the ``Photo`` row of ``case``/``event``, inside the action's
         transaction."""
 
+    def rows_for(self, case, event, kind: str, photo_id: int | None = None) -> list:
+        """The unsaved rows ``save_for`` would save, the Photo first with ``photo_id`` (files
+        are written here)."""
+
 
 @dataclass(frozen=True)
 class PhotoHeader:
@@ -56,14 +60,19 @@ class CleanPhoto:
     height: int
     source_sha256: str  # hash of the bytes as sent (idempotency compares this)
 
-    def save_for(self, case, event, kind: str):
+    def rows_for(self, case, event, kind: str, photo_id: int | None = None) -> list:
+        """The unsaved Photo row of ``case``/``event``; its file is written here."""
         from server.cases.models import Photo
 
-        obj = Photo(case=case, event=event, kind=kind, sha256=self.sha256, width=self.width,
-                    height=self.height, size=len(self.jpeg))
+        obj = Photo(id=photo_id, case=case, event=event, kind=kind, sha256=self.sha256,
+                    width=self.width, height=self.height, size=len(self.jpeg))
         # Named by the case's id: a report's photo is stored before the case has its number.
         obj.image.save(f"case{case.pk}-{kind}-{self.sha256[:12]}.jpg", ContentFile(self.jpeg),
                        save=False)
+        return [obj]
+
+    def save_for(self, case, event, kind: str):
+        [obj] = self.rows_for(case, event, kind)
         obj.save()
         return obj
 

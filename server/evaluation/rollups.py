@@ -47,21 +47,38 @@ def rows_of(facts: Iterable[Fact]) -> dict[Key, dict[str, int]]:
     return out
 
 
+def upserts(rows: dict[Key, dict[str, int]]) -> list[tuple[str, list]]:
+    """The statements that add the rows to the table (insert, or increment the day's row)."""
+    qn = connection.ops.quote_name
+    out = []
+    for (day, kind, entity), counters in rows.items():
+        names = [c for c, n in counters.items() if n]
+        if not names:
+            continue
+        cols = ", ".join(qn(c) for c in names)
+        sets = ", ".join(f"{qn(c)} = {qn(TABLE)}.{qn(c)} + excluded.{qn(c)}" for c in names)
+        out.append((f"INSERT INTO {qn(TABLE)} (day, kind, entity, {cols}) "
+                    f"VALUES (%s, %s, %s{', %s' * len(names)}) "
+                    f"ON CONFLICT (day, kind, entity) DO UPDATE SET {sets}",
+                    [day, kind, entity, *(counters[c] for c in names)]))
+    return out
+
+
 def add(rows: dict[Key, dict[str, int]]) -> None:
     """Add the rows to the table (insert, or increment the existing day's row)."""
-    qn = connection.ops.quote_name
+    _run(upserts(rows))
+
+
+def _run(statements: list[tuple[str, list]]) -> None:
     with connection.cursor() as cur:
-        for (day, kind, entity), counters in rows.items():
-            names = [c for c, n in counters.items() if n]
-            if not names:
-                continue
-            cols = ", ".join(qn(c) for c in names)
-            sets = ", ".join(f"{qn(c)} = {qn(TABLE)}.{qn(c)} + excluded.{qn(c)}" for c in names)
-            cur.execute(
-                f"INSERT INTO {qn(TABLE)} (day, kind, entity, {cols}) "
-                f"VALUES (%s, %s, %s{', %s' * len(names)}) "
-                f"ON CONFLICT (day, kind, entity) DO UPDATE SET {sets}",
-                [day, kind, entity, *(counters[c] for c in names)])
+        for sql, params in statements:
+            cur.execute(sql, params)
+
+
+def first_event_upserts(event) -> list[tuple[str, list]]:
+    """The statements ``record(case, event, first=True)`` runs, for a caller that sends them
+    with the event's own INSERT (``server.cases.rowwrite``)."""
+    return upserts(rows_of(fold(event_records([tuple(getattr(event, f) for f in EVENT_FIELDS)]))))
 
 
 def record(case, event, *, first: bool = False):
@@ -71,10 +88,10 @@ def record(case, event, *, first: bool = False):
     from server.cases.models import CaseEvent
 
     if first:
-        rows = [tuple(getattr(event, f) for f in EVENT_FIELDS)]
-    else:
-        rows = list(CaseEvent.objects.filter(case_id=case.pk, id__lte=event.pk).order_by("id")
-                    .values_list(*EVENT_FIELDS))
+        _run(first_event_upserts(event))
+        return event
+    rows = list(CaseEvent.objects.filter(case_id=case.pk, id__lte=event.pk).order_by("id")
+                .values_list(*EVENT_FIELDS))
     last = len(rows) - 1
     add(rows_of(f for f in fold(event_records(rows)) if f.seq == last))
     return event
@@ -99,4 +116,5 @@ def rebuild_rollups(period: Period) -> int:
     return len(rows)
 
 
-__all__ = ["record", "rebuild_rollups", "add", "rows_of", "event_records"]
+__all__ = ["record", "rebuild_rollups", "add", "upserts", "first_event_upserts", "rows_of",
+           "event_records"]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
+from server.cases import rowwrite
 from server.cases.models import Photo
 from server.cases.photos import PhotoHeader, PhotoInvalid, clean_photo
 from server.intake.models import PhotoUpload
@@ -42,13 +43,23 @@ class RawPhoto:
     data: bytes
     header: PhotoHeader
 
+    def rows_for(self, case, event, kind: str, photo_id: int | None = None) -> list:
+        """The unsaved rows of this photo of ``case``/``event``: the Photo, with no image yet
+        (width/height are the header's until the cleaner stores the upright, bounded image),
+        and the pending PhotoUpload holding the bytes."""
+        photo = Photo(id=photo_id, case=case, event=event, kind=kind, image="", sha256="",
+                      width=self.header.width, height=self.header.height, size=len(self.data))
+        return [photo, PhotoUpload(photo=photo, data=self.data,
+                                   source_sha256=hashlib.sha256(self.data).hexdigest())]
+
     def save_for(self, case, event, kind: str) -> Photo:
-        # width/height are the header's until the cleaner stores the upright, bounded image.
-        photo = Photo.objects.create(case=case, event=event, kind=kind, image="", sha256="",
-                                     width=self.header.width, height=self.header.height,
-                                     size=len(self.data))
-        PhotoUpload.objects.create(photo=photo, data=self.data,
-                                   source_sha256=hashlib.sha256(self.data).hexdigest())
+        photo, upload = self.rows_for(case, event, kind)
+        photo.save()
+        # Through rowwrite: on PostgreSQL the bytes travel as a binary parameter. Bound into
+        # the SQL text by Django's cursor, 60 KB of JPEG became a 120 KB escaped literal, about
+        # 1.3 ms of Python to build and as much of PostgreSQL's lexer to read, per report.
+        upload.photo_id = photo.pk
+        rowwrite.write([rowwrite.insert(upload)])
         return photo
 
 

@@ -66,3 +66,28 @@ def test_own_token_revocation(cast):
     r = cast["dispatcher"].post("/api/auth/revoke/", {}, format="json")
     assert r.status_code == 200 and r.json()["username"] == "dispatcher"
     assert cast["dispatcher"].get("/api/me/").status_code == 401
+
+
+def test_the_token_lookup_gives_the_orms_user_and_drfs_refusals(cast):
+    """server.accounts.tokens: one plain-SQL query, the same user as the ORM's, DRF's errors."""
+    from rest_framework.authtoken.models import Token
+
+    from server.accounts.models import User
+    from server.accounts.tokens import token_user
+
+    token = Token.objects.get(user__username="supervisor")
+    user, found = token_user(token.key)
+    orm = User.objects.get(username="supervisor")
+    assert {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields} == \
+        {f.attname: getattr(orm, f.attname) for f in User._meta.concrete_fields}
+    assert (found.key, found.user_id, found.created, found.user) == (
+        token.key, orm.pk, token.created, user)
+    assert token_user("0" * 40) is None
+    r = cast["supervisor"].get("/api/me/")
+    assert r.status_code == 200 and r.json()["username"] == "supervisor"
+    bad = cast["anonymous"].get("/api/me/", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert bad.status_code == 401 and "Invalid token" in bad.content.decode()
+    assert bad["WWW-Authenticate"] == "Token"
+    User.objects.filter(pk=orm.pk).update(is_active=False)
+    r = cast["supervisor"].get("/api/me/")
+    assert r.status_code == 401 and "inactive" in r.content.decode()
