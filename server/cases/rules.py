@@ -1,6 +1,7 @@
 """The rules in force: the working calendar (official holidays + the city's overrides in the
-database) and the node limits. Rebuilt only when an override changes (one cheap query per call
-compares the overrides' last change)."""
+database) and the node limits. Rebuilt only when an override changes (one cheap query compares
+the overrides' last change: per call inside a transaction, at most once a second outside one,
+``server.recheck``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 from django.db import connection
 
 from server.cases.models import CalendarOverride, FilingCondition
+from server.recheck import Recheck
 from workflows import Rules
 from workflows.calendar import WorkingCalendar
 from workflows.calendar_data import build
@@ -20,13 +22,21 @@ _STAMP_SQL = ('SELECT count(*), max("updated_at") FROM '
               + connection.ops.quote_name(CalendarOverride._meta.db_table))
 
 
-def current_rules() -> Rules:
-    global _cached
+def _read_stamp() -> tuple:
     # Plain SQL: this runs for every action, and building the ORM's aggregate cost more than
     # the query.
     with connection.cursor() as cur:
         cur.execute(_STAMP_SQL)
-        stamp = tuple(cur.fetchone())
+        return tuple(cur.fetchone())
+
+
+#: The overrides' stamp, re-read at most once a second outside a transaction.
+_stamp = Recheck(_read_stamp)
+
+
+def current_rules() -> Rules:
+    global _cached
+    stamp = _stamp.get()
     cached = _cached
     if cached is not None and cached[0] == stamp:
         return cached[1]

@@ -42,6 +42,8 @@ class RawPhoto:
 
     data: bytes
     header: PhotoHeader
+    #: SHA-256 (hex) of ``data`` when the caller has it already (intake hashed the request).
+    sha256: str = ""
 
     def rows_for(self, case, event, kind: str, photo_id: int | None = None) -> list:
         """The unsaved rows of this photo of ``case``/``event``: the Photo, with no image yet
@@ -49,8 +51,8 @@ class RawPhoto:
         and the pending PhotoUpload holding the bytes."""
         photo = Photo(id=photo_id, case=case, event=event, kind=kind, image="", sha256="",
                       width=self.header.width, height=self.header.height, size=len(self.data))
-        return [photo, PhotoUpload(photo=photo, data=self.data,
-                                   source_sha256=hashlib.sha256(self.data).hexdigest())]
+        digest = self.sha256 or hashlib.sha256(self.data).hexdigest()
+        return [photo, PhotoUpload(photo=photo, data=self.data, source_sha256=digest)]
 
     def save_for(self, case, event, kind: str) -> Photo:
         photo, upload = self.rows_for(case, event, kind)

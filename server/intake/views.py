@@ -86,7 +86,7 @@ class ReportView(APIView):
             photo = None
         else:
             try:
-                photo = (RawPhoto(data["photo"], sniff_photo(data["photo"]))
+                photo = (RawPhoto(data["photo"], sniff_photo(data["photo"]), ser.photo_sha256)
                          if settings.PHOTOS_CLEAN_LATER else clean_photo(data["photo"]))
             except PhotoInvalid as exc:
                 raise ApiError("invalid_photo", str(exc), field="photo") from None

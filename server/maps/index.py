@@ -1,9 +1,10 @@
 """The placement index of the active map version, one per process.
 
 Built on first use from the database (cells, components and duty grids with their supervisors
-of the active ``MapVersion``) and rebuilt when another version becomes active: every call
-compares the active version id, one indexed query, so that all workers follow an activation
-(``server.maps.versions``) without a restart. A placement names the duty grid holding its
+of the active ``MapVersion``) and rebuilt when another version becomes active: calls compare
+the active version id, one indexed query (outside a transaction at most once a second,
+``server.recheck``), so that all workers follow an activation (``server.maps.versions``)
+without a restart. A placement names the duty grid holding its
 cell and that grid's supervisor usernames.
 """
 
@@ -19,6 +20,7 @@ from gis.gazetteer import Gazetteer, PlaceRecord
 from gis.placement import CellRecord, ComponentRecord, DutyGridRecord, Placement, PlacementIndex
 from server.maps.models import Cell, Community, Component, DutyGrid, MapVersion, Place, Street
 from server.maps.rawgeo import select_rows
+from server.recheck import Recheck
 
 
 class NoActiveMap(RuntimeError):
@@ -60,15 +62,23 @@ def _build(version: MapVersion) -> LoadedMap:
     )
 
 
-def active_map() -> LoadedMap:
-    """The loaded active map; raises NoActiveMap when none is active."""
-    global _loaded
+def _active_id() -> int | None:
     # Plain SQL: this runs for every report, and building the ORM's query cost more than the
     # query.
     with connection.cursor() as cur:
         cur.execute(_ACTIVE_SQL)
         row = cur.fetchone()
-    active_id = row[0] if row else None
+    return row[0] if row else None
+
+
+#: The active version id, re-read at most once a second outside a transaction.
+_active = Recheck(_active_id)
+
+
+def active_map() -> LoadedMap:
+    """The loaded active map; raises NoActiveMap when none is active."""
+    global _loaded
+    active_id = _active.get()
     if active_id is None:
         raise NoActiveMap("no map version is active")
     current = _loaded
@@ -109,6 +119,7 @@ def gazetteer() -> tuple[int, Gazetteer]:
 def forget() -> None:
     """Drop the cached index and gazetteer (tests that swap databases call this)."""
     global _loaded, _gazetteer
+    _active.forget()
     with _lock:
         _loaded = None
         _gazetteer = None

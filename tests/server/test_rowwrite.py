@@ -127,3 +127,14 @@ def test_insert_is_the_orms_insert(cast):
     data = io.BytesIO(b"\x00\xff" * 100).getvalue()
     rowwrite.write([rowwrite.insert(PhotoUpload(photo=row, data=data, source_sha256="s"))])
     assert bytes(PhotoUpload.objects.get(photo=row).data) == data
+
+
+def test_as_one_numbers_the_placeholders_in_order():
+    sql, params = rowwrite.as_one([("INSERT INTO a VALUES (%s, %s)", [1, 2]),
+                                   ("INSERT INTO b VALUES (ST_GeomFromEWKB(%s))", [b"\x01"]),
+                                   ("INSERT INTO c VALUES (%s, '100%%')", [3])])
+    assert sql == ("WITH w0 AS (INSERT INTO a VALUES ($1, $2)), "
+                   "w1 AS (INSERT INTO b VALUES (ST_GeomFromEWKB($3))) "
+                   "INSERT INTO c VALUES ($4, '100%')")
+    assert params == [1, 2, b"\x01", 3]
+    assert rowwrite.as_one([("INSERT INTO a VALUES (%s)", [1])]) == ("INSERT INTO a VALUES ($1)", [1])
