@@ -126,7 +126,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def _replay(self, msg):
         result = await database_sync_to_async(replay)(self.scope["user"], msg["after"],
-                                                      frozenset(msg.get("seen", ())))
+                                                      frozenset(msg.get("seen", ())),
+                                                      client_seen=True)
         if result.reset:
             await self.send_json(outgoing(type="reset", reason="too_many_missed",
                                           last_event_id=result.last_event_id))

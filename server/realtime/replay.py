@@ -33,6 +33,7 @@ from django.db.models import Max, Q, QuerySet
 from server.cases.models import Case, CaseEvent
 from server.cases.selectors import visible_cases
 from server.realtime.access import role_of
+from server.realtime.schema import MAX_SEEN
 from server.realtime.send import build_message
 from workflows import Role, State
 
@@ -82,25 +83,43 @@ class Replay:
     reset: bool = False
 
 
-def replay(user, after: int, seen: frozenset[int] = frozenset()) -> Replay:
+def replay(user, after: int, seen: frozenset[int] = frozenset(), *,
+           client_seen: bool = False) -> Replay:
     """Events ``user`` may see with id > ``after``, plus those in the late-commit window below
-    it, minus ``seen``; at most ``REALTIME_RESUME_MAX``, else a reset."""
+    it, minus ``seen``; a reset when more than ``REALTIME_RESUME_MAX`` of them are above
+    ``after``.
+
+    Only those count: they are certainly missed. The window's events are ones the client may
+    hold, and a client's ``seen`` (``client_seen``: its newest ids, at most
+    ``schema.MAX_SEEN``) cannot name them all once more events fall in the window: 60 s of a
+    centre's events at 35 a second. So a client's full ``seen`` also bounds the window from
+    below at its oldest id (a commit or a lost push older than the client's last 2,000 events
+    is not what a reconnect after a drop has to bring back). Before, those events counted and
+    every resume at such a rate became a reset (bench.faults, ~100 reports a second: the
+    centre's console lost what a reload skips); sent unbounded, they overran the socket. The
+    server's own catch-up after channel-layer trouble knows everything it sent: its ``seen``
+    does not bound the window."""
     newest = last_event_id()
     window = Q(id__gt=after)
     anchor = (CaseEvent.objects.filter(id__lte=after).order_by("-id")
               .values_list("at", flat=True).first())
     if anchor is not None:
-        window |= Q(id__lte=after, id__gt=after - LATE_ID_SPAN,
-                    at__gte=anchor - late_commit_window())
+        low = after - LATE_ID_SPAN
+        if client_seen and len(seen) >= MAX_SEEN:
+            low = max(low, min(seen) - 1)
+        window |= Q(id__lte=after, id__gt=low, at__gte=anchor - late_commit_window())
     limit = resume_max()
     rows = (CaseEvent.objects.filter(window, case__in=replayable_cases(user).values("pk"))
             .select_related("case__department", "case__reporter", "actor").order_by("id"))
     out = Replay(last_event_id=newest)
+    missed = 0
     for event in rows.iterator(chunk_size=200):
         if event.pk in seen:
             continue
-        if len(out.messages) >= limit:
-            return Replay(last_event_id=newest, reset=True)
+        if event.pk > after:
+            missed += 1
+            if missed > limit:
+                return Replay(last_event_id=newest, reset=True)
         out.messages.append(build_message(event.case, event))
         out.last_event_id = max(out.last_event_id, event.pk)
     return out
