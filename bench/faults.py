@@ -58,7 +58,8 @@ PREFIX = "faults-bench"  # every bench report's description starts with it
 PING_S = 5.0  # the terminals' ping interval
 
 sys.path.insert(0, str(REPO))
-from tests.e2e.server_process import ServerProcess, _admin_sql, free_port  # noqa: E402
+from tests.e2e.server_process import (  # noqa: E402
+    ServerProcess, _admin_sql, drop_database, free_port)
 
 
 def _wait(check, timeout: float, what: str) -> None:
@@ -460,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connections
 
         connections.close_all()
-        _admin_sql(url, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        drop_database(url, dbname)
         if not args.keep:
             import shutil
 

@@ -313,6 +313,12 @@ def admin(url: str, sql: str) -> None:
     _admin_sql(url, sql)
 
 
+def drop_database(url: str, db: str) -> None:
+    from tests.e2e import server_process
+
+    server_process.drop_database(url, db)
+
+
 def settle(url: str) -> None:
     """Start a timed window from a quiet disk: the OS's dirty pages written out and a
     PostgreSQL checkpoint (the database just created, the demo city and the previous window
@@ -532,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="dcm-bench-intake-"))
     db = args.db
     bench_url = url.rsplit("/", 1)[0] + "/" + db
-    admin(url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    drop_database(url, db)
     admin(url, f'CREATE DATABASE "{db}" TEMPLATE template1')
     env = {k: v for k, v in os.environ.items() if k not in ("DCM_EMBEDDED", "DEBUG")}
     env.update(DATABASE_URL=bench_url, REDIS_URL=redis, DCM_VAR=str(tmp / "var"),
@@ -559,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         if not args.keep:
-            admin(url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            drop_database(url, db)
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             log(f"kept database {db} and files in {tmp}")

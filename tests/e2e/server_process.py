@@ -148,7 +148,32 @@ def _drop_golden() -> None:
 
 
 def _drop(dbname: str) -> None:
-    _admin_sql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    drop_database(os.environ["DATABASE_URL"], dbname)
+
+
+def drop_database(url: str, dbname: str, tries: int = 20) -> None:
+    """DROP DATABASE ``dbname`` (reached through ``url``'s server), its sessions ended.
+
+    ``WITH (FORCE)`` ends the other sessions, but PostgreSQL 15 refuses it (insufficient
+    privilege) when one of them is an autovacuum worker and the role lacks
+    ``pg_signal_backend``: a bench's database, just filled, is often being vacuumed when it is
+    dropped. A plain DROP stops autovacuum itself, so that is tried next, until the database's
+    own sessions (ended by then) are gone."""
+    import psycopg
+
+    try:
+        _admin_sql(url, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        return
+    except psycopg.errors.InsufficientPrivilege:
+        pass
+    for attempt in range(tries):
+        try:
+            _admin_sql(url, f'DROP DATABASE IF EXISTS "{dbname}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.5)
 
 
 @contextmanager

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
 
+import dj_database_url
 import pytest
 
 from tests.e2e.server_process import free_port, wait_for_http
@@ -42,3 +45,26 @@ def test_a_server_that_answers_is_waited_for(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgis://"),
+                    reason="PostgreSQL's databases")
+def test_a_database_in_use_is_dropped():
+    import psycopg
+
+    from tests.e2e.server_process import _admin_sql, drop_database
+
+    url = os.environ["DATABASE_URL"]
+    name = f"dcm_drop_{uuid.uuid4().hex[:8]}"
+    _admin_sql(url, f'CREATE DATABASE "{name}"')
+    db = dj_database_url.parse(url)
+    session = psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
+                              password=db["PASSWORD"], dbname=name)
+    try:
+        drop_database(url, name)  # the open session is ended
+        drop_database(url, name)  # gone already: nothing to do
+    finally:
+        session.close()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
+                        password=db["PASSWORD"], dbname=name).close()
