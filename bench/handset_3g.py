@@ -188,6 +188,12 @@ def _admin(sql: str) -> None:
         conn.execute(sql)
 
 
+def _drop() -> None:
+    from tests.e2e.server_process import drop_database
+
+    drop_database(os.environ["DATABASE_URL"], DB_NAME)
+
+
 class Server:
     """daphne on its own database, answering on 10.203.0.2 (through the link) and on a
     loopback port (the bench's own calls: login, readiness)."""
@@ -423,7 +429,7 @@ def bench(args, tmp: Path) -> dict:
 
     started = time.monotonic()
     photos = photo_pool(tmp, args.photos)
-    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    _drop()
     _admin(f'CREATE DATABASE "{DB_NAME}" TEMPLATE template1')
     server = None
     try:
@@ -446,7 +452,7 @@ def bench(args, tmp: Path) -> dict:
     finally:
         if server:
             server.stop()
-        _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        _drop()
     return {
         "reports": a["reports"] + b["reports"], "reports_steady": a["reports"],
         "reports_cuts": b["reports"],

@@ -361,8 +361,10 @@ def postgis(city, index, args, rng, our_p50: float) -> dict:
             res["agreement_bulk_any_class"] = round(sum(a == b for a, b in zip(mine, theirs)) / len(lon), 6)
             log(f"agreement: {res['agreement']} (place), {res['agreement_bulk_any_class']} (place_many, any class)")
     finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+        from tests.e2e.server_process import drop_database
+
+        drop_database(url, name)  # also when autovacuum is on it (see drop_database)
     return res
 
 
