@@ -26,7 +26,9 @@ import re
 from functools import cache, lru_cache
 from typing import Sequence
 
+import psycopg
 from django.db import connection, models
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 Statement = tuple[str, list]
 
@@ -42,7 +44,11 @@ def _template(model: type[models.Model], with_pk: bool) -> tuple[str, tuple, tup
 
 
 def insert(obj: models.Model) -> Statement:
-    """The INSERT of ``obj`` as the ORM would send it."""
+    """The INSERT of ``obj`` as the ORM would send it. Raises ValueError, as ``save()`` and
+    ``bulk_create()`` do, when ``obj`` points at a related object that has no key yet (a
+    nullable foreign key would otherwise be stored as NULL); takes the key of one that got it
+    since the assignment."""
+    obj._prepare_related_fields_for_save(operation_name="insert")
     sql, fields, custom = _template(type(obj), obj.pk is not None)
     placeholders, params = [], []
     for field, own in zip(fields, custom):
@@ -81,9 +87,6 @@ def write(statements: Sequence[Statement]) -> None:
             for sql, params in statements:
                 cur.execute(sql, params)
         return
-    import psycopg
-    from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-
     sql, params = as_one(statements)
     connection.ensure_connection()
     wrap = CursorDebugWrapper if connection.queries_logged else CursorWrapper

@@ -60,7 +60,6 @@ class RawPhoto:
         # Through rowwrite: on PostgreSQL the bytes travel as a binary parameter. Bound into
         # the SQL text by Django's cursor, 60 KB of JPEG became a 120 KB escaped literal, about
         # 1.3 ms of Python to build and as much of PostgreSQL's lexer to read, per report.
-        upload.photo_id = photo.pk
         rowwrite.write([rowwrite.insert(upload)])
         return photo
 

@@ -138,3 +138,16 @@ def test_as_one_numbers_the_placeholders_in_order():
                    "INSERT INTO c VALUES ($4, '100%')")
     assert params == [1, 2, b"\x01", 3]
     assert rowwrite.as_one([("INSERT INTO a VALUES (%s)", [1])]) == ("INSERT INTO a VALUES ($1)", [1])
+
+
+def test_insert_refuses_a_related_row_without_a_key(cast):
+    """As save() does: a nullable foreign key to an unsaved row would be stored as NULL."""
+    supervisor = User.objects.get(username="supervisor")
+    report, placement, version = report_input("one-statement-5", jpeg())
+    case, _ = do_report(supervisor, report, version, placement)
+    unsaved = CaseEvent(case=case, actor=supervisor, actor_role="supervisor", action="report",
+                        to_state="reported", at=timezone.now())
+    photo = Photo(case=case, event=unsaved, kind="after", image="", sha256="", width=1,
+                  height=1, size=1)
+    with pytest.raises(ValueError, match="unsaved related object 'event'"):
+        rowwrite.insert(photo)
