@@ -10,6 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from server.idempotency import IdempotencyConflict
 from workflows import Refused
 
 
@@ -45,6 +46,9 @@ def exception_handler(exc, context):
         return Response({"error": body}, status=exc.status)
     if isinstance(exc, ApiError):
         return Response({"error": exc.error}, status=exc.status_code)
+    if isinstance(exc, IdempotencyConflict):
+        return Response({"error": {"code": "idempotency_conflict", "message": str(exc),
+                                   "field": "idempotency_key"}}, status=status.HTTP_409_CONFLICT)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -195,6 +195,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR / "static"
 STATICFILES_DIRS = [REPO / "server" / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR / "media"))
+#: Photos and voice notes are flushed to the disk before a report is acknowledged.
+STORAGES = {
+    "default": {"BACKEND": "server.storage.DurableFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 #: The largest request body the API takes, photos included (the handset sends ≤ ~100 KB photos).
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", 8 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
@@ -209,7 +214,7 @@ PHOTOS_CLEAN_LATER = _flag("PHOTOS_CLEAN_LATER")
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "server.accounts.tokens.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from workflows.case import PUBLIC_CHANNELS, Actor, CaseSnapshot, Decision, Refused
 from workflows.guards import ACCESS_GUARDS
 from workflows.rules import Rules, default_rules
-from workflows.states import Action, Role, State
+from workflows.states import SYSTEM_ACTIONS, Action, Role, State
 from workflows.table import TRANSITIONS, Transition, outcome_of
 
 
@@ -120,11 +120,11 @@ def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetim
 
 def allowed_actions(case: CaseSnapshot, role: Role) -> list[Action]:
     """The actions a role could start from the case's state (guards not evaluated): what a
-    console shows as buttons. TIMER is the system's and never shown."""
+    console shows as buttons. The system's own steps (``SYSTEM_ACTIONS``) are never shown."""
     seen: list[Action] = []
     for t in TRANSITIONS:
         if (case.state in t.sources and role in t.roles and t.action not in seen
-                and t.action != Action.TIMER):
+                and t.action not in SYSTEM_ACTIONS):
             seen.append(t.action)
     return seen
 

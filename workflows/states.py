@@ -73,6 +73,7 @@ class Action(_Named):
     CLOSE = "close", "结案", "Close"
     CALLBACK = "callback", "回访", "Call back"
     TIMER = "timer", "计时提醒", "Timer light"
+    PHOTO_CLEANED = "photo_cleaned", "照片处理完成", "Photo processed"
 
 
 class Role(_Named):
@@ -85,3 +86,8 @@ class Role(_Named):
     LEADER = "leader", "领导", "Leader"
     MAPKEEPER = "mapkeeper", "地图维护员", "Map keeper"
     SYSTEM = "system", "系统", "System"
+
+
+#: Steps the system records about a case, never a person's: the deadline lights and the photo
+#: cleaner's result. Consoles never offer them; lists of "the last step" skip them.
+SYSTEM_ACTIONS = frozenset({Action.TIMER, Action.PHOTO_CLEANED})

@@ -185,6 +185,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(A.CALLBACK, [S.CLOSED], S.DISPATCHED, [R.CALL_TAKER],
          [g.callback_channel, g.valid_satisfaction], outcome="unsatisfied", effect="reopen"),
     _row(A.TIMER, TIMED, None, [R.SYSTEM], [g.valid_light], effect="light"),
+    # The photo cleaner's result (a report's photo re-encoded, or refused): noted in any state.
+    _row(A.PHOTO_CLEANED, list(S), None, [R.SYSTEM]),
 )
 del S, A, R
 

@@ -10,44 +10,44 @@ writes nothing.
 
 from __future__ import annotations
 
-import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from gis.placement import Placement
+from server import idempotency
 from server.accounts.models import Department, User
 from server.cases import assign
 from server.cases.dispatching import suggest_department
 from server.cases.models import ActionKey, Case, CaseEvent, Photo, VoiceNote
-from server.cases import rowwrite
-from server.cases.numbering import number_in_transaction, take_number_and_ids
+from server.cases.numbering import take_number
 from server.cases.photos import CleanPhoto, StorablePhoto
 from server.cases.rules import condition_for, current_rules, limit_of
 from server.cases.selectors import case_summary
 from server.cases.snapshots import apply_changes, snapshot_of
 from server.cases.voice import CleanVoice
-from server.evaluation.rollups import first_event_upserts, record as record_rollups
+from server.evaluation.rollups import record as record_rollups
+from server.idempotency import IdempotencyConflict  # noqa: F401 (callers catch it from here)
 from server.realtime.send import send_case_event_on_commit
-from workflows import Action, Refused, Role, State, decide, light_at
+from workflows import Action, Decision, Refused, Role, State, decide, light_at
 from workflows.replay import to_json
 from workflows.states import FINAL_STATES
 
 #: Parameters an action may carry into the event's data (anything else is dropped).
 EVENT_PARAMS = ("reason", "department_code", "result", "note", "condition_code",
-                "extension_value", "extension_unit", "satisfaction", "into", "light")
+                "extension_value", "extension_unit", "satisfaction", "into", "light",
+                "photo_id")
 
 
 @dataclass(frozen=True)
 class ReportInput:
-    """A validated report, as intake hands it over."""
+    """A validated report, as the intake door (``server.intake.submit``) hands it over."""
 
     kind: str  # "component" | "event"
     class_code: str  # 4 digits: major + minor
@@ -63,118 +63,88 @@ class ReportInput:
     voice: CleanVoice | None = None
 
 
-class IdempotencyConflict(Exception):
-    """The key was used before with a different request (or by someone else)."""
-
-
-_REPLAY_SQL = (f'SELECT "id", "reporter_id", "request_hash" FROM '
-               f'{connection.ops.quote_name(Case._meta.db_table)} WHERE "idempotency_key" = %s')
-
-
-def find_replay(reporter: User, idempotency_key: str, request_hash: str) -> Case | None:
-    """The case an earlier request with this key created, if any. Raises IdempotencyConflict
-    when that request came from someone else or carried another body."""
-    # Three columns first, in plain SQL: almost every key is new, the whole row is only needed
-    # on a hit, and this runs for every report (the ORM's query cost 0.25 ms more than this).
-    with connection.cursor() as cur:
-        cur.execute(_REPLAY_SQL, [idempotency_key])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    if row[1] != reporter.pk or row[2] != request_hash:
-        raise IdempotencyConflict(
-            f"idempotency key {idempotency_key!r} was already used for a different "
-            f"report; send a new key for a new report")
-    return Case.objects.get(pk=row[0])
+def find_replay(reporter: User, idempotency_key: str, digest: str) -> Case | None:
+    """The case an earlier report with this key created, if any. Raises IdempotencyConflict
+    when that report came from someone else or carried another body."""
+    return idempotency.find_replay(Case, reporter, idempotency_key, digest, "report")
 
 
 def _voice_row(case: Case, event: CaseEvent, voice: CleanVoice) -> VoiceNote:
     """The unsaved voice note row; its file is written here."""
     obj = VoiceNote(case=case, event=event, format=voice.format, content_type=voice.content_type,
                     sha256=voice.sha256, size=len(voice.data))
-    # Named by the case's id: a report's voice note is stored before the case has its number.
-    obj.audio.save(f"case{case.pk}-{voice.sha256[:12]}.{voice.format}",
+    obj.audio.save(f"{case.number}-{voice.sha256[:12]}.{voice.format}",
                    ContentFile(voice.data), save=False)
     return obj
 
 
-def _new_event(case: Case, actor: User, decision, now: datetime, data: dict) -> CaseEvent:
-    return CaseEvent(
+def _event(case: Case, actor: User, decision, now: datetime, data: dict, *,
+           first: bool = False) -> CaseEvent:
+    """Append the event, and fold it into the day's evaluation rollups in the same
+    transaction (so rankings read from the rollups always agree with the log)."""
+    event = CaseEvent.objects.create(
         case=case, actor=actor, actor_role=actor.role, action=decision.action.value,
         from_state=decision.from_state.value if decision.from_state else "",
         to_state=decision.to_state.value, at=now, deadline=decision.changes.get("deadline"),
         data={**data, "changes": to_json(decision.changes)})
+    return record_rollups(case, event, first=first)
 
 
-def _event(case: Case, actor: User, decision, now: datetime, data: dict) -> CaseEvent:
-    """Append the event, and fold it into the day's evaluation rollups in the same
-    transaction (so rankings read from the rollups always agree with the log)."""
-    event = _new_event(case, actor, decision, now, data)
-    event.save()
-    return record_rollups(case, event)
-
-
-def _new_case(reporter: User, report: ReportInput, map_version_id: int, placement: Placement,
-              decision, now: datetime, *, pk: int | None, number: str | None) -> Case:
-    case = Case(
-        pk=pk,
-        # Without a number taken ahead, a unique placeholder until the last statement.
-        number=number or f"~{uuid.uuid4().hex[:30]}",
-        kind=report.kind, class_code=report.class_code, description=report.description,
-        location=Point(report.lon, report.lat, srid=4326), accuracy_m=report.accuracy_m,
-        map_version_id=map_version_id, cell_code=placement.cell_code,
-        community_code=placement.community_code, street_code=placement.street_code,
-        component_code=report.component_code, reporter=reporter,
-        created_at=now, updated_at=now,
-        idempotency_key=report.idempotency_key, request_hash=report.request_hash)
-    apply_changes(case, decision.changes)
-    return case
-
-
-def _report_event_data(report: ReportInput, placement: Placement) -> dict:
-    return {"channel": report.channel, "cell_code": placement.cell_code,
-            "candidate_cells": list(placement.candidate_cells)}
+def report_decision(reporter: User, channel: str, now: datetime) -> Decision:
+    """What the rules say of ``reporter`` reporting through ``channel`` at ``now``; raises
+    ``Refused`` (403) when their role may not report. The intake door asks this first, before
+    any other work, and hands the decision to ``do_report``."""
+    return decide(None, Action.REPORT, reporter.as_actor(), now, {"channel": channel},
+                  current_rules())
 
 
 def do_report(reporter: User, report: ReportInput, map_version_id: int,
-              placement: Placement, now: datetime | None = None) -> tuple[Case, bool]:
+              placement: Placement, decision: Decision | None = None,
+              now: datetime | None = None,
+              attach: Callable[[Case], None] | None = None) -> tuple[Case, bool]:
     """Create a case from a report, or return the case an earlier identical request created.
 
-    Returns ``(case, created)``. Raises ``Refused`` if the reporter's role may not report and
-    ``IdempotencyConflict`` if the key came before with another body or reporter. Safe under
-    concurrency: two identical requests racing yield one case (the unique key decides).
+    Returns ``(case, created)``. ``decision`` is ``report_decision``'s answer for this report
+    (asked again when None); it raises ``Refused`` if the reporter's role may not report.
+    Raises ``IdempotencyConflict`` if the key came before with another body or reporter.
+    ``attach(case)``, the channel's own record (a hotline call, an Open311 request, a camera
+    alert), runs in the case's transaction, only when the case is created: a case never exists
+    without it, and a failed record leaves no case.
 
-    The key is not looked up first: almost every key is new, so the insert is tried and the
-    unique key's refusal is what sends a repeat to ``find_replay`` (a caller that wants to answer
-    a retry before other work, as intake does, calls ``find_replay`` itself).
-
-    On PostgreSQL the rows are written in one statement (``rowwrite``), with the number and the
-    ids taken ahead in another; elsewhere through the ORM in one transaction. Same rows either
-    way; the realtime push follows the commit.
+    Transactions: the case number is taken first (``numbering.take_number``: in a short
+    transaction of its own when the caller holds none), then the case, its first event, the
+    rollups, the photo and the voice note are saved through the ORM in one transaction (a
+    savepoint inside a caller's), on every database alike; the realtime push follows the
+    commit. Safe under concurrency: two identical requests racing yield one case (the unique
+    key decides; the loser answers with the winner's case).
     """
     now = now or timezone.now()
-    decision = decide(None, Action.REPORT, reporter.as_actor(), now,
-                      {"channel": report.channel}, current_rules())
+    decision = decision or report_decision(reporter, report.channel, now)
+    if decision.action != Action.REPORT:
+        raise ValueError(f"do_report needs a report decision, not {decision.action}")
+    number = take_number(report.kind, report.class_code, now)
     try:
-        if connection.vendor == "postgresql":
-            # Inside a caller's transaction, a savepoint: a repeated key must not abort it.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                case = _report_in_one_statement(reporter, report, map_version_id, placement,
-                                                decision, now)
-            return case, True
         with transaction.atomic():
-            case = _new_case(reporter, report, map_version_id, placement, decision, now,
-                             pk=None, number=None)
-            case.save()
-            event = _new_event(case, reporter, decision, now,
-                               _report_event_data(report, placement))
-            event.save()
-            record_rollups(case, event, first=True)
+            case = Case(
+                number=number, kind=report.kind, class_code=report.class_code,
+                description=report.description,
+                location=Point(report.lon, report.lat, srid=4326), accuracy_m=report.accuracy_m,
+                map_version_id=map_version_id, cell_code=placement.cell_code,
+                community_code=placement.community_code, street_code=placement.street_code,
+                component_code=report.component_code, reporter=reporter,
+                created_at=now, updated_at=now,
+                idempotency_key=report.idempotency_key, request_hash=report.request_hash)
+            apply_changes(case, decision.changes)
+            case.save(force_insert=True)
+            event = _event(case, reporter, decision, now,
+                           {"channel": report.channel, "cell_code": placement.cell_code,
+                            "candidate_cells": list(placement.candidate_cells)}, first=True)
             if report.photo is not None:
                 report.photo.save_for(case, event, "before")
             if report.voice is not None:
                 _voice_row(case, event, report.voice).save()
-            number_in_transaction(case, now)
+            if attach is not None:
+                attach(case)
             send_case_event_on_commit(case, event, previous_department=None)
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its case.
@@ -183,31 +153,6 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
             raise
         return existing, False
     return case, True
-
-
-def _report_in_one_statement(reporter: User, report: ReportInput, map_version_id: int,
-                             placement: Placement, decision, now: datetime) -> Case:
-    """``do_report``'s rows as one statement (PostgreSQL). Inside a caller's transaction the
-    number is its last statement, as on the ORM path."""
-    models = [Case, CaseEvent] + ([Photo] if report.photo is not None else [])
-    number, ids = take_number_and_ids(report.kind, report.class_code, now, models)
-    case = _new_case(reporter, report, map_version_id, placement, decision, now,
-                     pk=ids[0], number=number)
-    event = _new_event(case, reporter, decision, now, _report_event_data(report, placement))
-    event.pk = ids[1]
-    rows = [case, event]
-    if report.photo is not None:
-        rows += report.photo.rows_for(case, event, "before", ids[2])
-    if report.voice is not None:
-        rows.append(_voice_row(case, event, report.voice))
-    rowwrite.write([rowwrite.insert(case), rowwrite.insert(event),
-                    *first_event_upserts(event), *(rowwrite.insert(r) for r in rows[2:])])
-    for row in (case, event):
-        row._state.adding, row._state.db = False, connection.alias
-    if number is None:
-        number_in_transaction(case, now)
-    send_case_event_on_commit(case, event, previous_department=None)  # at once outside a transaction
-    return case
 
 
 def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
@@ -251,16 +196,11 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
     return extra
 
 
-def find_action_replay(user: User, key: str, request_hash: str) -> dict | None:
+def find_action_replay(user: User, key: str, digest: str) -> dict | None:
     """The answer an earlier case action with this idempotency key got, or None. Raises
     IdempotencyConflict when that action came from someone else or with another body."""
-    row = ActionKey.objects.filter(key=key).first()
-    if row is None:
-        return None
-    if row.user_id != user.pk or row.request_hash != request_hash:
-        raise IdempotencyConflict(f"idempotency key {key!r} was already used for a different "
-                                  f"action; send a new key for a new action")
-    return row.answer
+    row = idempotency.find_replay(ActionKey, user, key, digest, "action", key_field="key")
+    return None if row is None else row.answer
 
 
 def do_case_action_once(actor_user: User, number: str, action: Action, key: str,
@@ -340,6 +280,27 @@ def _act(actor_user: User, number: str, action: Action, params, photos, photo_ki
         send_case_event_on_commit(case, event, previous_department=previous_department,
                                   previous_assignee_id=previous_assignee_id)
     return case, None
+
+
+def do_photo_cleaned(photo: Photo, clean: CleanPhoto | None, reason: str = "",
+                     now: datetime | None = None) -> Case:
+    """The photo cleaner's result for ``photo`` (stored by a report without an image): with
+    ``clean``, the Photo gets the re-encoded image (its file written first), hash, size and
+    upright dimensions; without, it stays imageless, refused for ``reason``. Either way the
+    case gets one ``photo_cleaned`` event (``result`` clean or refused), pushed after the
+    commit like any other step, so the consoles show the photo once it can be served. Runs in
+    one transaction (a savepoint inside the cleaner's), locking the case row."""
+    with transaction.atomic():
+        if clean is not None:
+            photo.image.save(f"{photo.case.number}-{photo.kind}-{clean.sha256[:12]}.jpg",
+                             ContentFile(clean.jpeg), save=False)
+            photo.sha256, photo.width, photo.height, photo.size = (
+                clean.sha256, clean.width, clean.height, len(clean.jpeg))
+            photo.save(update_fields=["image", "sha256", "width", "height", "size"])
+        params = {"photo_id": photo.pk, "result": "clean" if clean is not None else "refused",
+                  "reason": reason}
+        return do_case_action(system_user(), photo.case.number, Action.PHOTO_CLEANED, params,
+                              now=now)
 
 
 def system_user() -> User:

@@ -1,96 +1,61 @@
-"""Case numbers (案件编号): C/E + major + minor + YYYYMMDD + a daily sequence of at least 4 digits
-(DOMAIN.md §3), from one counter row per day (``CaseNumberCounter``).
+"""Case numbers (案件编号): C (component, 部件) or E (event, 事件), the 4-digit class code
+(major + minor), the day as YYYYMMDD and a daily sequence of at least 4 digits, e.g.
+``E0101202611230007``; from one counter row per day (``CaseNumberCounter``).
 
-Two ways to take a number, both unique and increasing within a day:
+``take_number`` increments the day's counter through the ORM. When no transaction is open (a
+report through the intake door), it does so in a short transaction of its own, before the
+report's: the counter row's lock is then held for one round trip, not for the whole report.
+Held until the report's commit, every report in the city would wait for the previous one's
+disk flush (that one lock capped intake at about one report per WAL flush). On PostgreSQL that
+short transaction commits without waiting for the disk (``SET LOCAL synchronous_commit``, a
+setting of that transaction alone): the report's own commit flushes the WAL up to its commit
+record, which includes the earlier counter update, so a durable case always has a durable
+counter. The cost: a report that fails after taking its number (a key that raced with its own
+retry, a crash before the commit) leaves a gap in the day's sequence. Numbers are unique and
+increasing within a day; they are not gap-free. The event log is the record of cases.
 
-``take_number_and_ids`` (PostgreSQL, when no transaction is open: intake's reports) takes it
-in a transaction of its own before the report's, committed without waiting for the disk
-(``synchronous_commit off`` for that one transaction). The counter row's lock is then held for
-microseconds. Held until the report's commit (the other way), every report in the city waited
-for the previous one's disk flush: that one lock capped intake at about one report per WAL
-flush (~50/s here, with 20 of 24 reports waiting on it). Durability is unchanged: the report's
-own commit flushes the WAL up to its commit record, which includes the earlier counter
-update, so a durable case always has a durable counter. The cost: a report that fails after
-taking its number (a key that raced with its own retry, a crash before the commit) leaves a
-gap in the day's sequence. Numbers are unique and increasing; they are not gap-free, as with
-the database sequences the proprietary systems number by. The event log is the record of
-cases, not the sequence.
-
-``number_in_transaction`` (SQLite, and callers that already hold a transaction, such as the
-hotline's submit, whose transaction must not be turned asynchronous) takes it as the last
-statement of the report's transaction: gap-free, one report at a time.
+Inside a caller's transaction the counter is incremented there, and its lock is held until
+that transaction ends.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import cache
-from typing import Sequence
+from datetime import date, datetime
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from server.cases.models import Case, CaseNumberCounter
+from server.cases.models import CaseNumberCounter
 
 
-def prefix_of(kind: str, class_code: str, now: datetime) -> tuple:
+def prefix_of(kind: str, class_code: str, now: datetime) -> tuple[date, str]:
     day = timezone.localdate(now)
     return day, f"{'C' if kind == 'component' else 'E'}{class_code}{day:%Y%m%d}"
 
 
-def _upsert_sql() -> str:
-    counter = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
-    return (f"INSERT INTO {counter} (day, last) VALUES (%s, 1) ON CONFLICT (day) "
-            f"DO UPDATE SET last = {counter}.last + 1 RETURNING last")
+def _next(day: date) -> int:
+    """The day's next sequence number (in the caller's transaction)."""
+    counters = CaseNumberCounter.objects.filter(day=day)
+    if not counters.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():  # a savepoint: the first report of the day may race
+                CaseNumberCounter.objects.create(day=day, last=1)
+            return 1
+        except IntegrityError:
+            counters.update(last=F("last") + 1)
+    return counters.values_list("last", flat=True).get()
 
 
-@cache
-def _sequence(model) -> str:
-    """The name of the sequence behind ``model``'s primary key (PostgreSQL)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_get_serial_sequence(%s, %s)",
-                    [model._meta.db_table, model._meta.pk.column])
-        return cur.fetchone()[0]
-
-
-def take_number_and_ids(kind: str, class_code: str, now: datetime,
-                        models: Sequence) -> tuple[str | None, list[int]]:
-    """PostgreSQL: ``(number, ids)`` in one statement, ``ids`` the next primary keys of
-    ``models`` (for ``server.cases.rowwrite``, whose rows cannot read each other's generated
-    keys). The number is taken ahead as the module docstring says: in a transaction of its own
-    (this statement, with ``synchronous_commit`` off for it alone), or, when a transaction is
-    already open, not at all (None: the caller numbers the case with ``number_in_transaction``).
-    Taken keys are never given back: a report that fails leaves gaps, in ids as in numbers."""
-    ids = ", ".join("nextval(%s)" for _ in models)
-    sequences = [_sequence(m) for m in models]
-    with connection.cursor() as cur:
-        if connection.in_atomic_block:
-            cur.execute(f"SELECT {ids}", sequences)
-            return None, list(cur.fetchone())
-        day, prefix = prefix_of(kind, class_code, now)
-        # One statement outside a transaction is its own transaction, and set_config(...,
-        # true) lasts until its end: the commit of this statement alone is asynchronous.
-        cur.execute(f"WITH s AS (SELECT set_config('synchronous_commit', 'off', true)), "
-                    f"n AS ({_upsert_sql()}) SELECT n.last, {ids} FROM n, s", [day, *sequences])
-        last, *taken = cur.fetchone()
-    return f"{prefix}{last:04d}", taken
-
-
-def number_in_transaction(case: Case, now: datetime) -> str:
-    """Give ``case`` (saved, in the report's transaction) its number. The counter's row lock is
-    held until the commit, and every report waits for it: hence the report's last statement,
-    and on PostgreSQL a single one (counter and case row together)."""
-    day, prefix = prefix_of(case.kind, case.class_code, now)
-    cases = connection.ops.quote_name(Case._meta.db_table)
-    with connection.cursor() as cur:
+def take_number(kind: str, class_code: str, now: datetime) -> str:
+    """The next case number of ``now``'s day for a case of ``kind`` and ``class_code``; see
+    the module docstring for the transaction it runs in."""
+    day, prefix = prefix_of(kind, class_code, now)
+    if connection.in_atomic_block:
+        return f"{prefix}{_next(day):04d}"
+    with transaction.atomic():
         if connection.vendor == "postgresql":
-            cur.execute(f"WITH n AS ({_upsert_sql()}) UPDATE {cases} SET number = %s || "
-                        f"lpad(n.last::text, greatest(4, length(n.last::text)), '0') "
-                        f"FROM n WHERE {cases}.id = %s RETURNING {cases}.number",
-                        [day, prefix, case.pk])
-            case.number = cur.fetchone()[0]
-        else:  # SQLite (≥ 3.35 for RETURNING) has no DML in WITH; its writers queue anyway
-            cur.execute(_upsert_sql(), [day])
-            case.number = f"{prefix}{cur.fetchone()[0]:04d}"
-            cur.execute(f"UPDATE {cases} SET number = %s WHERE id = %s", [case.number, case.pk])
-    return case.number
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
+        last = _next(day)
+    return f"{prefix}{last:04d}"

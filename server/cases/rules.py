@@ -1,7 +1,7 @@
 """The rules in force: the working calendar (official holidays + the city's overrides in the
 database) and the node limits. Rebuilt only when an override changes (one cheap query compares
 the overrides' last change: per call inside a transaction, at most once a second outside one,
-``server.recheck``)."""
+``server.reread_cache``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 from django.db import connection
 
 from server.cases.models import CalendarOverride, FilingCondition
-from server.recheck import Recheck
+from server.reread_cache import RereadCache
 from workflows import Rules
 from workflows.calendar import WorkingCalendar
 from workflows.calendar_data import build
@@ -31,7 +31,7 @@ def _read_stamp() -> tuple:
 
 
 #: The overrides' stamp, re-read at most once a second outside a transaction.
-_stamp = Recheck(_read_stamp)
+_stamp = RereadCache(_read_stamp)
 
 
 def current_rules() -> Rules:

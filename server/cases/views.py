@@ -27,7 +27,7 @@ from server.cases.duplicates import possible_duplicates
 from server.cases.selectors import case_summary, visible_cases
 from server.intake.serializers import KEY_PATTERN, PhotoField
 from server.intake.uploads import photo_state
-from workflows import Action, State
+from workflows import SYSTEM_ACTIONS, Action, State
 
 PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
               Action.SELF_HANDLE: "self"}
@@ -154,7 +154,7 @@ class CaseActionView(APIView):
             known = ", ".join(a.value for a in Action if a != Action.REPORT)
             raise ApiError("unknown_action", f"unknown action {action!r}; one of: {known}",
                            status_code=404) from None
-        if act in (Action.REPORT, Action.TIMER):
+        if act == Action.REPORT or act in SYSTEM_ACTIONS:
             raise ApiError("unknown_action", f"{act.value} is not an action a user takes here",
                            status_code=404)
         if not request.user.role:

@@ -7,11 +7,12 @@ of the newest event: the same fold the straight computation runs, so both agree 
 construction, and a fact may depend on the case's whole history (the dispatch an approved return
 counts against, the deadline in force before a feedback).
 
-Only the rows of the facts' days are touched, with an additive upsert; region facts live on
-cells only, so no district-wide row becomes a lock every action in the city waits for.
+Only the rows of the facts' days are touched, each incremented (or created) through the ORM;
+region facts live on cells only, so no district-wide row becomes a lock every action in the
+city waits for.
 
 ``rebuild_rollups(period)`` recomputes the rows of a period's days from the log (after a bulk
-import, or to prove the rollups exact). Both run on SQLite and PostgreSQL (``ON CONFLICT``).
+import, or to prove the rollups exact). Both run on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Iterator
 
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from server.evaluation.models import DailyRollup
 from workflows.scoring import Fact, Period, fold, local_day
 
-TABLE = DailyRollup._meta.db_table
 Key = tuple  # (day, kind, entity)
 
 
@@ -47,38 +48,22 @@ def rows_of(facts: Iterable[Fact]) -> dict[Key, dict[str, int]]:
     return out
 
 
-def upserts(rows: dict[Key, dict[str, int]]) -> list[tuple[str, list]]:
-    """The statements that add the rows to the table (insert, or increment the day's row)."""
-    qn = connection.ops.quote_name
-    out = []
-    for (day, kind, entity), counters in rows.items():
-        names = [c for c, n in counters.items() if n]
-        if not names:
-            continue
-        cols = ", ".join(qn(c) for c in names)
-        sets = ", ".join(f"{qn(c)} = {qn(TABLE)}.{qn(c)} + excluded.{qn(c)}" for c in names)
-        out.append((f"INSERT INTO {qn(TABLE)} (day, kind, entity, {cols}) "
-                    f"VALUES (%s, %s, %s{', %s' * len(names)}) "
-                    f"ON CONFLICT (day, kind, entity) DO UPDATE SET {sets}",
-                    [day, kind, entity, *(counters[c] for c in names)]))
-    return out
-
-
 def add(rows: dict[Key, dict[str, int]]) -> None:
-    """Add the rows to the table (insert, or increment the existing day's row)."""
-    _run(upserts(rows))
-
-
-def _run(statements: list[tuple[str, list]]) -> None:
-    with connection.cursor() as cur:
-        for sql, params in statements:
-            cur.execute(sql, params)
-
-
-def first_event_upserts(event) -> list[tuple[str, list]]:
-    """The statements ``record(case, event, first=True)`` runs, for a caller that sends them
-    with the event's own INSERT (``server.cases.rowwrite``)."""
-    return upserts(rows_of(fold(event_records([tuple(getattr(event, f) for f in EVENT_FIELDS)]))))
+    """Add the rows to the table: increment the day's row, or create it (in the caller's
+    transaction; a savepoint catches the race of two first facts of a day)."""
+    for (day, kind, entity), counters in rows.items():
+        counters = {c: n for c, n in counters.items() if n}
+        if not counters:
+            continue
+        row = DailyRollup.objects.filter(day=day, kind=kind, entity=entity)
+        increments = {c: F(c) + n for c, n in counters.items()}
+        if row.update(**increments):
+            continue
+        try:
+            with transaction.atomic():
+                DailyRollup.objects.create(day=day, kind=kind, entity=entity, **counters)
+        except IntegrityError:
+            row.update(**increments)
 
 
 def record(case, event, *, first: bool = False):
@@ -88,7 +73,7 @@ def record(case, event, *, first: bool = False):
     from server.cases.models import CaseEvent
 
     if first:
-        _run(first_event_upserts(event))
+        add(rows_of(fold(event_records([tuple(getattr(event, f) for f in EVENT_FIELDS)]))))
         return event
     rows = list(CaseEvent.objects.filter(case_id=case.pk, id__lte=event.pk).order_by("id")
                 .values_list(*EVENT_FIELDS))
@@ -116,5 +101,4 @@ def rebuild_rollups(period: Period) -> int:
     return len(rows)
 
 
-__all__ = ["record", "rebuild_rollups", "add", "upserts", "first_event_upserts", "rows_of",
-           "event_records"]
+__all__ = ["record", "rebuild_rollups", "add", "rows_of", "event_records"]

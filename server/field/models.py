@@ -2,7 +2,7 @@
 
 Every row a handset creates carries the client's idempotency key (unique) and a hash of what
 was sent with it, as reports do: an honest retry finds the row, a reused key with another body
-is refused (``server.field.idempotency``).
+is refused (``server.idempotency``).
 """
 
 from __future__ import annotations

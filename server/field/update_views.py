@@ -15,7 +15,7 @@ from gis.placement import OutsideManagedArea
 from server.api_errors import ApiError
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.field import updates
-from server.field.idempotency import body_hash, find_replay
+from server.idempotency import find_replay, request_hash as body_hash
 from server.field.maps import class_names
 from server.field.models import ComponentUpdate
 from server.field.serializers import (ComponentUpdateSerializer, PublishSerializer,

@@ -30,7 +30,7 @@ from shapely.geometry import Point as ShapelyPoint
 from gis.placement import OutsideManagedArea
 from gridmaps.model import Component as CityComponent
 from server.cases.photos import CleanPhoto
-from server.field.idempotency import create_once
+from server.idempotency import create_once
 from server.field.maps import class_names
 from server.field.models import ComponentUpdate
 from server.maps.index import active_map

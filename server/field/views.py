@@ -24,7 +24,7 @@ from server.accounts.models import User
 from server.api_errors import ApiError
 from server.cases.selectors import CENTER_ROLES
 from server.field import maps
-from server.field.idempotency import body_hash, create_once
+from server.idempotency import create_once, request_hash as body_hash
 from server.field.models import Attendance, TrackBatch, TrackPoint
 from server.field.serializers import AttendanceSerializer, NearbySerializer, TrackSerializer
 from server.maps.index import NoActiveMap, active_map

@@ -30,9 +30,10 @@ from server.cases.selectors import CENTER_ROLES
 from server.hotline import duplicates, places
 from server.hotline.access import contact_of, may_see_contact
 from server.hotline.models import HotlineCall
-from server.hotline.submit import SubmitError, check_class, request_hash, submit
-from server.intake.serializers import KEY_PATTERN
-from workflows import Action, Role
+from server.idempotency import KEY_PATTERN
+from server.intake.submit import Report, SubmitError, check_class, submit
+from server.intake.views import api_error
+from workflows import SYSTEM_ACTIONS, Action, Role
 from workflows.case import CALLBACK_CHANNELS
 
 CALL_ROLES = {Role.CALL_TAKER, Role.ACCEPTOR}
@@ -49,10 +50,6 @@ def _require(user, roles, what: str) -> None:
     if _role(user) not in roles:
         raise ApiError("role_not_allowed", f"{what} is for {', '.join(r.en.lower() for r in roles)}",
                        status_code=status.HTTP_403_FORBIDDEN)
-
-
-def _submit_error(exc: SubmitError) -> ApiError:
-    return ApiError(exc.code, exc.message, field=exc.field, status_code=exc.status)
 
 
 class PlaceSearchView(APIView):
@@ -98,7 +95,7 @@ class DuplicatesView(APIView):
         try:
             check_class(p.get("kind", ""), p.get("class_code", ""))
         except SubmitError as exc:
-            raise _submit_error(exc) from None
+            raise api_error(exc) from None
         found = duplicates.duplicates_at(p["kind"], p["class_code"], lon, lat,
                                          component_code=p.get("component_code", ""))
         return Response({"duplicates": duplicates.as_json(found)})
@@ -155,16 +152,15 @@ class CallView(APIView):
                 caller_phone=d["caller_phone"], address=d["address"],
                 place_code=d["place_code"], urgency=d["urgency"], call_taker=user)
 
+        call = {k: d[k] for k in ("line", "caller_name", "caller_phone", "address",
+                                  "place_code", "urgency")}
+        report = Report(kind=d["kind"], class_code=d["class_code"], lon=d["lon"], lat=d["lat"],
+                        description=description, component_code=d["component_code"],
+                        idempotency_key=d["idempotency_key"], extra=(call,))
         try:
-            check_class(d["kind"], d["class_code"])
-            done = submit(user, channel="hotline", kind=d["kind"], class_code=d["class_code"],
-                          lon=d["lon"], lat=d["lat"], description=description,
-                          idempotency_key=d["idempotency_key"],
-                          hash_=request_hash({k: v for k, v in d.items()
-                                              if k != "idempotency_key"}),
-                          component_code=d["component_code"], attach=attach)
+            done = submit(user, "hotline", report, attach=attach)
         except SubmitError as exc:
-            raise _submit_error(exc) from None
+            raise api_error(exc) from None
         case = done.case
         return Response({
             "number": case.number, "state": case.state, "channel": case.channel,
@@ -196,7 +192,7 @@ class CallbackListView(APIView):
                            status_code=status.HTTP_403_FORBIDDEN)
         # Waiting: the last step (timer lights aside) is the close itself. A case reopened by
         # an earlier callback and closed again is waiting again.
-        last = (CaseEvent.objects.filter(case=OuterRef("pk")).exclude(action=Action.TIMER.value)
+        last = (CaseEvent.objects.filter(case=OuterRef("pk")).exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
                 .order_by("-id").values("action")[:1])
         rows = (Case.objects.filter(state="closed", channel__in=sorted(CALLBACK_CHANNELS))
                 .annotate(last_action=Subquery(last)).filter(last_action=Action.CLOSE.value)

@@ -1,11 +1,13 @@
 """A report photo waiting for the photo cleaner (待清洗照片 photo upload).
 
-Intake stores a handset photo raw, in the report's own transaction, and answers: the bytes
-are then as durable as the case (PostgreSQL's commit covers them; no separate file to sync).
-The ``cases.Photo`` row exists at once, with no image yet; ``server.intake.uploads`` decodes
-and re-encodes the bytes (dropping all metadata), fills in the Photo's image and deletes this
-row. A photo that cannot be decoded keeps its row as ``refused`` with the reason and without
-its bytes: the case stands, its photo is never served.
+The intake door stores a report's photo as sent, in a file (``raw``) written and flushed to
+the disk before the report's transaction commits, and answers: the bytes are then as durable
+as the case. The ``cases.Photo`` row exists at once, with no image yet; the photo cleaner
+(``server.intake.uploads``) decodes and re-encodes the bytes (dropping all metadata) and, through
+``server.cases.actions.do_photo_cleaned``, fills in the Photo's image, records the result as a
+case event (pushed to the consoles) and deletes this row and its file. A photo that cannot be
+decoded keeps its row as ``refused`` with the reason and without its file: the case stands,
+its photo is never served.
 """
 
 from django.db import models
@@ -17,8 +19,8 @@ class PhotoUpload(models.Model):
 
     photo = models.OneToOneField("cases.Photo", on_delete=models.CASCADE, related_name="upload")
     state = models.CharField(max_length=8, choices=STATES, default=PENDING)
-    #: The bytes as the client sent them; emptied when the photo is refused.
-    data = models.BinaryField(null=True)
+    #: The bytes as the client sent them; deleted when the photo is cleaned or refused.
+    raw = models.FileField(upload_to="uploads/%Y/%m/%d/", blank=True)
     source_sha256 = models.CharField(max_length=64)
     reason = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -1,27 +1,16 @@
-"""The report request: fields, their limits, and the hash idempotency compares."""
+"""The report request of the handset and web form: its fields and their limits (the wire
+format). What a report means (its class, its place, its key) is checked by the intake door,
+``server.intake.submit``."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import copy
-import functools
-import hashlib
-import json
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gridmaps.classification import class_by_code
-
-KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
-
-
-@functools.cache
-def class_codes(kind: str) -> frozenset[str]:
-    """The class codes of a tree. The classification ships with the code (a CSV in gridmaps),
-    so a process reads it once, not once per report."""
-    return frozenset(class_by_code(kind))
+from server.idempotency import KEY_PATTERN
 
 
 @extend_schema_field({"type": "string", "format": "binary",
@@ -78,32 +67,3 @@ class ReportSerializer(serializers.Serializer):
                        help_text="JPEG (or PNG/WebP) photo of the problem; required from a "
                                  "field supervisor's handset")
     voice = VoiceField(required=False, help_text="an optional voice note (语音)")
-
-    def get_fields(self):
-        # DRF deep-copies every declared field for each serializer, re-running each field's
-        # __init__: about 0.4 ms of every report, for fields that validation never changes.
-        # A shallow copy still gives each request its own field to bind.
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
-
-    def validate(self, attrs):
-        if attrs["class_code"] not in class_codes(attrs["kind"]):
-            raise serializers.ValidationError(
-                {"class_code": f"unknown {attrs['kind']} class code {attrs['class_code']!r}"})
-        return attrs
-
-    @functools.cached_property
-    def photo_sha256(self) -> str:
-        """SHA-256 (hex) of the photo's bytes as sent ("" hashed when there is none)."""
-        return hashlib.sha256(self.validated_data.get("photo") or b"").hexdigest()
-
-    def request_hash(self) -> str:
-        """Hash of what the client sent, photo bytes included, so a replay with another body
-        is told apart from an honest retry."""
-        d = self.validated_data
-        canonical = json.dumps(
-            [d["kind"], d["class_code"], round(d["lat"], 7), round(d["lon"], 7), round(d["accuracy_m"], 2),
-             d["description"], d["component_code"], self.photo_sha256]
-            # a voice note joins the hash only when sent: earlier reports keep their hash
-            + ([hashlib.sha256(d["voice"]).hexdigest()] if d.get("voice") else []),
-            ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()

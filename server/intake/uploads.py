@@ -1,18 +1,22 @@
-"""Report photos stored raw by intake and cleaned by a background worker (the photo cleaner).
+"""Report photos stored as sent by the intake door and cleaned by a background worker (the
+photo cleaner).
 
-Why: re-encoding a handset photo costs 20-30 ms of CPU, several times everything else a report
+Why: re-encoding a handset photo costs 10-30 ms of CPU, several times everything else a report
 costs, so at a burst of reports the request would wait on Pillow. With
 ``settings.PHOTOS_CLEAN_LATER`` on (``scripts/serve.py`` turns it on and runs the cleaner),
-intake only sniffs the header (``sniff_photo``) and stores the bytes in a ``PhotoUpload`` row
-in the report's transaction; the 201 comes after the commit, so the report and its bytes are
-durable when acknowledged. Until the cleaner has run, the Photo has no image and is never
-served (``photo_state`` says why); nobody can download the bytes as sent.
+intake only sniffs the header (``sniff_photo``) and stores the bytes in a file, flushed to the
+disk, with a ``PhotoUpload`` row in the report's transaction; the 201 comes after the commit,
+so the report and its bytes are durable when acknowledged. Until the cleaner has run, the
+Photo has no image and is never served (``photo_state`` says why); nobody can download the
+bytes as sent.
 
-``clean_next`` takes the oldest pending upload, decodes and re-encodes it with
-``clean_photo``, then in one short transaction fills the Photo (image, hash, size) and deletes
-the upload. Several cleaners may run: on PostgreSQL each takes its upload with SKIP LOCKED. A
-photo that fails to decode is marked refused with the reason and its bytes are dropped; an
-unexpected error leaves it pending for ``MAX_ATTEMPTS`` tries, then refuses it.
+``clean_next`` takes the oldest pending upload, decodes and re-encodes it with ``clean_photo``,
+then hands the result to ``server.cases.actions.do_photo_cleaned`` (the Photo gets its image
+and the case a ``photo_cleaned`` event, pushed to the consoles) and deletes the upload; the
+raw file goes after the commit. Several cleaners may run: on PostgreSQL each takes its upload
+with SKIP LOCKED. A photo that fails to decode is refused with the reason (an event too) and
+its bytes are dropped; an unexpected error leaves it pending for ``MAX_ATTEMPTS`` tries, then
+refuses it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
-from server.cases import rowwrite
+from server.cases.actions import do_photo_cleaned
 from server.cases.models import Photo
 from server.cases.photos import PhotoHeader, PhotoInvalid, clean_photo
 from server.intake.models import PhotoUpload
@@ -42,25 +46,21 @@ class RawPhoto:
 
     data: bytes
     header: PhotoHeader
-    #: SHA-256 (hex) of ``data`` when the caller has it already (intake hashed the request).
+    #: SHA-256 (hex) of ``data`` when the caller has it already.
     sha256: str = ""
 
-    def rows_for(self, case, event, kind: str, photo_id: int | None = None) -> list:
-        """The unsaved rows of this photo of ``case``/``event``: the Photo, with no image yet
-        (width/height are the header's until the cleaner stores the upright, bounded image),
-        and the pending PhotoUpload holding the bytes."""
-        photo = Photo(id=photo_id, case=case, event=event, kind=kind, image="", sha256="",
-                      width=self.header.width, height=self.header.height, size=len(self.data))
-        digest = self.sha256 or hashlib.sha256(self.data).hexdigest()
-        return [photo, PhotoUpload(photo=photo, data=self.data, source_sha256=digest)]
-
     def save_for(self, case, event, kind: str) -> Photo:
-        photo, upload = self.rows_for(case, event, kind)
-        photo.save()
-        # Through rowwrite: on PostgreSQL the bytes travel as a binary parameter. Bound into
-        # the SQL text by Django's cursor, 60 KB of JPEG became a 120 KB escaped literal, about
-        # 1.3 ms of Python to build and as much of PostgreSQL's lexer to read, per report.
-        rowwrite.write([rowwrite.insert(upload)])
+        """The Photo of ``case``/``event``, with no image yet (width/height are the header's
+        until the cleaner stores the upright, bounded image), and its pending upload holding
+        the bytes in a file (written and flushed first). Inside the action's transaction."""
+        photo = Photo.objects.create(case=case, event=event, kind=kind, image="", sha256="",
+                                     width=self.header.width, height=self.header.height,
+                                     size=len(self.data))
+        digest = self.sha256 or hashlib.sha256(self.data).hexdigest()
+        upload = PhotoUpload(photo=photo, source_sha256=digest)
+        upload.raw.save(f"{case.number}-{kind}-{digest[:12]}.raw", ContentFile(self.data),
+                        save=False)
+        upload.save()
         return photo
 
 
@@ -79,7 +79,18 @@ def _take() -> PhotoUpload | None:
     queue = PhotoUpload.objects.filter(state=PhotoUpload.PENDING).order_by("id")
     if connection.features.has_select_for_update_skip_locked:
         queue = queue.select_for_update(skip_locked=True, of=("self",))
-    return queue.select_related("photo").first()
+    return queue.select_related("photo", "photo__case").first()
+
+
+def _read(upload: PhotoUpload) -> bytes:
+    with upload.raw.open("rb") as f:
+        return f.read()
+
+
+def _drop_file_after_commit(upload: PhotoUpload) -> None:
+    if upload.raw:
+        storage, name = upload.raw.storage, upload.raw.name
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def clean_next() -> bool:
@@ -88,13 +99,12 @@ def clean_next() -> bool:
         upload = _take()
         if upload is None:
             return False
-        photo = upload.photo
         try:
-            clean = clean_photo(bytes(upload.data))
+            clean = clean_photo(_read(upload))
         except PhotoInvalid as exc:
             _refuse(upload, str(exc))
             return True
-        except Exception as exc:  # a Pillow bug must not stop the queue forever
+        except Exception as exc:  # a Pillow bug (or a lost file) must not stop the queue
             log.exception("photo cleaner: upload %s failed", upload.pk)
             upload.attempts += 1
             if upload.attempts >= MAX_ATTEMPTS:
@@ -102,11 +112,8 @@ def clean_next() -> bool:
             else:
                 upload.save(update_fields=["attempts"])
             return True
-        photo.image.save(f"case{photo.case_id}-{photo.kind}-{clean.sha256[:12]}.jpg",
-                         ContentFile(clean.jpeg), save=False)
-        photo.sha256, photo.width, photo.height, photo.size = (
-            clean.sha256, clean.width, clean.height, len(clean.jpeg))
-        photo.save(update_fields=["image", "sha256", "width", "height", "size"])
+        do_photo_cleaned(upload.photo, clean)
+        _drop_file_after_commit(upload)
         upload.delete()
     return True
 
@@ -114,8 +121,10 @@ def clean_next() -> bool:
 def _refuse(upload: PhotoUpload, reason: str) -> None:
     log.warning("photo cleaner: photo %s of case id %s refused: %s", upload.photo_id,
                 upload.photo.case_id, reason)
-    upload.state, upload.reason, upload.data = PhotoUpload.REFUSED, reason[:300], None
-    upload.save(update_fields=["state", "reason", "data", "attempts"])
+    do_photo_cleaned(upload.photo, None, reason[:300])
+    _drop_file_after_commit(upload)
+    upload.state, upload.reason, upload.raw = PhotoUpload.REFUSED, reason[:300], ""
+    upload.save(update_fields=["state", "reason", "raw", "attempts"])
 
 
 def clean_all() -> int:

@@ -3,7 +3,7 @@
 Built on first use from the database (cells, components and duty grids with their supervisors
 of the active ``MapVersion``) and rebuilt when another version becomes active: calls compare
 the active version id, one indexed query (outside a transaction at most once a second,
-``server.recheck``), so that all workers follow an activation (``server.maps.versions``)
+``server.reread_cache``), so that all workers follow an activation (``server.maps.versions``)
 without a restart. A placement names the duty grid holding its
 cell and that grid's supervisor usernames.
 """
@@ -20,7 +20,7 @@ from gis.gazetteer import Gazetteer, PlaceRecord
 from gis.placement import CellRecord, ComponentRecord, DutyGridRecord, Placement, PlacementIndex
 from server.maps.models import Cell, Community, Component, DutyGrid, MapVersion, Place, Street
 from server.maps.rawgeo import select_rows
-from server.recheck import Recheck
+from server.reread_cache import RereadCache
 
 
 class NoActiveMap(RuntimeError):
@@ -72,7 +72,7 @@ def _active_id() -> int | None:
 
 
 #: The active version id, re-read at most once a second outside a transaction.
-_active = Recheck(_active_id)
+_active = RereadCache(_active_id)
 
 
 def active_map() -> LoadedMap:

@@ -26,9 +26,9 @@ from rest_framework.views import APIView
 
 from server.api_errors import ApiError
 from server.cases.duplicates import possible_duplicates
-from server.cases.photos import PhotoInvalid, clean_photo
-from server.hotline.submit import SubmitError, check_class, request_hash, submit
 from server.intake.serializers import PhotoField
+from server.intake.submit import Report, SubmitError, check_class, submit
+from server.intake.views import api_error
 from server.open311.external import CameraThrottle, LoggedRequestMixin
 from server.open311.keys import holder_of
 from server.open311.models import CameraAlert, CameraPlatform
@@ -71,17 +71,13 @@ class CameraAlertView(LoggedRequestMixin, APIView):
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
         try:
-            check_class(d["kind"], d["class_code"])
-        except SubmitError as exc:
-            raise ApiError(exc.code, exc.message, field=exc.field) from None
+            check_class(d["kind"], d["class_code"])  # a wrong class is refused before the
+        except SubmitError as exc:                    # confidence threshold is applied
+            raise api_error(exc) from None
         if d["confidence"] < platform.min_confidence:
             return Response({"created": False, "ignored": (
                 f"confidence {d['confidence']:.2f} is below the platform's threshold "
                 f"{platform.min_confidence:.2f}: nothing stored")}, status=status.HTTP_200_OK)
-        try:
-            photo = clean_photo(d["snapshot"])
-        except PhotoInvalid as exc:
-            raise ApiError("invalid_photo", str(exc), field="snapshot") from None
         ids = f"{platform.pk}:{d['camera_id']}:{d['alert_id']}"
         text = (f"视频告警 Camera alert: camera {d['camera_id']}, confidence "
                 f"{d['confidence']:.2f}" + (f". {d['description']}" if d["description"] else ""))
@@ -92,18 +88,16 @@ class CameraAlertView(LoggedRequestMixin, APIView):
                                        confidence=d["confidence"],
                                        captured_at=d.get("captured_at"))
 
+        report = Report(
+            kind=d["kind"], class_code=d["class_code"], lon=d["lon"], lat=d["lat"],
+            description=text, photo=d["snapshot"], photo_field="snapshot",
+            idempotency_key="video-" + hashlib.sha256(ids.encode()).hexdigest()[:40],
+            extra=(d["confidence"], d["description"]))
         try:
-            done = submit(
-                get_user_model().objects.get(username=SYSTEM_USERNAME), channel="video",
-                kind=d["kind"], class_code=d["class_code"], lon=d["lon"], lat=d["lat"],
-                description=text, photo=photo,
-                idempotency_key="video-" + hashlib.sha256(ids.encode()).hexdigest()[:40],
-                hash_=request_hash(d["kind"], d["class_code"], round(d["lat"], 7),
-                                   round(d["lon"], 7), d["confidence"], d["description"],
-                                   photo.source_sha256),
-                attach=attach)
+            done = submit(get_user_model().objects.get(username=SYSTEM_USERNAME), "video",
+                          report, attach=attach)
         except SubmitError as exc:
-            raise ApiError(exc.code, exc.message, field=exc.field, status_code=exc.status) from None
+            raise api_error(exc) from None
         case = done.case
         return Response({
             "number": case.number, "state": case.state, "channel": case.channel,

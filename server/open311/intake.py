@@ -2,7 +2,7 @@
 
 ``post_request(client, data)`` checks every parameter first and refuses with all the problems
 at once (Open311Error 400, or 404 for an unknown service code), so a bad request stores
-nothing; then the case enters the queue through ``server.hotline.submit`` with channel
+nothing; then the case enters the queue through the intake door (``server.intake.submit``) with channel
 ``open311`` as the ``open311`` system user, and the ``ServiceRequest`` row (contact fields,
 media URLs, attributes, token) is stored in the same transaction.
 """
@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 
 from server.cases.models import Case
 from server.hotline import places
-from server.hotline.submit import SubmitError, request_hash, submit
+from server.intake.submit import Report, SubmitError, submit
 from server.open311.formats import Open311Error, parse_w3c
 from server.open311.models import Open311Client, RequestUpdate, ServiceRequest
 from server.open311.services import clean_attributes, service_class
@@ -144,12 +144,12 @@ def post_request(client: Open311Client, data) -> ServiceRequest:
             case=case, client=client, token=token, service_code=code, address_string=address,
             address_id=address_id, media_urls=media, attributes=attributes, **contact)
 
+    report = Report(kind=item.kind, class_code=item.code, lon=lon, lat=lat,
+                    description=description, idempotency_key=f"o311-{token}",
+                    component_code=attributes.get("component_code", ""),
+                    extra=(client.pk, code, token))
     try:
-        done = submit(reporter, channel="open311", kind=item.kind, class_code=item.code,
-                      lon=lon, lat=lat, description=description,
-                      idempotency_key=f"o311-{token}",
-                      hash_=request_hash(client.pk, code, lon, lat, description, token),
-                      component_code=attributes.get("component_code", ""), attach=attach)
+        done = submit(reporter, "open311", report, attach=attach)
     except SubmitError as exc:
         raise Open311Error(exc.status, exc.message) from None
     return record.get("sr") or done.case.open311_request

@@ -21,7 +21,7 @@ from server.open311.formats import Open311Error, parse_w3c, w3c
 from server.open311.services import code_of, service_class, service_name
 from server.open311.status import extended_status, status_notes, status_of, CLOSED_STATES
 from server.portal.privacy import public_description
-from workflows import Action, State
+from workflows import SYSTEM_ACTIONS, Action, State
 
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -138,7 +138,7 @@ def find_updates(params) -> list[dict]:
     reasons and notes are internal."""
     start, end = window(params)
     events = (CaseEvent.objects.select_related("case")
-              .filter(at__gte=start, at__lte=end).exclude(action=Action.TIMER.value)
+              .filter(at__gte=start, at__lte=end).exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
               .order_by("at", "id")[:MAX_RESULTS])
     out = []
     for e in events:

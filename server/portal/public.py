@@ -18,7 +18,7 @@ from gridmaps.classification import class_by_code
 from server.cases.models import Case, CaseEvent, Photo
 from server.maps.index import NoActiveMap, active_map
 from server.portal.privacy import public_description
-from workflows import Action, State
+from workflows import SYSTEM_ACTIONS, Action, State
 
 #: Photo kinds the public may see, of closed cases only: the problem and the fix.
 PUBLIC_PHOTO_KINDS = ("before", "after", "check")
@@ -96,6 +96,6 @@ def case_status(case: Case) -> dict:
     body["steps"] = [
         {"action": e.action, "action_zh": Action(e.action).zh, "action_en": Action(e.action).en,
          "state": e.to_state, "state_zh": State(e.to_state).zh, "at": e.at.isoformat()}
-        for e in CaseEvent.objects.filter(case=case).exclude(action=Action.TIMER.value)
+        for e in CaseEvent.objects.filter(case=case).exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
         .only("action", "to_state", "at").order_by("id")]
     return body

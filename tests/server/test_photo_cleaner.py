@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from datetime import date
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
-from server.cases.models import Case, CaseNumberCounter, Photo
+from server.cases.models import Case, CaseEvent, CaseNumberCounter, Photo
 from server.intake import uploads
 from server.intake.models import PhotoUpload
 from tests.server.conftest import jpeg, report_form
@@ -35,22 +36,33 @@ def no_scan_jpeg() -> bytes:
     return data[:data.index(b"\xff\xda")] + b"\xff\xd9"
 
 
-def test_photo_is_stored_raw_then_cleaned_without_metadata(cast, later):
+def test_photo_is_stored_raw_then_cleaned_without_metadata(cast, later,
+                                                          django_capture_on_commit_callbacks):
     sent = jpeg(size=(80, 60), exif=True)
     r = send(cast, sent)
     assert r.status_code == 201, r.content
     photo = Photo.objects.get()
     upload = PhotoUpload.objects.get(photo=photo)
-    assert not photo.image and bytes(upload.data) == sent and upload.state == "pending"
+    assert not photo.image and upload.state == "pending"
+    with upload.raw.open("rb") as f:  # the bytes as sent wait in a file, not in the database
+        assert f.read() == sent
+    raw_path = upload.raw.path
     assert upload.source_sha256 == hashlib.sha256(sent).hexdigest()
     number = r.json()["number"]
     assert cast["acceptor"].get(f"/api/photos/{photo.pk}/").json()["error"]["code"] == \
         "photo_pending"
     assert cast["acceptor"].get(f"/api/cases/{number}/").json()["photos"][0]["state"] == "pending"
 
-    assert uploads.clean_all() == 1
+    events_before = list(CaseEvent.objects.values_list("action", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert uploads.clean_all() == 1
     photo.refresh_from_db()
     assert not PhotoUpload.objects.exists()
+    assert not os.path.exists(raw_path)
+    # The readiness is a step of the case's log, so the consoles learn of it like any other.
+    ready = CaseEvent.objects.exclude(action__in=events_before).get()
+    assert ready.action == "photo_cleaned" and ready.from_state == ready.to_state == "reported"
+    assert ready.data["photo_id"] == photo.pk and ready.data["result"] == "clean"
     r = cast["acceptor"].get(f"/api/photos/{photo.pk}/")
     assert r.status_code == 200
     stored = b"".join(r.streaming_content)
@@ -81,8 +93,10 @@ def test_a_photo_found_bad_later_is_refused_never_served_and_the_case_stands(cas
     assert uploads.clean_all() == 1
     photo = Photo.objects.get()
     upload = PhotoUpload.objects.get(photo=photo)
-    assert upload.state == "refused" and upload.data is None and "damaged" in upload.reason
+    assert upload.state == "refused" and not upload.raw and "damaged" in upload.reason
     assert not photo.image
+    refused = CaseEvent.objects.get(action="photo_cleaned")
+    assert refused.data["result"] == "refused" and "damaged" in refused.data["reason"]
     r = cast["acceptor"].get(f"/api/photos/{photo.pk}/")
     assert r.status_code == 410 and r.json()["error"]["code"] == "photo_refused"
     assert "damaged" in r.json()["error"]["message"]
@@ -104,7 +118,7 @@ def test_an_unexpected_cleaner_error_is_retried_then_refused(cast, later, monkey
         assert PhotoUpload.objects.get().state == "pending"
     assert uploads.clean_next()
     upload = PhotoUpload.objects.get()
-    assert upload.state == "refused" and "pillow bug" in upload.reason and upload.data is None
+    assert upload.state == "refused" and "pillow bug" in upload.reason and not upload.raw
 
 
 @pytest.mark.parametrize("data, words", [

@@ -17,7 +17,10 @@ CAST = [Actor(1, Role.SUPERVISOR), Actor(11, Role.SUPERVISOR), Actor(2, Role.ACC
         Actor(5, Role.DEPARTMENT, department_code="roads"),
         Actor(6, Role.DEPARTMENT, department_code="water"), Actor(8, Role.CALL_TAKER),
         Actor(9, Role.SYSTEM), Actor(7, Role.LEADER)]
-ACTIONS = sorted({t.action for t in TRANSITIONS if t.action != Action.REPORT}, key=str)
+#: The walks step through the loop; the photo cleaner's note is not a step of it (it has tests
+#: of its own), and leaving it out keeps each seed's walk what it was.
+STEPS = tuple(t for t in TRANSITIONS if t.action != Action.PHOTO_CLEANED)
+ACTIONS = sorted({t.action for t in STEPS if t.action != Action.REPORT}, key=str)
 RESULTS = ["fixed", "not_fixed", "confirmed", "not_found", "approved", "refused", "", "maybe"]
 
 
@@ -40,7 +43,7 @@ def random_params(rnd: random.Random) -> dict:
 def _likely_step(rnd: random.Random, case) -> tuple[Action, Actor, dict]:
     """An action the case's state allows, by an actor with a fitting role, with parameters
     that are mostly right."""
-    rows = [t for t in TRANSITIONS if case.state in t.sources]
+    rows = [t for t in STEPS if case.state in t.sources]
     if not rows:  # a final state: anything at all (all refused)
         return rnd.choice(ACTIONS), rnd.choice(CAST), random_params(rnd)
     row = rnd.choice(rows)

@@ -1,4 +1,4 @@
-"""server.recheck: a value re-read at most once per window outside a transaction, always
+"""server.reread_cache: a value re-read at most once per window outside a transaction, always
 inside one."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from server.recheck import Recheck
+from server.reread_cache import RereadCache
 
 
 def counter():
@@ -21,9 +21,9 @@ def counter():
 def test_outside_a_transaction_a_value_is_reused_within_the_window(monkeypatch):
     assert not connection.in_atomic_block
     clock = [100.0]
-    monkeypatch.setattr("server.recheck.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("server.reread_cache.time.monotonic", lambda: clock[0])
     reads, read = counter()
-    value = Recheck(read, seconds=1.0)
+    value = RereadCache(read, seconds=1.0)
     assert (value.get(), value.get()) == (1, 1)
     clock[0] += 0.99
     assert value.get() == 1 and len(reads) == 1
@@ -37,5 +37,5 @@ def test_outside_a_transaction_a_value_is_reused_within_the_window(monkeypatch):
 def test_inside_a_transaction_the_value_is_always_read():
     assert connection.in_atomic_block
     reads, read = counter()
-    value = Recheck(read, seconds=60)
+    value = RereadCache(read, seconds=60)
     assert [value.get() for _ in range(3)] == [1, 2, 3]

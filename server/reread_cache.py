@@ -1,9 +1,9 @@
 """A small value every worker must follow (the active map version, the calendar's stamp), read
-from the database at most once per ``RECHECK_S`` outside a transaction.
+from the database at most once per ``REREAD_AFTER_S`` outside a transaction.
 
 Each was one query per report: two of a report's six statements, for values that change a few
 times a year. Outside a transaction (a handset report's request) a worker now reuses the value
-it read less than ``RECHECK_S`` ago, so an activation or a calendar change reaches every worker
+it read less than ``REREAD_AFTER_S`` ago, so an activation or a calendar change reaches every worker
 within that time instead of at once: a report in that second is handled as if it had come a
 second earlier. Inside a transaction (an action, a test) the value is always read: that
 transaction may see other rows than the last read did.
@@ -19,11 +19,11 @@ from django.db import connection
 
 T = TypeVar("T")
 #: Seconds a value read outside a transaction is reused.
-RECHECK_S = 1.0
+REREAD_AFTER_S = 1.0
 
 
-class Recheck(Generic[T]):
-    def __init__(self, read: Callable[[], T], seconds: float = RECHECK_S):
+class RereadCache(Generic[T]):
+    def __init__(self, read: Callable[[], T], seconds: float = REREAD_AFTER_S):
         self._read, self._seconds = read, seconds
         self._last: tuple[float, T] | None = None  # (monotonic time of the read, value)
         self._lock = threading.Lock()
