@@ -201,11 +201,12 @@ def visible_cases(user) -> QuerySet:
 def may_know_of_case(user, number: str) -> bool:
     """Whether ``user`` may learn that case ``number`` exists (else the answer is a 404 like
     for a number that was never given). A department must not learn of another department's
-    cases; the other roles are told what the workflow refuses them (403)."""
-    if not _model("cases.Case").objects.filter(number=number).exists():
+    cases; the other roles are told what the workflow refuses them (403). Nobody without a
+    role learns anything."""
+    role = role_of(user)
+    if role is None or not _model("cases.Case").objects.filter(number=number).exists():
         return False
-    return role_of(user) != Role.DEPARTMENT or \
-        visible_cases(user).filter(number=number).exists()
+    return role != Role.DEPARTMENT or visible_cases(user).filter(number=number).exists()
 
 
 def replayable_cases(user) -> QuerySet:
