@@ -184,16 +184,16 @@ class Terminal:
         await asyncio.wait_for(self.resumed.wait(), 30)
 
     def missed(self) -> int:
+        from server.accounts import access
         from server.cases.models import CaseEvent
-        from server.realtime.replay import replayable_cases
 
         rows = list(CaseEvent.objects.filter(
-            id__gt=self.start_cursor, case__in=replayable_cases(self.user).values("pk"))
+            id__gt=self.start_cursor, case__in=access.replayable_cases(self.user).values("pk"))
             .values_list("id", "case_id", "data"))
-        if self.user.role == "department":
+        code = access.department_code(self.user)
+        if code is not None:
             # A department hears a case from the event that sends it there on (a resume may
             # bring the earlier ones too: more than it must hear, never less).
-            code = self.user.department.code
             first: dict[int, int] = {}
             for id_, case_id, data in rows:
                 if (data or {}).get("department_code") == code:

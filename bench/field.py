@@ -37,6 +37,7 @@ def main() -> None:
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("load_demo_city", verbosity=0)
+    from server.accounts import access
     from server.accounts.models import User
     from server.field import maps
     from server.maps.index import active_map
@@ -56,7 +57,7 @@ def main() -> None:
     duty_ms = []
     for _ in range(args.runs):
         t = time.perf_counter()
-        body = maps.duty_map(loaded, maps.own_grids(loaded, user))
+        body = maps.duty_map(loaded, access.duty_grids(user, loaded.version_id))
         duty_ms.append((time.perf_counter() - t) * 1000)
     raw = json.dumps(body, ensure_ascii=False).encode()
     out = {

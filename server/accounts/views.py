@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridmaps.classification import load_classes
-from server.accounts import audit
+from server.accounts import access, audit
 from server.accounts.models import Department, User
 from server.api_errors import ApiError
 
@@ -60,8 +60,7 @@ class RevokeTokenView(APIView):
         if not hasattr(request.data, "get"):
             raise ApiError("invalid", "the body must be an object, e.g. {\"username\": \"…\"}")
         username = _field(request, "username") or request.user.username
-        if username != request.user.username and not (
-                request.user.is_staff or request.user.role == "duty_chief"):
+        if not access.may_revoke_tokens_of(request.user, username):
             raise ApiError("role_not_allowed", "only a duty chief or an administrator may "
                            "revoke another user's token", status_code=403)
         target = User.objects.filter(username=username).first()

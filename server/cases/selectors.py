@@ -1,32 +1,15 @@
-"""Reading cases: what a user may see, and the one summary shape shared by the API list and the
-websocket payloads (so a console renders a pushed case exactly like a fetched one)."""
+"""Reading cases: the one summary shape shared by the API list and the websocket payloads (so a
+console renders a pushed case exactly like a fetched one). Which cases a user may see is
+``server.accounts.access.visible_cases``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
-
+from server.accounts import access
 from server.accounts.models import User
 from server.cases.models import Case
-from workflows import CaseSnapshot, Role, State, allowed_actions
-
-CENTER_ROLES = {Role.ACCEPTOR, Role.DUTY_CHIEF, Role.DISPATCHER, Role.LEADER, Role.CALL_TAKER}
-
-
-def visible_cases(user: User) -> QuerySet[Case]:
-    """Cases ``user`` may read. Department users see only cases sent to their department;
-    supervisors see what they reported and the cases whose verify (核实) or check (核查) task
-    they hold; the centres and leaders see all; a user without a role sees nothing."""
-    qs = Case.objects.select_related("department", "reporter")
-    role = Role(user.role) if user.role else None
-    if role in CENTER_ROLES:
-        return qs
-    if role == Role.DEPARTMENT:
-        return qs.filter(department_id=user.department_id)
-    if role == Role.SUPERVISOR:
-        return qs.filter(Q(reporter=user) | Q(assignee=user))
-    return qs.none()
+from workflows import CaseSnapshot, State, allowed_actions
 
 
 def case_summary(case: Case, for_user: User | None = None) -> dict[str, Any]:
@@ -68,9 +51,9 @@ def case_summary(case: Case, for_user: User | None = None) -> dict[str, Any]:
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
     }
-    if for_user is not None and for_user.role:
-        data["actions"] = [a.value for a in allowed_actions(CaseSnapshot(state=state),
-                                                            Role(for_user.role))]
+    role = access.role_of(for_user)
+    if role is not None:
+        data["actions"] = [a.value for a in allowed_actions(CaseSnapshot(state=state), role)]
     return data
 
 

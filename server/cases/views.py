@@ -18,13 +18,14 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.accounts import access
 from server.api_errors import ApiError
 from server.cases.actions import IdempotencyConflict, do_case_action, do_case_action_once
 from server.cases.models import Case, Photo, VoiceNote
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
-from server.cases.selectors import case_summary, visible_cases
+from server.cases.selectors import case_summary
 from server.intake.serializers import KEY_PATTERN, PhotoField
 from server.intake.uploads import photo_state
 from workflows import SYSTEM_ACTIONS, Action, State
@@ -80,7 +81,7 @@ class CaseListView(APIView):
         OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
         responses={200: dict})
     def get(self, request):
-        qs = visible_cases(request.user)
+        qs = access.visible_cases(request.user)
         state = request.query_params.get("state")
         if state:
             if state not in State._value2member_map_:
@@ -100,7 +101,7 @@ class CaseDetailView(APIView):
     @extend_schema(summary="One case with its events and photos", tags=["cases"],
                    responses={200: dict})
     def get(self, request, number: str):
-        case = get_object_or_404(visible_cases(request.user), number=number)
+        case = get_object_or_404(access.visible_cases(request.user), number=number)
         body = case_summary(case, request.user)
         body["events"] = [
             {"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
@@ -113,9 +114,7 @@ class CaseDetailView(APIView):
              "rule": suggestion.rule} if suggestion.department else None)
         body["duplicates"] = _duplicates(case)
         # The caller (hotline, Open311) only for the roles that need to call back; else None.
-        from server.hotline.access import contact_of
-
-        body["contact"] = contact_of(case, request.user)
+        body["contact"] = access.contact_of(case, request.user)
         # state: "clean" (served), "pending" (the photo cleaner has not run yet: retry) or
         # "refused" (it could not be decoded; reason says why): server.intake.uploads.
         body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
@@ -138,7 +137,7 @@ class CaseDuplicatesView(APIView):
     @extend_schema(summary="Open cases this one may duplicate (疑似重复)", tags=["cases"],
                    responses={200: dict})
     def get(self, request, number: str):
-        case = get_object_or_404(visible_cases(request.user), number=number)
+        case = get_object_or_404(access.visible_cases(request.user), number=number)
         return Response({"number": case.number, "duplicates": _duplicates(case)})
 
 
@@ -157,12 +156,10 @@ class CaseActionView(APIView):
         if act == Action.REPORT or act in SYSTEM_ACTIONS:
             raise ApiError("unknown_action", f"{act.value} is not an action a user takes here",
                            status_code=404)
-        if not request.user.role:
+        if not access.may(request.user, access.Ability.CASE_ACTIONS):
             raise ApiError("role_not_allowed", "your account has no role", status_code=403)
         # A department must not learn that another department's case exists: 404, not 403.
-        if not Case.objects.filter(number=number).exists() or (
-                request.user.role == "department"
-                and not visible_cases(request.user).filter(number=number).exists()):
+        if not access.may_know_of_case(request.user, number):
             raise ApiError("not_found", f"no case {number!r}", status_code=404)
         data = request.data
         header_key = request.headers.get("Idempotency-Key")
@@ -197,7 +194,7 @@ class PhotoView(APIView):
     @extend_schema(summary="A stored photo (JPEG)", tags=["cases"], responses={200: bytes})
     def get(self, request, pk: int):
         photo = get_object_or_404(Photo.objects.select_related("case"), pk=pk)
-        if not visible_cases(request.user).filter(pk=photo.case_id).exists():
+        if not access.visible_cases(request.user).filter(pk=photo.case_id).exists():
             raise ApiError("not_found", f"no photo {pk}", status_code=404)
         state, reason = photo_state(photo)
         if state == "pending":  # stored as sent, not yet re-encoded: never served as it is
@@ -214,7 +211,7 @@ class VoiceView(APIView):
                    responses={200: bytes})
     def get(self, request, pk: int):
         note = get_object_or_404(VoiceNote, pk=pk)
-        if not visible_cases(request.user).filter(pk=note.case_id).exists():
+        if not access.visible_cases(request.user).filter(pk=note.case_id).exists():
             raise ApiError("not_found", f"no voice note {pk}", status_code=404)
         response = FileResponse(note.audio.open("rb"), content_type=note.content_type)
         response["X-Content-Type-Options"] = "nosniff"

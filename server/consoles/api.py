@@ -16,9 +16,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.accounts import access
+from server.accounts.access import Ability
 from server.accounts.models import User
 from server.api_errors import ApiError
-from server.cases.selectors import CENTER_ROLES, case_summary, visible_cases
+from server.cases.selectors import case_summary
 from server.consoles.workflow_meta import workflow_description
 from server.maps.models import Cell, Component, MapVersion
 from workflows import Role
@@ -27,9 +29,9 @@ from workflows import Role
 MAX_COMPONENTS = 3000
 
 
-def _centre_only(user) -> None:
-    if not user.role or Role(user.role) not in CENTER_ROLES:
-        raise PermissionDenied("for the supervision and command centres and leaders")
+def _require(user, ability: Ability) -> None:
+    if not access.may(user, ability):
+        raise PermissionDenied(f"for {access.who_may(ability)}")
 
 
 class WorkflowView(APIView):
@@ -73,6 +75,7 @@ class ComponentsGeoJSONView(APIView):
     def get(self, request):
         from django.contrib.gis.geos import Polygon
 
+        _require(request.user, Ability.MAP_COMPONENTS)
         try:
             w, s, e, n = (float(x) for x in request.query_params["bbox"].split(","))
         except (KeyError, ValueError):
@@ -94,7 +97,7 @@ class SupervisorsView(APIView):
     @extend_schema(summary="Field supervisors a verify or check task can go to",
                    tags=["consoles"], responses={200: dict})
     def get(self, request):
-        _centre_only(request.user)
+        _require(request.user, Ability.CENTRE_CONSOLES)
         return Response([{"id": u.pk, "username": u.username,
                           "name": u.get_full_name() or u.username}
                          for u in User.objects.filter(role=Role.SUPERVISOR.value, is_active=True)
@@ -107,9 +110,9 @@ class StatsView(APIView):
     @extend_schema(summary="Counts by state, overdue cases, counts by cell, rankings",
                    tags=["consoles"], responses={200: dict})
     def get(self, request):
-        _centre_only(request.user)
+        _require(request.user, Ability.CENTRE_CONSOLES)
         now = timezone.now()
-        qs = visible_cases(request.user)
+        qs = access.visible_cases(request.user)
         final = [s["code"] for s in workflow_description()["states"] if s["final"]]
         open_qs = qs.exclude(state__in=final)
         overdue = open_qs.filter(deadline__lt=now).order_by("deadline")

@@ -1,8 +1,9 @@
 """Console pages. They are thin: data comes from the REST API and ``/ws/events/``; nothing here
 writes case state.
 
-Access: the centre pages (supervision, command, dashboard) for the centre roles and leaders;
-the terminal for department users. ``home`` sends each role to its own page.
+Access (``server.accounts.access``): the centre pages (supervision, command, dashboard) for the
+centre roles and leaders; the terminal for department users. ``home`` sends each role to its
+own page.
 """
 
 from __future__ import annotations
@@ -15,20 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from server.cases.selectors import CENTER_ROLES
+from server.accounts import access
+from server.accounts.access import Ability
 from workflows import Role
 
 #: Where each role starts.
 HOME = {Role.ACCEPTOR: "console-supervision", Role.DUTY_CHIEF: "console-supervision",
         Role.CALL_TAKER: "console-supervision", Role.DISPATCHER: "console-command",
         Role.LEADER: "console-dashboard", Role.DEPARTMENT: "console-department"}
-
-
-def _role(user) -> Role | None:
-    try:
-        return Role(user.role) if user.is_authenticated and user.role else None
-    except ValueError:
-        return None
 
 
 def map_config() -> dict:
@@ -38,7 +33,7 @@ def map_config() -> dict:
 
 
 def home(request):
-    role = _role(request.user)
+    role = access.role_of(request.user)
     if role in HOME:
         return redirect(HOME[role])
     return render(request, "consoles/home.html")
@@ -50,7 +45,7 @@ def _titles(title_en: str) -> dict:
 
 
 def _centre_page(request, page: str, title_en: str, template: str):
-    if _role(request.user) not in CENTER_ROLES:
+    if not access.may(request.user, Ability.CENTRE_CONSOLES):
         raise PermissionDenied(_("The centre consoles are for acceptors, duty chiefs, "
                                  "dispatchers, call-takers and leaders."))
     return render(request, template, {**_titles(title_en), "page": page,
@@ -78,7 +73,7 @@ def dashboard(request):
 @login_required
 @ensure_csrf_cookie
 def department_terminal(request):
-    if _role(request.user) != Role.DEPARTMENT:
+    if not access.may(request.user, Ability.DEPARTMENT_TERMINAL):
         raise PermissionDenied(_("The department terminal is for department users."))
     return render(request, "consoles/department.html",
                   {**_titles(N_("Department terminal")), "page": "department",

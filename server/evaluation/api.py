@@ -15,8 +15,9 @@ from rest_framework.views import APIView
 
 from server.api_errors import ApiError
 from server.evaluation import exports, selectors
-from server.evaluation.access import (BadRequest, Forbidden, Scope, kind_from, period_from,
-                                      period_json, scope_of)
+from server.accounts.access import RankingScope
+from server.evaluation.params import (BadRequest, Forbidden, kind_from, period_from, period_json,
+                                      require_entity, require_scope)
 from workflows.scoring import ALL_COUNTERS
 from workflows.scoring_rules import default_evaluation_rules
 
@@ -44,7 +45,7 @@ def _guard(fn):
     return wrapper
 
 
-def kind_table(kind: str, current, previous, scope: Scope, label=None) -> dict:
+def kind_table(kind: str, current, previous, scope: RankingScope, label=None) -> dict:
     rules = default_evaluation_rules()
     group, spec = rules.group_of(kind), rules.kind(kind)
     return {"kind": kind, "zh": spec.zh, "en": spec.en, "min_volume": spec.min_volume,
@@ -53,10 +54,10 @@ def kind_table(kind: str, current, previous, scope: Scope, label=None) -> dict:
             "rows": selectors.ranking(current, previous, kind, label, only=scope.only)}
 
 
-def tables(request, scope: Scope, kind: str | None):
+def tables(request, scope: RankingScope, kind: str | None):
     period = period_from(request.query_params)
     source = request.query_params.get("source") or "rollups"
-    if source not in ("rollups", "straight") or (source == "straight" and scope.only):
+    if source not in ("rollups", "straight") or (source == "straight" and not scope.whole_city):
         raise BadRequest("'source' must be rollups or straight (centres only)")
     current = selectors.scores(period, source)
     previous = selectors.scores(period.previous(), source)
@@ -70,7 +71,7 @@ class RankingsView(APIView):
                    "period", tags=["evaluation"], parameters=PERIOD_PARAMS, responses={200: dict})
     @_guard
     def get(self, request):
-        scope = scope_of(request.user)
+        scope = require_scope(request.user)
         kind = kind_from(request.query_params, scope, default=None)
         period, current, kinds = tables(request, scope, kind)
         return Response({"period": period_json(period),
@@ -84,7 +85,7 @@ class CasesBehindView(APIView):
                        OpenApiParameter("entity", str), OpenApiParameter("counter", str)])
     @_guard
     def get(self, request):
-        scope = scope_of(request.user)
+        scope = require_scope(request.user)
         params = request.query_params
         kind = kind_from(params, scope)
         entity, counter = params.get("entity") or "", params.get("counter") or ""
@@ -92,8 +93,7 @@ class CasesBehindView(APIView):
             raise BadRequest("'entity' is required")
         if counter not in ALL_COUNTERS + ("missed", "grid_filed"):
             raise BadRequest(f"'counter' must be one of: {', '.join(ALL_COUNTERS)}")
-        if scope.only is not None and entity != scope.only:
-            raise Forbidden("a department sees only its own cases (部门只能查看本部门)")
+        require_entity(scope, kind, entity)
         period = period_from(params)
         rows = selectors.cases_behind(period, kind, entity, counter)
         return Response({"period": period_json(period), "kind": kind, "entity": entity,
@@ -108,7 +108,7 @@ class ExportView(APIView):
                    responses={(200, "text/csv"): bytes})
     @_guard
     def get(self, request):
-        scope = scope_of(request.user)
+        scope = require_scope(request.user)
         kind = kind_from(request.query_params, scope, default=None)
         fmt = request.query_params.get("fmt") or "csv"
         if fmt not in ("csv", "xlsx"):

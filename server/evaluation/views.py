@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from server.evaluation import selectors
-from server.evaluation.access import BadRequest, Forbidden, kind_from, period_from, scope_of
+from server.evaluation.params import (BadRequest, Forbidden, kind_from, period_from,
+                                      require_entity, require_scope)
 from server.evaluation.api import kind_table
 from server.evaluation.heatmap import heatmap_svg
 from server.evaluation.labels import COUNTERS, PERIODS, TRENDS, counter_label
@@ -91,13 +92,13 @@ def _trend_series(period: Period, kind: str) -> dict:
 
 @_page
 def rankings(request):
-    scope = scope_of(request.user)
+    scope = require_scope(request.user)
     kind = kind_from(request.GET, scope, default="department")
     period = period_from(request.GET)
     query = _period_query(request, period)
     # ?source=straight recomputes from the log (centres only): a check, and the way to read
     # a database whose events predate the rollup hook before ``rebuild_rollups`` has run.
-    source = "straight" if request.GET.get("source") == "straight" and not scope.only \
+    source = "straight" if request.GET.get("source") == "straight" and scope.whole_city \
         else "rollups"
     current = selectors.scores(period, source)
     previous = selectors.scores(period.previous(), source)
@@ -112,10 +113,10 @@ def rankings(request):
                                             for k in scope.kinds],
         "chart": chart, "export_query": urlencode({**query, "kind": kind}),
         "tab_query": urlencode(query),
-        "rules_version": current.rules_version, "department_only": scope.only is not None,
+        "rules_version": current.rules_version, "department_only": not scope.whole_city,
         "source": source,
     }
-    if scope.only is None:
+    if scope.whole_city:
         cells = {s.entity: s for s in current.by_kind.get("cell", ())}
         context["heatmap"] = mark_safe(heatmap_svg(  # built from codes and numbers, escaped
             cells, lambda code: _cases_link(query, "cell", code, "filed")))
@@ -125,13 +126,12 @@ def rankings(request):
 
 @_page
 def cases(request):
-    scope = scope_of(request.user)
+    scope = require_scope(request.user)
     kind = kind_from(request.GET, scope)
     entity, counter = request.GET.get("entity") or "", request.GET.get("counter") or ""
     if not entity or counter not in ORDER:
         raise BadRequest("entity and a known counter are required")
-    if scope.only is not None and entity != scope.only:
-        raise Forbidden("a department sees only its own cases (部门只能查看本部门)")
+    require_entity(scope, kind, entity)
     period = period_from(request.GET)
     rows = selectors.cases_behind(period, kind, entity, counter)
     rules = default_evaluation_rules()
@@ -147,9 +147,7 @@ def cases(request):
 @_page
 def bulletin(request):
     """The monthly bulletin (月度通报): every table, the heat map, print-ready A4."""
-    scope = scope_of(request.user)
-    if scope.only is not None:
-        raise Forbidden("the bulletin is for leaders and the centres (月报仅对领导和中心开放)")
+    scope = require_scope(request.user, whole_city=True)
     params = request.GET.copy()
     params["period"] = "month"
     period = period_from(params)

@@ -16,7 +16,7 @@ from gis.frames import Frame
 from gis.placement import OutsideManagedArea
 from gridmaps.classification import class_by_code
 from server.maps.index import LoadedMap
-from server.maps.models import Cell, Component, DutyGrid
+from server.maps.models import Cell, Component
 
 NEARBY_LIMIT = 20
 
@@ -63,24 +63,19 @@ def nearby(loaded: LoadedMap, lon: float, lat: float, radius_m: float) -> dict:
     }
 
 
-def own_grids(loaded: LoadedMap, user) -> list[tuple[str, list[str]]]:
-    """(code, cell codes) of the duty grids ``user`` patrols on the loaded version, by code."""
-    return list(DutyGrid.objects.filter(version_id=loaded.version_id, supervisors=user)
-                .order_by("code").values_list("code", "cell_codes"))
-
-
 def duty_map_tag(loaded: LoadedMap, grids: list[tuple[str, list[str]]]) -> str:
-    """The duty map's ETag: the map version and a digest of the user's grids (``own_grids``).
-    A version's geometry never changes once stored, but who patrols which grid (and a grid's
-    cells) can be edited within it; the handset must then fetch its map again."""
+    """The duty map's ETag: the map version and a digest of the user's grids
+    (``server.accounts.access.duty_grids``). A version's geometry never changes once stored,
+    but who patrols which grid (and a grid's cells) can be edited within it; the handset must
+    then fetch its map again."""
     digest = hashlib.sha256(json.dumps(grids).encode()).hexdigest()[:16]
     return f'"{loaded.version_id}-{digest}"'
 
 
 def duty_map(loaded: LoadedMap, grids: list[tuple[str, list[str]]]) -> dict:
-    """The cells of ``grids`` (the user's, ``own_grids``) plus one ring of neighbours, and their
-    components, as GeoJSON (WGS84). Empty collections and ``bbox`` None for a supervisor
-    without a duty grid."""
+    """The cells of ``grids`` (the user's, ``server.accounts.access.duty_grids``) plus one ring
+    of neighbours, and their components, as GeoJSON (WGS84). Empty collections and ``bbox``
+    None for a supervisor without a duty grid."""
     own = {code for _, codes in grids for code in codes}
     codes = loaded.index.cells_touching(own)
     cells, bounds = [], None

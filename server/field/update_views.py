@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gis.placement import OutsideManagedArea
+from server.accounts import access
+from server.accounts.access import Ability
 from server.api_errors import ApiError
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.field import updates
@@ -20,9 +22,8 @@ from server.field.maps import class_names
 from server.field.models import ComponentUpdate
 from server.field.serializers import (ComponentUpdateSerializer, PublishSerializer,
                                      RejectSerializer)
-from server.field.views import iso, loaded_map, require_role, supervisor_input
+from server.field.views import iso, loaded_map, require, supervisor_input
 from server.maps.models import Component
-from workflows import Role
 
 STATES = [s for s, _ in ComponentUpdate.STATES]
 
@@ -103,7 +104,7 @@ class ComponentUpdateListView(APIView):
                    parameters=[OpenApiParameter("state", str, enum=STATES)],
                    responses={200: dict})
     def get(self, request):
-        require_role(request.user, {Role.MAPKEEPER}, "review component updates")
+        require(request.user, Ability.KEEP_MAP, "review component updates")
         qs = _rows()
         state = request.query_params.get("state")
         if state:
@@ -120,7 +121,7 @@ class ComponentUpdateDecisionView(APIView):
                    operation_id="api_component_updates_decide",
                    summary="Approve or reject (with a reason) a pending component update")
     def post(self, request, pk: int, decision: str):
-        require_role(request.user, {Role.MAPKEEPER}, f"{decision} component updates")
+        require(request.user, Ability.KEEP_MAP, f"{decision} component updates")
         get_object_or_404(ComponentUpdate, pk=pk)
         reason = ""
         if decision == "reject":
@@ -135,7 +136,7 @@ class PublishView(APIView):
     @extend_schema(request=PublishSerializer, responses={201: dict}, tags=["field"],
                    summary="Publish the approved component updates as the next map version")
     def post(self, request):
-        require_role(request.user, {Role.MAPKEEPER}, "publish component updates")
+        require(request.user, Ability.KEEP_MAP, "publish component updates")
         ser = PublishSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         loaded_map()  # 503 without an active map
@@ -157,7 +158,7 @@ class ComponentUpdatePhotoView(APIView):
                    responses={200: bytes})
     def get(self, request, pk: int):
         row = get_object_or_404(ComponentUpdate, pk=pk)
-        if not (request.user.role == Role.MAPKEEPER.value or row.reporter_id == request.user.pk) \
+        if not (access.may(request.user, Ability.KEEP_MAP) or row.reporter_id == request.user.pk) \
                 or not row.photo:
             raise ApiError("not_found", f"no photo of component update {pk}", status_code=404)
         return FileResponse(row.photo.open("rb"), content_type="image/jpeg")

@@ -20,9 +20,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gis.placement import OutsideManagedArea
+from server.accounts import access
+from server.accounts.access import Ability
 from server.accounts.models import User
 from server.api_errors import ApiError
-from server.cases.selectors import CENTER_ROLES
 from server.field import maps
 from server.idempotency import create_once, request_hash as body_hash
 from server.field.models import Attendance, TrackBatch, TrackPoint
@@ -35,25 +36,18 @@ USERNAME = re.compile(r"[\w.@+-]{1,150}")
 TRACK_GAP = timedelta(minutes=10)
 
 
-def role_of(user) -> Role | None:
-    try:
-        return Role(user.role) if user.role else None
-    except ValueError:
-        return None
-
-
-def require_role(user, roles, what: str) -> Role:
-    role = role_of(user)
-    if role not in roles:
+def require(user, ability: Ability, what: str) -> None:
+    """403 naming the caller's role and what it may not do, unless it has ``ability``."""
+    if not access.may(user, ability):
+        role = access.role_of(user)
         name = f"a {role.en.lower()} ({role.zh})" if role else "an account without a role"
         raise ApiError("role_not_allowed", f"{name} may not {what}", status_code=403)
-    return role
 
 
 def supervisor_input(request, serializer_class, what: str) -> dict:
     """The validated body of a supervisor's request (403 for other roles, 400 naming the
     field)."""
-    require_role(request.user, {Role.SUPERVISOR}, what)
+    require(request.user, Ability.FIELD_WORK, what)
     if not isinstance(request.data, dict):
         raise ApiError("invalid", "the body must be an object of fields")
     ser = serializer_class(data=request.data)
@@ -97,9 +91,9 @@ def _day_range(day: date) -> tuple[datetime, datetime]:
 
 def _whose(request, what: str) -> User:
     """The supervisor whose records are asked for: the caller, or (centres only) ``?user=``."""
-    role = require_role(request.user, CENTER_ROLES | {Role.SUPERVISOR}, f"read {what}")
     name = request.query_params.get("user")
-    if role == Role.SUPERVISOR:
+    if not access.may(request.user, Ability.ALL_PATROLS):
+        require(request.user, Ability.OWN_PATROL, f"read {what}")
         if name and name != request.user.username:
             raise ApiError("role_not_allowed", f"a field supervisor reads only their own {what}",
                            status_code=403)
@@ -227,8 +221,7 @@ class NearbyView(APIView):
     @extend_schema(summary="Components near a point on the active map (pick the asset)",
                    tags=["field"], parameters=[NearbySerializer], responses={200: dict})
     def get(self, request):
-        if not role_of(request.user):
-            raise ApiError("role_not_allowed", "your account has no role", status_code=403)
+        require(request.user, Ability.NEARBY_COMPONENTS, "look up nearby components")
         ser = NearbySerializer(data=request.query_params)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -240,11 +233,11 @@ class DutyMapView(APIView):
     @extend_schema(summary="The caller's duty grid and its neighbours for offline use; "
                            "ETag = map version + the caller's grids", tags=["field"], responses={200: dict, 304: None})
     def get(self, request):
-        require_role(request.user, {Role.SUPERVISOR}, "fetch a duty map")
+        require(request.user, Ability.FIELD_WORK, "fetch a duty map")
         loaded = loaded_map()
         # The ETag is the map version and the caller's grids (maps.duty_map_tag): one small
         # query, so a 304 costs no geometry. (Gzip makes it weak, W/"..."; both forms match.)
-        grids = maps.own_grids(loaded, request.user)
+        grids = access.duty_grids(request.user, loaded.version_id)
         etag = maps.duty_map_tag(loaded, grids)
         sent = [t.strip().removeprefix("W/") for t in
                 request.headers.get("If-None-Match", "").split(",") if t.strip()]

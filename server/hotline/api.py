@@ -6,11 +6,12 @@ GET  /api/hotline/places/reverse/?lat&lon a map click -> the nearest address
 GET  /api/hotline/duplicates/?kind&class_code&lat&lon[&component_code]   dry run, before saving
 POST /api/hotline/calls/                  save the call: a case of channel hotline (201; an
                                           honest retry with the same idempotency_key: 200)
-GET  /api/hotline/cases/<number>/contact/ the caller (personal data: CONTACT_ROLES only)
+GET  /api/hotline/cases/<number>/contact/ the caller (personal data: access.CONTACT_ROLES only)
 GET  /api/hotline/callbacks/              closed public cases waiting for a callback (回访)
 POST /api/hotline/callbacks/<number>/     {satisfaction 1-5, note}: 1-2 reopens the case
 
-Registering calls: call-takers and acceptors (both may report). Errors: the API's one shape.
+Who may do what is ``server.accounts.access`` (registering calls: call-takers and acceptors,
+both may report). Errors: the API's one shape.
 """
 
 from __future__ import annotations
@@ -22,33 +23,24 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.accounts import access
+from server.accounts.access import Ability
 from server.api_errors import ApiError
 from server.cases.actions import do_case_action
 from server.cases.duplicates import possible_duplicates
 from server.cases.models import Case, CaseEvent
-from server.cases.selectors import CENTER_ROLES
 from server.hotline import duplicates, places
-from server.hotline.access import contact_of, may_see_contact
 from server.hotline.models import HotlineCall
 from server.idempotency import KEY_PATTERN
 from server.intake.submit import Report, SubmitError, check_class, submit
 from server.intake.views import api_error
-from workflows import SYSTEM_ACTIONS, Action, Role
+from workflows import SYSTEM_ACTIONS, Action
 from workflows.case import CALLBACK_CHANNELS
 
-CALL_ROLES = {Role.CALL_TAKER, Role.ACCEPTOR}
 
-
-def _role(user) -> Role | None:
-    try:
-        return Role(user.role) if user.role else None
-    except ValueError:
-        return None
-
-
-def _require(user, roles, what: str) -> None:
-    if _role(user) not in roles:
-        raise ApiError("role_not_allowed", f"{what} is for {', '.join(r.en.lower() for r in roles)}",
+def _require(user, ability: Ability, what: str) -> None:
+    if not access.may(user, ability):
+        raise ApiError("role_not_allowed", f"{what} is for {access.who_may(ability)}",
                        status_code=status.HTTP_403_FORBIDDEN)
 
 
@@ -60,7 +52,7 @@ class PlaceSearchView(APIView):
     @extend_schema(summary="Address search in the gazetteer (地理编码)", tags=["hotline"],
                    responses={200: dict})
     def get(self, request):
-        _require(request.user, CENTER_ROLES, "address search")
+        _require(request.user, Ability.ADDRESS_SEARCH, "address search")
         q = request.query_params.get("q", "")[:100]
         found = places.suggest(q) if self.mode == "suggest" else places.geocode(q)
         return Response({"q": q, "results": [places.as_json(m) for m in found]})
@@ -69,7 +61,7 @@ class PlaceSearchView(APIView):
 class PlaceReverseView(APIView):
     @extend_schema(summary="The address nearest a point", tags=["hotline"], responses={200: dict})
     def get(self, request):
-        _require(request.user, CENTER_ROLES, "address search")
+        _require(request.user, Ability.ADDRESS_SEARCH, "address search")
         lat, lon = _point(request.query_params)
         match = places.reverse(lon, lat)
         return Response({"result": places.as_json(match) if match else None})
@@ -89,7 +81,7 @@ class DuplicatesView(APIView):
     @extend_schema(summary="Possible duplicates of a report not saved yet (疑似重复)",
                    tags=["hotline"], responses={200: dict})
     def get(self, request):
-        _require(request.user, CENTER_ROLES, "the duplicate check")
+        _require(request.user, Ability.ADDRESS_SEARCH, "the duplicate check")
         p = request.query_params
         lat, lon = _point(p)
         try:
@@ -138,7 +130,7 @@ class CallView(APIView):
                    summary="Register a hotline call (热线登记): a case of channel hotline")
     def post(self, request):
         user = request.user
-        _require(user, CALL_ROLES, "registering a call")
+        _require(user, Ability.REGISTER_CALLS, "registering a call")
         ser = CallSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -176,31 +168,29 @@ class ContactView(APIView):
     @extend_schema(summary="The caller of a case (personal data)", tags=["hotline"],
                    responses={200: dict})
     def get(self, request, number: str):
-        if not may_see_contact(request.user):
-            raise ApiError("role_not_allowed", "caller details are for call-takers, acceptors, "
-                           "duty chiefs and leaders", status_code=status.HTTP_403_FORBIDDEN)
+        _require(request.user, Ability.CALLER_CONTACT, "caller details")
         case = get_object_or_404(Case, number=number)
-        return Response({"number": case.number, "contact": contact_of(case, request.user)})
+        return Response({"number": case.number, "contact": access.contact_of(case, request.user)})
 
 
 class CallbackListView(APIView):
     @extend_schema(summary="Closed public cases waiting for a callback (待回访)",
                    tags=["hotline"], responses={200: dict})
     def get(self, request):
-        if not may_see_contact(request.user):
-            raise ApiError("role_not_allowed", "callbacks are for call-takers",
-                           status_code=status.HTTP_403_FORBIDDEN)
+        _require(request.user, Ability.CALLER_CONTACT, "the callback list")
         # Waiting: the last step (timer lights aside) is the close itself. A case reopened by
         # an earlier callback and closed again is waiting again.
-        last = (CaseEvent.objects.filter(case=OuterRef("pk")).exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
+        last = (CaseEvent.objects.filter(case=OuterRef("pk"))
+                .exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
                 .order_by("-id").values("action")[:1])
         rows = (Case.objects.filter(state="closed", channel__in=sorted(CALLBACK_CHANNELS))
                 .annotate(last_action=Subquery(last)).filter(last_action=Action.CLOSE.value)
+                .select_related("hotline_call", "open311_request__client")
                 .order_by("-updated_at")[:200])
         return Response({"results": [
             {"number": c.number, "channel": c.channel, "kind": c.kind,
              "class_code": c.class_code, "closed_at": c.updated_at.isoformat(),
-             "description": c.description, "contact": contact_of(c, request.user)}
+             "description": c.description, "contact": access.contact_of(c, request.user)}
             for c in rows]})
 
 
@@ -215,9 +205,7 @@ class CallbackView(APIView):
                    summary="Record a callback (回访): satisfaction 1-5, 1-2 reopens")
     def post(self, request, number: str):
         # Role first, so that no one else learns from a 404 or a 400 which case numbers exist.
-        if request.user.role != "call_taker":
-            raise ApiError("role_not_allowed", "callbacks (回访) are made by hotline call-takers",
-                           status_code=403)
+        _require(request.user, Ability.CALLBACKS, "recording a callback (回访)")
         ser = CallbackSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         if not Case.objects.filter(number=number).exists():

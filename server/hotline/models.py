@@ -9,7 +9,7 @@ from django.db import models
 class HotlineCall(models.Model):
     """A call that became a case (one case, one call; a repeated call about the same problem
     is a new case that the acceptor merges). ``caller_*`` are personal data: shown to the
-    call-takers, acceptors, duty chiefs and leaders only (``server.hotline.access``)."""
+    call-takers, acceptors, duty chiefs and leaders only (``server.accounts.access.contact_of``)."""
 
     LINES = [("12319", "12319 城建热线"), ("12345", "12345 政务服务热线")]
     URGENCIES = [("normal", "一般 normal"), ("urgent", "紧急 urgent")]

@@ -31,7 +31,7 @@ class Open311Client(_KeyHolder):
 
 class ServiceRequest(models.Model):
     """An Open311 service request: the case it became and what the client sent beside it.
-    The contact fields (email … phone) are personal data (``server.hotline.access``)."""
+    The contact fields (email … phone) are personal data (``server.accounts.access.contact_of``)."""
 
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT,
                                 related_name="open311_request")

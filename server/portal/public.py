@@ -4,7 +4,8 @@ Shown: number, class, status and state, times, street and community, the point, 
 through ``privacy.redact``, the steps taken (action and state names and times only) and, once
 the case is closed, its first "before" photo and last "after" photo (re-encoded without
 metadata at intake). Never shown: reporter, caller, actors, assignees, departments' users,
-reasons, notes, internal ids.
+reasons, notes, internal ids. Which photos are public is ``server.accounts.access``
+(``PUBLIC_PHOTO_KINDS``, ``is_public_photo``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from gridmaps.classification import class_by_code
+from server.accounts.access import PUBLIC_PHOTO_KINDS
 from server.cases.models import Case, CaseEvent, Photo
 from server.maps.index import NoActiveMap, active_map
 from server.portal.privacy import public_description
 from workflows import SYSTEM_ACTIONS, Action, State
 
-#: Photo kinds the public may see, of closed cases only: the problem and the fix.
-PUBLIC_PHOTO_KINDS = ("before", "after", "check")
 MAX_DAYS = 90
 MAX_CASES = 500
 
@@ -51,12 +51,6 @@ def public_photos(case: Case) -> dict:
         next((p for p in reversed(photos) if p.kind == "check"), None)
     return {"before": f"/api/portal/photos/{before.pk}/" if before else None,
             "after": f"/api/portal/photos/{after.pk}/" if after else None}
-
-
-def is_public_photo(photo: Photo) -> bool:
-    # An empty image is a photo the cleaner has not re-encoded (or refused): never public.
-    return (photo.kind in PUBLIC_PHOTO_KINDS and photo.case.state == State.CLOSED.value
-            and bool(photo.image))
 
 
 def recently_closed(days: int) -> QuerySet[Case]:

@@ -16,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.accounts import access
 from server.api_errors import ApiError
 from server.cases.models import Case, Photo
 from server.open311.external import LoggedRequestMixin, PortalThrottle
@@ -67,7 +68,7 @@ class PhotoView(PortalView):
                    responses={200: bytes})
     def get(self, request, pk: int):
         photo = Photo.objects.select_related("case").filter(pk=pk).first()
-        if photo is None or not public.is_public_photo(photo):
+        if photo is None or not access.is_public_photo(photo):
             raise ApiError("not_found", f"no public photo {pk}", status_code=404)
         response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "public, max-age=3600"

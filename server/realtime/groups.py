@@ -1,8 +1,9 @@
 """Every websocket group name, in one place. Channels allows ASCII letters, digits, hyphens,
 periods and underscores, under 100 characters; department codes are ASCII by contract.
 
-Who joins which group, and when, is decided in ``server.realtime.access``; who a case event is
-sent to, in ``server.realtime.send.groups_for``. Both use only these functions.
+Who joins which group, and when, is decided in ``server.accounts.access`` and turned into these
+names by ``server.realtime.access``; who a case event is sent to, in
+``server.realtime.send.groups_for``. Both use only these functions.
 """
 
 from __future__ import annotations

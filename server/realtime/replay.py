@@ -3,7 +3,8 @@
 The log (``CaseEvent``) is append-only and its ids increase in insertion order, so a client's
 cursor is the largest event id it holds. A client that reconnects sends
 ``{"type": "resume", "after": N, "seen": [...]}`` and gets every event it may see with id > N,
-then the live stream (the consumer drops ids it already sent).
+then the live stream (the consumer drops ids it already sent). Which cases' events a user gets
+back is ``server.accounts.access.replayable_cases``.
 
 Late commits. On PostgreSQL ids are taken at INSERT, not at COMMIT: a transaction that took
 id 10 can commit after one that took id 11. A client that saw 11 live and then lost its link
@@ -28,14 +29,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q
 
-from server.cases.models import Case, CaseEvent
-from server.cases.selectors import visible_cases
-from server.realtime.access import role_of
+from server.accounts import access
+from server.cases.models import CaseEvent
 from server.realtime.schema import MAX_SEEN
 from server.realtime.send import build_message
-from workflows import Role, State
 
 
 #: How many ids below the cursor the late-commit window may reach: bounds the scan to the
@@ -53,25 +52,6 @@ def resume_max() -> int:
 
 def last_event_id() -> int:
     return CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
-
-
-def replayable_cases(user) -> QuerySet[Case]:
-    """Cases whose events ``user`` heard live, as far as the log can tell: what they may see
-    now, plus, for a department, cases once dispatched to it (it heard the event that took
-    the case away, and must hear it again to drop the row), plus, where cases have no assignee,
-    for a supervisor, cases that waited for a check (核查) (any supervisor could take it; the
-    event that ends the wait tells them it is gone). With assignees, ``visible_cases`` holds
-    the supervisor's tasks already."""
-    qs = visible_cases(user)
-    role = role_of(user)
-    if role == Role.DEPARTMENT and user.department_id:
-        former = CaseEvent.objects.filter(data__department_code=user.department.code)
-        qs = Case.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=former.values("case_id")))
-    elif role == Role.SUPERVISOR and hasattr(State, "CHECKING") and \
-            not hasattr(Case, "assignee"):
-        waited = CaseEvent.objects.filter(to_state=State.CHECKING.value)
-        qs = Case.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=waited.values("case_id")))
-    return qs
 
 
 @dataclass
@@ -109,7 +89,7 @@ def replay(user, after: int, seen: frozenset[int] = frozenset(), *,
             low = max(low, min(seen) - 1)
         window |= Q(id__lte=after, id__gt=low, at__gte=anchor - late_commit_window())
     limit = resume_max()
-    rows = (CaseEvent.objects.filter(window, case__in=replayable_cases(user).values("pk"))
+    rows = (CaseEvent.objects.filter(window, case__in=access.replayable_cases(user).values("pk"))
             .select_related("case__department", "case__reporter", "actor").order_by("id"))
     out = Replay(last_event_id=newest)
     missed = 0

@@ -171,7 +171,7 @@ RULES = {
     "api-cases": AUTHED,
     "api-classes": AUTHED,
     "api-console-cells": AUTHED,
-    "api-console-components": AUTHED,
+    "api-console-components": CENTRE | {"dept_roads", "dept_water"},  # the console map layer
     "api-console-stats": CENTRE,
     "api-console-supervisors": CENTRE,
     "api-departments": AUTHED,

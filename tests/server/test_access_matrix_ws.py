@@ -3,7 +3,7 @@ token (handsets, scripts) and with the session cookie (pages), is accepted or cl
 signed in, 4403 no role that may listen) exactly as designed; the groups joined at connect are
 exactly the role's; and every kind of subscription (``schema`` lists them) to a case the role
 may see, one it may not, another department's, an unknown one and a grid cell is allowed or
-refused exactly as ``server.realtime.access`` designs.
+refused exactly as ``server.accounts.access`` designs.
 
 Routes, roles and subscription kinds are enumerated from the code, so a new websocket route, a
 new role or a new subscription kind without a rule here fails ``test_every_ws_rule_is_written``.

@@ -49,6 +49,23 @@ def test_cells_and_components_as_geojson(cast):
     assert cast["leader"].get("/api/console/map/components/").status_code == 400
 
 
+def test_components_only_for_the_centres_and_departments(cast):
+    """The components layer is the console map's: the centres and the departments get it, the
+    field supervisor (the handset has its own nearby and duty map), the map keeper and anyone
+    without an account do not, with or without a bbox."""
+    bbox = "/api/console/map/components/?bbox=116.40,39.92,116.43,39.94"
+    for who in ("acceptor", "dutychief", "dispatcher", "calltaker", "leader", "dept_roads",
+                "dept_water"):
+        r = cast[who].get(bbox)
+        assert r.status_code == 200 and len(r.json()["features"]) == 1, who
+    for who in ("supervisor", "mapkeeper"):
+        for path in (bbox, "/api/console/map/components/"):
+            r = cast[who].get(path)
+            assert r.status_code == 403, (who, path)
+            assert "leaders" in r.json()["error"]["message"], r.json()
+    assert cast["anonymous"].get(bbox).status_code in (401, 403)
+
+
 def test_dashboard_figures(cast, report):
     numbers = [report(), report()]
     r = cast["acceptor"].post(f"/api/cases/{numbers[0]}/actions/reject/",

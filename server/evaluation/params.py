@@ -1,7 +1,9 @@
-"""Who may read which rankings, and the period a request names. Shared by the API and pages.
+"""The period and table a request names, and the refusals of what it may not read. Shared by
+the API, the pages and the exports.
 
-Leaders and the centre roles read everything; a department user reads only the department
-table and only its own row (and the cases behind it); everyone else is refused.
+Who may read which tables and rows is ``server.accounts.access.ranking_scope`` (leaders and the
+centre roles: everything; a department user: only the department table, only its own row and
+the cases behind it; everyone else: nothing); here its answer becomes ``Forbidden``.
 
 Period parameters: ``period`` = day | week | month | custom (default month); ``date`` = any day
 in it (YYYY-MM-DD, or YYYY-MM for a month; default today); custom: ``start`` and ``end``
@@ -10,13 +12,12 @@ in it (YYYY-MM-DD, or YYYY-MM for a month; default today); custom: ``start`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils import timezone
 
-from server.cases.selectors import CENTER_ROLES
-from workflows import Role
+from server.accounts import access
+from server.accounts.access import RankingScope
 from workflows.scoring import Period
 from workflows.scoring_rules import default_evaluation_rules
 
@@ -28,24 +29,26 @@ class BadRequest(ValueError):
 
 
 class Forbidden(Exception):
-    pass
+    """A table, row or page the user's ``RankingScope`` does not include; the message says so."""
 
 
-@dataclass(frozen=True)
-class Scope:
-    kinds: tuple[str, ...]  # kinds this user may read
-    only: str | None = None  # the one department row a department user may see
+def require_scope(user, *, whole_city: bool = False) -> RankingScope:
+    """``user``'s ranking scope; Forbidden for a user without one, and with ``whole_city``
+    (the bulletin) for one limited to a row."""
+    scope = access.ranking_scope(user)
+    if scope is None:
+        raise Forbidden("evaluation is for leaders, the centres and departments "
+                        "(综合评价仅对领导、监督指挥中心和专业部门开放)")
+    if whole_city and not scope.whole_city:
+        raise Forbidden("the bulletin is for leaders and the centres (月报仅对领导和中心开放)")
+    return scope
 
 
-def scope_of(user) -> Scope:
-    role = Role(user.role) if getattr(user, "role", "") else None
-    kinds = tuple(default_evaluation_rules().kinds)
-    if role in CENTER_ROLES:
-        return Scope(kinds)
-    if role == Role.DEPARTMENT and user.department_id:
-        return Scope(("department",), user.department.code)
-    raise Forbidden("evaluation is for leaders, the centres and departments "
-                    "(综合评价仅对领导、监督指挥中心和专业部门开放)")
+def require_entity(scope: RankingScope, kind: str, entity: str) -> None:
+    """Forbidden unless ``scope`` may read row ``entity`` of table ``kind`` (and the cases
+    behind it)."""
+    if not scope.may_read(kind, entity):
+        raise Forbidden("a department sees only its own cases (部门只能查看本部门)")
 
 
 def _day(text: str, name: str) -> date:
@@ -78,13 +81,13 @@ def period_from(params) -> Period:
     raise BadRequest("'period' must be day, week, month or custom")
 
 
-def kind_from(params, scope: Scope, default: str | None = "department") -> str | None:
+def kind_from(params, scope: RankingScope, default: str | None = "department") -> str | None:
     kind = params.get("kind") or default
     if kind is None:
         return None
     if kind not in default_evaluation_rules().kinds:
         raise BadRequest(f"'kind' must be one of: {', '.join(default_evaluation_rules().kinds)}")
-    if kind not in scope.kinds:
+    if not scope.may_read(kind):
         raise Forbidden("a department sees only the department table (部门只能查看本部门)")
     return kind
 
