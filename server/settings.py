@@ -34,7 +34,8 @@ if not SECRET_KEY:
     if not DEBUG and not _flag("DCM_EMBEDDED"):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (production mode)")
     SECRET_KEY = "insecure-embedded-development-key-never-use-in-production-0123456789"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+ALLOWED_HOSTS = [h.strip()
+                 for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
                  if h.strip()]
 
 INSTALLED_APPS = [
@@ -131,7 +132,8 @@ elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
             "max_size": int(os.environ.get("DB_POOL_MAX", 6)),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10))}
 else:
-    raise ImproperlyConfigured(f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
 DATABASES = {"default": _db}
 #: Long-lived threads per worker for HTTP requests' Django code (server/request_threads.py). Two
 #: overlap one request's database waits with another's work; more only add GIL hand-offs:

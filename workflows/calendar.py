@@ -76,7 +76,8 @@ class WorkingCalendar:
 
     def _day_periods(self, d: date):
         for a, b in self._periods:
-            yield (datetime.combine(d, a, tzinfo=self.zone), datetime.combine(d, b, tzinfo=self.zone))
+            yield (datetime.combine(d, a, tzinfo=self.zone),
+                   datetime.combine(d, b, tzinfo=self.zone))
 
     def _seconds(self, amount: float, unit: Unit) -> float:
         hours = {Unit.WORK_HOURS: 1, Unit.WORK_DAYS: self.seconds_per_day / 3600,
