@@ -46,9 +46,9 @@ test: setup-services
 	  DCM_KIVY=1 DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider -p no:asyncio \
 	    -p no:django -W ignore::pytest.PytestConfigWarning tests/mobileapp/ui
 
-# Quick loop for developers: pure packages only, no services needed.
+# Quick loop for developers: pure packages and the lint checker, no services needed.
 test-fast: setup
-	@$(PY) -m pytest -q -p no:cacheprovider tests/workflows tests/gis tests/gridmaps
+	@$(PY) -m pytest -q -p no:cacheprovider tests/workflows tests/gis tests/gridmaps tests/scripts
 
 # The field handset (Kivy) on the desktop, talking to BASE_URL (the server of `make run`).
 app: setup

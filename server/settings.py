@@ -59,10 +59,10 @@ INSTALLED_APPS = [
     "server.realtime",
     "server.consoles",
     "server.evaluation",
-    "server.hotline",  # issue 7: hotline page, callbacks, the non-handset submit
-    "server.open311",  # issue 7: Open311 GeoReport v2 and camera alerts
-    "server.portal",   # issue 7: the public portal
-    "server.field",    # issue 6: attendance, patrol tracks, component updates
+    "server.hotline",  # hotline page, callbacks, the non-handset submit
+    "server.open311",  # Open311 GeoReport v2 and camera alerts
+    "server.portal",   # the public portal
+    "server.field",    # attendance, patrol tracks, component updates
 ]
 
 MIDDLEWARE = [
@@ -117,7 +117,7 @@ if _db["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
     # reconnect storm of terminals on the sync thread. SQLite has no server to run out of.
     _db["CONN_MAX_AGE"] = 600
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
-    # Channels' live-server tests need a file database, not an in-memory one (STACK.md trap 7).
+    # Channels' live-server tests need a file database, not an in-memory one.
     _db["TEST"] = {"NAME": str(Path(_db["NAME"]).with_name("test_" + Path(_db["NAME"]).name))}
 elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
     # Several test runs on one server (developers side by side) need their own test database.

@@ -1,4 +1,4 @@
-"""Evaluation (综合评价, DOMAIN.md §5): a fold over the event log into counters, then rates,
+"""Evaluation (综合评价): a fold over the event log into counters, then rates,
 composite scores, grades and rankings by the typed rules of ``workflows.scoring_rules``.
 
     fold(events) -> facts          one case's history decides what each event counts for

@@ -1,4 +1,4 @@
-"""The access matrix (issue 9): every route of the URL configuration, asked by every role, is
+"""The access matrix: every route of the URL configuration, asked by every role, is
 allowed or refused exactly as designed. The routes are enumerated from the resolver, so a new
 endpoint without a rule here fails ``test_every_route_has_a_rule``.
 
