@@ -91,10 +91,14 @@ class Finding:
 
 
 def repo_files(root: Path = ROOT) -> list[Path]:
-    """Every file git knows under ``root`` (tracked, or untracked and not ignored)."""
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, check=True).stdout.decode()
+    """Every file git knows under ``root`` (tracked, or untracked and not ignored); outside a
+    git checkout (an unpacked archive), every file not under ``SKIP_PARTS``."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root, capture_output=True, check=True).stdout.decode()
+    except (OSError, subprocess.CalledProcessError):
+        return sorted(p for p in root.rglob("*") if p.is_file() and _wanted(p, root))
     return sorted({root / p for p in out.split("\0") if p and (root / p).is_file()})
 
 

@@ -151,3 +151,11 @@ def test_the_command_line_exits_1_and_names_each_finding(tmp_path):
     run = subprocess.run([sys.executable, str(SCRIPT), str(good)], capture_output=True, text=True,
                          cwd=ROOT)
     assert (run.returncode, run.stdout) == (0, "")
+
+
+def test_outside_a_git_checkout_every_file_but_installed_ones_is_checked(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    for skipped in ("node_modules", ".venv", "var"):
+        (tmp_path / skipped).mkdir()
+        (tmp_path / skipped / "b.py").write_text("x = 1\n", encoding="utf-8")
+    assert rules.repo_files(tmp_path) == [tmp_path / "a.py"]
