@@ -1,6 +1,7 @@
 # One entry point per task. Everything installs what is missing first (apt-get, .venv).
 #   make run       embedded: SpatiaLite + in-memory channel layer + demo city on 127.0.0.1:$(PORT)
-#   make test      + PostgreSQL/PostGIS and Redis on loopback (reused when already listening)
+#   make test      make lint, then + PostgreSQL/PostGIS and Redis on loopback (reused when listening)
+#   make lint      ruff, the import contracts and the house-rule checker (no services; seconds)
 #   make app       the field handset (Kivy) against BASE_URL
 #   make simulate  drive N cases (default 50) through the loop against BASE_URL
 #   make bench     every benchmark in bench/
@@ -10,6 +11,12 @@ PORT ?= 8000
 N ?= 50
 BASE_URL ?= http://127.0.0.1:$(PORT)
 export PYTHONDONTWRITEBYTECODE := 1
+# ruff (ruff.toml), the import contracts (.importlinter), then what neither can say
+# (scripts/check_house_rules.py); all three run, and any finding fails. docs/development.md
+# says what each checks and why.
+LINT := (rc=0; $(PY) -m ruff check --quiet --output-format concise . || rc=1; \
+	.venv/bin/lint-imports --no-cache --no-logo || rc=1; \
+	$(PY) scripts/check_house_rules.py || rc=1; exit $$rc)
 
 .PHONY: setup setup-services run app test test-fast simulate bench lint migrations-check clean
 
@@ -26,10 +33,11 @@ setup-services:
 run: setup
 	@PORT=$(PORT) bash scripts/run.sh
 
-# The whole suite on PostGIS + Redis, then the server tests again on the SpatiaLite default,
-# then the browser tests in their own process (Playwright's sync API and pytest-asyncio clash).
+# make lint first (seconds, no services), then the whole suite on PostGIS + Redis, then the
+# server tests again on the SpatiaLite default, then the browser tests in their own process
+# (Playwright's sync API and pytest-asyncio clash).
 test: setup-services
-	@set -e; eval "$$(bash scripts/services.sh)"; \
+	@set -e; $(LINT); eval "$$(bash scripts/services.sh)"; \
 	  DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider tests; \
 	  env -u DATABASE_URL -u REDIS_URL DCM_EMBEDDED=1 DCM_VAR=var/test-spatialite \
 	    $(PY) -m pytest -q -p no:cacheprovider tests/server; \
@@ -38,9 +46,9 @@ test: setup-services
 	  DCM_KIVY=1 DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider -p no:asyncio \
 	    -p no:django -W ignore::pytest.PytestConfigWarning tests/mobileapp/ui
 
-# Quick loop for developers: pure packages only, no services needed.
+# Quick loop for developers: pure packages and the lint checker, no services needed.
 test-fast: setup
-	@$(PY) -m pytest -q -p no:cacheprovider tests/workflows tests/gis tests/gridmaps
+	@$(PY) -m pytest -q -p no:cacheprovider tests/workflows tests/gis tests/gridmaps tests/scripts
 
 # The field handset (Kivy) on the desktop, talking to BASE_URL (the server of `make run`).
 app: setup
@@ -53,6 +61,9 @@ bench: setup-services
 	@set -e; eval "$$(bash scripts/services.sh)"; for b in bench/*.py; do \
 	  m=$$(basename $$b .py); case $$m in __init__|simulate|wsclient|common) continue;; esac; \
 	  echo "== bench.$$m"; DCM_EMBEDDED=1 $(PY) -m bench.$$m; done
+
+lint: setup
+	@$(LINT)
 
 migrations-check: setup
 	@DCM_EMBEDDED=1 $(PY) server/manage.py makemigrations --check --dry-run

@@ -1,5 +1,5 @@
 """The handset map's draw time with a duty grid of a few hundred cells and a few thousand
-components (issue 6: "stay responsive on a cheap phone").
+components: the handset must stay responsive on a cheap phone.
 
 Figures printed: parsing the cached JSON, building the widget's canvas (every layer), one
 pan/zoom step (a Translate/Scale change plus the screen-space markers and labels) and one

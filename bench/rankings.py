@@ -111,7 +111,7 @@ def drop(url: str, db: str) -> None:
     """Drop the bench database, waiting for an autovacuum worker that may still be in it
     (FORCE cannot end a superuser's process)."""
     with psycopg.connect(pg_dsn(url), autocommit=True) as admin:
-        for attempt in range(60):
+        for _ in range(60):
             try:
                 admin.execute(f"DROP DATABASE IF EXISTS {db}")
                 log(f"dropped database {db}")

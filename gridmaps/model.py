@@ -1,7 +1,7 @@
 """The model of a managed city, as plain frozen dataclasses.
 
 All geometries are shapely objects in WGS84 lon/lat (CGCS2000 treated as equal). Codes follow
-DOMAIN.md section 2:
+the grid standards (CJ/T 213 and CJ/T 214; Beijing's DB11/T 2157-2023 for 15-digit cells):
 
   * district: 6-digit admin code (GB/T 2260), e.g. ``110101``;
   * street: district + 3 digits; community: street + 3 digits;

@@ -1,6 +1,6 @@
 """A Beijing-sized synthetic city for benchmarks: about 30,000 cells and a million components.
 
-Choice of scale: Beijing 2011 had 29,790 cells averaging 48,900 m² (DOMAIN.md §2), so this
+Choice of scale: Beijing in 2011 had 29,790 cells averaging 48,900 m² (4.89万 m²), so this
 city has cells of that *average area* (not the 10,000 m² of the standard), about 1,470 km² in
 all, which keeps the component density (about 680 a km²) realistic for a whole city.
 

@@ -1,6 +1,7 @@
 """Checking a city before anything is stored (pure: no GDAL, no Django).
 
-``validate(city, rules, refs=..., supervisors=...) -> list[Problem]`` checks, per DOMAIN.md §2:
+``validate(city, rules, refs=..., supervisors=...) -> list[Problem]`` checks the grid rules (cells
+tile each community without gaps or overlaps, codes extend their parents' codes):
 
   * codes: digits and lengths (street 9, community 12, cell 12 + ``cell_sequence_digits``,
     component 6 + 2 + ``component_minor_digits`` + 6), prefixes along the hierarchy (a community

@@ -1,6 +1,6 @@
-"""The field handset (城管通) for supervisors: a Kivy app (issue 6).
+"""The field handset (城管通) for supervisors: a Kivy app.
 
-Layout to come: ``core/`` (no Kivy import: API client, offline outbox, photo shrinking, tasks),
+``core/`` (no Kivy import: API client, offline outbox and sender, photo shrinking, tasks),
 ``platform/`` (GPS, camera behind small interfaces with desktop fallbacks), ``ui/`` (thin screens).
-Until then the handset's contract is the server's: POST /api/reports/ with an idempotency key.
+The handset's contract is the server's: POST /api/reports/ with an idempotency key.
 """

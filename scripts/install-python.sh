@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Make .venv from Debian's /usr/bin/python3 (its sqlite3 can load SpatiaLite; STACK.md trap 1)
+# Make .venv from Debian's /usr/bin/python3 (its sqlite3 can load SpatiaLite, which the pyenv
+# Pythons' cannot: docs/development.md, platform notes)
 # and install the pinned requirements. Skips all work when requirements.txt and this script
 # have not changed since the last successful install (a stamp file holds their hash).
 #
 # Three packages are built from source against the system libraries instead of taken as wheels:
 #   GDAL     must equal `gdal-config --version`, built without isolation against the venv's numpy
-#            (or gdal_array is missing; STACK.md trap 2);
+#            (or gdal_array is missing);
 #   pyproj   its wheel bundles its own libproj and libsqlite3: with the system libproj loaded too
 #            (GDAL, SpatiaLite) the process aborts at exit ("free(): invalid pointer");
 #   shapely  likewise bundles its own GEOS, next to the system GEOS that GeoDjango loads.

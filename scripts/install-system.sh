@@ -7,7 +7,7 @@
 set -euo pipefail
 want=(libgdal-dev libgeos-dev libproj-dev proj-bin proj-data libsqlite3-mod-spatialite pkg-config
       python3-venv python3-dev build-essential)
-# mobileapp (Kivy): its wheel bundles SDL2 but loads libmtdev at import (STACK.md trap 5).
+# mobileapp (Kivy): its wheel bundles SDL2 but loads libmtdev at import (a traceback without it).
 want+=(libmtdev1)
 if [ "${1:-base}" = services ]; then
   want+=(postgresql-15 postgresql-15-postgis-3 redis-server)
@@ -28,6 +28,6 @@ echo "install-system: apt-get install ${missing[*]}"
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# --no-install-recommends keeps gdal-bin out: its numpy headers would shadow the venv's (STACK.md).
+# --no-install-recommends keeps gdal-bin out: its numpy headers would shadow the venv's.
 # proj-bin puts `proj` on PATH, which is how a source-built pyproj finds /usr/share/proj.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -12,7 +12,7 @@
 # Debian cluster VERSION/main is started without systemd (created first if missing), listening
 # on 127.0.0.1 only. Role and database are ensured as the postgres OS user over the local socket
 # (peer auth) when possible; postgis is created in the database and in template1, so Django's
-# test database (cloned from template1) has it although the role is not a superuser (STACK.md 3).
+# test database (cloned from template1) has it although the role is not a superuser.
 # Redis: reused if it answers PONG, otherwise started daemonized on 127.0.0.1, no persistence.
 #
 # Idempotent. Logs one line per service on stderr; stdout carries only the two export lines.

@@ -32,7 +32,8 @@ def _first_validation_error(detail, prefix: str = "") -> tuple[str, str]:
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = key if key != "non_field_errors" else ""
-            return _first_validation_error(value, f"{prefix}.{name}" if prefix and name else name or prefix)
+            where = f"{prefix}.{name}" if prefix and name else name or prefix
+            return _first_validation_error(value, where)
     if isinstance(detail, list) and detail:
         return _first_validation_error(detail[0], prefix)
     return prefix, str(detail)

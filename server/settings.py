@@ -34,7 +34,8 @@ if not SECRET_KEY:
     if not DEBUG and not _flag("DCM_EMBEDDED"):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (production mode)")
     SECRET_KEY = "insecure-embedded-development-key-never-use-in-production-0123456789"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+ALLOWED_HOSTS = [h.strip()
+                 for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
                  if h.strip()]
 
 INSTALLED_APPS = [
@@ -58,10 +59,10 @@ INSTALLED_APPS = [
     "server.realtime",
     "server.consoles",
     "server.evaluation",
-    "server.hotline",  # issue 7: hotline page, callbacks, the non-handset submit
-    "server.open311",  # issue 7: Open311 GeoReport v2 and camera alerts
-    "server.portal",   # issue 7: the public portal
-    "server.field",    # issue 6: attendance, patrol tracks, component updates
+    "server.hotline",  # hotline page, callbacks, the non-handset submit
+    "server.open311",  # Open311 GeoReport v2 and camera alerts
+    "server.portal",   # the public portal
+    "server.field",    # attendance, patrol tracks, component updates
 ]
 
 MIDDLEWARE = [
@@ -116,7 +117,7 @@ if _db["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
     # reconnect storm of terminals on the sync thread. SQLite has no server to run out of.
     _db["CONN_MAX_AGE"] = 600
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
-    # Channels' live-server tests need a file database, not an in-memory one (STACK.md trap 7).
+    # Channels' live-server tests need a file database, not an in-memory one.
     _db["TEST"] = {"NAME": str(Path(_db["NAME"]).with_name("test_" + Path(_db["NAME"]).name))}
 elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
     # Several test runs on one server (developers side by side) need their own test database.
@@ -131,7 +132,8 @@ elif _db["ENGINE"] == "django.contrib.gis.db.backends.postgis":
             "max_size": int(os.environ.get("DB_POOL_MAX", 6)),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10))}
 else:
-    raise ImproperlyConfigured(f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
 DATABASES = {"default": _db}
 #: Long-lived threads per worker for HTTP requests' Django code (server/request_threads.py). Two
 #: overlap one request's database waits with another's work; more only add GIL hand-offs:

@@ -22,11 +22,12 @@ api = [
     path("reports/", ReportView.as_view(), name="api-report"),
     path("cases/", CaseListView.as_view(), name="api-cases"),
     path("cases/<str:number>/", CaseDetailView.as_view(), name="api-case"),
-    path("cases/<str:number>/duplicates/", CaseDuplicatesView.as_view(), name="api-case-duplicates"),
+    path("cases/<str:number>/duplicates/", CaseDuplicatesView.as_view(),
+         name="api-case-duplicates"),
     path("cases/<str:number>/actions/<str:action>/", CaseActionView.as_view(),
          name="api-case-action"),
     path("map/cells/", CellListView.as_view(), name="api-map-cells"),
-    path("", include("server.field.urls")),  # issue 6: attendance, tracks, duty map, updates
+    path("", include("server.field.urls")),  # attendance, tracks, duty map, updates
     path("photos/<int:pk>/", PhotoView.as_view(), name="api-photo"),
     path("voice/<int:pk>/", VoiceView.as_view(), name="api-voice"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -38,7 +39,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Issue 7: Open311 GeoReport v2, camera alerts, the hotline page and API, the portal.
+    # Open311 GeoReport v2, camera alerts, the hotline page and API, the portal.
     path("open311/v2/", include("server.open311.urls")),
     path("api/video/alerts/", CameraAlertView.as_view(), name="api-video-alert"),
     path("", include("server.hotline.urls")),

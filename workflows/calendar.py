@@ -1,10 +1,11 @@
 """The working calendar (工作日历): when a time limit (时限) runs out.
 
 One class, ``WorkingCalendar``, with ``add(start, amount, unit)`` and ``elapsed(start, end, unit)``.
-Convention (DOMAIN.md §4): work periods 08:00-12:00 and 14:00-18:00, so 1 working day = 8
-working hours; weekends and statutory holidays are off, make-up workdays (调休) are on. Holidays
-are data (``CalendarData``): ``workflows.calendar_data`` builds it from the maintained
-``chinesecalendar`` package plus the city's overrides. Urgent cases count natural hours.
+Convention (the usual one of Chinese cities): work periods 08:00-12:00 and 14:00-18:00, so 1
+working day = 8 working hours; weekends and statutory holidays are off, make-up workdays (调休)
+are on. Holidays are data (``CalendarData``): ``workflows.calendar_data`` builds it from the
+maintained ``chinesecalendar`` package plus the city's overrides. Urgent cases count natural
+hours.
 
 All datetimes must be timezone-aware; working time is reckoned in the calendar's zone
 (Asia/Shanghai by default) and results come back in that zone.
@@ -76,7 +77,8 @@ class WorkingCalendar:
 
     def _day_periods(self, d: date):
         for a, b in self._periods:
-            yield (datetime.combine(d, a, tzinfo=self.zone), datetime.combine(d, b, tzinfo=self.zone))
+            yield (datetime.combine(d, a, tzinfo=self.zone),
+                   datetime.combine(d, b, tzinfo=self.zone))
 
     def _seconds(self, amount: float, unit: Unit) -> float:
         hours = {Unit.WORK_HOURS: 1, Unit.WORK_DAYS: self.seconds_per_day / 3600,

@@ -41,7 +41,8 @@ class Period:
         return (self.end - self.start).days
 
     def bounds(self, zone=ZONE) -> tuple[datetime, datetime]:
-        return (datetime.combine(self.start, time(), zone), datetime.combine(self.end, time(), zone))
+        return (datetime.combine(self.start, time(), zone),
+                datetime.combine(self.end, time(), zone))
 
     def previous(self) -> "Period":
         if self.label == "month":

@@ -1,4 +1,4 @@
-"""Evaluation (综合评价, DOMAIN.md §5): a fold over the event log into counters, then rates,
+"""Evaluation (综合评价): a fold over the event log into counters, then rates,
 composite scores, grades and rankings by the typed rules of ``workflows.scoring_rules``.
 
     fold(events) -> facts          one case's history decides what each event counts for
@@ -388,7 +388,7 @@ def facts_behind(facts: Iterable[Fact], period: Period, kind: str, entity: str, 
         want = lambda f: (f.kind == "cell" and f.counter == counter and  # noqa: E731
                           regions.get(f.entity, parents(f.entity))[level] == entity)
     else:
-        want = lambda f: f.kind == kind and f.entity == entity and f.counter == counter  # noqa
+        want = lambda f: f.kind == kind and f.entity == entity and f.counter == counter  # noqa: E731
     start, end = period.bounds()
     return [f for f in facts if want(f) and f.at < end
             and (f.at >= start or f.counter in STOCKS)]

@@ -162,7 +162,8 @@ def parse(raw: Mapping, counters: Mapping[str, frozenset[str]]) -> EvaluationRul
                                 bool(c.get("grouped"))) for c in g["composite"])
         for c in comps:
             if c.rate and c.rate not in rates:
-                raise ValueError(f"evaluation rules: {gname} composite names unknown rate {c.rate!r}")
+                raise ValueError(
+                    f"evaluation rules: {gname} composite names unknown rate {c.rate!r}")
             if not c.rate and (c.band not in bands or c.counter not in known):
                 raise ValueError(f"evaluation rules: {gname} composite band {c.band!r} over "
                                  f"{c.counter!r} is unknown")

@@ -73,8 +73,9 @@ def load_reference():
     per = len(codes) // SUPERVISORS
     grids = {}
     for i, sup in enumerate(by_role["supervisor"]):
+        end = (i + 1) * per if i < SUPERVISORS - 1 else None
         grid = DutyGrid.objects.create(version=version, code=f"G{i:03d}", name=f"责任网格{i}",
-                                       cell_codes=codes[i * per:(i + 1) * per if i < SUPERVISORS - 1 else None])
+                                       cell_codes=codes[i * per:end])
         grid.supervisors.add(sup)
         grids[sup] = grid.cell_codes
     return version.pk, codes, [d.code for d in depts], [d.pk for d in depts], by_role, grids
@@ -281,7 +282,6 @@ def load(dsn: str, cases: int, months: int, seed: int = 8) -> dict:
     for table in TABLES:  # statistics come from one ANALYZE after the load
         writer.conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
     writer.start()
-    busy = 0.0
     for chunk in range(0, cases, 20_000):
         case_lines, event_lines = [], []
         for cid in range(chunk + 1, min(cases, chunk + 20_000) + 1):
@@ -322,7 +322,8 @@ def load(dsn: str, cases: int, months: int, seed: int = 8) -> dict:
             community = cell[:12]
             case_lines.append(
                 f"{cid}\tC0103{cid:012d}\tcomponent\t0103\t{who['channel']}\t{prev}\t\t"
-                f"SRID=4326;POINT({116.4 + r.random() / 5:.6f} {39.9 + r.random() / 10:.6f})\t0\t{version}\t{cell}\t{community}\t{cell[:9]}"
+                f"SRID=4326;POINT({116.4 + r.random() / 5:.6f} {39.9 + r.random() / 10:.6f})"
+                f"\t0\t{version}\t{cell}\t{community}\t{cell[:9]}"
                 f"\t\t{dept_pk[dept] if dept else chr(92) + 'N'}\t{who['reporter']}\t\t\t\t\t\t"
                 f"\t\t\t0\t0\t0\t0\t0\t{len(life)}\t{_iso(life[0][0])}\t{_iso(life[-1][0])}"
                 f"\tbench-{cid}\tx\n")
@@ -330,7 +331,7 @@ def load(dsn: str, cases: int, months: int, seed: int = 8) -> dict:
         # Facts never come before their case's report: days well behind the cases being
         # generated are complete and can go to the table.
         horizon = local_day(datetime.fromtimestamp(ts - 40 * DAY, START.tzinfo))
-        rollup = _rollup_text(pending, lambda d: d < horizon)
+        rollup = _rollup_text(pending, lambda d, horizon=horizon: d < horizon)
         n_rollup += rollup.count("\n")
         writer.put([(f"COPY cases_case ({cols}) FROM STDIN", "".join(case_lines)),
                     ("COPY cases_caseevent (case_id, actor_id, actor_role, action, from_state, "

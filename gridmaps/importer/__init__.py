@@ -1,4 +1,4 @@
-"""The map import core (one core for the command line and the admin; STYLE.md §10).
+"""The map import core: one core for the command line and the admin.
 
 ``run(path, mapping, *, dry_run=False, skip_bad=False, progress=None, store=None,
 supervisors=None) -> ImportResult`` reads cells, streets, communities, duty grids, departments,

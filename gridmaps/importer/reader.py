@@ -88,7 +88,8 @@ class Source:
             entries = [p for p in sorted(path.iterdir()) if not p.name.startswith((".", "__MACOSX"))]
             # An unpacked archive often holds one folder with the data in it.
             if len(entries) == 1 and entries[0].is_dir() and entries[0].suffix.lower() != ".gdb":
-                return self.__init__(entries[0])
+                self.__init__(entries[0])
+                return
             shapefiles = {p.stem for p in entries if p.suffix.lower() == ".shp"}
             # A lone .dbf is a shapefile table without geometry (departments, say).
             self.datasets = [p for p in entries if p.suffix.lower() in DATASET_SUFFIXES

@@ -138,7 +138,7 @@ class ApiClient:
             return self.request("POST", path, json=fields, headers=dict(headers or {}))
         return self.request("POST", path, data=fields, files=files, headers=dict(headers or {}))
 
-    # -- field work (issue 6) ----------------------------------------------------------------
+    # -- field work (attendance, tracks, duty map, component updates) -------------------------
 
     def attendance(self, kind: str, lat: float, lon: float, accuracy_m: float, device_at: str,
                    key: str, frame: str = "wgs84") -> tuple[int, dict]:

@@ -22,7 +22,7 @@ from pathlib import Path
 WAITING, SENDING, SENT, REFUSED = "waiting", "sending", "sent", "refused"
 MAX_TRACK_BATCH = 500  # points in one POST /api/tracks/
 # Item kinds: a report, a case action (verify / check: the action's name) answering a task,
-# and the field kinds of issue 6.
+# and the field kinds (attendance, track batches, component updates).
 REPORT = "report"
 ATTENDANCE = "attendance"        # fields: kind, lat, lon, accuracy_m, frame, device_at
 TRACK = "track"                  # fields: points (JSON text of at most 500 breadcrumbs)

@@ -5,7 +5,8 @@ Contract of ``shrink``: the result is a baseline JPEG whose long side is at most
 metadata, and at most ``max_bytes`` (88 KB) long. Quality steps down from 85 by 10 to 35; if
 that is still too big (a very busy scene), the image is scaled by 0.8 and the steps repeat.
 
-Why 88 KB: a report should cost at most 100 KB on the air (issue 6). Over the emulated 3G link
+Why 88 KB: a report should cost at most 100 KB on the air (a supervisor's data plan and a 3G
+cell's upload are both small). Over the emulated 3G link
 (``bench/handset_3g.py``: 384 kbit/s, 2 % loss) a report carried 1.13 times its photo: HTTP and
 multipart headers, TCP/IP headers, ACKs and resent segments. 88 KB x 1.13 is 99.5 KB, and
 about 1.9 s on the air.

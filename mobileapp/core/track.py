@@ -111,7 +111,8 @@ class TrackRecorder:
         try:
             rows = db.execute("SELECT at, lat, lon, accuracy_m FROM track_pending "
                               "ORDER BY at, id").fetchall()
-            items = [self.outbox.add_track([Fix(*r).as_point() for r in rows[i:i + self.batch_size]])
+            items = [self.outbox.add_track([Fix(*r).as_point()
+                                            for r in rows[i:i + self.batch_size]])
                      for i in range(0, len(rows), self.batch_size)]
             db.execute("DELETE FROM track_pending")
             db.execute("COMMIT")

@@ -1,4 +1,4 @@
-"""Dispatch suggestion (派遣建议), DOMAIN.md §2: for a component, its owner first, then its
+"""Dispatch suggestion (派遣建议): for a component, its owner first, then its
 maintainer, then the territory (先属主、后属地); for an event, the territory first (the street
 office of the case's street), then the enforcement department (先属地、后属主)."""
 

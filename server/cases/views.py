@@ -30,6 +30,7 @@ from server.intake.serializers import KEY_PATTERN, PhotoField
 from server.intake.uploads import photo_state
 from workflows import SYSTEM_ACTIONS, Action, State
 
+STATE_VALUES = frozenset(s.value for s in State)
 PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
               Action.SELF_HANDLE: "self"}
 
@@ -43,8 +44,9 @@ class ActionSerializer(serializers.Serializer):
                                    help_text="check: fixed/not_fixed; verify: confirmed/not_found; "
                                              "audit_self: approved/refused")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    condition_code = serializers.CharField(max_length=32, required=False, allow_blank=True,
-                                           help_text="filing condition (立案条件); default: the class's")
+    condition_code = serializers.CharField(
+        max_length=32, required=False, allow_blank=True,
+        help_text="filing condition (立案条件); default: the class's")
     extension_value = serializers.FloatField(required=False, min_value=0.01, max_value=1000)
     extension_unit = serializers.ChoiceField(["work_hours", "work_days", "natural_hours"],
                                              required=False)
@@ -84,7 +86,7 @@ class CaseListView(APIView):
         qs = access.visible_cases(request.user)
         state = request.query_params.get("state")
         if state:
-            if state not in State._value2member_map_:
+            if state not in STATE_VALUES:
                 raise ApiError("invalid", f"unknown state {state!r}", field="state")
             qs = qs.filter(state=state)
         try:

@@ -54,8 +54,9 @@ def _active_version() -> MapVersion:
 def _cells_geojson(version_id: int) -> bytes:
     # A map version never changes once imported (a new one gets a new id): cache its layer.
     features = [
-        f'{{"type":"Feature","properties":{json.dumps({"code": c.code, "community": c.community_code, "street": c.street_code})},'
-        f'"geometry":{c.geom.json}}}'
+        '{"type":"Feature","properties":'
+        + json.dumps({"code": c.code, "community": c.community_code, "street": c.street_code})
+        + f',"geometry":{c.geom.json}}}'
         for c in Cell.objects.filter(version_id=version_id).only(
             "code", "community_code", "street_code", "geom").order_by("code")]
     return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()

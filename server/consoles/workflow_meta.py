@@ -4,7 +4,8 @@ state and action labels (zh/en) and, per action, the form fields it asks for.
 Fields are derived from the transition rows, so a new action or guard needs no console change:
 a guard named ``requires_<param>`` makes ``<param>`` a required field; ``has_photo`` a required
 photo; a few guards that check other parameters are listed in ``GUARD_FIELDS``; rows that differ
-by ``outcome`` a required ``result`` choice; every action takes an optional note. Labels of known parameters are below; an unknown one shows its name.
+by ``outcome`` a required ``result`` choice; every action takes an optional note. Labels of
+known parameters are below; an unknown one shows its name.
 
 Pure: imports ``workflows`` only; the view in ``api.py`` serves the result as JSON.
 """

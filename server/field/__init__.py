@@ -1,4 +1,4 @@
-"""Field work of the supervisors' handsets (issue 6): attendance (考勤), patrol tracks (巡查轨迹),
+"""Field work of the supervisors' handsets: attendance (考勤), patrol tracks (巡查轨迹),
 nearby components and the duty map for offline use, and component updates (部件更新) that the
 map keeper (地图维护员) approves and publishes into the next map version.
 

@@ -1,4 +1,4 @@
-"""Routes of the field API (issue 6), under /api/."""
+"""Routes of the field API (attendance, tracks, duty map, component updates), under /api/."""
 
 from django.urls import path, re_path
 

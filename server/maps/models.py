@@ -54,7 +54,7 @@ class Community(models.Model):
 
 
 class Cell(models.Model):
-    """A unit grid cell (单元网格), about 10,000 m²; code 14 or 15 digits (DOMAIN.md §2)."""
+    """A unit grid cell (单元网格), about 10,000 m²; code 14 digits (CJ/T 213) or 15 (Beijing)."""
 
     version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="cells")
     code = models.CharField(max_length=15)

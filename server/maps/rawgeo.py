@@ -3,7 +3,7 @@
 The ORM turns every geometry into a GEOSGeometry and, on SpatiaLite, into WKT: fine for a few
 rows, slow for the tens of thousands of a city map (and the million of a big one). These two
 functions move rows with the geometry as WKB bytes and nothing else in between; the only
-backend difference is the SQL function name, kept here (STYLE.md §9).
+backend difference is the SQL function name, kept here so the rest of the code has none.
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ class Open311WriteThrottle(_Throttle):
 
     def allow_request(self, request, view):
         # Only writes count here; reads of the same view have their own limit.
-        return True if request.method in ("GET", "HEAD", "OPTIONS") else super().allow_request(request, view)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)
 
 
 class CameraThrottle(_Throttle):

@@ -91,7 +91,8 @@ def render(value: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
         body = to_xml(value, root)
     else:
         body = json.dumps(value, ensure_ascii=False).encode()
-    return HttpResponse(body, status=status, content_type=CONTENT_TYPES.get(fmt, CONTENT_TYPES["xml"]))
+    return HttpResponse(body, status=status,
+                        content_type=CONTENT_TYPES.get(fmt, CONTENT_TYPES["xml"]))
 
 
 def error_response(err: Open311Error, fmt: str) -> HttpResponse:

@@ -127,7 +127,10 @@ def find_requests(params) -> list[dict]:
         qs = qs.filter(q)
     if statuses and len(set(statuses)) == 1:
         closed = [s.value for s in CLOSED_STATES]
-        qs = qs.filter(state__in=closed) if statuses[0] == "closed" else qs.exclude(state__in=closed)
+        if statuses[0] == "closed":
+            qs = qs.filter(state__in=closed)
+        else:
+            qs = qs.exclude(state__in=closed)
     g = places.gazetteer()
     return [request_json(c, g) for c in qs.order_by("-created_at")[:MAX_RESULTS]]
 

@@ -18,7 +18,8 @@ from gridmaps.classification import ClassItem, load_classes
 
 KIND_LETTER = {"component": "C", "event": "E"}
 KIND_NAME = {"component": "部件 component", "event": "事件 event"}
-URGENCY_VALUES = [{"key": "normal", "name": "一般 normal"}, {"key": "urgent", "name": "紧急 urgent"}]
+URGENCY_VALUES = [{"key": "normal", "name": "一般 normal"},
+                  {"key": "urgent", "name": "紧急 urgent"}]
 COMPONENT_CODE = re.compile(r"^\d{16,17}$")
 
 
@@ -102,7 +103,8 @@ def clean_attributes(item: ClassItem, sent: dict[str, list[str]]) -> tuple[dict,
         if attr["datatype"] == "singlevaluelist":
             keys = [v["key"] for v in attr["values"]]
             if value not in keys:
-                problems.append(f"attribute[{code}] must be one of {', '.join(keys)}, not {value!r}")
+                problems.append(
+                    f"attribute[{code}] must be one of {', '.join(keys)}, not {value!r}")
                 continue
         if code == "component_code" and not COMPONENT_CODE.match(value):
             problems.append(f"attribute[component_code] must be 16 or 17 digits, not {value!r}")

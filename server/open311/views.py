@@ -92,10 +92,12 @@ class DiscoveryView(Open311View):
         base = request.build_absolute_uri("/open311/v2")
         return render({
             "changeset": changeset,
-            "contact": getattr(settings, "OPEN311_CONTACT",
-                               "数字城管监督中心 Supervision center of the digital urban management"),
-            "key_service": getattr(settings, "OPEN311_KEY_SERVICE",
-                                   "api_key 由监督中心发放 Ask the supervision center for an api_key"),
+            "contact": getattr(
+                settings, "OPEN311_CONTACT",
+                "数字城管监督中心 Supervision center of the digital urban management"),
+            "key_service": getattr(
+                settings, "OPEN311_KEY_SERVICE",
+                "api_key 由监督中心发放 Ask the supervision center for an api_key"),
             "endpoints": [{"specification": SPEC, "url": base, "changeset": changeset,
                            "type": "production", "formats": ["text/xml", "application/json"]}],
         }, self.fmt, "discovery")

@@ -15,8 +15,10 @@ from typing import Iterable
 MASK = "***"
 _PATTERNS = [
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                                  # e-mail
-    re.compile(r"(?<![\dA-Za-z])\d{6}(?:18|19|20)\d{2}[01]\d[0-3]\d{4}[\dXx](?![\dA-Za-z])"),  # ID card
-    re.compile(r"(?<![\dA-Za-z])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![\dA-Za-z])"),  # mobile
+    # a resident ID card number
+    re.compile(r"(?<![\dA-Za-z])\d{6}(?:18|19|20)\d{2}[01]\d[0-3]\d{4}[\dXx](?![\dA-Za-z])"),
+    # a mobile number
+    re.compile(r"(?<![\dA-Za-z])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![\dA-Za-z])"),
     re.compile(r"(?<![\dA-Za-z])0\d{2,3}[- ]?\d{7,8}(?![\dA-Za-z])"),             # landline
     # a local number without area code (not a date such as 20260701)
     re.compile(r"(?<![\dA-Za-z])(?!(?:19|20)\d{2}[01]\d[0-3]\d(?!\d))\d{7,8}(?![\dA-Za-z])"),

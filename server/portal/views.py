@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.contrib.staticfiles import finders
 from django.http import FileResponse
-from django.shortcuts import render
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,10 +30,12 @@ class PortalView(LoggedRequestMixin, APIView):
 
 
 class PortalPage(PortalView):
+    renderer_classes = (TemplateHTMLRenderer,)
+
     @extend_schema(exclude=True)
     def get(self, request):
-        return render(request._request, "portal/page.html", {
-            "leaflet": finders.find("vendor/leaflet/leaflet.js") is not None})
+        return Response({"leaflet": finders.find("vendor/leaflet/leaflet.js") is not None},
+                        template_name="portal/page.html")
 
 
 class ClosedCasesView(PortalView):
@@ -44,7 +46,8 @@ class ClosedCasesView(PortalView):
         try:
             days = int(request.query_params.get("days", 30))
         except ValueError:
-            raise ApiError("invalid", "days must be a whole number from 1 to 90", field="days") from None
+            raise ApiError("invalid", "days must be a whole number from 1 to 90",
+                           field="days") from None
         if not 1 <= days <= public.MAX_DAYS:
             raise ApiError("invalid", "days must be from 1 to 90", field="days")
         streets, communities = public._names()

@@ -1,5 +1,5 @@
-"""Browser tests: Playwright's sync API driving Debian's chromium (never ``playwright install``;
-STACK.md trap 6) against a real daphne on SpatiaLite, reached through a loopback proxy whose
+"""Browser tests: Playwright's sync API driving Debian's chromium (never ``playwright install``:
+it downloads a browser) against a real daphne on SpatiaLite, reached through a loopback proxy whose
 link can be cut. They run in their own pytest process (``make test``: ``DCM_BROWSER=1 pytest
 -p no:asyncio -p no:django tests/browser``): the sync API and pytest-asyncio clash in one.
 Screenshots go to test-artifacts/browser/.

@@ -1,4 +1,4 @@
-"""Script in what people type shows as text on every page (issue 9).
+"""Script in what people type shows as text on every page.
 
 A hotline call whose description, address and caller name, and handset reports whose
 description and a department's return reason (a department note shown in the history) carry

@@ -1,5 +1,5 @@
 """A TCP forwarder on loopback whose connections can be cut at once: a network drop between a
-terminal and the server, without touching either (no netem in this kernel; STACK.md trap 8)."""
+terminal and the server, without touching either (this kernel has no netem)."""
 
 from __future__ import annotations
 

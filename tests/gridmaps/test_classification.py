@@ -11,7 +11,7 @@ def test_repo_copy_has_85_component_and_54_event_classes():
     classes = load_classes()
     components = [c for c in classes if c.kind == "component"]
     events = [c for c in classes if c.kind == "event"]
-    assert len(components) == 85  # six major classes with 85 minor classes (DOMAIN.md section 2)
+    assert len(components) == 85  # six major classes with 85 minor classes
     assert len({c.major_code for c in components}) == 6
     assert len({c.major_code for c in events}) == 5
     assert len(events) == 54

@@ -1,5 +1,5 @@
-"""The field kinds (issue 6) through the real sender and ApiClient against the real server
-(SpatiaLite, demo city, daphne)."""
+"""The field kinds (attendance, tracks, component updates) through the real sender and
+ApiClient against the real server (SpatiaLite, demo city, daphne)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The named cast and the toy grid every server test shares (STYLE.md §12).
+"""The named cast and the toy grid every server test shares (one small memorable set).
 
 Toy grid: one street (110101001), one community (110101001001) of four hand-drawn 100 m squares
 in a 2×2 block near Dongcheng, numbered west→east, north→south; one storm-water manhole cover

@@ -1,4 +1,4 @@
-"""The websocket access matrix (issue 9): every websocket route, opened by every role, with the
+"""The websocket access matrix: every websocket route, opened by every role, with the
 token (handsets, scripts) and with the session cookie (pages), is accepted or closed (4401 not
 signed in, 4403 no role that may listen) exactly as designed; the groups joined at connect are
 exactly the role's; and every kind of subscription (``schema`` lists them) to a case the role

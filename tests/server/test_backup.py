@@ -54,7 +54,8 @@ def test_backup_and_restore_round_trip(tmp_path):
         _admin(f'CREATE DATABASE "{source}" TEMPLATE template1')
         _admin(f'CREATE DATABASE "{target}" TEMPLATE template1')
         env["DATABASE_URL"] = f"{base}/{source}"
-        for args in (["server/manage.py", "migrate", "-v0"], ["server/manage.py", "shell", "-c", FILL]):
+        for args in (["server/manage.py", "migrate", "-v0"],
+                     ["server/manage.py", "shell", "-c", FILL]):
             out = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
                                  text=True, timeout=300)
             assert out.returncode == 0, out.stderr[-2000:]

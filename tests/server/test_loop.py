@@ -98,11 +98,21 @@ def test_departments_see_only_their_cases(cast, report):
     number = report()
     for who, action, data, _ in LOOP[:3]:
         assert act(cast[who], number, action, **dict(data)).status_code == 200
-    assert [c["number"] for c in cast["dept_roads"].get("/api/cases/").json()["results"]] == [number]
+    listed = cast["dept_roads"].get("/api/cases/").json()["results"]
+    assert [c["number"] for c in listed] == [number]
     assert cast["dept_water"].get("/api/cases/").json()["results"] == []
     assert cast["dept_water"].get(f"/api/cases/{number}/").status_code == 404
     roads = cast["dept_roads"].get("/api/cases/").json()["results"][0]
     assert roads["actions"] == ["dept_accept", "request_return"]
+
+
+def test_case_list_filters_by_state(cast, report):
+    number = report()
+    listed = cast["acceptor"].get("/api/cases/", {"state": "reported"}).json()["results"]
+    assert [c["number"] for c in listed] == [number]
+    assert cast["acceptor"].get("/api/cases/", {"state": "closed"}).json()["results"] == []
+    r = cast["acceptor"].get("/api/cases/", {"state": "lost"})
+    assert r.status_code == 400 and "unknown state 'lost'" in r.json()["error"]["message"]
 
 
 def test_case_event_log_refuses_changes(cast, report):

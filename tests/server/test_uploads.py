@@ -1,4 +1,4 @@
-"""Every upload path (issue 9): photos are sniffed (never trusted by name), size-limited,
+"""Every upload path: photos are sniffed (never trusted by name), size-limited,
 re-encoded and stripped of metadata, and a refused upload leaves nothing half-stored (no case,
 no event, no photo row, no file).
 

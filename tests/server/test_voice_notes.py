@@ -1,4 +1,5 @@
-"""Voice notes (语音) on reports: sniffed, bounded, stored with the case, served to who may see it."""
+"""Voice notes (语音) on reports: sniffed, bounded, stored with the case, served to who may
+see it."""
 
 from __future__ import annotations
 

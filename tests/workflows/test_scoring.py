@@ -296,8 +296,11 @@ def test_bad_rules_are_refused_with_a_reason(path, value, message):
 
 def test_drill_down_names_the_cases_behind_a_counter():
     facts = list(fold(events()))
-    cases = lambda *a: sorted(f.case for f in facts_behind(facts, NOV, *a, regions=REGIONS,  # noqa
-                                                           duty_grids=GRIDS))
+
+    def cases(*a):
+        return sorted(f.case for f in facts_behind(facts, NOV, *a, regions=REGIONS,
+                                                   duty_grids=GRIDS))
+
     assert cases("department", "water", "assigned") == ["B", "B", "B"]
     assert cases("community", M1, "filed") == ["A", "B"]
     assert cases("supervisor", "1", "missed") == ["B"]

@@ -96,7 +96,8 @@ def test_public_report_must_be_verified_before_filing():
 
 def test_verification_that_finds_nothing_leads_to_void():
     w = Walk(CALLER, channel="hotline").do(Action.ACCEPT, ACCEPTOR)
-    w.do(Action.SEND_VERIFY, ACCEPTOR, assignee_id=1).do(Action.VERIFY, SUPERVISOR, result="not_found")
+    w.do(Action.SEND_VERIFY, ACCEPTOR, assignee_id=1)
+    w.do(Action.VERIFY, SUPERVISOR, result="not_found")
     with pytest.raises(Refused, match="void the case"):
         decide(w.case, Action.FILE, CHIEF, w.now)
     w.do(Action.VOID, CHIEF, reason="现场未发现")
@@ -106,7 +107,8 @@ def test_verification_that_finds_nothing_leads_to_void():
 def test_postponement_keeps_the_original_deadline():
     w = to_handling(Walk())
     original = w.case.handle_deadline
-    w.do(Action.REQUEST_POSTPONE, ROADS, reason="材料未到", extension_value=1, extension_unit="work_days")
+    w.do(Action.REQUEST_POSTPONE, ROADS, reason="材料未到", extension_value=1,
+         extension_unit="work_days")
     assert w.state == State.POSTPONE_REQUESTED and w.case.node == "approve"
     w.do(Action.APPROVE_POSTPONE, DISPATCHER)
     assert w.state == State.HANDLING and w.case.postpone_count == 1
@@ -242,4 +244,5 @@ def test_allowed_actions_lists_buttons():
 
 def test_rendered_doc_is_current():
     doc = Path(__file__).resolve().parents[2] / "docs" / "workflow.md"
-    assert doc.read_text(encoding="utf-8") == render(), "run: python -m workflows.render > docs/workflow.md"
+    assert doc.read_text(encoding="utf-8") == render(), (
+        "run: python -m workflows.render > docs/workflow.md")

@@ -60,7 +60,8 @@ def _likely_step(rnd: random.Random, case) -> tuple[Action, Actor, dict]:
     params["assignee_id"] = rnd.choice([1, 11])
     if row.outcome:
         params["result"] = row.outcome
-        params["satisfaction"] = rnd.choice([4, 5]) if row.outcome == "satisfied" else rnd.choice([1, 2])
+        satisfied = row.outcome == "satisfied"
+        params["satisfaction"] = rnd.choice([4, 5] if satisfied else [1, 2])
     return row.action, rnd.choice(actors), params
 
 

@@ -1,4 +1,4 @@
-"""Kivy UI tests: the real app, headless (SDL offscreen; STACK.md trap 5), against the real
+"""Kivy UI tests: the real app, headless (SDL offscreen, no X server), against the real
 server of ../conftest.py. Kivy's event loop owns its process, so these run in their own pytest
 process (``make test``: ``DCM_KIVY=1 pytest -p no:asyncio -p no:django tests/mobileapp/ui``);
 the main run skips this folder. Screenshots go to test-artifacts/mobileapp/."""

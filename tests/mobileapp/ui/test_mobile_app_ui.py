@@ -3,7 +3,8 @@ search, type a position, pick a photo file, send, see the report sent in the out
 map (downloaded once, then drawn from the disk cache with the network cut), tap an asset to
 set the report's position and asset, add a voice note, send it when the network is back; see
 the check task (核查) pushed over the websocket and answer it as fixed; report the tapped
-asset missing (部件更新); clock in on the duty screen. Screenshots of each screen are kept under test-artifacts/mobileapp/."""
+asset missing (部件更新); clock in on the duty screen. Screenshots of each screen are kept
+under test-artifacts/mobileapp/."""
 
 from __future__ import annotations
 

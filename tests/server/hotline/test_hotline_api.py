@@ -102,8 +102,8 @@ def test_possible_duplicates_from_any_channel_before_saving(cast, report):
     dups = r.json()["duplicates"]
     assert [d["number"] for d in dups] == [handset] and dups[0]["channel"] == "handset"
     assert dups[0]["distance_m"] < 50
-    other = cast["calltaker"].get("/api/hotline/duplicates/", {"kind": "event", "class_code": "0102",
-                                                              "lat": lat, "lon": lon})
+    other = cast["calltaker"].get("/api/hotline/duplicates/",
+                                  {"kind": "event", "class_code": "0102", "lat": lat, "lon": lon})
     assert other.json()["duplicates"] == []
     bad = cast["calltaker"].get("/api/hotline/duplicates/", {"kind": "event", "class_code": "x",
                                                             "lat": lat, "lon": lon})

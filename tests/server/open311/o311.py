@@ -6,6 +6,7 @@ append-only event log's SQLite triggers refuse at flush)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -21,7 +22,8 @@ from referencing.jsonschema import DRAFT7
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 _docs = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS.glob("*.json")}
 _registry = Registry().with_resources(
-    (name, Resource.from_contents(doc, default_specification=DRAFT7)) for name, doc in _docs.items())
+    (name, Resource.from_contents(doc, default_specification=DRAFT7))
+    for name, doc in _docs.items())
 #: w3c date-time with a time zone (the schemas' "format" is not enforced without extra packages).
 W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
 DATE_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime")
@@ -76,7 +78,7 @@ class DjangoAdapter(requests.adapters.BaseAdapter):
         response = requests.Response()
         response.status_code = answer.status_code
         response.headers.update(answer.headers)
-        response._content = answer.content
+        response.raw = io.BytesIO(answer.content)  # read by .content and .text
         response.url = request.url
         response.request = request
         response.encoding = "utf-8"

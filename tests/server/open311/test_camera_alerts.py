@@ -77,7 +77,8 @@ def test_base64_snapshot_in_json(cast):
 
 def test_low_confidence_is_answered_but_not_stored(cast):
     r = send(cast, confidence="0.2")
-    assert r.status_code == 200 and r.json()["created"] is False and "threshold" in r.json()["ignored"]
+    assert r.status_code == 200
+    assert r.json()["created"] is False and "threshold" in r.json()["ignored"]
     assert not Case.objects.exists()
 
 

@@ -102,8 +102,9 @@ def test_a_client_library_reads_services_and_requests_in_both_formats(cast, libr
 
     number = post(cast).json()[0]["service_request_id"]
     j, x = library("json"), library("xml")
-    assert [s["service_code"] for s in j.get_service_list()] == \
-        [s["service_code"] for s in x.get_service_list()] == [s["service_code"] for s in service_list()]
+    codes = [s["service_code"] for s in service_list()]
+    assert [s["service_code"] for s in j.get_service_list()] == codes
+    assert [s["service_code"] for s in x.get_service_list()] == codes
     assert j.get_service_definition("E0101")["service_code"] == "E0101"
     assert x.get_service_definition("E0101")["attributes"]["attribute"]["code"] == "urgency"
     for client in (j, x):
@@ -126,7 +127,8 @@ def test_reads_are_rate_limited(cast, settings):
 def test_every_request_is_logged_without_the_key(cast, caplog):
     with caplog.at_level(logging.INFO, logger="dcm.external"):
         get(cast["anonymous"], "services")
-        cast["anonymous"].post(f"{BASE}/requests.json", {"api_key": "wrong", "service_code": "E0101"})
+        cast["anonymous"].post(f"{BASE}/requests.json",
+                               {"api_key": "wrong", "service_code": "E0101"})
         cast["anonymous"].get(f"{BASE}/servicerequestupdates.json", {"api_key": "demo-open311-key"})
     lines = [r.getMessage() for r in caplog.records if r.name == "dcm.external"]
     assert lines[0].startswith("external GET /open311/v2/services.json 200 client=-")
