@@ -3,12 +3,15 @@
 Every node (accept, verify, file, dispatch, department accept, handle, check, close, and the
 approvals of the side flows) has a limit with a value and a unit (``workflows.calendar.Unit``).
 The handling node's limit comes from the case's filing condition (立案条件), not from here.
+A city overrides a node's limit without editing the file: ``NodeLimits.with_overrides`` (the
+server reads the overrides from its admin, ``server.cases.rules``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -25,8 +28,8 @@ class Limit:
     unit: Unit
 
     def __post_init__(self):
-        if not self.value > 0:
-            raise ValueError(f"a time limit must be positive, not {self.value!r}")
+        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value) and self.value > 0):
+            raise ValueError(f"a time limit must be a positive finite number, not {self.value!r}")
         object.__setattr__(self, "unit", Unit(self.unit))
 
     def as_json(self) -> dict:
@@ -45,6 +48,27 @@ class NodeLimits:
 
     def node_of(self, state: State) -> tuple[str, Limit] | None:
         return self.nodes.get(state)
+
+    def limit_of(self, node: str) -> Limit | None:
+        """The limit of a timed node (the first state naming it); None for an unknown node."""
+        return next((limit for name, limit in self.nodes.values() if name == node), None)
+
+    @property
+    def node_names(self) -> list[str]:
+        """The timed nodes in file order, each once (the handling node is not among them)."""
+        return list(dict.fromkeys(name for name, _ in self.nodes.values()))
+
+    def with_overrides(self, overrides: Mapping[str, Limit], label: str) -> NodeLimits:
+        """These limits with ``overrides`` (node name → limit) replacing the file's for every
+        state of that node; ``label`` is appended to the version. Raises ValueError naming an
+        unknown node."""
+        unknown = sorted(set(overrides) - set(self.node_names))
+        if unknown:
+            raise ValueError(f"node_limits: unknown node {', '.join(map(repr, unknown))}")
+        if not overrides:
+            return self
+        nodes = {state: (name, overrides.get(name, limit)) for state, (name, limit) in self.nodes.items()}
+        return replace(self, nodes=nodes, version=f"{self.version}+{label}")
 
 
 def parse(raw: dict) -> NodeLimits:

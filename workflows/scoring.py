@@ -268,6 +268,7 @@ class Scores:
     period: Period
     rules_version: str
     by_kind: Mapping[str, tuple[EntityScore, ...]] = field(default_factory=dict)
+    rules_digest: str = ""  # the content hash of the rules (``EvaluationRules.digest``)
 
     def row(self, kind: str, entity: str) -> EntityScore | None:
         return next((s for s in self.by_kind.get(kind, ()) if s.entity == entity), None)
@@ -350,7 +351,7 @@ def evaluate(counters: Counters, rules: EvaluationRules, period: Period,
         rows = [_entity_score(rules, group, kind, entity, row, cells_in.get((kind, entity), 0),
                               period) for entity, row in by_kind.get(kind, {}).items()]
         out[kind] = rank(rows, rules.kind(kind).min_volume)
-    return Scores(period, rules.version, out)
+    return Scores(period, rules.version, out, rules.digest)
 
 
 def rank(rows: Iterable[EntityScore], min_volume: int) -> tuple[EntityScore, ...]:

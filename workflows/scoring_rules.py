@@ -7,17 +7,25 @@ Shapes (see the JSON): a *rate* is ``sum(num) / sum(den)`` over counters, where 
 may carry a leading ``-`` to subtract it; a *band* maps a count (scaled to ``period_days``) to a
 score by its first matching row (``upto``: ≤, ``below``: <, neither: the rest); a composite is a
 weighted sum of components, each a rate (×100, ``invert``: 1 − rate) or a band.
+
+Versions: the file's ``version`` (letters, digits, ``.``, ``_``, ``+``, ``-``; at most 32) names
+the rules; ``digest`` is a hash of the file's content (``sha256:`` and 16 hex digits of the
+canonical JSON), so two files carrying the same version but different figures are still told
+apart. A file without a version is named by its digest. Every ranking carries both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
 DATA = Path(__file__).with_name("data") / "evaluation_rules.json"
+VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,7 @@ class EvaluationRules:
     bands: Mapping[str, Band]
     groups: Mapping[str, Group]
     department_groups: Mapping[str, str]  # department code → band name for its filed count
+    digest: str = ""  # "sha256:" + 16 hex digits of the canonical JSON the rules came from
 
     def group_of(self, kind: str) -> Group:
         for group in self.groups.values():
@@ -138,8 +147,21 @@ def _terms(names, where: str, known: set[str]) -> tuple[tuple[int, str], ...]:
     return tuple(out)
 
 
+def digest_of(raw: Mapping) -> str:
+    """The content hash of a rules document: key order and whitespace do not count."""
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def parse(raw: Mapping, counters: Mapping[str, frozenset[str]]) -> EvaluationRules:
     """Build the rules; ``counters`` maps each group to the counters its entities have."""
+    digest = digest_of(raw)
+    version = raw.get("version")
+    if version is None:
+        version = digest
+    elif not isinstance(version, str) or not VERSION_RE.fullmatch(version):
+        raise ValueError(f"evaluation rules: version {version!r} must be a string of letters, "
+                         "digits, '.', '_', '+' or '-' (at most 32), such as \"2026.1\"")
     bands = {}
     for name, b in raw["bands"].items():
         rows = tuple(BandRow(float(r["score"]), r.get("upto"), r.get("below")) for r in b["rows"])
@@ -183,8 +205,8 @@ def parse(raw: Mapping, counters: Mapping[str, frozenset[str]]) -> EvaluationRul
     for code, band in dept_groups.items():
         if band not in bands:
             raise ValueError(f"evaluation rules: department {code!r} names unknown band {band!r}")
-    return EvaluationRules(str(raw["version"]), float(raw.get("empty_score", 100)), grades,
-                           bands, groups, dept_groups)
+    return EvaluationRules(version, float(raw.get("empty_score", 100)), grades,
+                           bands, groups, dept_groups, digest)
 
 
 def load(path: Path | str = DATA) -> EvaluationRules:

@@ -12,7 +12,11 @@ ROLE_CHOICES = [(r.value, f"{r.zh} {r.en}") for r in Role]
 
 class Department(models.Model):
     """A department that receives dispatched cases: an owner (权属单位), maintainer (养护单位),
-    territory (a street office, 街道办事处) or enforcement body."""
+    territory (a street office, 街道办事处) or enforcement body.
+
+    A map version lists its departments (``maps.MapDepartment``); activating it creates, renames
+    and (for those it no longer lists) deactivates rows here (``server.maps.departments``).
+    Departments no map lists are the admin's alone."""
 
     KINDS = [("owner", "权属单位 owner"), ("maintainer", "养护单位 maintainer"),
              ("territory", "属地 territory"), ("enforcement", "执法 enforcement")]
@@ -21,6 +25,9 @@ class Department(models.Model):
     kind = models.CharField(max_length=16, choices=KINDS)
     #: For a territory department (街道办事处): the street it answers for (属地).
     street_code = models.CharField(max_length=9, blank=True, db_index=True)
+    #: False once the active map version no longer lists it: it receives no new cases, but
+    #: is never deleted (cases and its users point at it) and comes back if a version lists it.
+    active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]

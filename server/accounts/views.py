@@ -87,7 +87,7 @@ class DepartmentListView(APIView):
                    responses={200: dict})
     def get(self, request):
         return Response([{"code": d.code, "name": d.name, "kind": d.kind}
-                         for d in Department.objects.all()])
+                         for d in Department.objects.filter(active=True)])
 
 
 class ClassListView(APIView):

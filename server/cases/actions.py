@@ -171,8 +171,8 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
         params["condition_code"] = condition.code
         params["handle_limit"] = limit_of(condition)
     elif action == Action.DISPATCH and params.get("department_code"):
-        if not Department.objects.filter(code=params["department_code"]).exists():
-            raise invalid(f"unknown department {params['department_code']!r}")
+        if not Department.objects.filter(code=params["department_code"], active=True).exists():
+            raise invalid(f"unknown or inactive department {params['department_code']!r}")
         suggestion = suggest_department(case)
         extra["suggested_department"] = suggestion.department.code if suggestion.department else None
         extra["suggestion_rule"] = suggestion.rule

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from server.cases.models import CalendarOverride, Case, CaseEvent, FilingCondition
+from server.cases.models import CalendarOverride, Case, CaseEvent, FilingCondition, NodeLimitOverride
+from workflows.limits import default_node_limits
 
 
 @admin.register(FilingCondition)
@@ -14,6 +15,18 @@ class FilingConditionAdmin(admin.ModelAdmin):
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ("day", "is_workday", "note", "updated_at")
+
+
+@admin.register(NodeLimitOverride)
+class NodeLimitOverrideAdmin(admin.ModelAdmin):
+    """A node's limit in place of the file's; new deadlines only (running ones keep theirs)."""
+
+    list_display = ("node", "value", "unit", "file_limit", "note", "updated_at")
+
+    @admin.display(description="limit in node_limits.json")
+    def file_limit(self, obj):
+        limit = default_node_limits().limit_of(obj.node)
+        return f"{limit.value:g} {limit.unit}" if limit else "—"
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -1,6 +1,7 @@
 """Dispatch suggestion (派遣建议): for a component, its owner first, then its
 maintainer, then the territory (先属主、后属地); for an event, the territory first (the street
-office of the case's street), then the enforcement department (先属地、后属主)."""
+office of the case's street), then the enforcement department (先属地、后属主). Only active
+departments are suggested (one the active map version no longer lists is not)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _component_of(case: Case):
 
 
 def _territory(case: Case) -> Department | None:
-    return Department.objects.filter(kind="territory", street_code=case.street_code).first()
+    return Department.objects.filter(kind="territory", street_code=case.street_code, active=True).first()
 
 
 def suggest_department(case: Case) -> Suggestion:
@@ -44,7 +45,7 @@ def suggest_department(case: Case) -> Suggestion:
         if component is not None:
             for rule, code in (("owner", component.owner_code),
                                ("maintainer", component.maintainer_code)):
-                dept = Department.objects.filter(code=code).first() if code else None
+                dept = Department.objects.filter(code=code, active=True).first() if code else None
                 if dept is not None:
                     return Suggestion(dept, rule)
         dept = _territory(case)
@@ -52,5 +53,5 @@ def suggest_department(case: Case) -> Suggestion:
     dept = _territory(case)
     if dept is not None:
         return Suggestion(dept, "territory")
-    dept = Department.objects.filter(kind="enforcement").order_by("code").first()
+    dept = Department.objects.filter(kind="enforcement", active=True).order_by("code").first()
     return Suggestion(dept, "enforcement") if dept else Suggestion(None, "none")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 
 from workflows import Action, State
+from workflows.calendar import Unit
+from workflows.limits import default_node_limits
 
 STATE_CHOICES = [(s.value, f"{s.zh} {s.en}") for s in State]
 ACTION_CHOICES = [(a.value, f"{a.zh} {a.en}") for a in Action]
@@ -169,6 +174,53 @@ class CalendarOverride(models.Model):
 
     class Meta:
         ordering = ["day"]
+
+
+def node_choices() -> list[tuple[str, str]]:
+    """The timed nodes of ``workflows/data/node_limits.json`` with their limits there."""
+    limits = default_node_limits()
+    return [(n, f"{n} ({limits.limit_of(n).value:g} {limits.limit_of(n).unit})")
+            for n in limits.node_names]
+
+
+class NodeLimitOverride(models.Model):
+    """A city's time limit for one node (节点时限), in place of the one in
+    ``workflows/data/node_limits.json`` (editable in the admin, like the calendar overrides).
+    It applies to deadlines set from then on: a case's deadline is computed when it enters a
+    node and stored, so running ones keep theirs. The handling limit is not here: it comes
+    from the filing condition."""
+
+    UNITS = [("work_hours", "工作时 working hours"), ("work_days", "工作日 working days"),
+             ("natural_hours", "自然时 natural hours"), ("natural_minutes", "自然分钟 natural minutes")]
+    node = models.CharField(max_length=32, unique=True, choices=node_choices)
+    value = models.FloatField(help_text="a positive number of the unit")
+    unit = models.CharField(max_length=16, choices=UNITS)
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["node"]
+
+    def __str__(self) -> str:
+        return f"{self.node}: {self.value:g} {self.unit}"
+
+    def clean(self):
+        """Refuse what the rules could not use, each error naming the problem."""
+        errors = {}
+        limits = default_node_limits()
+        if self.node == limits.handling_node:
+            errors["node"] = ("the handling limit comes from the case's filing condition: "
+                              "change it under Filing conditions")
+        elif self.node not in limits.node_names:
+            errors["node"] = (f"unknown node {self.node!r}; the timed nodes are "
+                              f"{', '.join(limits.node_names)}")
+        if self.unit not in {u.value for u in Unit}:
+            errors["unit"] = (f"unknown unit {self.unit!r}; use one of "
+                              f"{', '.join(u.value for u in Unit)}")
+        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value) and self.value > 0):
+            errors["value"] = f"a time limit must be a positive finite number, not {self.value!r}"
+        if errors:
+            raise ValidationError(errors)
 
 
 class ActionKey(models.Model):

@@ -1,15 +1,18 @@
 """The rules in force: the working calendar (official holidays + the city's overrides in the
-database) and the node limits. Rebuilt only when an override changes (one cheap query compares
-the overrides' last change: per call inside a transaction, at most once a second outside one,
-``server.reread_cache``)."""
+database) and the node limits (``workflows/data/node_limits.json`` + the city's
+``NodeLimitOverride`` rows). Rebuilt only when an override changes (one cheap query compares
+both tables' counts and last changes: per call inside a transaction, at most once a second
+outside one, ``server.reread_cache``). Deadlines are computed when a case enters a node and stored
+with it, so a changed limit applies to the deadlines set from then on."""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.db import connection
 
-from server.cases.models import CalendarOverride, FilingCondition
+from server.cases.models import CalendarOverride, FilingCondition, NodeLimitOverride
 from server.reread_cache import RereadCache
 from workflows import Rules
 from workflows.calendar import WorkingCalendar
@@ -18,8 +21,10 @@ from workflows.limits import Limit, default_node_limits
 
 _lock = threading.Lock()
 _cached: tuple[tuple, Rules] | None = None
-_STAMP_SQL = ('SELECT count(*), max("updated_at") FROM '
-              + connection.ops.quote_name(CalendarOverride._meta.db_table))
+log = logging.getLogger(__name__)
+_STAMP_SQL = "SELECT " + ", ".join(
+    f'(SELECT {what} FROM {connection.ops.quote_name(model._meta.db_table)})'
+    for model in (CalendarOverride, NodeLimitOverride) for what in ("count(*)", 'max("updated_at")'))
 
 
 def _read_stamp() -> tuple:
@@ -42,9 +47,29 @@ def current_rules() -> Rules:
         return cached[1]
     with _lock:
         overrides = CalendarOverride.objects.values_list("day", "is_workday")
-        rules = Rules(calendar=WorkingCalendar(build(overrides)), limits=default_node_limits())
+        rules = Rules(calendar=WorkingCalendar(build(overrides)), limits=node_limits())
         _cached = (stamp, rules)
         return rules
+
+
+def node_limits():
+    """The file's node limits with the admin's overrides. A row the rules cannot use (its node
+    gone from the file since, a value written past the admin's checks) is logged and skipped,
+    so one bad row never stops every action."""
+    base = default_node_limits()
+    overrides, latest = {}, None
+    for row in NodeLimitOverride.objects.all():
+        try:
+            if row.node not in base.node_names:
+                raise ValueError(f"unknown node {row.node!r}")
+            overrides[row.node] = Limit(row.value, row.unit)
+        except ValueError as exc:
+            log.error("node limit override %s skipped: %s", row.pk, exc)
+            continue
+        latest = max(latest or row.updated_at, row.updated_at)
+    if not overrides:
+        return base
+    return base.with_overrides(overrides, f"admin.{latest:%Y%m%d%H%M%S}")
 
 
 def condition_for(kind: str, class_code: str, code: str | None) -> FilingCondition | None:

@@ -4,6 +4,8 @@ GET /api/evaluation/rankings/?kind=&period=&date=   one kind's table (no kind: e
 GET /api/evaluation/cases/?kind=&entity=&counter=&period=&date=   drill-down
 GET /api/evaluation/export/?fmt=csv|xlsx&kind=&period=&date=      the tables as a file
 Errors answer ``{"error": {...}}`` like the rest of the API (403 for roles that may not read).
+Rankings and exports name the evaluation rules they were computed with (``rules_version`` and
+the rules' content hash ``rules_digest``).
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ class RankingsView(APIView):
         period, current, kinds = tables(request, scope, kind)
         return Response({"period": period_json(period),
                          "previous": period_json(period.previous()),
-                         "rules_version": current.rules_version, "tables": kinds})
+                         "rules_version": current.rules_version,
+                         "rules_digest": current.rules_digest, "tables": kinds})
 
 
 class CasesBehindView(APIView):
@@ -113,5 +116,5 @@ class ExportView(APIView):
         fmt = request.query_params.get("fmt") or "csv"
         if fmt not in ("csv", "xlsx"):
             raise BadRequest("'fmt' must be csv or xlsx")
-        period, _, kinds = tables(request, scope, kind)
-        return exports.response(fmt, period, kinds)
+        period, current, kinds = tables(request, scope, kind)
+        return exports.response(fmt, period, kinds, current)

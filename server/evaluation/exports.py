@@ -1,5 +1,9 @@
 """The ranking tables as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX
-(one sheet per kind), with Chinese and English headers side by side."""
+(one sheet per kind), with Chinese and English headers side by side.
+
+Every file names the period and the evaluation rules its figures were computed with
+(``about``): the CSV's first row, and the second row of every XLSX sheet (and the workbook's
+subject), so a file read months later still says which rules made it."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import io
 from django.http import HttpResponse
 
 from server.evaluation.labels import TRENDS, counter_label
-from workflows.scoring import ALL_COUNTERS, Period
+from workflows.scoring import ALL_COUNTERS, Period, Scores
 
 ORDER = ALL_COUNTERS + ("missed", "grid_filed")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,44 +38,53 @@ def table_rows(table: dict) -> list[list]:
     return out
 
 
-def to_csv(tables: list[dict]) -> bytes:
+def about(period: Period, scores: Scores) -> list[str]:
+    """The row naming the period and the rules (version and content hash)."""
+    return ["综合评价 Evaluation", str(period), "规则版本 Rules version", scores.rules_version,
+            "规则摘要 Rules digest", scores.rules_digest]
+
+
+def to_csv(period: Period, scores: Scores, tables: list[dict]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    for i, table in enumerate(tables):
-        if i:
-            writer.writerow([])
+    writer.writerow(about(period, scores))
+    for table in tables:
+        writer.writerow([])
         writer.writerows(table_rows(table))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(period: Period, tables: list[dict]) -> bytes:
+def to_xlsx(period: Period, scores: Scores, tables: list[dict]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     book.remove(book.active)
+    book.properties.subject = f"rules {scores.rules_version} {scores.rules_digest}"
     for table in tables:
         sheet = book.create_sheet(f"{table['zh']} {table['en']}"[:31])
         sheet.append([f"综合评价 Evaluation {period}"])
         sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append(about(period, scores)[2:])
         for row in table_rows(table):
             sheet.append(row)
-        for cell in sheet[2]:
+        for cell in sheet[3]:
             cell.font = Font(bold=True)
-        sheet.freeze_panes = "C3"
+        sheet.freeze_panes = "C4"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def response(fmt: str, period: Period, tables: list[dict]) -> HttpResponse:
+def response(fmt: str, period: Period, tables: list[dict], scores: Scores) -> HttpResponse:
+    """The tables as a file; ``scores`` are the ones the tables came from (their rules)."""
     name = f"evaluation-{period}".replace("..", "_")
     if fmt == "xlsx":
-        resp = HttpResponse(to_xlsx(period, tables), content_type=XLSX)
+        resp = HttpResponse(to_xlsx(period, scores, tables), content_type=XLSX)
     else:
-        resp = HttpResponse(to_csv(tables), content_type="text/csv; charset=utf-8")
+        resp = HttpResponse(to_csv(period, scores, tables), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return resp
 
 
-__all__ = ["response", "to_csv", "to_xlsx", "table_rows"]
+__all__ = ["about", "response", "to_csv", "to_xlsx", "table_rows"]

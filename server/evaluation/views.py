@@ -113,7 +113,8 @@ def rankings(request):
                                             for k in scope.kinds],
         "chart": chart, "export_query": urlencode({**query, "kind": kind}),
         "tab_query": urlencode(query),
-        "rules_version": current.rules_version, "department_only": not scope.whole_city,
+        "rules_version": current.rules_version, "rules_digest": current.rules_digest,
+        "department_only": not scope.whole_city,
         "source": source,
     }
     if scope.whole_city:
@@ -174,4 +175,5 @@ def bulletin(request):
                               "closed_on_time", "reworked")],
         "heatmap": mark_safe(heatmap_svg(cells, lambda c: _cases_link(query, "cell", c,
                                                                          "filed"))),
-        "rules_version": current.rules_version, "grades": [g for g, _ in rules.grades]})
+        "rules_version": current.rules_version, "rules_digest": current.rules_digest,
+        "grades": [g for g, _ in rules.grades]})

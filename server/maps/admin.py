@@ -21,7 +21,8 @@ from django.urls import path, reverse
 
 from gridmaps.importer import MAPPINGS_DIR, MappingError
 from server.maps.importing import import_map
-from server.maps.models import Cell, Community, Component, DutyGrid, MapVersion, Place, Street
+from server.maps.models import (Cell, Community, Component, DutyGrid, MapDepartment, MapVersion, Place,
+                                Street)
 from server.maps.versions import MapVersionError, activate, rollback
 
 MAX_UNPACKED_BYTES = 4 * 1024**3  # a zip may not unpack to more than this (zip bombs)
@@ -141,5 +142,6 @@ admin.site.register(Place, list_display=("code", "name", "kind", "street_code", 
                     search_fields=("code", "name"), list_filter=("kind",))
 for model, fields in ((Street, ("code", "name")), (Community, ("code", "name", "street_code")),
                       (Cell, ("code", "community_code", "area_m2")),
+                      (MapDepartment, ("code", "name", "kind", "street_code")),
                       (Component, ("code", "class_code", "name", "owner_code", "cell_code"))):
     admin.site.register(model, list_display=fields + ("version",), search_fields=("code",))

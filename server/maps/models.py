@@ -102,6 +102,22 @@ class DutyGrid(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="duty_grid_code")]
 
 
+class MapDepartment(models.Model):
+    """A department as one map version lists it (its code, name, kind and, for a territory, its
+    street). The live ``accounts.Department`` rows follow the active version: activating a
+    version applies its departments (``server.maps.departments``); storing one changes nothing
+    live."""
+
+    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="departments")
+    code = models.CharField(max_length=32)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16)
+    street_code = models.CharField(max_length=9, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="map_department_code")]
+
+
 class Place(models.Model):
     """A gazetteer entry (地理编码): a road, alley, compound, door plate or point of interest."""
 

@@ -3,8 +3,8 @@
 ``store_city(city, label=, source=, activate=)`` writes a new version in one transaction (the
 import core's ``store`` and the demo loader both end here); ``activate=True`` also activates it
 through ``server.maps.versions.activate`` in that transaction. ``city_from_db(version)`` gives
-the city back (for export). Departments are not versioned: storing creates missing ones and
-updates names and kinds of existing ones.
+the city back (for export). Departments are versioned too: storing lists them with the version
+(``server.maps.departments.stage``) and changes no live department; activation applies them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from gridmaps.model import Department as CityDepartment
 from gridmaps.model import DutyGrid as CityDutyGrid
 from gridmaps.model import Place as CityPlace
 from gridmaps.model import Street as CityStreet
-from server.accounts.models import Department, User
-from server.maps.models import Cell, Community, Component, DutyGrid, MapVersion, Place, Street
+from server.accounts.models import User
+from server.maps.departments import stage
+from server.maps.models import (Cell, Community, Component, DutyGrid, MapDepartment, MapVersion, Place,
+                                Street)
 from server.maps.rawgeo import insert_rows, select_rows
 from workflows import Role
 
@@ -47,7 +49,8 @@ def supervisor_usernames() -> set[str]:
 @transaction.atomic
 def store_city(city: City, *, label: str, source: str = "", activate: bool = False,
                summary: dict[str, Any] | None = None) -> MapVersion:
-    """Write ``city`` as a new map version (inactive unless ``activate``). Raises
+    """Write ``city`` as a new map version (inactive unless ``activate``), its departments
+    listed with it: live departments change only when it is activated. Raises
     UnknownSupervisors (nothing written) when a duty grid names a non-supervisor."""
     wanted = {u for g in city.duty_grids for u in g.supervisor_usernames}
     users = dict(User.objects.filter(username__in=wanted, role=Role.SUPERVISOR.value)
@@ -82,7 +85,7 @@ def store_city(city: City, *, label: str, source: str = "", activate: bool = Fal
     through.objects.bulk_create(
         [through(dutygrid_id=ids[g.code], user_id=users[u]) for g in city.duty_grids
          for u in g.supervisor_usernames], batch_size=1000)
-    _departments(city.departments)
+    stage(version, city.departments)
     if activate:
         from server.maps.versions import activate as activate_version
 
@@ -91,25 +94,8 @@ def store_city(city: City, *, label: str, source: str = "", activate: bool = Fal
     return version
 
 
-def _departments(departments: tuple[CityDepartment, ...]) -> None:
-    """Create or update departments. A territory department coded ``ST<street code>`` (the
-    demo's and the import's convention) answers for that street (``Department.street_code``)."""
-    existing = {d.code: d for d in Department.objects.all()}
-    new, changed = [], []
-    for d in departments:
-        street = d.code[2:] if d.kind == "territory" and d.code.startswith("ST") and d.code[2:].isdigit() else ""
-        row = existing.get(d.code)
-        if row is None:
-            new.append(Department(code=d.code, name=d.name, kind=d.kind, street_code=street))
-        elif (row.name, row.kind, row.street_code) != (d.name, d.kind, street or row.street_code):
-            row.name, row.kind, row.street_code = d.name, d.kind, street or row.street_code
-            changed.append(row)
-    Department.objects.bulk_create(new)
-    Department.objects.bulk_update(changed, ["name", "kind", "street_code"])
-
-
 def city_from_db(version: MapVersion | int) -> City:
-    """The city stored as ``version``; departments as they are now, those the version listed."""
+    """The city stored as ``version``, with the departments as the version lists them."""
     version = version if isinstance(version, MapVersion) else MapVersion.objects.get(pk=version)
     v = version.pk
     load = shapely.from_wkb
@@ -133,12 +119,9 @@ def city_from_db(version: MapVersion | int) -> City:
     grids = tuple(
         CityDutyGrid(g.code, g.name, tuple(g.cell_codes), tuple(sorted(u.username for u in g.supervisors.all())))
         for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code"))
-    codes = version.summary.get("departments")
-    if codes is None:  # stored before summaries listed them
-        codes = sorted(({c.owner_code for c in components} | {c.maintainer_code for c in components}
-                        | {f"ST{s.code}" for s in streets}) - {""})
-    rows = {d.code: d for d in Department.objects.filter(code__in=codes)}
-    departments = tuple(CityDepartment(c, rows[c].name, rows[c].kind) for c in codes if c in rows)
+    departments = tuple(CityDepartment(code, name, kind) for code, name, kind in
+                        MapDepartment.objects.filter(version=version).order_by("pk")
+                        .values_list("code", "name", "kind"))
     return City(district=District(district_code, district_name or district_code, outline), streets=streets,
                 communities=communities, cells=cells, duty_grids=grids, departments=departments,
                 components=components, sequence_digits=version.sequence_digits, places=places)

@@ -5,6 +5,10 @@ on the new version; the partial unique index ``one_active_map_version`` guarante
 reader ever sees two active versions. Every worker's placement index compares the active id on
 each call (``server.maps.index``), so all of them follow within one request.
 
+The live departments follow in the same transaction: the target's are created, renamed or
+reactivated, the ones the replaced version listed and the target does not are deactivated
+(``server.maps.departments``). A rollback therefore restores the older version's departments.
+
 Cases keep ``Case.map_version``: activation never touches them (it is a PROTECT foreign key, so
 a version with cases cannot be deleted either).
 
@@ -19,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from server.maps.departments import apply as apply_departments
 from server.maps.models import MapVersion
 
 __all__ = ["MapVersionError", "activate", "rollback"]
@@ -43,6 +48,7 @@ def activate(version_id: int, *, rollback_of: MapVersion | None = None) -> MapVe
             return target
         if current is not None:
             MapVersion.objects.filter(pk=current.pk).update(active=False)
+        apply_departments(target, current)
         fields = {"active": True, "activated_at": timezone.now()}
         if rollback_of is None:
             fields["replaced"] = current

@@ -294,6 +294,31 @@ def test_bad_rules_are_refused_with_a_reason(path, value, message):
         parse(raw, GROUP_COUNTERS)
 
 
+def test_rules_carry_their_version_and_a_content_hash():
+    raw = rules()
+    r = parse(raw, GROUP_COUNTERS)
+    assert r.version == raw["version"] == "2026.1" and r.digest.startswith("sha256:")
+    assert len(r.digest) == len("sha256:") + 16
+    scores = evaluate(count(fold(events()), NOV), r, NOV, REGIONS, GRIDS)
+    assert (scores.rules_version, scores.rules_digest) == (r.version, r.digest)
+    # key order does not count; a changed figure does, even under the same version
+    assert parse(dict(reversed(list(raw.items()))), GROUP_COUNTERS).digest == r.digest
+    edited = copy.deepcopy(raw)
+    edited["grades"][0][1] = 91
+    assert parse(edited, GROUP_COUNTERS).digest != r.digest
+    # a file without a version is named by its content
+    del edited["version"]
+    assert parse(edited, GROUP_COUNTERS).version == parse(edited, GROUP_COUNTERS).digest
+
+
+@pytest.mark.parametrize("version", ["", 2026.1, "2026 1", "v" * 33, ["2026.1"]])
+def test_a_malformed_rules_version_is_refused(version):
+    raw = rules()
+    raw["version"] = version
+    with pytest.raises(ValueError, match="evaluation rules: version .* must be a string"):
+        parse(raw, GROUP_COUNTERS)
+
+
 def test_drill_down_names_the_cases_behind_a_counter():
     facts = list(fold(events()))
 

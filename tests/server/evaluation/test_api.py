@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from server.evaluation.models import DailyRollup
+from workflows.scoring_rules import default_evaluation_rules
 from tests.server.walkplay import play
 
 DEC = "period=month&date=2026-12"
@@ -41,6 +42,9 @@ def test_leader_reads_every_table_with_trends_and_the_same_from_the_log(history)
     assert len(_rows(body, "cell")) == 4  # every cell of the map, quiet ones too
     straight = history["leader"].get(f"/api/evaluation/rankings/?{DEC}&source=straight").json()
     assert straight["tables"] == body["tables"]
+    rules = default_evaluation_rules()
+    assert (body["rules_version"], body["rules_digest"]) == (rules.version, rules.digest)
+    assert (straight["rules_version"], straight["rules_digest"]) == (rules.version, rules.digest)
 
 
 def test_a_department_sees_only_its_own_row(history):
@@ -89,13 +93,20 @@ def test_exports_csv_and_xlsx(history):
     csv = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=csv")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     text = csv.content.decode("utf-8")
-    assert text.startswith("\ufeff类别 Kind,排名 Rank") and "专业部门 Department" in text
+    rules = default_evaluation_rules()
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[0] == (f"综合评价 Evaluation,2026-12,规则版本 Rules version,{rules.version},"
+                        f"规则摘要 Rules digest,{rules.digest}")
+    assert lines[2].startswith("类别 Kind,排名 Rank") and "专业部门 Department" in text
     xlsx = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=xlsx&kind=department")
     assert 'filename="evaluation-2026-12.xlsx"' in xlsx["Content-Disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["专业部门 Department"]
     rows = list(book.active.values)
-    assert rows[1][:3] == ("类别 Kind", "排名 Rank", "对象 Entity") and len(rows) >= 3
+    assert rows[1][:4] == ("规则版本 Rules version", rules.version, "规则摘要 Rules digest",
+                           rules.digest)
+    assert book.properties.subject == f"rules {rules.version} {rules.digest}"
+    assert rows[2][:3] == ("类别 Kind", "排名 Rank", "对象 Entity") and len(rows) >= 4
 
 
 def test_leader_pages_department_page_and_bulletin(history):
@@ -111,6 +122,9 @@ def test_leader_pages_department_page_and_bulletin(history):
     assert drill.status_code == 200 and "Cases behind a figure" in drill.content.decode()
     bulletin = leader.get("/evaluation/bulletin/?date=2026-12").content.decode()
     assert "月度综合评价通报" in bulletin and "@page" not in bulletin and "<svg" in bulletin
+    rules = default_evaluation_rules()
+    for text in (page, bulletin):
+        assert f"规则版本 rules {rules.version}" in text and rules.digest in text
     mine = roads.get(f"/evaluation/?{DEC}").content.decode()
     assert "排水集团" not in mine and "<svg" not in mine
     assert roads.get("/evaluation/bulletin/").status_code == 403

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_voice_notes'),
+        ('cases', '0009_node_limit_overrides'),
     ]
 
     operations = [

@@ -1,0 +1,68 @@
+"""Departments versioned with the map (专业部门随网格版本).
+
+A map version lists its departments in ``MapDepartment`` rows, written by ``store_city`` with
+the rest of the version; storing touches no live department. The live table
+(``accounts.Department``, which cases, users and dispatch point at) follows the active version:
+``apply(target, replaced)`` runs inside the activation's transaction
+(``server.maps.versions.activate``) and
+
+- creates the departments the target lists that do not exist yet,
+- renames (name, kind, territory street) the ones it lists differently, and reactivates them,
+- deactivates (``active=False``) those the replaced version listed and the target does not.
+
+Rows are matched by code and never deleted or replaced, so a case's department and a
+department user (``dept_<CODE>``) keep pointing at the same row whatever is activated; a
+rollback is an activation of the older version, so it restores the older names and set.
+Departments no map version lists (added in the admin) are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from gridmaps.model import Department as CityDepartment
+from server.accounts.models import Department
+from server.maps.models import MapDepartment, MapVersion
+
+__all__ = ["apply", "stage", "territory_street"]
+
+
+def territory_street(code: str, kind: str) -> str:
+    """A territory department coded ``ST<street code>`` (the demo's and the import's
+    convention) answers for that street (``Department.street_code``); others for none."""
+    return code[2:] if kind == "territory" and code.startswith("ST") and code[2:].isdigit() else ""
+
+
+def stage(version: MapVersion, departments: Iterable[CityDepartment]) -> None:
+    """Write ``departments`` as the ones ``version`` lists (in the given order)."""
+    MapDepartment.objects.bulk_create(
+        [MapDepartment(version=version, code=d.code, name=d.name, kind=d.kind,
+                       street_code=territory_street(d.code, d.kind)) for d in departments],
+        batch_size=1000)
+
+
+def apply(target: MapVersion, replaced: MapVersion | None) -> dict[str, int]:
+    """Make the live departments those ``target`` lists (see the module's contract). Call it in
+    the activation's transaction, with the version rows locked. Returns the counts of
+    departments created, changed and deactivated."""
+    wanted = list(MapDepartment.objects.filter(version=target).order_by("pk"))
+    codes = {d.code for d in wanted}
+    live = {d.code: d for d in Department.objects.select_for_update().filter(code__in=codes)}
+    new, changed = [], []
+    for d in wanted:
+        row = live.get(d.code)
+        if row is None:
+            new.append(Department(code=d.code, name=d.name, kind=d.kind, street_code=d.street_code))
+            continue
+        values = (d.name, d.kind, d.street_code or row.street_code, True)
+        if (row.name, row.kind, row.street_code, row.active) != values:
+            row.name, row.kind, row.street_code, row.active = values
+            changed.append(row)
+    Department.objects.bulk_create(new)
+    Department.objects.bulk_update(changed, ["name", "kind", "street_code", "active"])
+    gone = 0
+    if replaced is not None:
+        dropped = [c for c in MapDepartment.objects.filter(version=replaced)
+                   .values_list("code", flat=True) if c not in codes]
+        gone = Department.objects.filter(code__in=dropped, active=True).update(active=False)
+    return {"created": len(new), "changed": len(changed), "deactivated": gone}
