@@ -28,7 +28,8 @@ class Limit:
     unit: Unit
 
     def __post_init__(self):
-        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value) and self.value > 0):
+        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value)
+                and self.value > 0):
             raise ValueError(f"a time limit must be a positive finite number, not {self.value!r}")
         object.__setattr__(self, "unit", Unit(self.unit))
 
@@ -67,7 +68,8 @@ class NodeLimits:
             raise ValueError(f"node_limits: unknown node {', '.join(map(repr, unknown))}")
         if not overrides:
             return self
-        nodes = {state: (name, overrides.get(name, limit)) for state, (name, limit) in self.nodes.items()}
+        nodes = {state: (name, overrides.get(name, limit))
+                 for state, (name, limit) in self.nodes.items()}
         return replace(self, nodes=nodes, version=f"{self.version}+{label}")
 
 

@@ -165,16 +165,18 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
     if action == Action.FILE:
         condition = condition_for(case.kind, case.class_code, params.get("condition_code"))
         if condition is None:
-            raise invalid(f"filing condition {params.get('condition_code')!r} does not belong "
-                          f"to {case.kind} class {case.class_code}" if params.get(
-                              "condition_code") else f"no filing condition for class {case.class_code}")
+            named = params.get("condition_code")
+            raise invalid(f"filing condition {named!r} does not belong to {case.kind} class "
+                          f"{case.class_code}" if named
+                          else f"no filing condition for class {case.class_code}")
         params["condition_code"] = condition.code
         params["handle_limit"] = limit_of(condition)
     elif action == Action.DISPATCH and params.get("department_code"):
         if not Department.objects.filter(code=params["department_code"], active=True).exists():
             raise invalid(f"unknown or inactive department {params['department_code']!r}")
         suggestion = suggest_department(case)
-        extra["suggested_department"] = suggestion.department.code if suggestion.department else None
+        extra["suggested_department"] = (suggestion.department.code if suggestion.department
+                                         else None)
         extra["suggestion_rule"] = suggestion.rule
         extra["followed_suggestion"] = extra["suggested_department"] == params["department_code"]
     elif action in (Action.SEND_VERIFY, Action.REQUEST_CHECK):

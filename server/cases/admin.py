@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from server.cases.models import CalendarOverride, Case, CaseEvent, FilingCondition, NodeLimitOverride
+from server.cases.models import (CalendarOverride, Case, CaseEvent, FilingCondition,
+                                 NodeLimitOverride)
 from workflows.limits import default_node_limits
 
 

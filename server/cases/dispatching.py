@@ -36,7 +36,8 @@ def _component_of(case: Case):
 
 
 def _territory(case: Case) -> Department | None:
-    return Department.objects.filter(kind="territory", street_code=case.street_code, active=True).first()
+    return Department.objects.filter(kind="territory", street_code=case.street_code,
+                                     active=True).first()
 
 
 def suggest_department(case: Case) -> Suggestion:

@@ -191,7 +191,8 @@ class NodeLimitOverride(models.Model):
     from the filing condition."""
 
     UNITS = [("work_hours", "工作时 working hours"), ("work_days", "工作日 working days"),
-             ("natural_hours", "自然时 natural hours"), ("natural_minutes", "自然分钟 natural minutes")]
+             ("natural_hours", "自然时 natural hours"),
+             ("natural_minutes", "自然分钟 natural minutes")]
     node = models.CharField(max_length=32, unique=True, choices=node_choices)
     value = models.FloatField(help_text="a positive number of the unit")
     unit = models.CharField(max_length=16, choices=UNITS)
@@ -217,7 +218,8 @@ class NodeLimitOverride(models.Model):
         if self.unit not in {u.value for u in Unit}:
             errors["unit"] = (f"unknown unit {self.unit!r}; use one of "
                               f"{', '.join(u.value for u in Unit)}")
-        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value) and self.value > 0):
+        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value)
+                and self.value > 0):
             errors["value"] = f"a time limit must be a positive finite number, not {self.value!r}"
         if errors:
             raise ValidationError(errors)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -27,6 +28,18 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 #: Long side of the stored image; the handset already shrinks to 1280 px.
 MAX_STORED_SIDE = 1600
+
+
+def photo_state(photo) -> tuple[str, str]:
+    """("clean", "") | ("pending", "") | ("refused", reason) for a stored ``Photo``: a report's
+    photo waits for the photo cleaner (``server.intake.uploads``) until it has an image."""
+    if photo.image:
+        return "clean", ""
+    try:
+        upload = photo.upload  # select_related("upload") spares the query
+    except ObjectDoesNotExist:  # no upload waits: say so rather than serve nothing
+        return "refused", "the photo has no stored image"
+    return upload.state, upload.reason
 
 
 class PhotoInvalid(ValueError):

@@ -24,7 +24,8 @@ _cached: tuple[tuple, Rules] | None = None
 log = logging.getLogger(__name__)
 _STAMP_SQL = "SELECT " + ", ".join(
     f'(SELECT {what} FROM {connection.ops.quote_name(model._meta.db_table)})'
-    for model in (CalendarOverride, NodeLimitOverride) for what in ("count(*)", 'max("updated_at")'))
+    for model in (CalendarOverride, NodeLimitOverride)
+    for what in ("count(*)", 'max("updated_at")'))
 
 
 def _read_stamp() -> tuple:

@@ -26,8 +26,9 @@ from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
 from server.cases.selectors import case_summary
-from server.intake.serializers import KEY_PATTERN, PhotoField
-from server.intake.uploads import photo_state
+from server.cases.photos import photo_state
+from server.cases.upload_fields import PhotoField
+from server.idempotency import KEY_PATTERN
 from workflows import SYSTEM_ACTIONS, Action, State
 
 STATE_VALUES = frozenset(s.value for s in State)

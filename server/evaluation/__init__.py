@@ -1,5 +1,6 @@
-"""Evaluation (综合评价): indicators, composite scores and rankings of DOMAIN.md §5 for a day,
-week, month or any run of days; leader pages, exports and the monthly bulletin.
+"""Evaluation (综合评价): indicators, composite scores and rankings (the formulas and weights
+in ``workflows/scoring.py`` and ``workflows/data/evaluation_rules.json``) for a day, week,
+month or any run of days; leader pages, exports and the monthly bulletin.
 
 Owns: the per-day rollups (``DailyRollup``), kept current by ``rollups.record`` from the one
 place events are created (``server.cases.actions._event``) and rebuilt from the log by

@@ -104,8 +104,8 @@ def names() -> dict[tuple[str, str], str]:
     from server.maps.models import Community, Street
 
     out: dict[tuple[str, str], str] = {}
-    for pk, username, first, last, role in User.objects.values_list(
-            "pk", "username", "first_name", "last_name", "role"):
+    for pk, username, first, last in User.objects.values_list(
+            "pk", "username", "first_name", "last_name"):
         full = f"{last}{first}".strip()
         out[("user", str(pk))] = f"{full} ({username})" if full else username
     for code, name in Department.objects.values_list("code", "name"):

@@ -5,6 +5,7 @@ figure, exports, and the printable monthly bulletin. Thin: every figure comes fr
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -62,7 +63,7 @@ def _decorate(table: dict, query: dict) -> dict:
     counters = [c for c in ORDER if any(c in r["counters"] for r in table["rows"])]
     table["counter_heads"] = [(c, *COUNTERS.get(c, (c, c))) for c in counters]
     for r in table["rows"]:
-        link = lambda c: _cases_link(query, table["kind"], r["entity"], c)  # noqa: E731
+        link = functools.partial(_cases_link, query, table["kind"], r["entity"])
         r["arrow"], r["trend_text"] = TRENDS[r["trend"]]
         r["rate_cells"] = [
             {"text": "—" if r["rates"][x["name"]] is None else f"{r['rates'][x['name']]:.1%}",

@@ -15,7 +15,8 @@ from rest_framework import serializers
 
 from gis.frames import Frame, to_wgs84
 from gridmaps.classification import class_by_code
-from server.intake.serializers import KEY_PATTERN, PhotoField
+from server.cases.upload_fields import PhotoField
+from server.idempotency import KEY_PATTERN
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)

@@ -231,7 +231,8 @@ class NearbyView(APIView):
 @method_decorator(gzip_page, name="dispatch")  # ~70 KiB of JSON is ~7 KiB gzipped: it is for 3G
 class DutyMapView(APIView):
     @extend_schema(summary="The caller's duty grid and its neighbours for offline use; "
-                           "ETag = map version + the caller's grids", tags=["field"], responses={200: dict, 304: None})
+                           "ETag = map version + the caller's grids", tags=["field"],
+                   responses={200: dict, 304: None})
     def get(self, request):
         require(request.user, Ability.FIELD_WORK, "fetch a duty map")
         loaded = loaded_map()

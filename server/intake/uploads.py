@@ -7,7 +7,7 @@ costs, so at a burst of reports the request would wait on Pillow. With
 intake only sniffs the header (``sniff_photo``) and stores the bytes in a file, flushed to the
 disk, with a ``PhotoUpload`` row in the report's transaction; the 201 comes after the commit,
 so the report and its bytes are durable when acknowledged. Until the cleaner has run, the
-Photo has no image and is never served (``photo_state`` says why); nobody can download the
+Photo has no image and is never served (``server.cases.photos.photo_state`` says why); nobody can download the
 bytes as sent.
 
 ``clean_next`` takes the oldest pending upload, decodes and re-encodes it with ``clean_photo``,
@@ -62,17 +62,6 @@ class RawPhoto:
                         save=False)
         upload.save()
         return photo
-
-
-def photo_state(photo: Photo) -> tuple[str, str]:
-    """("clean", "") | ("pending", "") | ("refused", reason) for a stored photo."""
-    if photo.image:
-        return "clean", ""
-    try:
-        upload = photo.upload  # select_related("upload") spares the query
-    except PhotoUpload.DoesNotExist:  # not made by intake; say so rather than serve nothing
-        return "refused", "the photo has no stored image"
-    return upload.state, upload.reason
 
 
 def _take() -> PhotoUpload | None:

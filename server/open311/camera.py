@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from server.api_errors import ApiError
 from server.cases.duplicates import possible_duplicates
-from server.intake.serializers import PhotoField
+from server.cases.upload_fields import PhotoField
 from server.intake.submit import Report, SubmitError, check_class, submit
 from server.intake.views import api_error
 from server.open311.external import CameraThrottle, LoggedRequestMixin
@@ -43,7 +43,8 @@ class AlertSerializer(serializers.Serializer):
     lat = serializers.FloatField(min_value=-90, max_value=90, help_text="WGS84 latitude")
     lon = serializers.FloatField(min_value=-180, max_value=180, help_text="WGS84 longitude")
     kind = serializers.ChoiceField(["component", "event"])
-    class_code = serializers.RegexField(r"^\d{4,5}$", help_text="class code of that kind, e.g. 0101")
+    class_code = serializers.RegexField(r"^\d{4,5}$",
+                                        help_text="class code of that kind, e.g. 0101")
     confidence = serializers.FloatField(min_value=0, max_value=1)
     snapshot = PhotoField(help_text="JPEG/PNG/WebP snapshot (multipart file or base64)")
     captured_at = serializers.DateTimeField(required=False)

@@ -2,9 +2,9 @@
 
 ``post_request(client, data)`` checks every parameter first and refuses with all the problems
 at once (Open311Error 400, or 404 for an unknown service code), so a bad request stores
-nothing; then the case enters the queue through the intake door (``server.intake.submit``) with channel
-``open311`` as the ``open311`` system user, and the ``ServiceRequest`` row (contact fields,
-media URLs, attributes, token) is stored in the same transaction.
+nothing; then the case enters the queue through the intake door (``server.intake.submit``)
+with channel ``open311`` as the ``open311`` system user, and the ``ServiceRequest`` row
+(contact fields, media URLs, attributes, token) is stored in the same transaction.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def _location(data, problems: list[str]) -> tuple[float, float, str, str] | None
         except ValueError:
             problems.append(f"lat/long must be numbers, not {lat_s!r}/{lon_s!r}")
             return None
-        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90
+                and -180 <= lon <= 180):
             problems.append(f"lat/long ({lat_s}, {lon_s}) are not WGS84 coordinates")
             return None
         return lon, lat, address, address_id

@@ -141,7 +141,8 @@ def find_updates(params) -> list[dict]:
     reasons and notes are internal."""
     start, end = window(params)
     events = (CaseEvent.objects.select_related("case")
-              .filter(at__gte=start, at__lte=end).exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
+              .filter(at__gte=start, at__lte=end)
+              .exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
               .order_by("at", "id")[:MAX_RESULTS])
     out = []
     for e in events:

@@ -90,6 +90,7 @@ def case_status(case: Case) -> dict:
     body["steps"] = [
         {"action": e.action, "action_zh": Action(e.action).zh, "action_en": Action(e.action).en,
          "state": e.to_state, "state_zh": State(e.to_state).zh, "at": e.at.isoformat()}
-        for e in CaseEvent.objects.filter(case=case).exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
+        for e in CaseEvent.objects.filter(case=case)
+        .exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
         .only("action", "to_state", "at").order_by("id")]
     return body

@@ -144,7 +144,7 @@ def test_a_retry_stores_nothing_twice(cast, later):
 
 
 def test_a_pending_photo_is_not_public(cast, later):
-    from server.portal.public import is_public_photo
+    from server.accounts.access import is_public_photo
 
     send(cast, jpeg())
     photo = Photo.objects.select_related("case").get()

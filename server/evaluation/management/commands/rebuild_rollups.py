@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from server.cases.models import CaseEvent
 from server.evaluation.rollups import rebuild_rollups
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, start=None, end=None, **options):
         try:
             first = date.fromisoformat(start) if start else None
-            last = date.fromisoformat(end) if end else date.today()
+            last = date.fromisoformat(end) if end else timezone.localdate()
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if first is None:
