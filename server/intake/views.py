@@ -15,16 +15,18 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.accounts import access
 from server.api_errors import ApiError
 from server.cases.models import Case
 from server.intake.serializers import ReportSerializer
 from server.intake.submit import Report, SubmitError, submit
 from server.maps.index import LoadedMap, active_map
+from workflows import Role
 
 #: Where a report through this endpoint comes from, by the reporter's role. Reports of the
 #: public channels (hotline, web) need a verification (核实) before filing.
-CHANNEL_OF_ROLE = {"supervisor": "handset", "call_taker": "hotline", "acceptor": "web",
-                   "system": "web"}
+CHANNEL_OF_ROLE = {Role.SUPERVISOR: "handset", Role.CALL_TAKER: "hotline", Role.ACCEPTOR: "web",
+                   Role.SYSTEM: "web"}
 
 
 def api_error(exc: SubmitError) -> ApiError:
@@ -58,7 +60,8 @@ class ReportView(APIView):
                    summary="Report a problem (上报)", tags=["intake"])
     def post(self, request):
         user = request.user
-        if user.role not in CHANNEL_OF_ROLE:  # role first: no one else learns about fields
+        channel = CHANNEL_OF_ROLE.get(access.role_of(user))
+        if channel is None:  # the role first: no one else learns what the fields must be
             raise ApiError("role_not_allowed", f"user {user.username!r} may not report"
                            if user.role else f"user {user.username!r} has no role",
                            status_code=status.HTTP_403_FORBIDDEN)
@@ -70,7 +73,7 @@ class ReportView(APIView):
                         component_code=d["component_code"], photo=d.get("photo"),
                         voice=d.get("voice"), idempotency_key=d["idempotency_key"])
         try:
-            done = submit(user, CHANNEL_OF_ROLE[user.role], report)
+            done = submit(user, channel, report)
         except SubmitError as exc:
             raise api_error(exc) from None
         body = report_response(done.case, done.created, done.loaded)
