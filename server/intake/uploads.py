@@ -7,8 +7,8 @@ costs, so at a burst of reports the request would wait on Pillow. With
 intake only sniffs the header (``sniff_photo``) and stores the bytes in a file, flushed to the
 disk, with a ``PhotoUpload`` row in the report's transaction; the 201 comes after the commit,
 so the report and its bytes are durable when acknowledged. Until the cleaner has run, the
-Photo has no image and is never served (``server.cases.photos.photo_state`` says why); nobody can download the
-bytes as sent.
+Photo has no image and is never served (``server.cases.photos.photo_state`` says why); nobody
+can download the bytes as sent.
 
 ``clean_next`` takes the oldest pending upload, decodes and re-encodes it with ``clean_photo``,
 then hands the result to ``server.cases.actions.do_photo_cleaned`` (the Photo gets its image
