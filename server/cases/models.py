@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -221,8 +222,25 @@ class NodeLimitOverride(models.Model):
         if not (isinstance(self.value, (int, float)) and math.isfinite(self.value)
                 and self.value > 0):
             errors["value"] = f"a time limit must be a positive finite number, not {self.value!r}"
+        elif "unit" not in errors and not self._fits_the_calendar():
+            # Past ten years the working calendar cannot place the deadline, and every case
+            # entering the node would fail; nothing longer is a real node limit either.
+            errors["value"] = (f"{self.value:g} {self.unit} is too long: a node's deadline must "
+                               f"fall within ten years")
         if errors:
             raise ValidationError(errors)
+
+    def _fits_the_calendar(self) -> bool:
+        from django.utils import timezone
+
+        from server.cases.rules import current_rules  # rules reads this model
+
+        now = timezone.now()
+        try:
+            due = current_rules().calendar.add(now, self.value, self.unit)
+        except (ValueError, OverflowError):  # past the calendar's ten years, past year 9999
+            return False
+        return due - now <= timedelta(days=3660)
 
 
 class ActionKey(models.Model):

@@ -52,6 +52,10 @@ def test_an_override_applies_to_new_deadlines_only(cast, report):
     ({"node": "handle"}, "node", "comes from the case's filing condition"),
     ({"node": "lunch"}, "node", "unknown node 'lunch'; the timed nodes are accept, verify"),
     ({"unit": "fortnights"}, "unit", "unknown unit 'fortnights'; use one of work_hours"),
+    # Past the working calendar's ten years every case entering the node would fail.
+    ({"value": 100000, "unit": "work_days"}, "value", "100000 work_days is too long"),
+    ({"value": 1e300, "unit": "natural_hours"}, "value", "1e+300 natural_hours is too long"),
+    ({"value": 200000, "unit": "natural_hours"}, "value", "must fall within ten years"),
 ])
 def test_bad_overrides_are_refused_naming_the_problem(db, fields, field, words):
     row = NodeLimitOverride(**{"node": "accept", "value": 2, "unit": "work_hours", **fields})
@@ -68,6 +72,8 @@ def test_the_admin_edits_overrides_and_says_what_is_wrong(cast, client):
     r = client.post(url, {"node": "dept_accept", "value": "0", "unit": "work_hours"})
     assert r.status_code == 200 and "a time limit must be a positive finite number, not 0" \
         in r.content.decode()
+    r = client.post(url, {"node": "dept_accept", "value": "1e300", "unit": "work_days"})
+    assert r.status_code == 200 and "1e+300 work_days is too long" in r.content.decode()
     r = client.post(url, {"node": "dept_accept", "value": "2", "unit": "fortnights"})
     assert r.status_code == 200 and "errorlist" in r.content.decode()  # not a known choice
     assert not NodeLimitOverride.objects.exists()

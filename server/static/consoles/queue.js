@@ -100,12 +100,18 @@
   function section(title, ...content) { return el("section", {}, el("h3", {}, title), ...content); }
   function showDetail(d) {
     const img = (p) => el("a", {href: p.url, target: "_blank"},
-      el("img", {src: p.url, alt: p.kind, class: "photo", loading: "lazy", title: p.kind}));
-    const photos = (d.photos || []).map((p) => light ? el("button", {class: "photo-btn", onclick: (ev) =>
-      ev.currentTarget.replaceWith(img(p))}, gettext("Show photo") + " (" + p.kind + ")") : img(p));
+      el("img", {src: p.url, alt: photoKind(p.kind), class: "photo", loading: "lazy", title: photoKind(p.kind)}));
+    // A report's photo waits for the photo cleaner ("pending") and is never served before; its
+    // photo_cleaned event refreshes this case, which then shows it (or why it was refused).
+    const photos = (d.photos || []).map((p) => p.state === "pending" ?
+      el("span", {class: "photo placeholder pending", "data-state": "pending"}, gettext("Photo being processed…")) :
+      p.state === "refused" ? el("span", {class: "photo placeholder refused", "data-state": "refused", title: p.reason || ""},
+        gettext("Photo refused: not a usable image")) :
+      light ? el("button", {class: "photo-btn", onclick: (ev) =>
+        ev.currentTarget.replaceWith(img(p))}, gettext("Show photo") + " (" + photoKind(p.kind) + ")") : img(p));
     const dups = d.duplicates ? section(gettext("Possible duplicates"), d.duplicates.length ?
       el("ul", {class: "dups"}, d.duplicates.map((x) => el("li", {}, (x.number || "") + " " +
-        (x.distance_m !== undefined ? Math.round(x.distance_m) + " m " : "") + (x.why || x.reason || "")))) :
+        (x.distance_m !== undefined ? Math.round(x.distance_m) + " m " : "") + gettext(x.why || x.reason || "")))) :
       el("p", {class: "muted"}, gettext("none"))) : null;
     const sd = d.suggested_department;
     document.getElementById("detail").replaceChildren(
@@ -124,7 +130,22 @@
       dups,
       section(gettext("History"), el("ol", {class: "events"}, (d.events || []).map((e) =>
         el("li", {}, DCM.time(e.at) + " ", DCM.labelEl("actions", e.action), " · " + e.actor +
-          (e.data && e.data.reason ? " · " + e.data.reason : ""))))));
+          eventNote(e))))));
+  }
+  // What a step's data adds to its line: the photo cleaner's result in the page's language
+  // (its reason for a refusal is recorded in English: shown after it, in brackets); other
+  // steps show their reason as entered.
+  function eventNote(e) {
+    const data = e.data || {};
+    if (e.action === "photo_cleaned")
+      return " · " + (data.result === "refused" ? gettext("photo refused") + (data.reason ? " (" + data.reason + ")" : "")
+        : gettext("photo ready"));
+    return data.reason ? " · " + data.reason : "";
+  }
+  function photoKind(kind) {
+    return {before: gettext("Reported photo"), after: gettext("Photo after handling"),
+      check: gettext("Check photo"), verify: gettext("Verification photo"),
+      self: gettext("Self-handled photo")}[kind] || kind;
   }
   async function select(number) {
     selected = number;

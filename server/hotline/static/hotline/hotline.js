@@ -9,9 +9,26 @@
     const r = await fetch(url, {credentials: "same-origin", ...opts,
       headers: {"Accept": "application/json", "X-CSRFToken": csrf(), ...(opts.headers || {})}});
     const body = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText);
+    if (!r.ok) {
+      const e = body.error || {};
+      throw Object.assign(new Error(e.message || r.statusText), {code: e.code, field: e.field});
+    }
     return body;
   };
+  // The intake door's refusals name the problem in English; this page is bilingual, so the
+  // common ones get both languages (the server's words stay as the tooltip).
+  const refusals = {
+    "outside_area": "地点不在管辖区域内 The point is outside the managed area: click the map inside it",
+    "invalid:class_code": "类别不存在 Unknown class: reload the page and pick the class again",
+    "invalid:kind": "类别不存在 Unknown class: reload the page and pick the class again",
+    "invalid:lat": "坐标无效 The latitude/longitude is not valid",
+    "invalid:lon": "坐标无效 The latitude/longitude is not valid",
+    "invalid:caller_phone": "电话号码无效 Not a phone number",
+    "invalid:address": "找不到地点 No point: click the map, or pick an address from the list",
+    "role_not_allowed": "无登记权限 This account may not register calls",
+    "no_map": "暂无生效的网格地图 No active map: ask the map keeper",
+  };
+  const refusalText = (err) => refusals[err.code + ":" + err.field] || refusals[err.code] || err.message;
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
     (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   const form = $("#call");
@@ -117,11 +134,13 @@
     try {
       const d = await api("/api/hotline/calls/", {method: "POST",
         headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+      $("#result").title = "";
       $("#result").textContent = `已登记 Saved: ${d.number}` +
         (d.verify_by && d.verify_by.length ? ` · 核实 verification: ${d.verify_by.join(", ")}` : "");
       form.reset(); delete form.dataset.key; $("#dups").hidden = true;
     } catch (err) {
-      $("#result").textContent = `未保存 Not saved: ${err.message}`;
+      $("#result").textContent = `未保存 Not saved: ${refusalText(err)}`;
+      $("#result").title = err.message;
     }
   }
 
