@@ -19,7 +19,7 @@ What it owns:
   pages and their CSV/XLSX exports both go through it);
 - the person behind a case (a hotline caller, an Open311 contact: personal data) and who may
   read it (``contact_of``, ``Ability.CALLER_CONTACT``);
-- what the public may see of a case's photos (``PUBLIC_PHOTO_KINDS``, ``is_public_photo``);
+- what the public may see of a case's photos (``PUBLIC_PHOTO_STAGES``, ``is_public_photo``);
 - whose API tokens a user may revoke (``may_revoke_tokens_of``).
 
 What it must not import: any server app above ``accounts`` (imports run portal / open311 /
@@ -313,12 +313,12 @@ def ranking_scope(user) -> RankingScope | None:
 
 # --- the public (portal, Open311 reads) ------------------------------------------------------
 
-#: Photo kinds the public may see, of closed cases only: the problem and the fix.
-PUBLIC_PHOTO_KINDS = ("before", "after", "check")
+#: Photo stages the public may see, of closed cases only: the problem and the fix.
+PUBLIC_PHOTO_STAGES = ("before", "after", "check")
 
 
 def is_public_photo(photo) -> bool:
     """Whether anyone may see ``photo``: a problem or fix photo of a closed case, once
     cleaned (an empty image is one the cleaner has not re-encoded yet, or refused)."""
-    return (photo.kind in PUBLIC_PHOTO_KINDS and photo.case.state == State.CLOSED.value
+    return (photo.stage in PUBLIC_PHOTO_STAGES and photo.case.state == State.CLOSED.value
             and bool(photo.image))

@@ -43,7 +43,7 @@ def test_one_report_travels_the_whole_loop(cast, report):
     assert events[0] == ("report", "", "reported", "supervisor")
     assert [e[0] for e in events[1:]] == [a for _, a, _, _ in LOOP]
     assert all(events[i][2] == events[i + 1][1] for i in range(len(events) - 1))
-    assert sorted(case.photos.values_list("kind", flat=True)) == ["after", "before", "check"]
+    assert sorted(case.photos.values_list("stage", flat=True)) == ["after", "before", "check"]
     detail = cast["leader"].get(f"/api/cases/{number}/").json()
     assert len(detail["events"]) == 9 and len(detail["photos"]) == 3
     photo = cast["leader"].get(detail["photos"][1]["url"])

@@ -242,7 +242,7 @@ def test_may_revoke_tokens_of(people):
 def test_public_photos(world):
     """Of a closed case, the problem and the fix; of an open one, nothing; never the
     verification photo."""
-    closed = {p.kind: access.is_public_photo(p)
+    closed = {p.stage: access.is_public_photo(p)
               for p in Case.objects.get(number=world["C"]).photos.all()}
     assert closed == {"verify": False, "after": True, "check": True}
     assert [access.is_public_photo(p) for p in
