@@ -61,10 +61,10 @@ class AuthAudit(models.Model):
     """One record per login, failed login, permission failure and token revocation: who, from
     where, what. Append-only by convention; the admin only reads it."""
 
-    KINDS = [("login", "登录 login"), ("login_failed", "登录失败 login failed"),
+    AUTH_EVENTS = [("login", "登录 login"), ("login_failed", "登录失败 login failed"),
              ("denied", "无权限 permission denied"), ("revoked", "令牌吊销 token revoked")]
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=16, choices=KINDS)
+    auth_event = models.CharField(max_length=16, choices=AUTH_EVENTS)
     username = models.CharField(max_length=150, blank=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
