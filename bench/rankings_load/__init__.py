@@ -59,7 +59,7 @@ def load_reference():
     Community.objects.bulk_create(communities)
     Cell.objects.bulk_create(cells, batch_size=1000)
     depts = Department.objects.bulk_create(
-        [Department(code=f"D{i:02d}", name=f"部门{i:02d}", kind="owner")
+        [Department(code=f"D{i:02d}", name=f"部门{i:02d}", responsibility="owner")
          for i in range(1, DEPARTMENTS + 1)])
     roles = ([("supervisor", SUPERVISORS)] + [("acceptor", 8), ("duty_chief", 4),
                                                ("dispatcher", 6), ("call_taker", 4)])

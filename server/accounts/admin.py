@@ -13,8 +13,8 @@ class DcmUserAdmin(UserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "street_code", "active")
-    list_filter = ("kind", "active")
+    list_display = ("code", "name", "responsibility", "street_code", "active")
+    list_filter = ("responsibility", "active")
     search_fields = ("code", "name")
 
 

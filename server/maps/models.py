@@ -103,15 +103,15 @@ class DutyGrid(models.Model):
 
 
 class MapDepartment(models.Model):
-    """A department as one map version lists it (its code, name, kind and, for a territory, its
-    street). The live ``accounts.Department`` rows follow the active version: activating a
+    """A department as one map version lists it (its code, name, responsibility and, for a
+    territory, its street). The live ``accounts.Department`` rows follow the active version: activating a
     version applies its departments (``server.maps.departments``); storing one changes nothing
     live."""
 
     version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="departments")
     code = models.CharField(max_length=32)
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=16)
+    responsibility = models.CharField(max_length=16)  # gridmaps.model.Department.kind
     street_code = models.CharField(max_length=9, blank=True)
 
     class Meta:

@@ -121,7 +121,7 @@ def city_from_db(version: MapVersion | int) -> City:
         for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code"))
     departments = tuple(CityDepartment(code, name, kind) for code, name, kind in
                         MapDepartment.objects.filter(version=version).order_by("pk")
-                        .values_list("code", "name", "kind"))
+                        .values_list("code", "name", "responsibility"))
     return City(district=District(district_code, district_name or district_code, outline), streets=streets,
                 communities=communities, cells=cells, duty_grids=grids, departments=departments,
                 components=components, sequence_digits=version.sequence_digits, places=places)

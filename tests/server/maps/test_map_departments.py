@@ -88,7 +88,7 @@ def test_activation_applies_and_rollback_restores_the_departments(cast, version_
 
 
 def test_departments_no_map_lists_are_left_alone(cast, version_b):
-    Department.objects.create(code="ENF", name="城管执法局", kind="enforcement")
+    Department.objects.create(code="ENF", name="城管执法局", responsibility="enforcement")
     activate(version_b.pk)
     rollback()
     assert live()["ENF"] == ("城管执法局", True)
