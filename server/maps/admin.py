@@ -138,8 +138,8 @@ class MapVersionAdmin(admin.ModelAdmin):
 
 admin.site.register(DutyGrid, list_display=("code", "name", "version"), search_fields=("code", "name"),
                     filter_horizontal=("supervisors",))
-admin.site.register(Place, list_display=("code", "name", "kind", "street_code", "version"),
-                    search_fields=("code", "name"), list_filter=("kind",))
+admin.site.register(Place, list_display=("code", "name", "place_type", "street_code", "version"),
+                    search_fields=("code", "name"), list_filter=("place_type",))
 for model, fields in ((Street, ("code", "name")), (Community, ("code", "name", "street_code")),
                       (Cell, ("code", "community_code", "area_m2")),
                       (MapDepartment, ("code", "name", "responsibility", "street_code")),

@@ -121,12 +121,12 @@ class MapDepartment(models.Model):
 class Place(models.Model):
     """A gazetteer entry (地理编码): a road, alley, compound, door plate or point of interest."""
 
-    KINDS = [("road", "道路 road"), ("alley", "胡同 alley"), ("compound", "院落 compound"),
+    PLACE_TYPES = [("road", "道路 road"), ("alley", "胡同 alley"), ("compound", "院落 compound"),
              ("door_plate", "门牌 door plate"), ("poi", "兴趣点 point of interest")]
     version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="places")
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=KINDS)
+    place_type = models.CharField(max_length=16, choices=PLACE_TYPES)  # map files: kind
     street_code = models.CharField(max_length=9, blank=True)
     geom = models.GeometryField(srid=4326)
 
