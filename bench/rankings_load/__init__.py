@@ -336,14 +336,14 @@ def load(dsn: str, cases: int, months: int, seed: int = 8) -> dict:
         writer.put([(f"COPY cases_case ({cols}) FROM STDIN", "".join(case_lines)),
                     ("COPY cases_caseevent (case_id, actor_id, actor_role, action, from_state, "
                      "to_state, at, deadline, data) FROM STDIN", "".join(event_lines)),
-                    (f"COPY evaluation_dailyrollup (day, kind, entity, {counters}) FROM STDIN",
-                     rollup)])
+                    (f"COPY evaluation_dailyrollup (day, entity_type, entity, {counters}) "
+                     "FROM STDIN", rollup)])
         if chunk % 100_000 == 0 or chunk + 20_000 >= cases:
             log(f"  {min(cases, chunk + 20_000):,} cases, {n_events:,} events "
                 f"(copy busy {writer.busy:.0f}s)")
     rollup = _rollup_text(pending, lambda d: True)
     n_rollup += rollup.count("\n")
-    writer.put([(f"COPY evaluation_dailyrollup (day, kind, entity, {counters}) FROM STDIN",
+    writer.put([(f"COPY evaluation_dailyrollup (day, entity_type, entity, {counters}) FROM STDIN",
                  rollup)])
     writer.finish()
     log(f"generated and copied in {time.monotonic() - t_load:.0f}s; indexing")
@@ -368,7 +368,7 @@ def _rollup_text(pending: dict, due) -> str:
     for key in [k for k in pending if due(k[0])]:
         row = pending.pop(key)
         if any(row.values()):
-            day, kind, entity = key
-            lines.append(f"{day}\t{kind}\t{entity}\t" +
+            day, entity_type, entity = key
+            lines.append(f"{day}\t{entity_type}\t{entity}\t" +
                          "\t".join(str(row.get(c, 0)) for c in ALL_COUNTERS) + "\n")
     return "".join(lines)

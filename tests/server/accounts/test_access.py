@@ -198,11 +198,11 @@ def test_hearing(people):
 
 
 def test_ranking_scope(people):
-    kinds = tuple(default_evaluation_rules().kinds)
+    entity_types = tuple(default_evaluation_rules().entity_types)
     for name, user in people.items():
         scope = access.ranking_scope(user)
         if name in CENTRE:
-            assert scope == access.RankingScope(kinds) and scope.whole_city, name
+            assert scope == access.RankingScope(entity_types) and scope.whole_city, name
             assert scope.may_read("department", "roads") and scope.may_read("cell"), name
         elif name in DEPTS:
             own = name.removeprefix("dept_")
