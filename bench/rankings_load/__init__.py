@@ -236,11 +236,11 @@ def defer_constraints(conn) -> list[str]:
         idx = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
                            "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE "
                            "conrelid = %s::regclass)", [table, table]).fetchall()
-        for name, kind, definition in cons:
+        for name, contype, definition in cons:
             # Foreign keys come back NOT VALID: the generator wrote only existing ids, and a
             # validating scan of 10 M events would cost minutes and change no query plan.
-            valid = " NOT VALID" if kind == "f" else ""
-            restore[kind].append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            valid = " NOT VALID" if contype == "f" else ""
+            restore[contype].append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
                                  f'{valid}')
             conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, definition in idx:
