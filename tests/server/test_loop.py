@@ -46,6 +46,7 @@ def test_one_report_travels_the_whole_loop(cast, report):
     assert sorted(case.photos.values_list("stage", flat=True)) == ["after", "before", "check"]
     detail = cast["leader"].get(f"/api/cases/{number}/").json()
     assert len(detail["events"]) == 9 and len(detail["photos"]) == 3
+    assert sorted(p["kind"] for p in detail["photos"]) == ["after", "before", "check"]  # wire
     photo = cast["leader"].get(detail["photos"][1]["url"])
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
 

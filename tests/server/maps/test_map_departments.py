@@ -109,7 +109,9 @@ def test_a_department_the_active_map_drops_keeps_its_users_and_cases(cast, repor
     assert Case.objects.get(number=number).department.code == "roads"
 
     # but it is no longer offered nor accepted for new dispatches
-    codes = [d["code"] for d in cast["dispatcher"].get("/api/departments/").json()]
+    offered = cast["dispatcher"].get("/api/departments/").json()
+    codes = [d["code"] for d in offered]
+    assert {d["kind"] for d in offered} <= {"owner", "maintainer", "territory", "enforcement"}
     assert "roads" not in codes and "parks" in codes
     second = report()
     for who, action, data, _ in LOOP[:2]:
