@@ -391,7 +391,7 @@ def check_durable(acked: list[str]) -> dict:
     from server.cases.models import Case, Photo
 
     found = set(Case.objects.filter(number__in=acked).values_list("number", flat=True))
-    photos = Photo.objects.filter(case__number__in=acked, kind="before").select_related("upload")
+    photos = Photo.objects.filter(case__number__in=acked, stage="before").select_related("upload")
     bad = 0
     for p in photos.iterator():
         try:

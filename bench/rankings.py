@@ -17,7 +17,7 @@ The daily rollups are built while loading by the production code path of
 ``server.evaluation.rollups.rows_of``.
 
 Then, for the last full month: ``ms`` = ``selectors.scores(month)`` (rollups) plus the ranking
-rows of every kind, median of three runs; ``straight_ms`` = the same with
+rows of every entity type, median of three runs; ``straight_ms`` = the same with
 ``source="straight"`` (fold of the month's cases' logs, one run); ``agree`` = identical counters
 and identical scores. The database is dropped at the end (unless ``--keep``). The last line
 printed is one JSON object.
@@ -66,7 +66,7 @@ def full_rankings(period, source: str):
     scores = selectors.scores(period, source)
     label = selectors.names()
     tables = {k: selectors.ranking(scores, scores, k, label)
-              for k in default_evaluation_rules().kinds}
+              for k in default_evaluation_rules().entity_types}
     return scores, tables
 
 
@@ -97,10 +97,10 @@ def inner(args) -> dict:
     agree = (straight == rolled and
              selectors.rollup_counters(month) == selectors.straight_counters(month))
     ms = sorted(runs)[1]
-    ranked = sum(1 for rows in rolled.by_kind.values() for s in rows if s.rank is not None)
+    ranked = sum(1 for rows in rolled.by_entity_type.values() for s in rows if s.rank is not None)
     return {"cases": args.cases, "events": figures["events"], "month": str(month),
             "index_s": figures["index_s"],
-            "entities": sum(len(v) for v in rolled.by_kind.values()), "ranked": ranked,
+            "entities": sum(len(v) for v in rolled.by_entity_type.values()), "ranked": ranked,
             "rollup_rows": figures["rollup_rows"], "load_s": figures["load_s"],
             "ms": round(ms, 1), "ms_first": round(runs[0], 1),
             "straight_ms": round(straight_ms, 1), "ratio": round(straight_ms / ms, 1),

@@ -111,7 +111,7 @@ class ComponentStore:
         if not found:
             return ()
         found.sort()
-        return tuple(self._result(d, kind, i) for d, _, kind, i in found[:limit])
+        return tuple(self._result(d, source, i) for d, _, source, i in found[:limit])
 
     def _near_points(self, x: float, y: float, reach: float, cid: int | None) -> list:
         """(distance, rank, 0, position) of the point components within ``reach``.
@@ -222,10 +222,10 @@ class ComponentStore:
         out[inside] = marked[r[inside] * ncols + c[inside]]
         return out
 
-    def _result(self, d: float, kind: int, i: int):
+    def _result(self, d: float, source: int, i: int):
         cls, owner, maint, code = (
             (self._mv_cls, self._mv_owner, self._mv_maint, self.p_code)
-            if kind == 0
+            if source == 0  # 0: the point components, 1: the others
             else (self.o_cls, self.o_owner, self.o_maint, self.o_code)
         )
         depts = self.departments
@@ -244,7 +244,7 @@ class ComponentStore:
             return codes.astype(str), dist
         q = np.flatnonzero(valid)
         xq, yq = x[q], y[q]
-        parts = []  # (query index, distance, rank, kind, position) per candidate within reach
+        parts = []  # (query index, distance, rank, source, position) per candidate within reach
         for qi, pos in self.points.candidate_pairs(xq, yq, reach):
             if cid is not None:
                 keep = self.p_cls[pos] == cid
@@ -264,7 +264,7 @@ class ComponentStore:
             parts.append((near[k], d, self.o_rank[j], np.ones(len(j), np.int8), j))
         if not parts:
             return codes.astype(str), dist
-        qi, d, rank, kind, pos = (np.concatenate(c) for c in zip(*parts))
+        qi, d, rank, source, pos = (np.concatenate(c) for c in zip(*parts))
         # Per query point: the least distance, then among the candidates at it the least rank
         # (ranks are unique, so one candidate remains). Two ufunc.at passes beat a lexsort.
         least = np.full(len(q), np.inf)
@@ -273,9 +273,9 @@ class ComponentStore:
         best_rank = np.full(len(q), np.iinfo(np.int64).max)
         np.minimum.at(best_rank, qi[at_least], rank[at_least].astype(np.int64))
         first = at_least[rank[at_least] == best_rank[qi[at_least]]]
-        point_kind = kind[first] == 0
-        codes[q[qi[first[point_kind]]]] = self.p_code[pos[first[point_kind]]]
-        codes[q[qi[first[~point_kind]]]] = self.o_code[pos[first[~point_kind]]]
+        from_points = source[first] == 0
+        codes[q[qi[first[from_points]]]] = self.p_code[pos[first[from_points]]]
+        codes[q[qi[first[~from_points]]]] = self.o_code[pos[first[~from_points]]]
         dist[q[qi[first]]] = d[first]
         return codes.astype(str), dist
 

@@ -38,7 +38,7 @@ from gis.frames import coords_to_metres, from_metres, to_metres
 
 __all__ = ["Gazetteer", "Match", "PlaceRecord", "normalise"]
 
-_KIND_RANK = {"door_plate": 0, "compound": 1, "poi": 2, "alley": 3, "road": 4}
+_TYPE_RANK = {"door_plate": 0, "compound": 1, "poi": 2, "alley": 3, "road": 4}
 
 # Traditional and variant forms seen in Beijing addresses -> the simplified standard form
 # (a short table, not a converter: names are standard already, queries mostly are too).
@@ -88,12 +88,12 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class PlaceRecord:
-    """A gazetteer entry as input. ``kind``: road, alley, compound, door_plate or poi;
+    """A gazetteer entry as input. ``place_type``: road, alley, compound, door_plate or poi;
     ``geometry``: shapely geometry in WGS84 lon/lat."""
 
     code: str
     name: str
-    kind: str
+    place_type: str
     geometry: BaseGeometry
     street_code: str = ""
 
@@ -105,7 +105,7 @@ class Match:
 
     code: str
     name: str
-    kind: str
+    place_type: str
     lon: float
     lat: float
     score: float
@@ -134,7 +134,7 @@ class Gazetteer:
         self._numbers: dict[str, list[tuple[int, int]]] = {}  # road key -> sorted (number, place)
         for i, key in enumerate(self._keys):
             m = _DOOR.fullmatch(key)
-            if self._places[i].kind == "door_plate" and m:
+            if self._places[i].place_type == "door_plate" and m:
                 self._numbers.setdefault(m.group(1), []).append((int(m.group(2)), i))
         for numbers in self._numbers.values():
             numbers.sort()
@@ -150,7 +150,7 @@ class Gazetteer:
     def _match(self, i: int, score: float, lonlat: tuple[float, float] | None = None) -> Match:
         p = self._places[i]
         lon, lat = lonlat or self._points[i]
-        return Match(p.code, p.name, p.kind, lon, lat, round(score, 4))
+        return Match(p.code, p.name, p.place_type, lon, lat, round(score, 4))
 
     def _strip_admin(self, q: str) -> str:
         changed = True
@@ -197,7 +197,7 @@ class Gazetteer:
         if not scores and door:
             road, number = self._strip_road(door.group(1)), int(door.group(2))
             for i in self._by_key.get(road, ()):
-                if self._places[i].kind in ("road", "alley"):
+                if self._places[i].place_type in ("road", "alley"):
                     offer(i, 0.6)
             numbers = self._numbers.get(road, [])
             same_side = [(abs(n - number), n, i) for n, i in numbers if n % 2 == number % 2] or [
@@ -211,7 +211,7 @@ class Gazetteer:
         if len(scores) < limit:
             for i, score in self._fuzzy(q, 4 * limit):
                 offer(i, score)
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], _KIND_RANK.get(self._places[kv[0]].kind, 9), kv[0]))
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], _TYPE_RANK.get(self._places[kv[0]].place_type, 9), kv[0]))
         return [self._match(i, s) for i, s in best[:limit]]
 
     def _strip_road(self, road: str) -> str:
@@ -268,7 +268,7 @@ class Gazetteer:
         dist = shapely.distance(self._geoms_m[idx], point)
         ranked = sorted(
             zip(idx.tolist(), dist.tolist()),
-            key=lambda t: (self._places[t[0]].kind != "door_plate", t[1], t[0]),
+            key=lambda t: (self._places[t[0]].place_type != "door_plate", t[1], t[0]),
         )
         i, d = ranked[0]
         nearest = shapely.shortest_line(self._geoms_m[i], point).coords[0]

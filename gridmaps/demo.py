@@ -265,7 +265,7 @@ def _components(
 
 
 def _shape_in(
-    area: BaseGeometry, bounds: tuple[float, ...], kind: str, rng: random.Random
+    area: BaseGeometry, bounds: tuple[float, ...], geometry: str, rng: random.Random
 ) -> BaseGeometry | tuple[float, float]:
     """A point (as an (x, y) tuple), a 10-30 m segment or a 6-20 m square (random orientation)
     inside ``area`` (prepared, metres), by rejection sampling; a point when a shape does not fit
@@ -273,13 +273,13 @@ def _shape_in(
     minx, miny, maxx, maxy = bounds
     for _ in range(50):
         x, y = minx + rng.random() * (maxx - minx), miny + rng.random() * (maxy - miny)
-        if kind == "point":
+        if geometry == "point":
             if shapely.contains_xy(area, x, y):
                 return (x, y)
             continue
         angle = rng.random() * math.pi
         ux, uy = math.cos(angle), math.sin(angle)
-        if kind == "line":
+        if geometry == "line":
             length = 10 + 20 * rng.random()
             geom = shapely.LineString([(x, y), (x + ux * length, y + uy * length)])
         else:
@@ -376,8 +376,8 @@ def _places(tiling: Tiling, streets: tuple[Street, ...], cell_size_m: float) -> 
             out[p] = streets[s].code
         return out
 
-    lines: list[tuple[str, BaseGeometry, str]] = []  # (kind, metre piece, direction "ew" / "ns")
-    grid_lines = []  # (kind, direction, full line across the outline)
+    lines: list[tuple[str, BaseGeometry, str]] = []  # (place_type, metre piece, direction "ew" / "ns")
+    grid_lines = []  # (place_type, direction, full line across the outline)
     for k in range(1, math.ceil((y0 - miny) / cell_size_m)):
         if k % ALLEY_EVERY == 0 or k % ROAD_EVERY == 0:
             y = y0 - k * cell_size_m
@@ -388,7 +388,7 @@ def _places(tiling: Tiling, streets: tuple[Street, ...], cell_size_m: float) -> 
             grid_lines.append(("road" if k % ROAD_EVERY == 0 else "alley", "ns", [(x, maxy + 1), (x, miny - 1)]))
     with np.errstate(invalid="ignore"):  # GEOS raises a harmless FP flag on some of these overlays
         inside = shapely.intersection(shapely.linestrings([g for _, _, g in grid_lines]), outline)
-    for (kind, direction, _), piece in zip(grid_lines, inside):
+    for (place_type, direction, _), piece in zip(grid_lines, inside):
         # Cut per block, so a road is a block long (a real road name rarely spans the district).
         for b in range(math.ceil((maxx - x0 if direction == "ew" else y0 - miny) / block)):
             if direction == "ew":
@@ -398,7 +398,7 @@ def _places(tiling: Tiling, streets: tuple[Street, ...], cell_size_m: float) -> 
             merged = shapely.line_merge(part) if part.geom_type == "MultiLineString" else part
             for line in shapely.get_parts(merged):
                 if line.geom_type == "LineString" and line.length >= 2 * DOOR_PLATE_STEP_M:
-                    lines.append((kind, line, direction))
+                    lines.append((place_type, line, direction))
 
     real = {"road": [], "alley": []}
     for row in _read_csv("demo_roads.csv"):
@@ -411,14 +411,14 @@ def _places(tiling: Tiling, streets: tuple[Street, ...], cell_size_m: float) -> 
     made: dict[tuple[str, str], int] = {}
     taken = {normalise(n) for n in real["road"] + real["alley"]}  # 东四头条 takes 东四一条 too
     for i in order:
-        kind = lines[i][0]
-        if real[kind]:
-            names[i] = real[kind].pop(0)
+        place_type = lines[i][0]
+        if real[place_type]:
+            names[i] = real[place_type].pop(0)
             continue
         stem = stems.get(mids[i], "东城")
         while True:  # skip generated names that a real one already has (东四三条, 北新桥三条)
-            n = made[(stem, kind)] = made.get((stem, kind), 0) + 1
-            name = f"{stem}{_chinese_number(n)}{'路' if kind == 'road' else '条'}"
+            n = made[(stem, place_type)] = made.get((stem, place_type), 0) + 1
+            name = f"{stem}{_chinese_number(n)}{'路' if place_type == 'road' else '条'}"
             if normalise(name) not in taken:
                 break
         names[i] = name
@@ -426,11 +426,11 @@ def _places(tiling: Tiling, streets: tuple[Street, ...], cell_size_m: float) -> 
 
     places: list[Place] = []
     plates: list[tuple[str, tuple[float, float]]] = []
-    for i, (kind, part, direction) in enumerate(lines):
+    for i, (place_type, part, direction) in enumerate(lines):
         coords = list(part.coords)
         if (direction == "ew" and coords[0][0] > coords[-1][0]) or (direction == "ns" and coords[0][1] < coords[-1][1]):
             part = shapely.LineString(coords[::-1])  # number west -> east, north -> south
-        places.append(Place(f"{DISTRICT_CODE}R{len(places) + 1:04d}", names[i], kind, part, mids[i]))
+        places.append(Place(f"{DISTRICT_CODE}R{len(places) + 1:04d}", names[i], place_type, part, mids[i]))
         left = shapely.offset_curve(part, DOOR_PLATE_OFFSET_M)  # west/north side of the way: odd numbers
         right = shapely.offset_curve(part, -DOOR_PLATE_OFFSET_M)
         count = int(part.length // DOOR_PLATE_STEP_M)
@@ -457,9 +457,9 @@ def _places(tiling: Tiling, streets: tuple[Street, ...], cell_size_m: float) -> 
 
 def _summary(city: City, seconds: float) -> str:
     areas = [c.area_m2 for c in city.cells]
-    kinds: dict[str, int] = {}
+    responsibilities: dict[str, int] = {}
     for d in city.departments:
-        kinds[d.kind] = kinds.get(d.kind, 0) + 1
+        responsibilities[d.kind] = responsibilities.get(d.kind, 0) + 1
     places: dict[str, int] = {}
     for p in city.places:
         places[p.kind] = places.get(p.kind, 0) + 1
@@ -472,7 +472,7 @@ def _summary(city: City, seconds: float) -> str:
             f"cell area    mean {sum(areas) / len(areas):,.0f} m2, min {min(areas):,.0f}, max {max(areas):,.0f}",
             f"total area   {sum(areas) / 1e6:.2f} km2",
             f"duty grids   {len(city.duty_grids)}",
-            f"departments  {len(city.departments)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
+            f"departments  {len(city.departments)} ({', '.join(f'{k} {v}' for k, v in sorted(responsibilities.items()))})",
             f"components   {len(city.components)} in {len({c.class_code for c in city.components})} classes",
             f"places       {len(city.places)} ({', '.join(f'{k} {v}' for k, v in sorted(places.items()))})",
             f"build time   {seconds:.2f} s",

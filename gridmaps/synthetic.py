@@ -154,7 +154,7 @@ def _components(rng: np.random.Generator, n: int, cells: tuple[Cell, ...], mx: n
     cell = rng.integers(0, len(cells), size=n)
     uv = rng.uniform(EDGE_MARGIN, 1 - EDGE_MARGIN, size=(n, 2))
     step = rng.uniform(0.02, 0.08, size=(n, 2)) * np.where(uv > 0.5, -1, 1)  # lines/polygons grow inward
-    kinds = np.array([r.geometry for r in table])[cls]
+    geometries = np.array([r.geometry for r in table])[cls]
 
     def at(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Bilinear map of unit-square coordinates (a east, b south) into each drawn cell, in WGS84."""
@@ -167,11 +167,11 @@ def _components(rng: np.random.Generator, n: int, cells: tuple[Cell, ...], mx: n
     u, v = uv[:, 0], uv[:, 1]
     p0 = at(u, v)
     geoms = shapely.points(p0)
-    line = np.flatnonzero(kinds == "line")
+    line = np.flatnonzero(geometries == "line")
     if line.size:
         p1 = at(u + step[:, 0], v)
         geoms[line] = shapely.linestrings(np.stack([p0[line], p1[line]], axis=1))
-    poly = np.flatnonzero(kinds == "polygon")
+    poly = np.flatnonzero(geometries == "polygon")
     if poly.size:
         q1, q2, q3 = at(u + step[:, 0], v), at(u + step[:, 0], v + step[:, 1]), at(u, v + step[:, 1])
         rings = np.stack([p0[poly], q1[poly], q2[poly], q3[poly], p0[poly]], axis=1)

@@ -17,7 +17,7 @@ tile each community without gaps or overlaps, codes extend their parents' codes)
 
 Every measure is in metres (``gis.frames``, EPSG:4548). Each problem names the layer, the
 feature's position (``index``) and, when ``refs`` are given, its source layer and OGR FID.
-Problems of kinds in ``SET_KINDS`` concern several features together (an overlap, a gap): no
+Problems of types in ``SET_PROBLEM_TYPES`` concern several features together (an overlap, a gap): no
 single feature can be skipped to fix them.
 """
 
@@ -34,13 +34,13 @@ from gis.frames import coords_to_metres
 from gridmaps.classification import class_by_code
 from gridmaps.model import DEPARTMENT_KINDS, PLACE_KINDS, City
 
-__all__ = ["COMPONENT_STATES", "LAYERS", "PROBLEM_KINDS", "SET_KINDS", "FeatureRef", "Problem", "Rules",
+__all__ = ["COMPONENT_STATES", "LAYERS", "PROBLEM_TYPES", "SET_PROBLEM_TYPES", "FeatureRef", "Problem", "Rules",
            "normalise_class", "validate"]
 
 LAYERS = ("district", "streets", "communities", "cells", "duty_grids", "departments", "components", "places")
 COMPONENT_STATES = ("intact", "damaged", "missing", "abandoned", "removed")
 
-PROBLEM_KINDS = {
+PROBLEM_TYPES = {
     "bad_code": "a code with the wrong length or characters",
     "code_prefix": "a code that does not start with its parent's (or class's) code",
     "duplicate_code": "a code seen before in the same layer",
@@ -59,7 +59,7 @@ PROBLEM_KINDS = {
     "overlap": "two features of one layer overlapping",
     "gap": "part of a parent covered by none of its children",
 }
-SET_KINDS = frozenset({"overlap", "gap"})
+SET_PROBLEM_TYPES = frozenset({"overlap", "gap"})
 _SINGULAR = {"district": "district", "streets": "street", "communities": "community", "cells": "cell"}
 
 
@@ -93,7 +93,7 @@ class Problem:
     layer: str
     fid: int | None
     code: str
-    kind: str
+    problem_type: str  # one of PROBLEM_TYPES (or a SourceError's); "kind" in as_dict
     message: str
     source: str = ""
     index: int | None = field(default=None, compare=False)
@@ -101,11 +101,11 @@ class Problem:
     @property
     def skippable(self) -> bool:
         """Skipping this one feature removes the problem (it may cause others, e.g. a gap)."""
-        return self.index is not None and self.kind not in SET_KINDS
+        return self.index is not None and self.problem_type not in SET_PROBLEM_TYPES
 
     def as_dict(self) -> dict:
         return {"layer": self.layer, "source": self.source, "fid": self.fid, "code": self.code,
-                "kind": self.kind, "message": self.message}
+                "kind": self.problem_type, "message": self.message}
 
 
 def normalise_class(digits: str, minor_digits: int) -> str:
@@ -141,10 +141,10 @@ class _Checker:
         self.classes = set(class_by_code("component")) if classes is None else set(classes)
         self.problems: list[Problem] = []
 
-    def add(self, layer: str, i: int | None, code: str, kind: str, message: str) -> None:
+    def add(self, layer: str, i: int | None, code: str, problem_type: str, message: str) -> None:
         ref = self.refs.get(layer)
         r = ref[i] if ref is not None and i is not None and i < len(ref) else None
-        self.problems.append(Problem(layer, r.fid if r else None, code, kind, message,
+        self.problems.append(Problem(layer, r.fid if r else None, code, problem_type, message,
                                      r.source if r else "", i))
 
     def run(self) -> list[Problem]:

@@ -42,7 +42,7 @@ OPEN_HANDLING = frozenset({"dispatched", "handling", "return_requested", "postpo
 STOCKS = frozenset({"unhandled"})
 REGION_LEVELS = ("cell", "community", "street", "district")
 
-#: Counters each kind of entity gets from the fold (the rollup table has one column each).
+#: Counters each type of entity gets from the fold (the rollup table has one column each).
 FOLD_COUNTERS: dict[str, tuple[str, ...]] = {
     "supervisor": ("reported", "valid", "verify_tasks", "verified", "verified_on_time",
                    "check_tasks", "checked", "checked_on_time", "self_handled"),
@@ -67,7 +67,7 @@ GROUP_COUNTERS = {
 
 class Fact(NamedTuple):
     at: datetime
-    kind: str
+    entity_type: str
     entity: str
     counter: str
     n: int
@@ -94,7 +94,7 @@ def _when(value):
 
 
 def _step(c: _Case, e: Mapping[str, Any]) -> Iterator[tuple[str, Any, str, int]]:
-    """What one event counts for, given the case so far: (kind, entity, counter, n)."""
+    """What one event counts for, given the case so far: (entity_type, entity, counter, n)."""
     data = e.get("data") or {}
     ch = data.get("changes") or {}
     action, at, actor = e["action"], e["at"], str(e["actor"])
@@ -187,10 +187,10 @@ def _step(c: _Case, e: Mapping[str, Any]) -> Iterator[tuple[str, Any, str, int]]
         if on_time:
             yield "duty_chief", actor, "closed_on_time", 1
         normal = ch.get("closing_type") == "normal"
-        for kind, entity in (("department", dept), ("cell", c.cell)):
-            yield kind, entity, "closed", 1
+        for entity_type, entity in (("department", dept), ("cell", c.cell)):
+            yield entity_type, entity, "closed", 1
             if normal:
-                yield kind, entity, "closed_on_time", 1
+                yield entity_type, entity, "closed_on_time", 1
     elif action == "callback" and c.state == "dispatched":  # an unhappy caller reopens
         c.overdue = False
         yield "department", dept, "reopened", 1
@@ -211,12 +211,12 @@ def fold(events: Iterable[Mapping[str, Any]]) -> Iterator[Fact]:
         if c is None:
             c = cases[key] = _Case()
         c.seq += 1
-        for kind, entity, counter, n in _step(c, e):
+        for entity_type, entity, counter, n in _step(c, e):
             if entity is not None and entity != "":
-                yield Fact(e["at"], kind, str(entity), counter, n, key, c.seq)
+                yield Fact(e["at"], entity_type, str(entity), counter, n, key, c.seq)
 
 
-#: (kind, entity) → {counter: n}; zero counters and empty entities are left out.
+#: (entity_type, entity) → {counter: n}; zero counters and empty entities are left out.
 Counters = dict[tuple[str, str], dict[str, int]]
 
 
@@ -231,7 +231,7 @@ def count(facts: Iterable[Fact], period: Period, zone=ZONE) -> Counters:
     for f in facts:
         if f.at >= end or (f.at < start and f.counter not in STOCKS):
             continue
-        row = out.setdefault((f.kind, f.entity), {})
+        row = out.setdefault((f.entity_type, f.entity), {})
         row[f.counter] = row.get(f.counter, 0) + f.n
     return normalise(out)
 
@@ -252,7 +252,7 @@ def parents(cell: str) -> tuple[str, str, str]:
 
 @dataclass(frozen=True)
 class EntityScore:
-    kind: str
+    entity_type: str
     entity: str
     counters: Mapping[str, int]
     rates: Mapping[str, float | None]
@@ -267,11 +267,12 @@ class EntityScore:
 class Scores:
     period: Period
     rules_version: str
-    by_kind: Mapping[str, tuple[EntityScore, ...]] = field(default_factory=dict)
+    by_entity_type: Mapping[str, tuple[EntityScore, ...]] = field(default_factory=dict)
     rules_digest: str = ""  # the content hash of the rules (``EvaluationRules.digest``)
 
-    def row(self, kind: str, entity: str) -> EntityScore | None:
-        return next((s for s in self.by_kind.get(kind, ()) if s.entity == entity), None)
+    def row(self, entity_type: str, entity: str) -> EntityScore | None:
+        return next((s for s in self.by_entity_type.get(entity_type, ()) if s.entity == entity),
+                    None)
 
 
 def _sum(terms, row: Mapping[str, int]) -> int:
@@ -288,35 +289,35 @@ def _rate(rate, row) -> float | None:
 def entity_counters(counters: Counters, regions: Mapping[str, tuple[str, str, str]] | None = None,
                     duty_grids: Mapping[str, Iterable[str]] | None = None
                     ) -> tuple[dict[str, dict[str, dict[str, int]]], dict[tuple[str, str], int]]:
-    """Counters per evaluated kind (regions added up from cells, supervisors' missed reports
+    """Counters per evaluated entity type (regions added up from cells, supervisors' missed reports
     from their grids) and the number of cells of every region entity."""
-    by_kind: dict[str, dict[str, dict[str, int]]] = {k: {} for k in FOLD_COUNTERS}
-    for (kind, entity), row in counters.items():
-        by_kind[kind][entity] = dict(row)
+    by_entity_type: dict[str, dict[str, dict[str, int]]] = {k: {} for k in FOLD_COUNTERS}
+    for (entity_type, entity), row in counters.items():
+        by_entity_type[entity_type][entity] = dict(row)
     regions = dict(regions or {})
-    for cell in by_kind["cell"]:
+    for cell in by_entity_type["cell"]:
         regions.setdefault(cell, parents(cell))
     cells_in: dict[tuple[str, str], int] = {}
     for level in REGION_LEVELS[1:]:
-        by_kind[level] = {}
+        by_entity_type[level] = {}
     for cell, chain in regions.items():
-        row = by_kind["cell"].setdefault(cell, {})
+        row = by_entity_type["cell"].setdefault(cell, {})
         cells_in[("cell", cell)] = 1
         for level, entity in zip(REGION_LEVELS[1:], chain):
             cells_in[(level, entity)] = cells_in.get((level, entity), 0) + 1
-            agg = by_kind[level].setdefault(entity, {})
+            agg = by_entity_type[level].setdefault(entity, {})
             for k, v in row.items():
                 agg[k] = agg.get(k, 0) + v
     for sup, cells in (duty_grids or {}).items():
-        row = by_kind["supervisor"].setdefault(str(sup), {})
+        row = by_entity_type["supervisor"].setdefault(str(sup), {})
         for cell in cells:
-            crow = by_kind["cell"].get(cell, {})
+            crow = by_entity_type["cell"].get(cell, {})
             row["missed"] = row.get("missed", 0) + crow.get("public_filed", 0)
             row["grid_filed"] = row.get("grid_filed", 0) + crow.get("filed", 0)
-    return by_kind, cells_in
+    return by_entity_type, cells_in
 
 
-def _entity_score(rules: EvaluationRules, group: Group, kind: str, entity: str,
+def _entity_score(rules: EvaluationRules, group: Group, entity_type: str, entity: str,
                   row: Mapping[str, int], cells: int, period: Period) -> EntityScore:
     rates = {name: _rate(r, row) for name, r in group.rates.items()}
     parts, total = {}, 0.0
@@ -333,24 +334,25 @@ def _entity_score(rules: EvaluationRules, group: Group, kind: str, entity: str,
         parts[comp.name] = round(part, 4)
         total += comp.weight * part
     composite = round(total, 2)
-    return EntityScore(kind, entity, {k: v for k, v in row.items() if v}, rates, parts,
+    return EntityScore(entity_type, entity, {k: v for k, v in row.items() if v}, rates, parts,
                        composite, rules.grade(composite), row.get(group.volume, 0))
 
 
 def evaluate(counters: Counters, rules: EvaluationRules, period: Period,
              regions: Mapping[str, tuple[str, str, str]] | None = None,
              duty_grids: Mapping[str, Iterable[str]] | None = None) -> Scores:
-    """Scores of every entity of every kind, ranked within its kind. ``regions`` (cell →
+    """Scores of every entity of every type, ranked within its type. ``regions`` (cell →
     community, street, district; default: by code) lists the map's cells, so quiet cells are
     scored too and per-cell bands divide by the real number of cells; ``duty_grids``
     (supervisor id → cell codes) gives the missed reports."""
-    by_kind, cells_in = entity_counters(counters, regions, duty_grids)
+    by_entity_type, cells_in = entity_counters(counters, regions, duty_grids)
     out = {}
-    for kind in rules.kinds:
-        group = rules.group_of(kind)
-        rows = [_entity_score(rules, group, kind, entity, row, cells_in.get((kind, entity), 0),
-                              period) for entity, row in by_kind.get(kind, {}).items()]
-        out[kind] = rank(rows, rules.kind(kind).min_volume)
+    for entity_type in rules.entity_types:
+        group = rules.group_of(entity_type)
+        rows = [_entity_score(rules, group, entity_type, entity, row,
+                              cells_in.get((entity_type, entity), 0), period)
+                for entity, row in by_entity_type.get(entity_type, {}).items()]
+        out[entity_type] = rank(rows, rules.entity_type(entity_type).min_volume)
     return Scores(period, rules.version, out, rules.digest)
 
 
@@ -375,21 +377,22 @@ def score(events: Iterable[Mapping[str, Any]], rules: EvaluationRules, period: P
     return evaluate(count(fold(events), period), rules, period, regions, duty_grids)
 
 
-def facts_behind(facts: Iterable[Fact], period: Period, kind: str, entity: str, counter: str,
+def facts_behind(facts: Iterable[Fact], period: Period, entity_type: str, entity: str, counter: str,
                  regions: Mapping[str, tuple[str, str, str]] | None = None,
                  duty_grids: Mapping[str, Iterable[str]] | None = None) -> list[Fact]:
     """The facts that make up one counter of one entity (a drill-down to the cases)."""
     regions = regions or {}
-    if kind == "supervisor" and counter in ("missed", "grid_filed"):
+    if entity_type == "supervisor" and counter in ("missed", "grid_filed"):
         cells = set((duty_grids or {}).get(entity, ()))
-        want = lambda f: f.kind == "cell" and f.entity in cells and f.counter == (  # noqa: E731
+        want = lambda f: f.entity_type == "cell" and f.entity in cells and f.counter == (  # noqa: E731
             "public_filed" if counter == "missed" else "filed")
-    elif kind in REGION_LEVELS[1:]:
-        level = REGION_LEVELS.index(kind) - 1
-        want = lambda f: (f.kind == "cell" and f.counter == counter and  # noqa: E731
+    elif entity_type in REGION_LEVELS[1:]:
+        level = REGION_LEVELS.index(entity_type) - 1
+        want = lambda f: (f.entity_type == "cell" and f.counter == counter and  # noqa: E731
                           regions.get(f.entity, parents(f.entity))[level] == entity)
     else:
-        want = lambda f: f.kind == kind and f.entity == entity and f.counter == counter  # noqa: E731
+        want = lambda f: (f.entity_type == entity_type and f.entity == entity  # noqa: E731
+                          and f.counter == counter)
     start, end = period.bounds()
     return [f for f in facts if want(f) and f.at < end
             and (f.at >= start or f.counter in STOCKS)]

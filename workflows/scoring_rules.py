@@ -85,7 +85,11 @@ class Component:
 
 
 @dataclass(frozen=True)
-class Kind:
+class EntityType:
+    """A type of evaluated entity with its own ranking table: a role (supervisor, ...),
+    department, or a region level (cell ... district). The rules file and the evaluation
+    API call it a ``kind``."""
+
     name: str
     zh: str
     en: str
@@ -100,7 +104,7 @@ class Group:
     zh: str
     en: str
     volume: str  # the counter a ranking's minimum volume applies to
-    kinds: tuple[Kind, ...]
+    entity_types: tuple[EntityType, ...]
     rates: Mapping[str, Rate]
     composite: tuple[Component, ...]
 
@@ -115,18 +119,18 @@ class EvaluationRules:
     department_groups: Mapping[str, str]  # department code → band name for its filed count
     digest: str = ""  # "sha256:" + 16 hex digits of the canonical JSON the rules came from
 
-    def group_of(self, kind: str) -> Group:
+    def group_of(self, name: str) -> Group:
         for group in self.groups.values():
-            if any(k.name == kind for k in group.kinds):
+            if any(k.name == name for k in group.entity_types):
                 return group
-        raise KeyError(kind)
+        raise KeyError(name)
 
-    def kind(self, kind: str) -> Kind:
-        return next(k for k in self.group_of(kind).kinds if k.name == kind)
+    def entity_type(self, name: str) -> EntityType:
+        return next(k for k in self.group_of(name).entity_types if k.name == name)
 
     @property
-    def kinds(self) -> list[str]:
-        return [k.name for g in self.groups.values() for k in g.kinds]
+    def entity_types(self) -> list[str]:
+        return [k.name for g in self.groups.values() for k in g.entity_types]
 
     def grade(self, composite: float) -> str:
         for grade, minimum in self.grades:
@@ -194,9 +198,10 @@ def parse(raw: Mapping, counters: Mapping[str, frozenset[str]]) -> EvaluationRul
                              f"{sum(c.weight for c in comps):g}, not 1")
         if g["volume"] not in known:
             raise ValueError(f"evaluation rules: {gname} volume {g['volume']!r} is no counter")
-        kinds = tuple(Kind(k, v.get("zh", ""), v.get("en", ""), int(v.get("min_volume", 0)))
-                      for k, v in g["kinds"].items())
-        groups[gname] = Group(gname, g.get("zh", ""), g.get("en", ""), g["volume"], kinds,
+        entity_types = tuple(EntityType(k, v.get("zh", ""), v.get("en", ""),
+                                        int(v.get("min_volume", 0)))
+                             for k, v in g["kinds"].items())  # the file's word
+        groups[gname] = Group(gname, g.get("zh", ""), g.get("en", ""), g["volume"], entity_types,
                               rates, comps)
     grades = tuple((str(a), float(b)) for a, b in raw["grades"])
     if [m for _, m in grades] != sorted((m for _, m in grades), reverse=True) or not grades:

@@ -59,7 +59,7 @@ def load_reference():
     Community.objects.bulk_create(communities)
     Cell.objects.bulk_create(cells, batch_size=1000)
     depts = Department.objects.bulk_create(
-        [Department(code=f"D{i:02d}", name=f"部门{i:02d}", kind="owner")
+        [Department(code=f"D{i:02d}", name=f"部门{i:02d}", responsibility="owner")
          for i in range(1, DEPARTMENTS + 1)])
     roles = ([("supervisor", SUPERVISORS)] + [("acceptor", 8), ("duty_chief", 4),
                                                ("dispatcher", 6), ("call_taker", 4)])
@@ -236,11 +236,11 @@ def defer_constraints(conn) -> list[str]:
         idx = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
                            "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE "
                            "conrelid = %s::regclass)", [table, table]).fetchall()
-        for name, kind, definition in cons:
+        for name, contype, definition in cons:
             # Foreign keys come back NOT VALID: the generator wrote only existing ids, and a
             # validating scan of 10 M events would cost minutes and change no query plan.
-            valid = " NOT VALID" if kind == "f" else ""
-            restore[kind].append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            valid = " NOT VALID" if contype == "f" else ""
+            restore[contype].append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
                                  f'{valid}')
             conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, definition in idx:
@@ -336,14 +336,14 @@ def load(dsn: str, cases: int, months: int, seed: int = 8) -> dict:
         writer.put([(f"COPY cases_case ({cols}) FROM STDIN", "".join(case_lines)),
                     ("COPY cases_caseevent (case_id, actor_id, actor_role, action, from_state, "
                      "to_state, at, deadline, data) FROM STDIN", "".join(event_lines)),
-                    (f"COPY evaluation_dailyrollup (day, kind, entity, {counters}) FROM STDIN",
-                     rollup)])
+                    (f"COPY evaluation_dailyrollup (day, entity_type, entity, {counters}) "
+                     "FROM STDIN", rollup)])
         if chunk % 100_000 == 0 or chunk + 20_000 >= cases:
             log(f"  {min(cases, chunk + 20_000):,} cases, {n_events:,} events "
                 f"(copy busy {writer.busy:.0f}s)")
     rollup = _rollup_text(pending, lambda d: True)
     n_rollup += rollup.count("\n")
-    writer.put([(f"COPY evaluation_dailyrollup (day, kind, entity, {counters}) FROM STDIN",
+    writer.put([(f"COPY evaluation_dailyrollup (day, entity_type, entity, {counters}) FROM STDIN",
                  rollup)])
     writer.finish()
     log(f"generated and copied in {time.monotonic() - t_load:.0f}s; indexing")
@@ -368,7 +368,7 @@ def _rollup_text(pending: dict, due) -> str:
     for key in [k for k in pending if due(k[0])]:
         row = pending.pop(key)
         if any(row.values()):
-            day, kind, entity = key
-            lines.append(f"{day}\t{kind}\t{entity}\t" +
+            day, entity_type, entity = key
+            lines.append(f"{day}\t{entity_type}\t{entity}\t" +
                          "\t".join(str(row.get(c, 0)) for c in ALL_COUNTERS) + "\n")
     return "".join(lines)

@@ -58,7 +58,7 @@ class ImportResult:
         """A plain-text report: one line per problem, then a summary line."""
         skipped = set(self.skipped)
         lines = [f"{p.layer}\t{p.source or '-'}\tFID {p.fid if p.fid is not None else '-'}\t{p.code or '-'}\t"
-                 f"{p.kind}\t{p.message}{'  [skipped]' if p in skipped else ''}" for p in self.problems[:limit]]
+                 f"{p.problem_type}\t{p.message}{'  [skipped]' if p in skipped else ''}" for p in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"... and {len(self.problems) - limit} more problems")
         lines.append(self.summary())
@@ -93,13 +93,13 @@ def run(path: str | Path, mapping: str | Path | dict | Mapping | None = None, *,
                 try:
                     layer = read_layer(source, spec, mapping.settings, progress)
                 except SourceError as e:
-                    if e.kind == "unknown_layer" and spec.optional:
+                    if e.problem_type == "unknown_layer" and spec.optional:
                         continue
                     raise
                 data.setdefault(part, []).append(layer)
                 result.counts[part] = result.counts.get(part, 0) + len(layer.fids)
     except SourceError as e:
-        result.problems.append(Problem("source", None, "", e.kind, str(e), e.layer))
+        result.problems.append(Problem("source", None, "", e.problem_type, str(e), e.layer))
         return result
     t1 = time.perf_counter()
     result.seconds["read"] = t1 - t0

@@ -39,12 +39,12 @@ Progress = Callable[[str, int, int | None], None]
 
 
 class SourceError(Exception):
-    """The source cannot be read as the mapping says. ``kind``: unreadable, unknown_layer,
+    """The source cannot be read as the mapping says. ``problem_type``: unreadable, unknown_layer,
     unknown_field, no_crs, bad_crs, no_geometry."""
 
-    def __init__(self, kind: str, message: str, layer: str = ""):
+    def __init__(self, problem_type: str, message: str, layer: str = ""):
         super().__init__(message)
-        self.kind = kind
+        self.problem_type = problem_type
         self.layer = layer
 
 

@@ -140,12 +140,12 @@ class ApiClient:
 
     # -- field work (attendance, tracks, duty map, component updates) -------------------------
 
-    def attendance(self, kind: str, lat: float, lon: float, accuracy_m: float, device_at: str,
+    def attendance(self, direction: str, lat: float, lon: float, accuracy_m: float, device_at: str,
                    key: str, frame: str = "wgs84") -> tuple[int, dict]:
-        """POST /api/attendance/: clock in (``kind="in"``) or out; ``device_at`` ISO time of the
-        tap. 201 new, 200 the same record on a retry."""
+        """POST /api/attendance/: clock in (``direction="in"``, sent as ``kind``) or out;
+        ``device_at`` ISO time of the tap. 201 new, 200 the same record on a retry."""
         return self.request("POST", "/api/attendance/", json={
-            "kind": kind, "lat": lat, "lon": lon, "accuracy_m": accuracy_m, "frame": frame,
+            "kind": direction, "lat": lat, "lon": lon, "accuracy_m": accuracy_m, "frame": frame,
             "device_at": device_at, "idempotency_key": key})
 
     def track(self, points: list[dict], key: str) -> tuple[int, dict]:

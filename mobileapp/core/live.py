@@ -248,17 +248,17 @@ class LiveFeed:
 
     def handle(self, msg: dict) -> None:
         """One server message (public for tests of the protocol's edge cases)."""
-        kind = msg.get("type")
-        if kind == "case":
+        msg_type = msg.get("type")
+        if msg_type == "case":
             event_id = int(msg["event_id"])
             self.received += 1
             self.seen.append(event_id)
             self.on_case(msg["case"], msg)
             if self.cursor is None or event_id > self.cursor:
                 self._save_cursor(event_id)
-        elif kind == "resumed":
+        elif msg_type == "resumed":
             self._save_cursor(max(self.cursor or 0, int(msg["last_event_id"])))
-        elif kind == "reset":
+        elif msg_type == "reset":
             self.seen.clear()
             self._save_cursor(int(msg["last_event_id"]))
             self._resync()

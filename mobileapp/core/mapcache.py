@@ -216,10 +216,10 @@ def _position(p: Any, where: str) -> tuple[float, float]:
 def _rings(geom: Any, where: str) -> list[tuple[tuple[float, float], ...]]:
     if not isinstance(geom, dict):
         raise BadMapData(f"{where}: no geometry")
-    kind, coords = geom.get("type"), geom.get("coordinates")
-    if kind == "Polygon" and isinstance(coords, list):
+    geom_type, coords = geom.get("type"), geom.get("coordinates")
+    if geom_type == "Polygon" and isinstance(coords, list):
         return [_ring(r, where) for r in coords]
-    if kind == "MultiPolygon" and isinstance(coords, list):
+    if geom_type == "MultiPolygon" and isinstance(coords, list):
         return [_ring(r, where) for poly in coords if isinstance(poly, list) for r in poly]
     raise BadMapData(f"{where}: geometry must be a Polygon or MultiPolygon")
 
@@ -276,14 +276,14 @@ def _anchor(geom: Any, where: str) -> tuple[float, float]:
     marking, a green patch) its middle vertex, which lies on the feature."""
     if not isinstance(geom, dict) or not isinstance(geom.get("coordinates"), list):
         raise BadMapData(f"{where}: no geometry")
-    kind, coords = geom.get("type"), geom["coordinates"]
+    geom_type, coords = geom.get("type"), geom["coordinates"]
     depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2,
-             "Polygon": 2, "MultiPolygon": 3}.get(kind)
+             "Polygon": 2, "MultiPolygon": 3}.get(geom_type)
     if depth is None:
-        raise BadMapData(f"{where}: unknown geometry type {kind!r}")
+        raise BadMapData(f"{where}: unknown geometry type {geom_type!r}")
     for _ in range(depth):
         if not isinstance(coords, list) or not coords:
-            raise BadMapData(f"{where}: empty {kind}")
+            raise BadMapData(f"{where}: empty {geom_type}")
         coords = coords[len(coords) // 2] if _ == depth - 1 else coords[0]
     return _position(coords, where)
 

@@ -88,9 +88,9 @@ class Outbox:
         self.db = connect(self.path)
         self.db.executescript(SCHEMA)
         have = {row[1] for row in self.db.execute("PRAGMA table_info(outbox)")}
-        for name, kind in ADDED_COLUMNS.items():
+        for name, sql_type in ADDED_COLUMNS.items():
             if name not in have:
-                self.db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
+                self.db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {sql_type}")
         if recover:
             self.recover()
 
@@ -109,12 +109,13 @@ class Outbox:
         """Store a report (fields as POST /api/reports/ takes them, minus the key) now."""
         return self._add(REPORT, None, fields, photo, voice)
 
-    def add_attendance(self, kind: str, lat: float, lon: float, accuracy_m: float,
+    def add_attendance(self, direction: str, lat: float, lon: float, accuracy_m: float,
                        device_at: str, frame: str = "wgs84") -> Item:
-        """Store a clock-in (``kind="in"``) or clock-out; ``device_at``: ISO time of the tap."""
-        if kind not in ("in", "out"):
-            raise ValueError(f"attendance kind must be 'in' or 'out', not {kind!r}")
-        return self._add(ATTENDANCE, None, {"kind": kind, "lat": lat, "lon": lon,
+        """Store a clock-in (``direction="in"``) or clock-out, as the field ``kind`` (the wire
+        name); ``device_at``: ISO time of the tap."""
+        if direction not in ("in", "out"):
+            raise ValueError(f"attendance direction must be 'in' or 'out', not {direction!r}")
+        return self._add(ATTENDANCE, None, {"kind": direction, "lat": lat, "lon": lon,
                                             "accuracy_m": accuracy_m, "frame": frame,
                                             "device_at": device_at}, None)
 

@@ -40,7 +40,7 @@ class DutyScreen(Screen):
             self.last = app.t("duty.never")
         self.pending = app.track.pending() if app.track else 0
 
-    def clock(self, kind: str) -> None:
+    def clock(self, direction: str) -> None:
         """Clock in or out where the phone is now; clock-in starts the patrol track,
         clock-out ends it (and sends its points)."""
         app = App.get_running_app()
@@ -49,11 +49,11 @@ class DutyScreen(Screen):
             self.status = app.t("duty.no_fix")
             return
         now = datetime.now().astimezone()
-        app.outbox.add_attendance(kind, fix.lat, fix.lon, fix.accuracy_m,
+        app.outbox.add_attendance(direction, fix.lat, fix.lon, fix.accuracy_m,
                                   now.isoformat(timespec="seconds"))
-        app.set_tracking(kind == "in")
+        app.set_tracking(direction == "in")
         app.queued()
-        self.status = app.t("duty.clocked", what=app.t(f"duty.{kind}"),
+        self.status = app.t("duty.clocked", what=app.t(f"duty.{direction}"),
                             time=now.strftime("%H:%M"))
         self.refresh()
 

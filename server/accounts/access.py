@@ -19,7 +19,7 @@ What it owns:
   pages and their CSV/XLSX exports both go through it);
 - the person behind a case (a hotline caller, an Open311 contact: personal data) and who may
   read it (``contact_of``, ``Ability.CALLER_CONTACT``);
-- what the public may see of a case's photos (``PUBLIC_PHOTO_KINDS``, ``is_public_photo``);
+- what the public may see of a case's photos (``PUBLIC_PHOTO_STAGES``, ``is_public_photo``);
 - whose API tokens a user may revoke (``may_revoke_tokens_of``).
 
 What it must not import: any server app above ``accounts`` (imports run portal / open311 /
@@ -284,10 +284,10 @@ def hearing(user) -> Hearing | None:
 
 @dataclass(frozen=True)
 class RankingScope:
-    """The ranking tables a user may read (``kinds``) and, for a department, the one row
+    """The ranking tables a user may read (``entity_types``) and, for a department, the one row
     (``only``, its code) of the department table it may see, with the cases behind it."""
 
-    kinds: tuple[str, ...]
+    entity_types: tuple[str, ...]
     only: str | None = None
 
     @property
@@ -295,9 +295,11 @@ class RankingScope:
         """Every row of every table: the bulletin, the heat map, a recomputation from the log."""
         return self.only is None
 
-    def may_read(self, kind: str, entity: str | None = None) -> bool:
-        """Whether the table ``kind`` (and in it the row ``entity``, when given) is readable."""
-        return kind in self.kinds and (entity is None or self.only is None or entity == self.only)
+    def may_read(self, entity_type: str, entity: str | None = None) -> bool:
+        """Whether the table of ``entity_type`` (and in it the row ``entity``, when given) is
+        readable."""
+        return entity_type in self.entity_types and (entity is None or self.only is None
+                                                     or entity == self.only)
 
 
 def ranking_scope(user) -> RankingScope | None:
@@ -305,7 +307,7 @@ def ranking_scope(user) -> RankingScope | None:
     department only the department table and its own row; anyone else nothing (None)."""
     role = role_of(user)
     if role in CENTRE_ROLES:
-        return RankingScope(tuple(default_evaluation_rules().kinds))
+        return RankingScope(tuple(default_evaluation_rules().entity_types))
     if role == Role.DEPARTMENT:
         return RankingScope(("department",), user.department.code)
     return None
@@ -313,12 +315,12 @@ def ranking_scope(user) -> RankingScope | None:
 
 # --- the public (portal, Open311 reads) ------------------------------------------------------
 
-#: Photo kinds the public may see, of closed cases only: the problem and the fix.
-PUBLIC_PHOTO_KINDS = ("before", "after", "check")
+#: Photo stages the public may see, of closed cases only: the problem and the fix.
+PUBLIC_PHOTO_STAGES = ("before", "after", "check")
 
 
 def is_public_photo(photo) -> bool:
     """Whether anyone may see ``photo``: a problem or fix photo of a closed case, once
     cleaned (an empty image is one the cleaner has not re-encoded yet, or refused)."""
-    return (photo.kind in PUBLIC_PHOTO_KINDS and photo.case.state == State.CLOSED.value
+    return (photo.stage in PUBLIC_PHOTO_STAGES and photo.case.state == State.CLOSED.value
             and bool(photo.image))

@@ -13,15 +13,15 @@ class DcmUserAdmin(UserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "street_code", "active")
-    list_filter = ("kind", "active")
+    list_display = ("code", "name", "responsibility", "street_code", "active")
+    list_filter = ("responsibility", "active")
     search_fields = ("code", "name")
 
 
 @admin.register(AuthAudit)
 class AuthAuditAdmin(admin.ModelAdmin):
-    list_display = ("at", "kind", "username", "ip", "method", "path", "status", "detail")
-    list_filter = ("kind", "status")
+    list_display = ("at", "auth_event", "username", "ip", "method", "path", "status", "detail")
+    list_filter = ("auth_event", "status")
     search_fields = ("username", "path", "ip")
 
     def has_add_permission(self, request):

@@ -24,14 +24,15 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(kind: str, request=None, *, user=None, username: str = "", status=None,
+def record(auth_event: str, request=None, *, user=None, username: str = "", status=None,
            detail: str = "") -> None:
     from server.accounts.models import AuthAudit
 
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     AuthAudit.objects.create(
-        kind=kind, user=user, username=(username or getattr(user, "username", ""))[:150],
+        auth_event=auth_event, user=user,
+        username=(username or getattr(user, "username", ""))[:150],
         ip=client_ip(request), method=(getattr(request, "method", "") or "")[:8],
         path=(request.get_full_path()[:300] if request is not None else ""), status=status,
         detail=detail[:300])

@@ -18,11 +18,13 @@ class Department(models.Model):
     and (for those it no longer lists) deactivates rows here (``server.maps.departments``).
     Departments no map lists are the admin's alone."""
 
-    KINDS = [("owner", "权属单位 owner"), ("maintainer", "养护单位 maintainer"),
+    RESPONSIBILITIES = [("owner", "权属单位 owner"), ("maintainer", "养护单位 maintainer"),
              ("territory", "属地 territory"), ("enforcement", "执法 enforcement")]
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=16, choices=KINDS)
+    #: On what ground it answers for a case (先属主、后属地: owner first for components,
+    #: territory first for events); the map files and the departments API call it ``kind``.
+    responsibility = models.CharField(max_length=16, choices=RESPONSIBILITIES)
     #: For a territory department (街道办事处): the street it answers for (属地).
     street_code = models.CharField(max_length=9, blank=True, db_index=True)
     #: False once the active map version no longer lists it: it receives no new cases, but
@@ -61,10 +63,10 @@ class AuthAudit(models.Model):
     """One record per login, failed login, permission failure and token revocation: who, from
     where, what. Append-only by convention; the admin only reads it."""
 
-    KINDS = [("login", "登录 login"), ("login_failed", "登录失败 login failed"),
+    AUTH_EVENTS = [("login", "登录 login"), ("login_failed", "登录失败 login failed"),
              ("denied", "无权限 permission denied"), ("revoked", "令牌吊销 token revoked")]
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=16, choices=KINDS)
+    auth_event = models.CharField(max_length=16, choices=AUTH_EVENTS)
     username = models.CharField(max_length=150, blank=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")

@@ -208,7 +208,7 @@ def find_action_replay(user: User, key: str, digest: str) -> dict | None:
 def do_case_action_once(actor_user: User, number: str, action: Action, key: str,
                         request_hash: str, params: Mapping[str, Any] | None = None,
                         photos: Sequence[CleanPhoto] = (),
-                        photo_kind: str = "after") -> tuple[dict, bool]:
+                        photo_stage: str = "after") -> tuple[dict, bool]:
     """``do_case_action`` under an idempotency key: ``(answer, True)`` the first time, where
     ``answer`` is the case summary the actor was shown; ``(that same answer, False)`` for a
     repeat, with no second event. Two identical requests racing: the second waits for the
@@ -218,7 +218,7 @@ def do_case_action_once(actor_user: User, number: str, action: Action, key: str,
     if earlier is not None:
         return earlier, False
     try:
-        case, replayed = _act(actor_user, number, action, params, photos, photo_kind, None,
+        case, replayed = _act(actor_user, number, action, params, photos, photo_stage, None,
                               (key, request_hash))
     except IntegrityError:  # the key row lost a race the case lock did not cover
         earlier = find_action_replay(actor_user, key, request_hash)
@@ -232,7 +232,7 @@ def do_case_action_once(actor_user: User, number: str, action: Action, key: str,
 
 def do_case_action(actor_user: User, number: str, action: Action,
                    params: Mapping[str, Any] | None = None,
-                   photos: Sequence[CleanPhoto] = (), photo_kind: str = "after",
+                   photos: Sequence[CleanPhoto] = (), photo_stage: str = "after",
                    now: datetime | None = None) -> Case:
     """Take ``action`` on case ``number`` as ``actor_user``.
 
@@ -242,10 +242,10 @@ def do_case_action(actor_user: User, number: str, action: Action,
     Raises ``Case.DoesNotExist`` for an unknown number and ``Refused`` for anything the rules or
     the data do not allow.
     """
-    return _act(actor_user, number, action, params, photos, photo_kind, now, None)[0]
+    return _act(actor_user, number, action, params, photos, photo_stage, now, None)[0]
 
 
-def _act(actor_user: User, number: str, action: Action, params, photos, photo_kind: str,
+def _act(actor_user: User, number: str, action: Action, params, photos, photo_stage: str,
          now: datetime | None, idempotency: tuple[str, str] | None) -> tuple[Case, dict | None]:
     """The step itself; with ``idempotency`` (key, request hash) it first looks for the key
     under the case lock, and returns ``(case, earlier answer)`` when it is found."""
@@ -274,7 +274,7 @@ def _act(actor_user: User, number: str, action: Action, params, photos, photo_ki
         data = {k: params[k] for k in EVENT_PARAMS if k in params}
         event = _event(case, actor_user, decision, now, {**data, **extra})
         for photo in photos:
-            photo.save_for(case, event, photo_kind)
+            photo.save_for(case, event, photo_stage)
         if idempotency is not None:
             ActionKey.objects.create(key=idempotency[0], request_hash=idempotency[1],
                                      user=actor_user, case=case, event=event,
@@ -294,7 +294,7 @@ def do_photo_cleaned(photo: Photo, clean: CleanPhoto | None, reason: str = "",
     one transaction (a savepoint inside the cleaner's), locking the case row."""
     with transaction.atomic():
         if clean is not None:
-            photo.image.save(f"{photo.case.number}-{photo.kind}-{clean.sha256[:12]}.jpg",
+            photo.image.save(f"{photo.case.number}-{photo.stage}-{clean.sha256[:12]}.jpg",
                              ContentFile(clean.jpeg), save=False)
             photo.sha256, photo.width, photo.height, photo.size = (
                 clean.sha256, clean.width, clean.height, len(clean.jpeg))

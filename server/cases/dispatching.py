@@ -36,7 +36,7 @@ def _component_of(case: Case):
 
 
 def _territory(case: Case) -> Department | None:
-    return Department.objects.filter(kind="territory", street_code=case.street_code,
+    return Department.objects.filter(responsibility="territory", street_code=case.street_code,
                                      active=True).first()
 
 
@@ -54,5 +54,6 @@ def suggest_department(case: Case) -> Suggestion:
     dept = _territory(case)
     if dept is not None:
         return Suggestion(dept, "territory")
-    dept = Department.objects.filter(kind="enforcement", active=True).order_by("code").first()
+    dept = (Department.objects.filter(responsibility="enforcement", active=True)
+            .order_by("code").first())
     return Suggestion(dept, "enforcement") if dept else Suggestion(None, "none")

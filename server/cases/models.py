@@ -116,12 +116,12 @@ class CaseEvent(models.Model):
 class Photo(models.Model):
     """A photo stored re-encoded as JPEG without metadata. ``sha256`` is of the stored bytes."""
 
-    KINDS = [("before", "上报照片 before"), ("after", "处置后照片 after"),
+    STAGES = [("before", "上报照片 before"), ("after", "处置后照片 after"),
              ("check", "核查照片 check"), ("verify", "核实照片 verify"),
              ("self", "自处理照片 self-handled")]
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="photos")
     event = models.ForeignKey(CaseEvent, null=True, on_delete=models.PROTECT, related_name="photos")
-    kind = models.CharField(max_length=8, choices=KINDS)
+    stage = models.CharField(max_length=8, choices=STAGES)
     image = models.FileField(upload_to="photos/%Y/%m/%d/")
     sha256 = models.CharField(max_length=64)
     width = models.PositiveIntegerField()

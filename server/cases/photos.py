@@ -49,7 +49,7 @@ class PhotoInvalid(ValueError):
 class StorablePhoto(Protocol):
     """What an action stores with an event: a clean photo, or one to be cleaned later."""
 
-    def save_for(self, case, event, kind: str):
+    def save_for(self, case, event, stage: str):
         """Create and return the ``Photo`` row of ``case``/``event``, inside the action's
         transaction (its file is written first)."""
 
@@ -69,12 +69,12 @@ class CleanPhoto:
     height: int
     source_sha256: str  # hash of the bytes as sent (idempotency compares this)
 
-    def save_for(self, case, event, kind: str):
+    def save_for(self, case, event, stage: str):
         from server.cases.models import Photo
 
-        obj = Photo(case=case, event=event, kind=kind, sha256=self.sha256,
+        obj = Photo(case=case, event=event, stage=stage, sha256=self.sha256,
                     width=self.width, height=self.height, size=len(self.jpeg))
-        obj.image.save(f"{case.number}-{kind}-{self.sha256[:12]}.jpg", ContentFile(self.jpeg),
+        obj.image.save(f"{case.number}-{stage}-{self.sha256[:12]}.jpg", ContentFile(self.jpeg),
                        save=False)
         obj.save()
         return obj

@@ -32,7 +32,7 @@ from server.idempotency import KEY_PATTERN
 from workflows import SYSTEM_ACTIONS, Action, State
 
 STATE_VALUES = frozenset(s.value for s in State)
-PHOTO_KIND = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
+PHOTO_STAGE = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
               Action.SELF_HANDLE: "self"}
 
 
@@ -120,7 +120,8 @@ class CaseDetailView(APIView):
         body["contact"] = access.contact_of(case, request.user)
         # state: "clean" (served), "pending" (the photo cleaner has not run yet: retry) or
         # "refused" (it could not be decoded; reason says why): server.intake.uploads.
-        body["photos"] = [{"id": p.id, "kind": p.kind, "url": f"/api/photos/{p.id}/",
+        # "kind" is the wire name of Photo.stage (before, after, check, verify, self).
+        body["photos"] = [{"id": p.id, "kind": p.stage, "url": f"/api/photos/{p.id}/",
                            "width": p.width, "height": p.height,
                            **dict(zip(("state", "reason"), photo_state(p)))}
                           for p in case.photos.select_related("upload")]
@@ -181,12 +182,12 @@ class CaseActionView(APIView):
                 raise ApiError("invalid_photo", str(exc), field="photo") from None
         if key is None:
             case = do_case_action(request.user, number, act, params, photos,
-                                  photo_kind=PHOTO_KIND.get(act, "after"))
+                                  photo_stage=PHOTO_STAGE.get(act, "after"))
             return Response(case_summary(case, request.user))
         try:
             answer, _ = do_case_action_once(request.user, number, act, key,
                                             ser.action_hash(number, act.value), params, photos,
-                                            photo_kind=PHOTO_KIND.get(act, "after"))
+                                            photo_stage=PHOTO_STAGE.get(act, "after"))
         except IdempotencyConflict as exc:
             raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
                            status_code=409) from None

@@ -17,7 +17,8 @@ from typing import Any
 import workflows
 import workflows.states as workflows_states
 
-#: Parameter labels (zh, en) and input kinds; unknown parameters get (name, name, "text").
+#: Parameter labels (zh, en) and input types (sent as "kind"); unknown parameters get
+#: (name, name, "text").
 PARAMS: dict[str, tuple[str, str, str]] = {
     "reason": ("原因", "Reason", "text"),
     "department_code": ("处置部门", "Department", "department"),
@@ -66,8 +67,8 @@ SHORTCUTS: dict[str, str] = {
 
 
 def _field(name: str, required: bool, choices: list[str] | None = None) -> dict[str, Any]:
-    zh, en, kind = PARAMS.get(name, (name, name, "text"))
-    out = {"name": name, "zh": zh, "en": en, "kind": kind, "required": required}
+    zh, en, input_type = PARAMS.get(name, (name, name, "text"))
+    out = {"name": name, "zh": zh, "en": en, "kind": input_type, "required": required}
     choices = choices if choices is not None else FIELD_CHOICES.get(name)
     if choices is not None:
         out["choices"] = [{"code": c, "zh": CHOICES.get(c, (c, c))[0],

@@ -1,6 +1,6 @@
 """Evaluation API (token or session auth): rankings, the cases behind a counter, exports.
 
-GET /api/evaluation/rankings/?kind=&period=&date=   one kind's table (no kind: every kind)
+GET /api/evaluation/rankings/?kind=&period=&date=   one entity type's table (no kind: every table)
 GET /api/evaluation/cases/?kind=&entity=&counter=&period=&date=   drill-down
 GET /api/evaluation/export/?fmt=csv|xlsx&kind=&period=&date=      the tables as a file
 Errors answer ``{"error": {...}}`` like the rest of the API (403 for roles that may not read).
@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 from server.api_errors import ApiError
 from server.evaluation import exports, selectors
 from server.accounts.access import RankingScope
-from server.evaluation.params import (BadRequest, Forbidden, kind_from, period_from, period_json,
-                                      require_entity, require_scope)
+from server.evaluation.params import (BadRequest, Forbidden, entity_type_from, period_from,
+                                      period_json, require_entity, require_scope)
 from workflows.scoring import ALL_COUNTERS
 from workflows.scoring_rules import default_evaluation_rules
 
@@ -47,16 +47,17 @@ def _guard(fn):
     return wrapper
 
 
-def kind_table(kind: str, current, previous, scope: RankingScope, label=None) -> dict:
+def ranking_table(entity_type: str, current, previous, scope: RankingScope, label=None) -> dict:
+    """One entity type's ranking table as the API sends it (``kind`` is its wire name)."""
     rules = default_evaluation_rules()
-    group, spec = rules.group_of(kind), rules.kind(kind)
-    return {"kind": kind, "zh": spec.zh, "en": spec.en, "min_volume": spec.min_volume,
+    group, spec = rules.group_of(entity_type), rules.entity_type(entity_type)
+    return {"kind": entity_type, "zh": spec.zh, "en": spec.en, "min_volume": spec.min_volume,
             "volume_counter": group.volume,
             "rates": [{"name": r.name, "zh": r.zh, "en": r.en} for r in group.rates.values()],
-            "rows": selectors.ranking(current, previous, kind, label, only=scope.only)}
+            "rows": selectors.ranking(current, previous, entity_type, label, only=scope.only)}
 
 
-def tables(request, scope: RankingScope, kind: str | None):
+def tables(request, scope: RankingScope, entity_type: str | None):
     period = period_from(request.query_params)
     source = request.query_params.get("source") or "rollups"
     if source not in ("rollups", "straight") or (source == "straight" and not scope.whole_city):
@@ -64,8 +65,9 @@ def tables(request, scope: RankingScope, kind: str | None):
     current = selectors.scores(period, source)
     previous = selectors.scores(period.previous(), source)
     label = selectors.names()
-    kinds = [kind] if kind else list(scope.kinds)
-    return period, current, [kind_table(k, current, previous, scope, label) for k in kinds]
+    entity_types = [entity_type] if entity_type else list(scope.entity_types)
+    return period, current, [ranking_table(k, current, previous, scope, label)
+                             for k in entity_types]
 
 
 class RankingsView(APIView):
@@ -74,12 +76,12 @@ class RankingsView(APIView):
     @_guard
     def get(self, request):
         scope = require_scope(request.user)
-        kind = kind_from(request.query_params, scope, default=None)
-        period, current, kinds = tables(request, scope, kind)
+        entity_type = entity_type_from(request.query_params, scope, default=None)
+        period, current, found = tables(request, scope, entity_type)
         return Response({"period": period_json(period),
                          "previous": period_json(period.previous()),
                          "rules_version": current.rules_version,
-                         "rules_digest": current.rules_digest, "tables": kinds})
+                         "rules_digest": current.rules_digest, "tables": found})
 
 
 class CasesBehindView(APIView):
@@ -90,16 +92,16 @@ class CasesBehindView(APIView):
     def get(self, request):
         scope = require_scope(request.user)
         params = request.query_params
-        kind = kind_from(params, scope)
+        entity_type = entity_type_from(params, scope)
         entity, counter = params.get("entity") or "", params.get("counter") or ""
         if not entity:
             raise BadRequest("'entity' is required")
         if counter not in ALL_COUNTERS + ("missed", "grid_filed"):
             raise BadRequest(f"'counter' must be one of: {', '.join(ALL_COUNTERS)}")
-        require_entity(scope, kind, entity)
+        require_entity(scope, entity_type, entity)
         period = period_from(params)
-        rows = selectors.cases_behind(period, kind, entity, counter)
-        return Response({"period": period_json(period), "kind": kind, "entity": entity,
+        rows = selectors.cases_behind(period, entity_type, entity, counter)
+        return Response({"period": period_json(period), "kind": entity_type, "entity": entity,
                          "counter": counter, "count": sum(r["n"] for r in rows),
                          "cases": rows})
 
@@ -112,9 +114,9 @@ class ExportView(APIView):
     @_guard
     def get(self, request):
         scope = require_scope(request.user)
-        kind = kind_from(request.query_params, scope, default=None)
+        entity_type = entity_type_from(request.query_params, scope, default=None)
         fmt = request.query_params.get("fmt") or "csv"
         if fmt not in ("csv", "xlsx"):
             raise BadRequest("'fmt' must be csv or xlsx")
-        period, current, kinds = tables(request, scope, kind)
-        return exports.response(fmt, period, kinds, current)
+        period, current, found = tables(request, scope, entity_type)
+        return exports.response(fmt, period, found, current)

@@ -1,5 +1,5 @@
 """The ranking tables as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX
-(one sheet per kind), with Chinese and English headers side by side.
+(one sheet per entity type), with Chinese and English headers side by side.
 
 Every file names the period and the evaluation rules its figures were computed with
 (``about``): the CSV's first row, and the second row of every XLSX sheet (and the workbook's
@@ -20,7 +20,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def table_rows(table: dict) -> list[list]:
-    """Header + one row per entity of one kind's table."""
+    """Header + one row per entity of one entity type's table."""
     counters = [c for c in ORDER if any(c in r["counters"] for r in table["rows"])]
     header = ["类别 Kind", "排名 Rank", "对象 Entity", "名称 Name", "综合得分 Composite",
               "等级 Grade", "样本量 Volume", "上期得分 Previous", "趋势 Trend"]

@@ -1,4 +1,4 @@
-"""Per-day rollups of the evaluation counters: one row per (local day, kind, entity), one
+"""Per-day rollups of the evaluation counters: one row per (local day, entity type, entity), one
 column per counter of ``workflows.scoring.ALL_COUNTERS``.
 
 A row holds the facts *dated* that day (``workflows.scoring``: every fact is dated by the event
@@ -15,7 +15,7 @@ from workflows.scoring import ALL_COUNTERS
 
 class DailyRollup(models.Model):
     day = models.DateField()
-    kind = models.CharField(max_length=16)  # supervisor, acceptor, ..., department, cell
+    entity_type = models.CharField(max_length=16)  # supervisor, acceptor, ..., department, cell
     entity = models.CharField(max_length=32)  # user id, department code or cell code
 
     # One integer column per counter: a wide row is ~30× fewer rows to sum than one row per
@@ -25,9 +25,9 @@ class DailyRollup(models.Model):
     del _name
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "kind", "entity"],
+        constraints = [models.UniqueConstraint(fields=["day", "entity_type", "entity"],
                                                name="rollup_one_row_per_day_and_entity")]
-        indexes = [models.Index(fields=["kind", "day"], name="rollup_kind_day")]
+        indexes = [models.Index(fields=["entity_type", "day"], name="rollup_entity_type_day")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.kind} {self.entity}"
+        return f"{self.day} {self.entity_type} {self.entity}"

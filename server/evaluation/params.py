@@ -44,10 +44,10 @@ def require_scope(user, *, whole_city: bool = False) -> RankingScope:
     return scope
 
 
-def require_entity(scope: RankingScope, kind: str, entity: str) -> None:
-    """Forbidden unless ``scope`` may read row ``entity`` of table ``kind`` (and the cases
+def require_entity(scope: RankingScope, entity_type: str, entity: str) -> None:
+    """Forbidden unless ``scope`` may read row ``entity`` of table ``entity_type`` (and the cases
     behind it)."""
-    if not scope.may_read(kind, entity):
+    if not scope.may_read(entity_type, entity):
         raise Forbidden("a department sees only its own cases (部门只能查看本部门)")
 
 
@@ -59,18 +59,18 @@ def _day(text: str, name: str) -> date:
 
 
 def period_from(params) -> Period:
-    kind = params.get("period") or "month"
+    period_type = params.get("period") or "month"
     text = params.get("date") or ""
-    if kind == "month" and len(text) == 7:
+    if period_type == "month" and len(text) == 7:
         text += "-01"
     anchor = _day(text, "date") if text else timezone.localdate()
-    if kind == "day":
+    if period_type == "day":
         return Period.day(anchor)
-    if kind == "week":
+    if period_type == "week":
         return Period.week(anchor)
-    if kind == "month":
+    if period_type == "month":
         return Period.month(anchor.year, anchor.month)
-    if kind == "custom":
+    if period_type == "custom":
         start = _day(params.get("start") or "", "start")
         end = _day(params.get("end") or "", "end")
         if end < start:
@@ -81,15 +81,19 @@ def period_from(params) -> Period:
     raise BadRequest("'period' must be day, week, month or custom")
 
 
-def kind_from(params, scope: RankingScope, default: str | None = "department") -> str | None:
-    kind = params.get("kind") or default
-    if kind is None:
+def entity_type_from(params, scope: RankingScope,
+                     default: str | None = "department") -> str | None:
+    """The entity type of the ``kind`` query parameter (its wire name), checked against the
+    rules and ``scope``."""
+    entity_type = params.get("kind") or default
+    if entity_type is None:
         return None
-    if kind not in default_evaluation_rules().kinds:
-        raise BadRequest(f"'kind' must be one of: {', '.join(default_evaluation_rules().kinds)}")
-    if not scope.may_read(kind):
+    if entity_type not in default_evaluation_rules().entity_types:
+        raise BadRequest(f"'kind' must be one of: "
+                         f"{', '.join(default_evaluation_rules().entity_types)}")
+    if not scope.may_read(entity_type):
         raise Forbidden("a department sees only the department table (部门只能查看本部门)")
-    return kind
+    return entity_type
 
 
 def period_json(p: Period) -> dict:

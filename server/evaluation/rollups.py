@@ -26,7 +26,7 @@ from django.db.models import F
 from server.evaluation.models import DailyRollup
 from workflows.scoring import Fact, Period, fold, local_day
 
-Key = tuple  # (day, kind, entity)
+Key = tuple  # (day, entity_type, entity)
 
 
 def event_records(rows: Iterable[tuple]) -> Iterator[dict]:
@@ -40,10 +40,10 @@ EVENT_FIELDS = ("case_id", "at", "action", "actor_id", "actor_role", "data")
 
 
 def rows_of(facts: Iterable[Fact]) -> dict[Key, dict[str, int]]:
-    """Facts summed per (local day, kind, entity)."""
+    """Facts summed per (local day, entity type, entity)."""
     out: dict[Key, dict[str, int]] = defaultdict(dict)
     for f in facts:
-        row = out[(local_day(f.at), f.kind, f.entity)]
+        row = out[(local_day(f.at), f.entity_type, f.entity)]
         row[f.counter] = row.get(f.counter, 0) + f.n
     return out
 
@@ -51,17 +51,18 @@ def rows_of(facts: Iterable[Fact]) -> dict[Key, dict[str, int]]:
 def add(rows: dict[Key, dict[str, int]]) -> None:
     """Add the rows to the table: increment the day's row, or create it (in the caller's
     transaction; a savepoint catches the race of two first facts of a day)."""
-    for (day, kind, entity), counters in rows.items():
+    for (day, entity_type, entity), counters in rows.items():
         counters = {c: n for c, n in counters.items() if n}
         if not counters:
             continue
-        row = DailyRollup.objects.filter(day=day, kind=kind, entity=entity)
+        row = DailyRollup.objects.filter(day=day, entity_type=entity_type, entity=entity)
         increments = {c: F(c) + n for c, n in counters.items()}
         if row.update(**increments):
             continue
         try:
             with transaction.atomic():
-                DailyRollup.objects.create(day=day, kind=kind, entity=entity, **counters)
+                DailyRollup.objects.create(day=day, entity_type=entity_type, entity=entity,
+                                           **counters)
         except IntegrityError:
             row.update(**increments)
 
@@ -96,7 +97,7 @@ def rebuild_rollups(period: Period) -> int:
     with transaction.atomic():
         DailyRollup.objects.filter(day__gte=period.start, day__lt=period.end).delete()
         DailyRollup.objects.bulk_create(
-            [DailyRollup(day=d, kind=k, entity=e, **c) for (d, k, e), c in rows.items()],
+            [DailyRollup(day=d, entity_type=k, entity=e, **c) for (d, k, e), c in rows.items()],
             batch_size=2000)
     return len(rows)
 

@@ -48,23 +48,23 @@ def straight_counters(period: Period) -> Counters:
 
 def rollup_counters(period: Period) -> Counters:
     """The period's sums of the daily rollups; stocks summed over every day before its end.
-    One query per kind, summing only that kind's columns (cells are most of the rows and use
-    8 of the columns), each an index range scan on (kind, day)."""
+    One query per entity type, summing only that type's columns (cells are most of the rows and use
+    8 of the columns), each an index range scan on (entity_type, day)."""
     qn = connection.ops.quote_name
     table = qn(DailyRollup._meta.db_table)
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     with connection.cursor() as cur:
-        for kind, columns in FOLD_COUNTERS.items():
+        for entity_type, columns in FOLD_COUNTERS.items():
             for names, lower in (([c for c in columns if c not in STOCKS], period.start),
                                  ([c for c in columns if c in STOCKS], None)):
                 if not names:
                     continue
-                where = "kind = %s AND day < %s" + (" AND day >= %s" if lower else "")
+                where = "entity_type = %s AND day < %s" + (" AND day >= %s" if lower else "")
                 cur.execute(f"SELECT entity, {', '.join(f'SUM({qn(c)})' for c in names)} "
                             f"FROM {table} WHERE {where} GROUP BY entity",
-                            [kind, period.end] + ([lower] if lower else []))
+                            [entity_type, period.end] + ([lower] if lower else []))
                 for entity, *sums in cur.fetchall():
-                    out[(kind, entity)].update(zip(names, sums))
+                    out[(entity_type, entity)].update(zip(names, sums))
     return normalise(out)
 
 
@@ -110,9 +110,9 @@ def names() -> dict[tuple[str, str], str]:
         out[("user", str(pk))] = f"{full} ({username})" if full else username
     for code, name in Department.objects.values_list("code", "name"):
         out[("department", code)] = name
-    for model, kind in ((Community, "community"), (Street, "street")):
+    for model, entity_type in ((Community, "community"), (Street, "street")):
         for code, name in model.objects.filter(version__active=True).values_list("code", "name"):
-            out[(kind, code)] = name
+            out[(entity_type, code)] = name
     return out
 
 
@@ -122,20 +122,20 @@ def trend(now: float | None, before: float | None) -> str:
     return "up" if now > before + 0.005 else "down" if now < before - 0.005 else "same"
 
 
-def ranking(current: Scores, previous: Scores, kind: str, label: dict | None = None,
+def ranking(current: Scores, previous: Scores, entity_type: str, label: dict | None = None,
             only: str | None = None) -> list[dict[str, Any]]:
     """A ranking table: each entity's row with its trend against the previous period.
     ``only``: keep that entity's row alone (a department sees itself)."""
     label = label if label is not None else names()
-    before = {s.entity: s for s in previous.by_kind.get(kind, ())}
+    before = {s.entity: s for s in previous.by_entity_type.get(entity_type, ())}
     out = []
-    for s in current.by_kind.get(kind, ()):
+    for s in current.by_entity_type.get(entity_type, ()):
         if only is not None and s.entity != only:
             continue
         p = before.get(s.entity)
         out.append({
             "rank": s.rank, "entity": s.entity,
-            "name": label.get((kind, s.entity)) or label.get(("user", s.entity)) or s.entity,
+            "name": label.get((entity_type, s.entity)) or label.get(("user", s.entity)) or s.entity,
             "composite": s.composite, "grade": s.grade, "volume": s.volume,
             "eligible": s.rank is not None, "rates": dict(s.rates), "parts": dict(s.parts),
             "counters": dict(s.counters),
@@ -144,16 +144,16 @@ def ranking(current: Scores, previous: Scores, kind: str, label: dict | None = N
     return out
 
 
-def cases_behind(period: Period, kind: str, entity: str, counter: str,
+def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
                  limit: int = 500) -> list[dict[str, Any]]:
     """The cases whose facts make up ``counter`` of ``entity`` in ``period`` (drill-down)."""
     cases = relevant_cases(period)
     column = {"cell": "cell_code", "community": "community_code", "street": "street_code"}
-    if kind in column:
-        cases = cases.filter(**{column[kind]: entity})
-    elif kind == "district":
+    if entity_type in column:
+        cases = cases.filter(**{column[entity_type]: entity})
+    elif entity_type == "district":
         cases = cases.filter(street_code__startswith=entity)
-    facts = facts_behind(period_facts(period, cases), period, kind, entity, counter,
+    facts = facts_behind(period_facts(period, cases), period, entity_type, entity, counter,
                          regions(), duty_grids())
     by_case: dict[int, list[Fact]] = defaultdict(list)
     for f in facts:

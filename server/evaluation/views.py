@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from server.evaluation import selectors
-from server.evaluation.params import (BadRequest, Forbidden, kind_from, period_from,
+from server.evaluation.params import (BadRequest, Forbidden, entity_type_from, period_from,
                                       require_entity, require_scope)
-from server.evaluation.api import kind_table
+from server.evaluation.api import ranking_table
 from server.evaluation.heatmap import heatmap_svg
 from server.evaluation.labels import COUNTERS, PERIODS, TRENDS, counter_label
 from server.evaluation.exports import ORDER
@@ -52,9 +52,9 @@ def _period_query(request, period: Period) -> dict:
     return q
 
 
-def _cases_link(query: dict, kind: str, entity: str, counter: str) -> str:
+def _cases_link(query: dict, entity_type: str, entity: str, counter: str) -> str:
     return (reverse("evaluation-cases") + "?" +
-            urlencode({**query, "kind": kind, "entity": entity, "counter": counter}))
+            urlencode({**query, "kind": entity_type, "entity": entity, "counter": counter}))
 
 
 def _decorate(table: dict, query: dict) -> dict:
@@ -72,8 +72,9 @@ def _decorate(table: dict, query: dict) -> dict:
     return table
 
 
-def _trend_series(period: Period, kind: str) -> dict:
-    """The kind's mean composite (ranked entities) and the district's, over recent periods."""
+def _trend_series(period: Period, entity_type: str) -> dict:
+    """The entity type's mean composite (ranked entities) and the district's, over recent
+    periods."""
     labels, mean, district = [], [], []
     p = period
     chain = []
@@ -83,10 +84,10 @@ def _trend_series(period: Period, kind: str) -> dict:
     cells, grids = selectors.regions(), selectors.duty_grids()
     for p in reversed(chain):
         s = selectors.scores(p, cells=cells, grids=grids)
-        ranked = [r.composite for r in s.by_kind.get(kind, ()) if r.rank is not None]
+        ranked = [r.composite for r in s.by_entity_type.get(entity_type, ()) if r.rank is not None]
         labels.append(str(p))
         mean.append(round(sum(ranked) / len(ranked), 2) if ranked else None)
-        rows = s.by_kind.get("district", ())
+        rows = s.by_entity_type.get("district", ())
         district.append(rows[0].composite if rows and rows[0].volume else None)
     return {"labels": labels, "mean": mean, "district": district}
 
@@ -94,7 +95,7 @@ def _trend_series(period: Period, kind: str) -> dict:
 @_page
 def rankings(request):
     scope = require_scope(request.user)
-    kind = kind_from(request.GET, scope, default="department")
+    entity_type = entity_type_from(request.GET, scope, default="department")
     period = period_from(request.GET)
     query = _period_query(request, period)
     # ?source=straight recomputes from the log (centres only): a check, and the way to read
@@ -103,47 +104,48 @@ def rankings(request):
         else "rollups"
     current = selectors.scores(period, source)
     previous = selectors.scores(period.previous(), source)
-    table = _decorate(kind_table(kind, current, previous, scope, selectors.names()), query)
+    table = _decorate(ranking_table(entity_type, current, previous, scope, selectors.names()),
+                      query)
     ranked = [r for r in table["rows"] if r["eligible"]][:30]
     chart = {"names": [r["name"] for r in ranked], "values": [r["composite"] for r in ranked],
              "grades": [r["grade"] for r in ranked]}
     rules = default_evaluation_rules()
     context = {
         "table": table, "period": period, "previous": period.previous(), "query": query,
-        "period_names": PERIODS, "kinds": [(k, rules.kind(k).zh, rules.kind(k).en)
-                                            for k in scope.kinds],
-        "chart": chart, "export_query": urlencode({**query, "kind": kind}),
+        "period_names": PERIODS, "kinds": [(k, rules.entity_type(k).zh, rules.entity_type(k).en)
+                                            for k in scope.entity_types],
+        "chart": chart, "export_query": urlencode({**query, "kind": entity_type}),
         "tab_query": urlencode(query),
         "rules_version": current.rules_version, "rules_digest": current.rules_digest,
         "department_only": not scope.whole_city,
         "source": source,
     }
     if scope.whole_city:
-        cells = {s.entity: s for s in current.by_kind.get("cell", ())}
+        cells = {s.entity: s for s in current.by_entity_type.get("cell", ())}
         context["heatmap"] = mark_safe(heatmap_svg(  # built from codes and numbers, escaped
             cells, lambda code: _cases_link(query, "cell", code, "filed")))
-        context["trend"] = _trend_series(period, kind)
+        context["trend"] = _trend_series(period, entity_type)
     return render(request, "evaluation/rankings.html", context)
 
 
 @_page
 def cases(request):
     scope = require_scope(request.user)
-    kind = kind_from(request.GET, scope)
+    entity_type = entity_type_from(request.GET, scope)
     entity, counter = request.GET.get("entity") or "", request.GET.get("counter") or ""
     if not entity or counter not in ORDER:
         raise BadRequest("entity and a known counter are required")
-    require_entity(scope, kind, entity)
+    require_entity(scope, entity_type, entity)
     period = period_from(request.GET)
-    rows = selectors.cases_behind(period, kind, entity, counter)
+    rows = selectors.cases_behind(period, entity_type, entity, counter)
     rules = default_evaluation_rules()
     return render(request, "evaluation/cases.html", {
-        "rows": rows, "period": period, "kind_zh": rules.kind(kind).zh,
-        "kind_en": rules.kind(kind).en, "entity": entity,
-        "name": selectors.names().get((kind, entity), entity),
+        "rows": rows, "period": period, "kind_zh": rules.entity_type(entity_type).zh,
+        "kind_en": rules.entity_type(entity_type).en, "entity": entity,
+        "name": selectors.names().get((entity_type, entity), entity),
         "counter": counter_label(counter), "total": sum(r["n"] for r in rows),
         "back": reverse("evaluation") + "?" + urlencode({**_period_query(request, period),
-                                                         "kind": kind})})
+                                                         "kind": entity_type})})
 
 
 @_page
@@ -158,16 +160,16 @@ def bulletin(request):
     label = selectors.names()
     rules = default_evaluation_rules()
     sections = []
-    for kind in rules.kinds:
-        table = _decorate(kind_table(kind, current, previous, scope, label), query)
+    for entity_type in rules.entity_types:
+        table = _decorate(ranking_table(entity_type, current, previous, scope, label), query)
         ranked = [r for r in table["rows"] if r["eligible"]]
         grades = {g: sum(r["grade"] == g for r in ranked) for g, _ in rules.grades}
         sections.append({"number": NUMERALS[len(sections) + 2], "table": table, "top": ranked[:10],
                          "bottom": ranked[-3:] if len(ranked) > 13 else [],
                          "unranked": len(table["rows"]) - len(ranked), "grades": grades})
-    district = [r for r in current.by_kind.get("district", ()) if r.volume] or \
-        list(current.by_kind.get("district", ()))
-    cells = {s.entity: s for s in current.by_kind.get("cell", ())}
+    district = [r for r in current.by_entity_type.get("district", ()) if r.volume] or \
+        list(current.by_entity_type.get("district", ()))
+    cells = {s.entity: s for s in current.by_entity_type.get("cell", ())}
     return render(request, "evaluation/bulletin.html", {
         "period": period, "sections": sections, "district": district[0] if district else None,
         "district_rates": rules.groups["region"].rates,

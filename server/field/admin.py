@@ -12,9 +12,9 @@ from workflows import Refused
 
 @admin.register(ComponentUpdate)
 class ComponentUpdateAdmin(ReadOnly):
-    list_display = ("id", "kind", "state", "component_code", "class_code", "cell_code",
+    list_display = ("id", "change", "state", "component_code", "class_code", "cell_code",
                     "reporter", "created_at", "decided_by", "decided_at", "published_version")
-    list_filter = ("state", "kind")
+    list_filter = ("state", "change")
     search_fields = ("component_code", "cell_code", "note")
     actions = ["approve_selected", "publish_approved"]
 
@@ -44,8 +44,8 @@ class ComponentUpdateAdmin(ReadOnly):
 
 @admin.register(Attendance)
 class AttendanceAdmin(ReadOnly):
-    list_display = ("user", "kind", "at", "received_at", "cell_code", "accuracy_m")
-    list_filter = ("kind",)
+    list_display = ("user", "direction", "at", "received_at", "cell_code", "accuracy_m")
+    list_filter = ("direction",)
     search_fields = ("user__username", "cell_code")
 
 

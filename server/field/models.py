@@ -16,10 +16,10 @@ class Attendance(models.Model):
     offline arrives later); ``received_at`` the server's. ``cell_code`` is where the point
     falls on the map active at receipt, "" outside the managed area (recorded, not refused)."""
 
-    KINDS = [("in", "上班签到 clock in"), ("out", "下班签退 clock out")]
+    DIRECTIONS = [("in", "上班签到 clock in"), ("out", "下班签退 clock out")]
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="attendance")
-    kind = models.CharField(max_length=3, choices=KINDS)
+    direction = models.CharField(max_length=3, choices=DIRECTIONS)
     at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
     location = models.PointField(srid=4326)
@@ -68,11 +68,11 @@ class ComponentUpdate(models.Model):
     changed; for ``added`` it is empty until publishing gives the new component its code.
     """
 
-    KINDS = [("damaged", "破损 damaged"), ("missing", "丢失 missing"),
+    CHANGES = [("damaged", "破损 damaged"), ("missing", "丢失 missing"),
              ("removed", "移除 removed"), ("added", "新增 added")]
     STATES = [("pending", "待审核 pending"), ("approved", "已批准 approved"),
               ("rejected", "已驳回 rejected"), ("published", "已发布 published")]
-    kind = models.CharField(max_length=8, choices=KINDS)
+    change = models.CharField(max_length=8, choices=CHANGES)
     state = models.CharField(max_length=10, choices=STATES, default="pending", db_index=True)
     component_code = models.CharField(max_length=17, blank=True, db_index=True)
     class_code = models.CharField(max_length=5)
@@ -102,4 +102,5 @@ class ComponentUpdate(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.component_code or self.class_code} ({self.state})"
+        what = self.component_code or self.class_code
+        return f"{self.get_change_display()} {what} ({self.state})"

@@ -73,7 +73,10 @@ class PointFields(serializers.Serializer):
 
 
 class AttendanceSerializer(PointFields):
-    kind = serializers.ChoiceField(["in", "out"], help_text="in: clock in; out: clock out")
+    """``kind`` is the wire name of ``Attendance.direction`` (in or out)."""
+
+    kind = serializers.ChoiceField(["in", "out"], source="direction",
+                                   help_text="in: clock in; out: clock out")
     device_at = serializers.DateTimeField(help_text="ISO time of the tap on the phone",
                                           validators=[check_time])
     idempotency_key = key_field()
@@ -112,11 +115,12 @@ class NearbySerializer(PointFields):
 class ComponentUpdateSerializer(PointFields):
     """kind damaged|missing|removed name an existing ``component_code`` (lat/lon optional: the
     component's own position is used); ``added`` needs ``class_code``, ``lat``, ``lon`` and a
-    photo; ``damaged`` needs a photo too."""
+    photo; ``damaged`` needs a photo too. ``kind`` is the wire name of
+    ``ComponentUpdate.change``."""
 
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
-    kind = serializers.ChoiceField(["damaged", "missing", "removed", "added"])
+    kind = serializers.ChoiceField(["damaged", "missing", "removed", "added"], source="change")
     component_code = serializers.RegexField(r"^\d{16,17}$", required=False, allow_blank=True,
                                             default="", error_messages={
                                                 "invalid": "must be 16 or 17 digits"})
@@ -129,10 +133,10 @@ class ComponentUpdateSerializer(PointFields):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        kind = attrs["kind"]
+        change = attrs["change"]
         if ("lat" in attrs) != ("lon" in attrs):
             raise serializers.ValidationError({"lat": "send both lat and lon, or neither"})
-        if kind == "added":
+        if change == "added":
             if not attrs["class_code"]:
                 raise serializers.ValidationError({"class_code": "a new component needs its "
                                                                  "class_code"})
@@ -146,9 +150,9 @@ class ComponentUpdateSerializer(PointFields):
                     {"component_code": "a new component gets its code when it is published; "
                                        "leave component_code empty"})
         elif not attrs["component_code"]:
-            raise serializers.ValidationError({"component_code": f"{kind}: name the component"})
-        if kind in ("added", "damaged") and not attrs.get("photo"):
-            raise serializers.ValidationError({"photo": f"{kind}: a photo is required"})
+            raise serializers.ValidationError({"component_code": f"{change}: name the component"})
+        if change in ("added", "damaged") and not attrs.get("photo"):
+            raise serializers.ValidationError({"photo": f"{change}: a photo is required"})
         return attrs
 
 

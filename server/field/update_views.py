@@ -33,7 +33,7 @@ def update_body(u: ComponentUpdate) -> dict:
         return user.username if user else None
 
     return {
-        "id": u.pk, "kind": u.kind, "state": u.state, "component_code": u.component_code,
+        "id": u.pk, "kind": u.change, "state": u.state, "component_code": u.component_code,
         "class_code": u.class_code, "class_name": class_names().get(u.class_code, ""),
         "lat": u.location.y, "lon": u.location.x, "cell_code": u.cell_code, "note": u.note,
         "photo_url": f"/api/component-updates/{u.pk}/photo/" if u.photo else None,
@@ -59,7 +59,7 @@ class ComponentUpdateListView(APIView):
     def post(self, request):
         user = request.user
         d = supervisor_input(request, ComponentUpdateSerializer, "report a component update")
-        digest = body_hash(d["kind"], d["component_code"], d["class_code"],
+        digest = body_hash(d["change"], d["component_code"], d["class_code"],
                            round(d.get("wgs_lon", 0), 7), round(d.get("wgs_lat", 0), 7),
                            d["note"], d.get("photo") or b"")
         # An honest retry is answered before any other work, even if the map changed since.
@@ -69,7 +69,7 @@ class ComponentUpdateListView(APIView):
             return Response(update_body(earlier), status=status.HTTP_200_OK)
         loaded = loaded_map()
         class_code, lon, lat, cell = d["class_code"], d.get("wgs_lon"), d.get("wgs_lat"), ""
-        if d["kind"] != "added":
+        if d["change"] != "added":
             found = (Component.objects.filter(version_id=loaded.version_id,
                                               code=d["component_code"])
                      .values_list("class_code", "geom", "cell_code").first())
@@ -94,7 +94,7 @@ class ComponentUpdateListView(APIView):
             except PhotoInvalid as exc:
                 raise ApiError("invalid_photo", str(exc), field="photo") from None
         row, created = updates.report_update(
-            user, kind=d["kind"], component_code=d["component_code"], class_code=class_code,
+            user, change=d["change"], component_code=d["component_code"], class_code=class_code,
             lon=lon, lat=lat, cell_code=cell, note=d["note"], photo=photo,
             map_version_id=loaded.version_id, key=d["idempotency_key"], request_hash=digest)
         return Response(update_body(row),

@@ -55,12 +55,12 @@ class PublishResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def report_update(user, *, kind: str, component_code: str, class_code: str, lon: float,
+def report_update(user, *, change: str, component_code: str, class_code: str, lon: float,
                   lat: float, cell_code: str, note: str, photo: CleanPhoto | None,
                   map_version_id: int, key: str, request_hash: str) -> tuple[ComponentUpdate, bool]:
     """Store a pending update once per idempotency key: ``(row, created)``."""
     def create():
-        row = ComponentUpdate(kind=kind, component_code=component_code, class_code=class_code,
+        row = ComponentUpdate(change=change, component_code=component_code, class_code=class_code,
                               location=Point(lon, lat, srid=4326), cell_code=cell_code,
                               note=note, map_version_id=map_version_id, reporter=user,
                               idempotency_key=key, request_hash=request_hash)
@@ -108,7 +108,7 @@ def publish(keeper, *, activate: bool = False, label: str = "") -> PublishResult
         applied: list[ComponentUpdate] = []
         for u in updates:
             lon, lat = u.location.x, u.location.y
-            if u.kind == "added":
+            if u.change == "added":
                 try:
                     placement = loaded.index.place(lon, lat, radius_m=OWNER_RADIUS_M, limit=1,
                                                    class_code=u.class_code)
@@ -129,11 +129,11 @@ def publish(keeper, *, activate: bool = False, label: str = "") -> PublishResult
                 result_skipped.append((u.pk, f"component {u.component_code} is not in map "
                                              f"version {base.pk}"))
                 continue
-            elif u.kind == "removed":
+            elif u.change == "removed":
                 del components[u.component_code]
             else:
                 components[u.component_code] = dataclasses.replace(
-                    components[u.component_code], state=u.kind)
+                    components[u.component_code], state=u.change)
             applied.append(u)
         if not applied:
             raise NothingToPublish("; ".join(f"update {i}: {why}" for i, why in result_skipped))

@@ -125,10 +125,10 @@ def iso(value: datetime) -> str:
 
 
 def attendance_body(row: Attendance) -> dict:
-    return {"id": row.id, "kind": row.kind, "at": iso(row.at),
+    return {"id": row.id, "kind": row.direction, "at": iso(row.at),
             "received_at": iso(row.received_at), "lat": row.location.y,
             "lon": row.location.x, "accuracy_m": row.accuracy_m, "cell_code": row.cell_code,
-            "on_duty": row.kind == "in"}
+            "on_duty": row.direction == "in"}
 
 
 class AttendanceView(APIView):
@@ -137,12 +137,12 @@ class AttendanceView(APIView):
     def post(self, request):
         user = request.user
         d = supervisor_input(request, AttendanceSerializer, "clock in or out")
-        digest = body_hash(d["kind"], round(d["wgs_lon"], 7), round(d["wgs_lat"], 7),
+        digest = body_hash(d["direction"], round(d["wgs_lon"], 7), round(d["wgs_lat"], 7),
                            round(d["accuracy_m"], 2), iso(d["device_at"]))
 
         def create():
             return Attendance.objects.create(
-                user=user, kind=d["kind"], at=d["device_at"], accuracy_m=d["accuracy_m"],
+                user=user, direction=d["direction"], at=d["device_at"], accuracy_m=d["accuracy_m"],
                 location=Point(d["wgs_lon"], d["wgs_lat"], srid=4326),
                 cell_code=_cell_at(d["wgs_lon"], d["wgs_lat"], d["accuracy_m"]),
                 idempotency_key=d["idempotency_key"], request_hash=digest)

@@ -12,7 +12,6 @@ hotline page still works with a click on the map or typed coordinates.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
 
 import shapely
 
@@ -28,10 +27,10 @@ _loaded: tuple[int, Gazetteer] | None = None
 
 
 def _build(version_id: int) -> Gazetteer:
-    records = [PlaceRecord(code=code, name=name, kind=kind, geometry=shapely.from_wkb(g),
-                           street_code=street or "")
-               for code, name, kind, street, g in select_rows(
-                   Place, ("code", "name", "kind", "street_code", "geom"), version_id)]
+    records = [PlaceRecord(code=code, name=name, place_type=place_type,
+                           geometry=shapely.from_wkb(g), street_code=street or "")
+               for code, name, place_type, street, g in select_rows(
+                   Place, ("code", "name", "place_type", "street_code", "geom"), version_id)]
     admin = [*Street.objects.filter(version_id=version_id).values_list("name", flat=True),
              *Community.objects.filter(version_id=version_id).values_list("name", flat=True)]
     return Gazetteer(records, admin_names=admin)
@@ -87,8 +86,10 @@ def by_code(code: str) -> Match | None:
     if place is None:
         return None
     p = place.geom.point_on_surface
-    return Match(place.code, place.name, place.kind, p.x, p.y, 1.0)
+    return Match(place.code, place.name, place.place_type, p.x, p.y, 1.0)
 
 
 def as_json(m: Match) -> dict:
-    return {**asdict(m), "lon": round(m.lon, 7), "lat": round(m.lat, 7)}
+    """The API's place: ``kind`` is the wire name of ``Match.place_type``."""
+    return {"code": m.code, "name": m.name, "kind": m.place_type, "lon": round(m.lon, 7),
+            "lat": round(m.lat, 7), "score": m.score}

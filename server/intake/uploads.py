@@ -49,16 +49,16 @@ class RawPhoto:
     #: SHA-256 (hex) of ``data`` when the caller has it already.
     sha256: str = ""
 
-    def save_for(self, case, event, kind: str) -> Photo:
+    def save_for(self, case, event, stage: str) -> Photo:
         """The Photo of ``case``/``event``, with no image yet (width/height are the header's
         until the cleaner stores the upright, bounded image), and its pending upload holding
         the bytes in a file (written and flushed first). Inside the action's transaction."""
-        photo = Photo.objects.create(case=case, event=event, kind=kind, image="", sha256="",
+        photo = Photo.objects.create(case=case, event=event, stage=stage, image="", sha256="",
                                      width=self.header.width, height=self.header.height,
                                      size=len(self.data))
         digest = self.sha256 or hashlib.sha256(self.data).hexdigest()
         upload = PhotoUpload(photo=photo, source_sha256=digest)
-        upload.raw.save(f"{case.number}-{kind}-{digest[:12]}.raw", ContentFile(self.data),
+        upload.raw.save(f"{case.number}-{stage}-{digest[:12]}.raw", ContentFile(self.data),
                         save=False)
         upload.save()
         return photo

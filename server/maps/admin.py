@@ -138,10 +138,10 @@ class MapVersionAdmin(admin.ModelAdmin):
 
 admin.site.register(DutyGrid, list_display=("code", "name", "version"), search_fields=("code", "name"),
                     filter_horizontal=("supervisors",))
-admin.site.register(Place, list_display=("code", "name", "kind", "street_code", "version"),
-                    search_fields=("code", "name"), list_filter=("kind",))
+admin.site.register(Place, list_display=("code", "name", "place_type", "street_code", "version"),
+                    search_fields=("code", "name"), list_filter=("place_type",))
 for model, fields in ((Street, ("code", "name")), (Community, ("code", "name", "street_code")),
                       (Cell, ("code", "community_code", "area_m2")),
-                      (MapDepartment, ("code", "name", "kind", "street_code")),
+                      (MapDepartment, ("code", "name", "responsibility", "street_code")),
                       (Component, ("code", "class_code", "name", "owner_code", "cell_code"))):
     admin.site.register(model, list_display=fields + ("version",), search_fields=("code",))

@@ -7,7 +7,7 @@ the rest of the version; storing touches no live department. The live table
 (``server.maps.versions.activate``) and
 
 - creates the departments the target lists that do not exist yet,
-- renames (name, kind, territory street) the ones it lists differently, and reactivates them,
+- renames (name, responsibility, territory street) the ones it lists differently, and reactivates them,
 - deactivates (``active=False``) those the replaced version listed and the target does not.
 
 Rows are matched by code and never deleted or replaced, so a case's department and a
@@ -27,16 +27,16 @@ from server.maps.models import MapDepartment, MapVersion
 __all__ = ["apply", "stage", "territory_street"]
 
 
-def territory_street(code: str, kind: str) -> str:
+def territory_street(code: str, responsibility: str) -> str:
     """A territory department coded ``ST<street code>`` (the demo's and the import's
     convention) answers for that street (``Department.street_code``); others for none."""
-    return code[2:] if kind == "territory" and code.startswith("ST") and code[2:].isdigit() else ""
+    return code[2:] if responsibility == "territory" and code.startswith("ST") and code[2:].isdigit() else ""
 
 
 def stage(version: MapVersion, departments: Iterable[CityDepartment]) -> None:
     """Write ``departments`` as the ones ``version`` lists (in the given order)."""
     MapDepartment.objects.bulk_create(
-        [MapDepartment(version=version, code=d.code, name=d.name, kind=d.kind,
+        [MapDepartment(version=version, code=d.code, name=d.name, responsibility=d.kind,
                        street_code=territory_street(d.code, d.kind)) for d in departments],
         batch_size=1000)
 
@@ -52,14 +52,15 @@ def apply(target: MapVersion, replaced: MapVersion | None) -> dict[str, int]:
     for d in wanted:
         row = live.get(d.code)
         if row is None:
-            new.append(Department(code=d.code, name=d.name, kind=d.kind, street_code=d.street_code))
+            new.append(Department(code=d.code, name=d.name, responsibility=d.responsibility,
+                                   street_code=d.street_code))
             continue
-        values = (d.name, d.kind, d.street_code or row.street_code, True)
-        if (row.name, row.kind, row.street_code, row.active) != values:
-            row.name, row.kind, row.street_code, row.active = values
+        values = (d.name, d.responsibility, d.street_code or row.street_code, True)
+        if (row.name, row.responsibility, row.street_code, row.active) != values:
+            row.name, row.responsibility, row.street_code, row.active = values
             changed.append(row)
     Department.objects.bulk_create(new)
-    Department.objects.bulk_update(changed, ["name", "kind", "street_code", "active"])
+    Department.objects.bulk_update(changed, ["name", "responsibility", "street_code", "active"])
     gone = 0
     if replaced is not None:
         dropped = [c for c in MapDepartment.objects.filter(version=replaced)

@@ -107,9 +107,9 @@ def gazetteer() -> tuple[int, Gazetteer]:
         return current
     with _lock:
         if _gazetteer is None or _gazetteer[0] != loaded.version_id:
-            places = [PlaceRecord(code, name, kind, shapely.from_wkb(g), street)
-                      for code, name, kind, street, g in select_rows(
-                          Place, ("code", "name", "kind", "street_code", "geom"), loaded.version_id)]
+            places = [PlaceRecord(code, name, place_type, shapely.from_wkb(g), street)
+                      for code, name, place_type, street, g in select_rows(
+                          Place, ("code", "name", "place_type", "street_code", "geom"), loaded.version_id)]
             # Street office names may lead an address without "街道": tell the gazetteer.
             admin = [n.removesuffix("街道") for n in loaded.street_names.values()]
             _gazetteer = (loaded.version_id, Gazetteer(places, admin_names=admin))

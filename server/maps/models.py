@@ -103,15 +103,15 @@ class DutyGrid(models.Model):
 
 
 class MapDepartment(models.Model):
-    """A department as one map version lists it (its code, name, kind and, for a territory, its
-    street). The live ``accounts.Department`` rows follow the active version: activating a
+    """A department as one map version lists it (its code, name, responsibility and, for a
+    territory, its street). The live ``accounts.Department`` rows follow the active version: activating a
     version applies its departments (``server.maps.departments``); storing one changes nothing
     live."""
 
     version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="departments")
     code = models.CharField(max_length=32)
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=16)
+    responsibility = models.CharField(max_length=16)  # gridmaps.model.Department.kind
     street_code = models.CharField(max_length=9, blank=True)
 
     class Meta:
@@ -121,12 +121,12 @@ class MapDepartment(models.Model):
 class Place(models.Model):
     """A gazetteer entry (地理编码): a road, alley, compound, door plate or point of interest."""
 
-    KINDS = [("road", "道路 road"), ("alley", "胡同 alley"), ("compound", "院落 compound"),
+    PLACE_TYPES = [("road", "道路 road"), ("alley", "胡同 alley"), ("compound", "院落 compound"),
              ("door_plate", "门牌 door plate"), ("poi", "兴趣点 point of interest")]
     version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="places")
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=KINDS)
+    place_type = models.CharField(max_length=16, choices=PLACE_TYPES)  # map files: kind
     street_code = models.CharField(max_length=9, blank=True)
     geom = models.GeometryField(srid=4326)
 

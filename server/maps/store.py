@@ -75,7 +75,7 @@ def store_city(city: City, *, label: str, source: str = "", activate: bool = Fal
                             "cell_code", "state", "geom"),
                 ((v, c.code, c.class_code, c.name[:100], c.owner_code or "", c.maintainer_code or "",
                   c.cell_code, c.state, shapely.to_wkb(c.geometry)) for c in city.components))
-    insert_rows(Place, ("version", "code", "name", "kind", "street_code", "geom"),
+    insert_rows(Place, ("version", "code", "name", "place_type", "street_code", "geom"),
                 ((v, p.code, p.name, p.kind, p.street_code, shapely.to_wkb(p.geometry)) for p in city.places))
     grids = DutyGrid.objects.bulk_create(
         [DutyGrid(version=version, code=g.code, name=g.name, cell_codes=list(g.cell_codes))
@@ -115,13 +115,13 @@ def city_from_db(version: MapVersion | int) -> City:
             Component, ("code", "class_code", "name", "owner_code", "maintainer_code", "cell_code", "state",
                         "geom"), v))
     places = tuple(CityPlace(code, name, kind, load(g), street) for code, name, kind, street, g in
-                   select_rows(Place, ("code", "name", "kind", "street_code", "geom"), v))
+                   select_rows(Place, ("code", "name", "place_type", "street_code", "geom"), v))
     grids = tuple(
         CityDutyGrid(g.code, g.name, tuple(g.cell_codes), tuple(sorted(u.username for u in g.supervisors.all())))
         for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code"))
     departments = tuple(CityDepartment(code, name, kind) for code, name, kind in
                         MapDepartment.objects.filter(version=version).order_by("pk")
-                        .values_list("code", "name", "kind"))
+                        .values_list("code", "name", "responsibility"))
     return City(district=District(district_code, district_name or district_code, outline), streets=streets,
                 communities=communities, cells=cells, duty_grids=grids, departments=departments,
                 components=components, sequence_digits=version.sequence_digits, places=places)

@@ -5,7 +5,7 @@ through ``privacy.redact``, the steps taken (action and state names and times on
 the case is closed, its first "before" photo and last "after" photo (re-encoded without
 metadata at intake). Never shown: reporter, caller, actors, assignees, departments' users,
 reasons, notes, internal ids. Which photos are public is ``server.accounts.access``
-(``PUBLIC_PHOTO_KINDS``, ``is_public_photo``).
+(``PUBLIC_PHOTO_STAGES``, ``is_public_photo``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from gridmaps.classification import class_by_code
-from server.accounts.access import PUBLIC_PHOTO_KINDS
+from server.accounts.access import PUBLIC_PHOTO_STAGES
 from server.cases.models import Case, CaseEvent, Photo
 from server.maps.index import NoActiveMap, active_map
 from server.portal.privacy import public_description
@@ -44,11 +44,11 @@ def public_photos(case: Case) -> dict:
     if case.state != State.CLOSED.value:
         return {"before": None, "after": None}
     photos = list(getattr(case, "public_photos", None) or
-                  case.photos.filter(kind__in=PUBLIC_PHOTO_KINDS).order_by("id"))
-    before = next((p for p in photos if p.kind == "before"), None)
+                  case.photos.filter(stage__in=PUBLIC_PHOTO_STAGES).order_by("id"))
+    before = next((p for p in photos if p.stage == "before"), None)
     # The department's feedback photo; a check photo when there is none (self-handled ones).
-    after = next((p for p in reversed(photos) if p.kind == "after"), None) or \
-        next((p for p in reversed(photos) if p.kind == "check"), None)
+    after = next((p for p in reversed(photos) if p.stage == "after"), None) or \
+        next((p for p in reversed(photos) if p.stage == "check"), None)
     return {"before": f"/api/portal/photos/{before.pk}/" if before else None,
             "after": f"/api/portal/photos/{after.pk}/" if after else None}
 
@@ -59,7 +59,7 @@ def recently_closed(days: int) -> QuerySet[Case]:
             .select_related("hotline_call", "open311_request")
             .prefetch_related(Prefetch("photos", to_attr="public_photos",
                                        queryset=Photo.objects.filter(
-                                           kind__in=PUBLIC_PHOTO_KINDS).order_by("id")))
+                                           stage__in=PUBLIC_PHOTO_STAGES).order_by("id")))
             .order_by("-updated_at")[:MAX_CASES])
 
 

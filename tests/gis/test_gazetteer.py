@@ -116,7 +116,7 @@ def test_a_missing_door_number_gives_the_road_then_the_nearest_number(gazetteer)
 def test_a_name_and_the_start_of_a_name(gazetteer):
     assert best(gazetteer, "王府井大街") == ("王府井大街", 1.0)
     assert best(gazetteer, "故宫")[0] == "故宫博物院"
-    assert gazetteer.geocode("故宫")[0].kind == "poi"
+    assert gazetteer.geocode("故宫")[0].place_type == "poi"
 
 
 def test_a_typo_still_finds_something_close(gazetteer):
@@ -126,7 +126,7 @@ def test_a_typo_still_finds_something_close(gazetteer):
 
 def test_match_coordinates(gazetteer):
     (plate,) = gazetteer.geocode("王府井大街1号", limit=1)
-    assert isinstance(plate, Match) and plate.code == "D001" and plate.kind == "door_plate"
+    assert isinstance(plate, Match) and plate.code == "D001" and plate.place_type == "door_plate"
     assert (plate.lon, plate.lat) == pytest.approx(lonlat(20, 5), abs=1e-9)
     road = gazetteer.geocode("王府井大街", limit=1)[0]
     assert to_metres(road.lon, road.lat) == pytest.approx((X0 + 120, Y0), abs=0.01)  # the middle of the road
@@ -142,7 +142,7 @@ def test_nothing_and_limits(gazetteer):
 def test_reverse_prefers_door_plates(gazetteer):
     # 3 m from 王府井大街3号, 2 m from the road itself: the door plate wins.
     near = gazetteer.reverse(*lonlat(60, 2))
-    assert (near.name, near.kind) == ("王府井大街3号", "door_plate")
+    assert (near.name, near.place_type) == ("王府井大街3号", "door_plate")
     assert near.score == pytest.approx(1 - 3 / 100, abs=1e-6)
 
 

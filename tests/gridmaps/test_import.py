@@ -120,7 +120,7 @@ def test_a_shapefile_without_its_prj_is_refused(tmp_path, city):
     result = run(tmp_path / "shp", split_mapping(), store=stored.append)
     assert result.city is None and stored == []
     [problem] = result.problems
-    assert problem.kind == "no_crs" and problem.source == "cells" and ".prj" in problem.message
+    assert problem.problem_type == "no_crs" and problem.source == "cells" and ".prj" in problem.message
 
 
 def test_a_truncated_geojson_is_refused(tmp_path, city):
@@ -130,7 +130,7 @@ def test_a_truncated_geojson_is_refused(tmp_path, city):
     stored = []
     result = run(tmp_path / "gj", store=stored.append)
     assert result.city is None and stored == []
-    assert [p.kind for p in result.problems] == ["unreadable"]
+    assert [p.problem_type for p in result.problems] == ["unreadable"]
     assert "cells" in result.problems[0].message
 
 
@@ -140,7 +140,7 @@ def test_an_unknown_layer_name_says_which_layers_exist(tmp_path, city):
     mapping["layers"]["cells"]["layer"] = "grid_cells"
     result = run(tmp_path / "t.gpkg", mapping)
     [problem] = result.problems
-    assert problem.kind == "unknown_layer" and "'grid_cells'" in problem.message
+    assert problem.problem_type == "unknown_layer" and "'grid_cells'" in problem.message
     assert "cells, communities" in problem.message
 
 
@@ -149,14 +149,14 @@ def test_an_unknown_field_names_the_fields_there_are(tmp_path, city):
     mapping = default_mapping()
     mapping["layers"]["cells"]["fields"]["code"] = "BGID"
     [problem] = run(tmp_path / "t.gpkg", mapping).problems
-    assert problem.kind == "unknown_field" and "'BGID'" in problem.message and "community" in problem.message
+    assert problem.problem_type == "unknown_field" and "'BGID'" in problem.message and "community" in problem.message
 
 
 def test_projected_coordinates_in_a_geojson_without_crs_are_refused(tmp_path, city):
     # GeoJSON is WGS84 by definition, so OGR says so even for metres: the importer notices.
     write(tmp_path / "gj", "GeoJSON", layers(city), epsg=None, transform=coords_to_metres)
     [problem] = run(tmp_path / "gj").problems
-    assert problem.kind == "bad_crs" and "force_crs" in problem.message
+    assert problem.problem_type == "bad_crs" and "force_crs" in problem.message
 
 
 def test_force_crs_overrides_a_wrong_source_crs(tmp_path, city):
@@ -189,7 +189,7 @@ def test_a_file_with_errors_imports_nothing(tmp_path, city):
     stored = []
     result = run(tmp_path / "t.gpkg", store=stored.append, supervisors=SUPERVISORS)
     assert result.city is None and stored == []
-    found = {(p.layer, p.source, p.fid, p.code, p.kind) for p in result.problems}
+    found = {(p.layer, p.source, p.fid, p.code, p.problem_type) for p in result.problems}
     # GeoPackage FIDs start at 1, in the order written.
     assert ("components", "components", 1, "1101019999000001", "unknown_class") in found
     assert ("places", "places", 2, "P0002", "bad_value") in found
@@ -213,15 +213,15 @@ def test_skip_bad_cannot_skip_a_cell_without_leaving_a_gap(tmp_path, city):
     stored = []
     result = run(tmp_path / "t.gpkg", skip_bad=True, store=stored.append, supervisors=SUPERVISORS)
     assert result.city is None and stored == []
-    kinds = {p.kind for p in result.problems}
-    assert {"bad_code", "gap"} <= kinds
+    problem_types = {p.problem_type for p in result.problems}
+    assert {"bad_code", "gap"} <= problem_types
 
 
 def test_unknown_supervisors_are_a_problem(tmp_path, city):
     write(tmp_path / "t.gpkg", "GPKG", layers(city))
     result = run(tmp_path / "t.gpkg", supervisors={"sup_west"})
     [problem] = result.problems
-    assert problem.kind == "unknown_supervisor" and "sup_east" in problem.message and problem.fid == 2
+    assert problem.problem_type == "unknown_supervisor" and "sup_east" in problem.message and problem.fid == 2
 
 
 def test_only_cells_are_needed_the_rest_is_derived(tmp_path, city):
@@ -278,7 +278,7 @@ def test_short_cells_and_long_component_codes(tmp_path, city):
     assert result.city.cells[0].code == "11010100100101" and result.city.sequence_digits == 2
     assert [c.class_code for c in result.city.components] == ["0103", "0211", "0405"]
     # The same file read as 15-digit cells is wrong everywhere.
-    assert {p.kind for p in run(tmp_path / "t.gpkg", default_mapping()).problems} >= {"bad_code"}
+    assert {p.problem_type for p in run(tmp_path / "t.gpkg", default_mapping()).problems} >= {"bad_code"}
 
 
 def test_progress_is_reported(tmp_path, city):
@@ -310,7 +310,7 @@ def test_the_shipped_mappings_load():
 
 def test_a_missing_path_is_a_problem_not_a_crash(tmp_path):
     [problem] = run(tmp_path / "nothing.gpkg").problems
-    assert problem.kind == "unreadable"
+    assert problem.problem_type == "unreadable"
 
 
 def test_points_outside_every_cell_are_reported(tmp_path, city):
@@ -319,7 +319,7 @@ def test_points_outside_every_cell_are_reported(tmp_path, city):
     write(tmp_path / "t.gpkg", "GPKG", named)
     result = run(tmp_path / "t.gpkg", supervisors=SUPERVISORS)
     [problem] = result.problems
-    assert problem.kind == "unknown_parent" and "lies in no cell" in problem.message and problem.fid == 1
+    assert problem.problem_type == "unknown_parent" and "lies in no cell" in problem.message and problem.fid == 1
 
 
 @pytest.mark.parametrize("driver, name", [("GPKG", "t.gpkg"), ("GeoJSON", "t"), ("ESRI Shapefile", "t"),
@@ -374,16 +374,16 @@ def _no_layers(tmp_path, city):  # what an uploaded zip without a .shp unpacks t
     return tmp_path / "unpacked", None
 
 
-@pytest.mark.parametrize("make, kind, words", [
+@pytest.mark.parametrize("make, problem_type, words", [
     (_truncated_gpkg, "unreadable", "malformed"),
     (_html_named_gpkg, "unreadable", "not recognized"),
     (_engineering_crs, "bad_crs", "no transformation from site grid to WGS84"),
     (_unknown_crs, "bad_crs", "'EPSG:999999' is not a CRS"),
     (_no_layers, "unknown_layer", "no layer 'streets'"),
 ])
-def test_a_broken_source_imports_nothing_and_says_why(tmp_path, city, make, kind, words):
+def test_a_broken_source_imports_nothing_and_says_why(tmp_path, city, make, problem_type, words):
     source, mapping = make(tmp_path, city)
     stored = []
     result = run(source, mapping, store=stored.append)
     assert result.city is None and stored == []
-    assert result.problems[0].kind == kind and words in result.problems[0].message
+    assert result.problems[0].problem_type == problem_type and words in result.problems[0].message

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-from gridmaps.validate import PROBLEM_KINDS, SET_KINDS, FeatureRef, Rules, normalise_class, validate
+from gridmaps.validate import PROBLEM_TYPES, SET_PROBLEM_TYPES, FeatureRef, Rules, normalise_class, validate
 from tests.gridmaps.maptoy import at, rect, toy_city
 
 PARTS = ("streets", "communities", "cells", "duty_grids", "departments", "components", "places")
@@ -30,7 +30,7 @@ def change(city, part, i, **fields):
 
 
 def found(problems):
-    return {(p.layer, p.fid, p.code, p.kind) for p in problems}
+    return {(p.layer, p.fid, p.code, p.problem_type) for p in problems}
 
 
 def test_the_toy_city_is_clean():
@@ -80,15 +80,15 @@ BOWTIE = Polygon([at(0, 0), at(100, 100), at(100, 0), at(0, 100)])
 def test_each_problem_names_its_feature(part, i, fields, expected):
     problems = check(change(C, part, i, **fields))
     assert expected in found(problems), [p.as_dict() for p in problems]
-    assert all(p.kind in PROBLEM_KINDS for p in problems)
-    named = next(p for p in problems if (p.layer, p.fid, p.code, p.kind) == expected)
+    assert all(p.problem_type in PROBLEM_TYPES for p in problems)
+    named = next(p for p in problems if (p.layer, p.fid, p.code, p.problem_type) == expected)
     assert named.source == f"src_{part}" and named.message and named.index == i
-    assert named.skippable == (named.kind not in SET_KINDS)
+    assert named.skippable == (named.problem_type not in SET_PROBLEM_TYPES)
 
 
 def test_duplicate_names_the_first_fid():
     problems = check(change(C, "components", 2, code=C.components[1].code, class_code="0211"))
-    [dup] = [p for p in problems if p.kind == "duplicate_code"]
+    [dup] = [p for p in problems if p.problem_type == "duplicate_code"]
     assert dup.fid == 102 and "FID 101" in dup.message
 
 
@@ -101,23 +101,23 @@ def test_a_cell_sticking_out_of_its_community():
 def test_overlap_and_gap_are_about_several_features():
     # Cell 2 shifted 10 m west: it overlaps cell 1 by 1,000 m² and leaves 1,000 m² uncovered.
     problems = check(change(C, "cells", 1, geometry=rect(90, 0)))
-    overlap = next(p for p in problems if p.kind == "overlap")
+    overlap = next(p for p in problems if p.problem_type == "overlap")
     assert overlap.layer == "cells" and C.cells[0].code in overlap.message and "1,000" in overlap.message
-    gap = next(p for p in problems if p.kind == "gap")
+    gap = next(p for p in problems if p.problem_type == "gap")
     assert (gap.layer, gap.fid, gap.code) == ("communities", 100, C.communities[0].code)
     assert not overlap.skippable and not gap.skippable
 
 
 def test_tolerances_are_settings():
     slightly = change(C, "cells", 1, geometry=rect(99.9, 0, 100.1, 100))  # 10 m² of overlap
-    assert "overlap" in {p.kind for p in check(slightly)}
-    assert "overlap" not in {p.kind for p in check(slightly, rules=Rules(overlap_m2=20))}
+    assert "overlap" in {p.problem_type for p in check(slightly)}
+    assert "overlap" not in {p.problem_type for p in check(slightly, rules=Rules(overlap_m2=20))}
 
 
 def test_implausible_areas():
     tiny_rules = Rules(cell_min_area_m2=20_000)
     problems = check(C, rules=tiny_rules)
-    assert {(p.kind, p.layer) for p in problems} == {("implausible_area", "cells")} and len(problems) == 8
+    assert {(p.problem_type, p.layer) for p in problems} == {("implausible_area", "cells")} and len(problems) == 8
 
 
 def test_supervisors_are_not_checked_without_a_list():
@@ -133,5 +133,5 @@ def test_district_code():
 def test_seventeen_digit_component_codes():
     assert normalise_class("01003", 3) == "0103" and normalise_class("0103", 2) == "0103"
     long = replace(C, components=tuple(replace(c, code=c.code[:8] + "0" + c.code[8:]) for c in C.components))
-    assert {p.kind for p in check(long)} == {"bad_code"}
+    assert {p.problem_type for p in check(long)} == {"bad_code"}
     assert check(long, rules=Rules(component_minor_digits=3)) == []

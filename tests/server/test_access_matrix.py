@@ -150,10 +150,10 @@ def request_for(world, name, role):
     spec = REQUESTS.get(name)
     if spec is None:
         return None
-    kind, method, path, body = spec
+    surface, method, path, body = spec  # surface: "page" or "api"
     path = (path.replace(N, world["number"]).replace(P, str(world["photo"]))
             .replace(V, str(world["voice"])).replace("{update}", str(world["update"])))
-    if kind == "page":
+    if surface == "page":
         client = world["pages"][role]
         return getattr(client, method)(path, body or {})
     client = world["clients"][role]

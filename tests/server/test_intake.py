@@ -51,7 +51,7 @@ def test_stored_photo_is_reencoded_without_metadata(cast):
     data = photo.image.read()
     assert b"SecretCam" not in data
     assert Image.open(io.BytesIO(data)).getexif() == {}
-    assert (photo.width, photo.height, photo.kind) == (64, 48, "before")
+    assert (photo.width, photo.height, photo.stage) == (64, 48, "before")
 
 
 def test_json_body_with_base64_photo(cast):

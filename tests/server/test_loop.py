@@ -43,9 +43,10 @@ def test_one_report_travels_the_whole_loop(cast, report):
     assert events[0] == ("report", "", "reported", "supervisor")
     assert [e[0] for e in events[1:]] == [a for _, a, _, _ in LOOP]
     assert all(events[i][2] == events[i + 1][1] for i in range(len(events) - 1))
-    assert sorted(case.photos.values_list("kind", flat=True)) == ["after", "before", "check"]
+    assert sorted(case.photos.values_list("stage", flat=True)) == ["after", "before", "check"]
     detail = cast["leader"].get(f"/api/cases/{number}/").json()
     assert len(detail["events"]) == 9 and len(detail["photos"]) == 3
+    assert sorted(p["kind"] for p in detail["photos"]) == ["after", "before", "check"]  # wire
     photo = cast["leader"].get(detail["photos"][1]["url"])
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
 

@@ -20,12 +20,12 @@ def test_failed_logins_are_recorded_and_then_throttled(cast, client):
         assert _login(client, "dispatcher", "wrong").status_code == 400
     r = _login(client, "dispatcher", DEMO_PASSWORD)  # right password, but locked out now
     assert r.status_code == 429 and "too many failed logins" in r.json()["error"]["message"]
-    assert AuthAudit.objects.filter(kind="login_failed", username="dispatcher").count() == 11
+    assert AuthAudit.objects.filter(auth_event="login_failed", username="dispatcher").count() == 11
     # another user at the same address is not locked out by someone else's mistakes
     assert _login(client, "acceptor", DEMO_PASSWORD).status_code == 200
     cache.clear()
     assert _login(client, "dispatcher", DEMO_PASSWORD).status_code == 200
-    assert AuthAudit.objects.filter(kind="login", username="dispatcher").exists()
+    assert AuthAudit.objects.filter(auth_event="login", username="dispatcher").exists()
 
 
 def test_one_address_is_locked_after_many_failures_across_usernames(cast, client):
@@ -43,10 +43,10 @@ def test_permission_failures_are_recorded(cast):
     assert r.status_code in (302, 403)
     r = cast["leader"].post("/api/reports/", {}, format="json")
     assert r.status_code == 403
-    audit = AuthAudit.objects.filter(kind="denied", username="leader").get()
+    audit = AuthAudit.objects.filter(auth_event="denied", username="leader").get()
     assert (audit.path, audit.status, audit.method) == ("/api/reports/", 403, "POST")
     cast["anonymous"].get("/api/cases/")
-    assert AuthAudit.objects.filter(kind="denied", status=401, path="/api/cases/").exists()
+    assert AuthAudit.objects.filter(auth_event="denied", status=401, path="/api/cases/").exists()
 
 
 def test_a_lost_handset_token_is_revoked(cast):
@@ -57,7 +57,7 @@ def test_a_lost_handset_token_is_revoked(cast):
     r = cast["dutychief"].post("/api/auth/revoke/", {"username": "supervisor"}, format="json")
     assert r.status_code == 200 and r.json()["revoked"] == 1
     assert sup.get("/api/me/").status_code == 401
-    assert AuthAudit.objects.filter(kind="revoked", username="supervisor").exists()
+    assert AuthAudit.objects.filter(auth_event="revoked", username="supervisor").exists()
     r = cast["dutychief"].post("/api/auth/revoke/", {"username": "nobody"}, format="json")
     assert r.status_code == 404 and r.json()["error"]["field"] == "username"
 

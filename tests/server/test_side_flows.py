@@ -89,8 +89,8 @@ def test_return_redispatch_records_the_suggestion(cast, report):
 
 
 def test_event_suggestion_is_the_territory(cast):
-    Department.objects.create(code="ST110101001", name="东华门街道办事处", kind="territory",
-                              street_code="110101001")
+    Department.objects.create(code="ST110101001", name="东华门街道办事处",
+                              responsibility="territory", street_code="110101001")
     number = _hotline_report(cast, kind="event", class_code="0501")
     detail = cast["dispatcher"].get(f"/api/cases/{number}/").json()
     assert detail["suggested_department"] == {"code": "ST110101001", "name": "东华门街道办事处",

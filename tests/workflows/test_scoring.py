@@ -177,8 +177,8 @@ def events():
 def rules(**min_volumes):
     raw = json.loads(DATA.read_text(encoding="utf-8"))
     for group in raw["groups"].values():
-        for kind, spec in group["kinds"].items():
-            spec["min_volume"] = min_volumes.get(kind, 1)
+        for entity_type, spec in group["kinds"].items():
+            spec["min_volume"] = min_volumes.get(entity_type, 1)
     return raw
 
 
@@ -223,7 +223,7 @@ def test_december_and_october_pick_up_what_november_left():
                     ("cell", X3): {"reported": 1}}
 
 
-EXPECTED = {  # kind, entity: (composite, grade, rank)
+EXPECTED = {  # entity_type, entity: (composite, grade, rank)
     ("supervisor", "1"): (60.0, "C", 1), ("supervisor", "11"): (73.33, "C", None),
     ("acceptor", "2"): (75.0, "B", 1), ("duty_chief", "3"): (58.33, "D", 1),
     ("dispatcher", "4"): (70.0, "C", 1), ("department", "roads"): (70.0, "C", 1),
@@ -236,10 +236,10 @@ EXPECTED = {  # kind, entity: (composite, grade, rank)
 
 def test_every_score_grade_and_rank_by_hand():
     s = nov()
-    got = {(k, r.entity): (r.composite, r.grade, r.rank) for k, rows in s.by_kind.items()
+    got = {(k, r.entity): (r.composite, r.grade, r.rank) for k, rows in s.by_entity_type.items()
            for r in rows}
     assert got == EXPECTED
-    assert [r.entity for r in s.by_kind["cell"]] == [X1, X2, X3, X4]  # unranked last
+    assert [r.entity for r in s.by_entity_type["cell"]] == [X1, X2, X3, X4]  # unranked last
 
 
 def test_rates_by_hand():

@@ -198,11 +198,11 @@ def test_hearing(people):
 
 
 def test_ranking_scope(people):
-    kinds = tuple(default_evaluation_rules().kinds)
+    entity_types = tuple(default_evaluation_rules().entity_types)
     for name, user in people.items():
         scope = access.ranking_scope(user)
         if name in CENTRE:
-            assert scope == access.RankingScope(kinds) and scope.whole_city, name
+            assert scope == access.RankingScope(entity_types) and scope.whole_city, name
             assert scope.may_read("department", "roads") and scope.may_read("cell"), name
         elif name in DEPTS:
             own = name.removeprefix("dept_")
@@ -242,7 +242,7 @@ def test_may_revoke_tokens_of(people):
 def test_public_photos(world):
     """Of a closed case, the problem and the fix; of an open one, nothing; never the
     verification photo."""
-    closed = {p.kind: access.is_public_photo(p)
+    closed = {p.stage: access.is_public_photo(p)
               for p in Case.objects.get(number=world["C"]).photos.all()}
     assert closed == {"verify": False, "after": True, "check": True}
     assert [access.is_public_photo(p) for p in

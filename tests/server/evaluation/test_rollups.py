@@ -27,7 +27,7 @@ PERIODS = [Period.month(2026, 11), Period.month(2026, 12), Period.month(2027, 1)
 
 
 def _table():
-    cols = ["day", "kind", "entity", *ALL_COUNTERS]
+    cols = ["day", "entity_type", "entity", *ALL_COUNTERS]
     return {tuple(r[:3]): tuple(r[3:]) for r in DailyRollup.objects.values_list(*cols)
             if any(r[3:])}
 
@@ -41,7 +41,7 @@ def test_rollups_agree_with_the_log(cast, hooked):
         straight = selectors.straight_counters(period)
         assert selectors.rollup_counters(period) == straight, period
         assert selectors.scores(period) == selectors.scores(period, source="straight"), period
-        seen |= {kind for kind, _ in straight}
+        seen |= {entity_type for entity_type, _ in straight}
     assert seen == {"supervisor", "acceptor", "duty_chief", "dispatcher", "department", "cell"}
     month = selectors.straight_counters(PERIODS[1])
     assert month[("department", "roads")]["dispatched"] > 0
@@ -53,7 +53,7 @@ def test_rollups_agree_with_the_log(cast, hooked):
         rebuild_rollups(period)
     assert _table() == before
     # And the comparison is not vacuous: a lost row shows.
-    DailyRollup.objects.filter(kind="department", dispatched__gt=0).first().delete()
+    DailyRollup.objects.filter(entity_type="department", dispatched__gt=0).first().delete()
     assert selectors.rollup_counters(Period(date(2026, 11, 1), date(2027, 3, 1))) != \
         selectors.straight_counters(Period(date(2026, 11, 1), date(2027, 3, 1)))
 

@@ -40,7 +40,7 @@ def test_report_decide_publish_activate(cast):
     damaged = send(cast)
     assert damaged.status_code == 201, damaged.content
     body = damaged.json()
-    assert body["state"] == "pending" and body["class_code"] == "0103"
+    assert body["state"] == "pending" and body["class_code"] == "0103" and body["kind"] == "damaged"
     assert body["cell_code"] == "110101001001001" and body["photo_url"]
     new = send(cast, **added())
     assert new.status_code == 201, new.content

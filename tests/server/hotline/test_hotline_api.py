@@ -32,6 +32,8 @@ def test_address_suggest_geocode_and_reverse(cast):
     r = c.get("/api/hotline/places/geocode/", {"q": "北京市东城区王府井大街二号"})
     best = r.json()["results"][0]
     assert best["code"] == "P-DOOR-2" and best["score"] >= 0.6
+    assert set(best) == {"code", "name", "kind", "lon", "lat", "score"}  # the wire names
+    assert best["kind"] == "door_plate"
     lon, lat = cell_centre(2)
     r = c.get("/api/hotline/places/reverse/", {"lat": lat + 0.0001, "lon": lon})
     assert r.json()["result"]["name"] == "王府井大街2号"  # a door plate first

@@ -88,7 +88,7 @@ def test_activation_applies_and_rollback_restores_the_departments(cast, version_
 
 
 def test_departments_no_map_lists_are_left_alone(cast, version_b):
-    Department.objects.create(code="ENF", name="城管执法局", kind="enforcement")
+    Department.objects.create(code="ENF", name="城管执法局", responsibility="enforcement")
     activate(version_b.pk)
     rollback()
     assert live()["ENF"] == ("城管执法局", True)
@@ -109,7 +109,9 @@ def test_a_department_the_active_map_drops_keeps_its_users_and_cases(cast, repor
     assert Case.objects.get(number=number).department.code == "roads"
 
     # but it is no longer offered nor accepted for new dispatches
-    codes = [d["code"] for d in cast["dispatcher"].get("/api/departments/").json()]
+    offered = cast["dispatcher"].get("/api/departments/").json()
+    codes = [d["code"] for d in offered]
+    assert {d["kind"] for d in offered} <= {"owner", "maintainer", "territory", "enforcement"}
     assert "roads" not in codes and "parks" in codes
     second = report()
     for who, action, data, _ in LOOP[:2]:

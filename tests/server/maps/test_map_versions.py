@@ -36,7 +36,7 @@ def test_store_city_writes_an_inactive_version_with_everything(version_b):
     assert Component.objects.filter(version=version_b).values_list("geom", flat=True)[1].geom_type == "LineString"
     grid = DutyGrid.objects.get(version=version_b, code="DG1101010010011")
     assert [u.username for u in grid.supervisors.all()] == ["sup_west"] and len(grid.cell_codes) == 4
-    assert Place.objects.filter(version=version_b, kind="door_plate").count() == 2
+    assert Place.objects.filter(version=version_b, place_type="door_plate").count() == 2
     assert MapVersion.objects.get(active=True).label == "toy"
 
 

@@ -37,7 +37,7 @@ def test_an_alert_becomes_a_video_case_with_its_snapshot(cast):
     case = Case.objects.get(number=body["number"])
     assert (case.channel, case.state, case.reporter.username) == ("video", "reported", "video")
     assert case.cell_code.endswith("003") and "CAM-0042" in case.description
-    assert Photo.objects.get(case=case).kind == "before"
+    assert Photo.objects.get(case=case).stage == "before"
     a = CameraAlert.objects.get(case=case)
     assert (a.camera_id, a.alert_id, a.confidence, a.platform.name) == ("CAM-0042", "A-1", 0.91,
                                                                         "demo-camera")
