@@ -472,7 +472,7 @@ def run(name: str, args, tmp: Path, env: dict, inputs: dict) -> dict:
         while pending_photos():
             time.sleep(0.05)
         t_end = time.monotonic()
-        cpu2 = server.cpu()
+        cpu2, busy2 = server.cpu(), machine_busy()
         settle(env["DATABASE_URL"])
         cpu3 = server.cpu()
         floor = run_wrk(server.url + "/api/bench/floor/", script, args.seconds,
@@ -535,6 +535,11 @@ def run(name: str, args, tmp: Path, env: dict, inputs: dict) -> dict:
             "wrk": round(floor["cpu_s"] / floor["requests"] * 1000, 3)},
         "terminal_cpu_s": round(pushes["cpu_s"], 2),
         "machine_busy_cores_during_reports": round(busy, 2),
+        # While the cleaner drains: what the server's idle processes and the machine spend.
+        "during_drain": {"server_cpu_s": round(cpu2[0] - cpu1[0], 2),
+                         "photo_cleaner_cpu_s": round(cpu2[1] - cpu1[1], 2),
+                         "machine_busy_cores": round((busy2[0] - busy1[0])
+                                                     / max(t_end - t_drain, 0.01), 2)},
         "socket_errors": socket_errors, "non_2xx": rep["status"] + floor["status"],
         "pushes_received": len(pushes["created"]), "push_missing": push_missing,
         "durable": durable,

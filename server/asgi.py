@@ -14,7 +14,6 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-
 django_asgi_app = get_asgi_application()
 if settings.REQUEST_THREADS:
     from server.request_threads import RequestThreads
@@ -22,14 +21,16 @@ if settings.REQUEST_THREADS:
     django_asgi_app = RequestThreads(django_asgi_app, settings.REQUEST_THREADS)
 
 from server.realtime.auth import TokenOrSessionAuthMiddleware  # noqa: E402
+from server.realtime.hub import keep_server_send  # noqa: E402
 from server.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # keep_server_send: the hub sends live events past the session wrapper (hub.py).
+        "websocket": keep_server_send(AllowedHostsOriginValidator(
             TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        )),
     }
 )
 

@@ -33,7 +33,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from server.realtime import layer_watch
 from server.realtime.access import check_subscription, groups_at_connect
-from server.realtime.hub import TOO_SLOW, Listener, hub
+from server.realtime.hub import SERVER_SEND, TOO_SLOW, Listener, hub
 from server.realtime.replay import last_event_id, replay
 from server.realtime.schema import outgoing, parse_client
 
@@ -66,8 +66,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)  # 4403: no role that may listen
             return
         # Held: live events wait until after hello. The hub sends them through this socket's
-        # ASGI send, as the consumer does.
-        self.listener = Listener(self.base_send, on_overflow=self._too_slow)
+        # ASGI send as the server gave it (``keep_server_send``; else the consumer's own).
+        self.listener = Listener(self.scope.get(SERVER_SEND, self.base_send),
+                                 on_overflow=self._too_slow)
         self.hub = hub()
         await self._join(groups)
         await self.accept()

@@ -62,7 +62,23 @@ TOO_SLOW = 4408
 #: The message type of the hub's probe through the layer (``layer_watch``).
 PROBE = "hub.probe"
 
+#: Where ``keep_server_send`` puts a websocket's ASGI ``send`` as the server gave it.
+SERVER_SEND = "dcm.server_send"
+
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def keep_server_send(app):
+    """ASGI middleware, outermost for websockets: the ``send`` the server handed this socket,
+    kept in its scope (``SERVER_SEND``) so that the hub sends live events straight through it.
+    The middlewares inside may wrap ``send``: Channels' session middleware does, and acts only
+    on HTTP responses, yet its wrapper cost 17 % of a fan-out's CPU, per socket and event
+    (bench/fanout.py under py-spy). What the consumer itself sends still goes through them."""
+
+    async def middleware(scope, receive, send):
+        return await app(dict(scope, **{SERVER_SEND: send}), receive, send)
+
+    return middleware
 
 
 class Listener:
