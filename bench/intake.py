@@ -552,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"{', '.join(serving.SERVERS)}, several with commas, or all "
                          "(default %(default)s)")
     ap.add_argument("--workers", type=int, default=4, help="server workers")
-    ap.add_argument("--photo-workers", type=int, default=1)
+    ap.add_argument("--photo-workers", type=int, default=os.cpu_count() or 1,
+                    help="photo cleaners (default, as scripts/serve.py: one per core)")
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--connections", type=int, default=24)
     ap.add_argument("--keep", action="store_true", help="keep the database and the files")
@@ -619,7 +620,10 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         if not args.keep:
-            drop_database(url, db)
+            try:
+                drop_database(url, db)
+            except Exception as exc:  # the figures are measured: print them all the same
+                log(f"could not drop {db} (drop it by hand): {exc}")
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             log(f"kept database {db} and files in {tmp}")
