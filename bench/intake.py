@@ -597,6 +597,9 @@ def main(argv: list[str] | None = None) -> int:
                                                 "DJANGO_SETTINGS_MODULE", "DCM_BENCH_FLOOR")})
         os.environ.pop("DCM_EMBEDDED", None)
         os.environ.pop("DEBUG", None)
+        # No pool in this process: a pooled connection outlives close_all() and kept the
+        # database from being dropped at the end.
+        os.environ["DB_POOL"] = "0"
         sys.path.insert(0, str(REPO))
         import django
 
