@@ -43,7 +43,6 @@ import io
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -98,11 +97,8 @@ def _ping(port: int) -> bool:
 
 
 class Worker(ServerProcess):
-    """daphne as ``scripts/run.sh`` starts it (the e2e tests' server process), plus SIGKILL."""
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+    """The project's server as the e2e tests start it; ``kill()`` SIGKILLs it with every
+    process it started (``ServerProcess.kill``)."""
 
     @property
     def url(self) -> str:

@@ -1,14 +1,15 @@
 """Run N ASGI workers on one listening socket (the production process layout of one machine).
 
-    python scripts/serve.py [--server uvicorn|daphne|granian] [--workers N] [--bind 127.0.0.1]
+    python scripts/serve.py [--server granian|uvicorn|daphne] [--workers N] [--bind 127.0.0.1]
                             [--port 8000] [--photo-workers N]
 
-The ASGI server is chosen by measurement (docs/serving.md): uvicorn by default. daphne and
-uvicorn: this process opens and binds the socket once, then starts N children with ``--fd``
-that inherit it: the kernel hands each new connection to whichever worker accepts first, so no
-reverse proxy or port per worker is needed on one machine (behind a proxy, point it at this
-one port). granian cannot serve an inherited socket (no ``--fd``): it is started as one child
-with ``--workers N``, and its own main process binds the port and shares it with its workers.
+The ASGI server is chosen by measurement (docs/serving.md): granian by default. granian cannot
+serve an inherited socket (no ``--fd``): it is started as one child with ``--workers N``; its
+own main process binds the port, shares it with its workers and restarts a worker that dies.
+uvicorn and daphne: this process opens and binds the socket once, then starts N children with
+``--fd`` that inherit it. Either way the kernel hands each new connection to whichever worker
+accepts first, so no reverse proxy or port per worker is needed on one machine (behind a
+proxy, point it at this one port).
 Each server is tuned as ``server/serving.py`` says (why, in docs/serving.md). A worker runs Django's sync
 views on ``REQUEST_THREADS`` threads, so several workers are how one machine overlaps one
 request's database waits with another's work. Default workers: 2 per CPU core.
@@ -96,8 +97,17 @@ def main(argv: list[str] | None = None) -> int:
 
     def start(i: int) -> None:
         cleaner = i >= n_serving
+        # Each child in a session of its own: a child that dies takes its own children with it
+        # (granian's workers outlive a killed main process otherwise).
         children[i] = subprocess.Popen(cmds[i], cwd=REPO, env=env, pass_fds=fds,
-                                       preexec_fn=background if cleaner else None)
+                                       preexec_fn=background if cleaner else None,
+                                       start_new_session=True)
+
+    def end_group(proc: subprocess.Popen) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def stop(*_):
         nonlocal stopping
@@ -115,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             if proc.poll() is not None and not stopping:
                 print(f"serve: child {proc.pid} exited with {proc.returncode}; restarting",
                       file=sys.stderr, flush=True)
+                end_group(proc)
                 time.sleep(1)
                 start(i)
         time.sleep(0.5)
@@ -134,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        end_group(proc)
     return 0
 
 

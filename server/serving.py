@@ -3,7 +3,9 @@ tuned (docs/serving.md). No Django import: ``scripts/serve.py``, the benches and
 tests' server processes build their commands here, so all of them run what production runs.
 
 ``DEFAULT`` is the server ``make run`` and ``scripts/serve.py`` start; ``DCM_SERVER`` (one of
-``SERVERS``) overrides it for the e2e tests' server processes.
+``SERVERS``) overrides it for the e2e tests' server processes. granian runs a main process and
+its workers: start it in a session of its own and stop it by its process group (a SIGKILLed
+main process leaves its workers serving).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 #: The ASGI servers the project runs on; the first is the default (docs/serving.md).
-SERVERS = ("uvicorn", "daphne", "granian")
+SERVERS = ("granian", "uvicorn", "daphne")
 APP = "server.asgi:application"
 #: Listen backlog: a reconnect storm (every terminal of a restarted worker at once) must not
 #: find the queue full.
