@@ -6,9 +6,9 @@
 Needs PostgreSQL/PostGIS (DATABASE_URL: its credentials and host; loopback only). The bench
 creates a database of its own (through ``tests/e2e/server_process``, the e2e tests' server) and drops it at the end, starts a redis-server of its own on a
 free loopback port (the shared one is never touched), and serves the demo city with
-``--workers`` daphne processes, each exactly as ``scripts/run.sh`` starts one (a daphne worker
-runs Django's sync views one at a time, so production runs several behind a proxy; here each
-sender and terminal talks to one of them, round robin).
+``--workers`` servers of one worker each (the project's ASGI server, as the e2e tests start it;
+production runs several workers; here each sender and terminal talks to one of them, round
+robin).
 
 Senders: ``--senders`` handset outboxes (``mobileapp.core.outbox``), each filled with its share
 of the reports (each with its idempotency key, made before any network use) and sent by the
