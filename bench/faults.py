@@ -153,7 +153,7 @@ class Terminal:
     @staticmethod
     async def _ping(ws) -> None:
         """As the consoles do (every 25 s there): after channel-layer trouble the server answers
-        a ping with what the layer lost (``server.realtime.trouble``)."""
+        a ping with what the layer lost (``server.realtime.layer_watch``)."""
         while True:
             await asyncio.sleep(PING_S)
             await ws.send(json.dumps({"type": "ping"}))
