@@ -1,10 +1,13 @@
 """Fan-out of case events to many terminals, and sockets one worker holds.
 
-    python -m bench.fanout [--terminals 1000] [--changes 100] [--max-try 6000]
+    python -m bench.fanout [--server uvicorn|daphne|granian|all|a,b] [--terminals 1000]
+                           [--changes 100] [--max-try 5200] [--no-baseline]
 
-Needs Redis (REDIS_URL, as ``make bench`` sets it; loopback only). Starts daphne workers on a
-fresh SpatiaLite database of its own (the figures are about the channel layer, not the
-database) with a channel prefix of its own, and terminal processes holding websockets to them.
+Needs Redis (REDIS_URL, as ``make bench`` sets it; loopback only). Starts workers of the ASGI
+server (``server/serving.py``'s command line, one process each; several servers with
+``--server all`` are measured in turn in one run) on a fresh SpatiaLite database of its own (the
+figures are about the channel layer and the server, not the database) with a channel prefix of
+its own, and terminal processes holding websockets to them.
 
 latency: from the commit of a change (an acceptor accepts a reported case, in this process,
 through ``server.cases.actions``; the clock starts when the on-commit push begins, i.e. right
@@ -22,7 +25,8 @@ max_sockets: websockets one worker holds open while it still answers: every one 
 broadcast event, and an HTTP request is served within 2 s.
 
 The last line is one JSON object: terminals, p50_ms, p99_ms, max_sockets, cpu_floor_ms, and the
-baseline's. Terminals are lean clients (``bench/wsclient.py``) over real websockets; each worker
+baseline's (the core layer, measured on the first server only), for the first server at the
+top level and for every server under ``by_server``. Terminals are lean clients (``bench/wsclient.py``) over real websockets; each worker
 fans out through its hub (``server/realtime/hub.py``).
 """
 
@@ -74,16 +78,24 @@ class Terminals:
 
 # --- workers -----------------------------------------------------------------------------------
 class Worker:
-    def __init__(self, env: dict, log: Path):
+    """One worker of ``server`` on a port of its own (granian: its main process and one
+    worker; ``pids`` has both)."""
+
+    def __init__(self, server: str, env: dict, log: Path):
+        from server.serving import server_command
         from tests.e2e.server_process import free_port, wait_for_http
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "server.asgi:application"],
+            server_command(server, host="127.0.0.1", port=self.port, workers=1),
             cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
             preexec_fn=_raise_fd_limit)
         wait_for_http(self.proc, self.url + "/api/workflow/", log)
+        self.pids = [self.proc.pid, *_descendants(self.proc.pid)]
+
+    def cpu_ms(self) -> float:
+        return sum(_cpu_ms(p) for p in self.pids)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -134,12 +146,21 @@ def _reported_cases(base_url: str, n: int) -> list[str]:
 
 
 def _cpu_ms(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User + system CPU time of a process so far (Linux /proc; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-async def _latencies(layer: str, tmp: Path, terminals: int,
+def _descendants(pid: int) -> list[int]:
+    from bench.intake import descendants
+
+    return descendants(pid)
+
+
+async def _latencies(server: str, layer: str, tmp: Path, terminals: int,
                      changes: int) -> tuple[list[float], float, dict]:
     from asgiref.sync import sync_to_async
 
@@ -151,7 +172,7 @@ async def _latencies(layer: str, tmp: Path, terminals: int,
     prefix = f"fan{uuid.uuid4().hex[:8]}"
     env = _env(tmp, layer, prefix)
     _use_layer(layer, prefix)
-    workers = [Worker(env, tmp / f"worker-{layer}-{i}.log") for i in range(2)]
+    workers = [Worker(server, env, tmp / f"worker-{server}-{layer}-{i}.log") for i in range(2)]
     clients = []
     try:
         numbers = _reported_cases(workers[0].url, changes + 1)  # + the warm-up
@@ -182,7 +203,7 @@ async def _latencies(layer: str, tmp: Path, terminals: int,
         # connections to Redis (and the core layer loads its scripts), once per process.
         warm = await change(numbers[0])
         warm_ms = (max(r["last"] for r in warm) - commits[warm[0]["id"]]) * 1000
-        cpu_before = [_cpu_ms(w.proc.pid) for w in workers], [_cpu_ms(c.proc.pid) for c in clients]
+        cpu_before = [w.cpu_ms() for w in workers], [_cpu_ms(c.proc.pid) for c in clients]
         for number in numbers[1:]:
             reports = await change(number)
             t0 = commits[reports[0]["id"]]
@@ -192,16 +213,17 @@ async def _latencies(layer: str, tmp: Path, terminals: int,
         send._send_all = original
         # CPU each side spends on one event (both workers, both terminal processes): on two
         # shared cores, half their sum is the floor under the last terminal's latency.
-        cpu = {name: round(sum(_cpu_ms(p.proc.pid) - b for p, b in zip(procs, before)) / changes, 2)
-               for name, procs, before in (("server", workers, cpu_before[0]),
-                                           ("terminals", clients, cpu_before[1]))}
-        print(f"fanout: {layer}: {connected} of {terminals} terminals connected; first one "
+        cpu = {"server": round(sum(w.cpu_ms() - b for w, b in zip(workers, cpu_before[0]))
+                               / changes, 2),
+               "terminals": round(sum(_cpu_ms(c.proc.pid) - b
+                                      for c, b in zip(clients, cpu_before[1])) / changes, 2)}
+        print(f"fanout: {server}/{layer}: {connected} of {terminals} terminals connected; first one "
               f"reached after {statistics.median(firsts):.1f} ms (median), the last after "
               f"{statistics.median(out):.1f} ms; worst delivery {min(delivered):.1%}",
               file=sys.stderr)
-        print(f"fanout: {layer}: the warm-up change (not counted) reached the last terminal "
+        print(f"fanout: {server}/{layer}: the warm-up change (not counted) reached the last terminal "
               f"after {warm_ms:.1f} ms", file=sys.stderr)
-        print(f"fanout: {layer}: CPU per event: {cpu['server']} ms in the workers, "
+        print(f"fanout: {server}/{layer}: CPU per event: {cpu['server']} ms in the workers, "
               f"{cpu['terminals']} ms in the terminal processes", file=sys.stderr)
         return out, min(delivered), cpu
     finally:
@@ -211,7 +233,7 @@ async def _latencies(layer: str, tmp: Path, terminals: int,
             w.stop()
 
 
-async def _max_sockets(tmp: Path, max_try: int, step_procs: int = 4) -> int:
+async def _max_sockets(server: str, tmp: Path, max_try: int, step_procs: int = 4) -> int:
     import httpx
     from asgiref.sync import sync_to_async
 
@@ -221,7 +243,7 @@ async def _max_sockets(tmp: Path, max_try: int, step_procs: int = 4) -> int:
 
     prefix = f"fan{uuid.uuid4().hex[:8]}"
     _use_layer("pubsub", prefix)
-    worker = Worker(_env(tmp, "pubsub", prefix), tmp / "worker-max.log")
+    worker = Worker(server, _env(tmp, "pubsub", prefix), tmp / f"worker-{server}-max.log")
     clients = []
     try:
         number = _reported_cases(worker.url, 1)[0]
@@ -236,7 +258,7 @@ async def _max_sockets(tmp: Path, max_try: int, step_procs: int = 4) -> int:
         await sync_to_async(do_case_action)(acceptor, number, Action.ACCEPT)
         loop = asyncio.get_running_loop()
         reached = sum([(await loop.run_in_executor(None, c.read))["n"] for c in clients])
-        print(f"fanout: one worker held {held} sockets, broadcast reached {reached}, "
+        print(f"fanout: {server}: one worker held {held} sockets, broadcast reached {reached}, "
               f"HTTP answered: {answers}", file=sys.stderr)
         return reached if answers else 0
     finally:
@@ -260,13 +282,14 @@ def _pct(values: list[float], q: float) -> float:
     return round(values[max(0, math.ceil(q * len(values)) - 1)], 2)
 
 
-async def _run(args, tmp: Path) -> dict:
+async def _run_server(server: str, args, tmp: Path, baseline: bool) -> dict:
     from asgiref.sync import sync_to_async
 
     started = time.monotonic()
-    result: dict = {"terminals": args.terminals, "workers": 2, "changes": args.changes}
-    for layer in ("core", "pubsub"):  # core first: the baseline
-        lat, delivered, cpu = await _latencies(layer, tmp, args.terminals, args.changes)
+    result: dict = {"server": server, "terminals": args.terminals, "workers": 2,
+                    "changes": args.changes}
+    for layer in ("core", "pubsub") if baseline else ("pubsub",):  # core first: the baseline
+        lat, delivered, cpu = await _latencies(server, layer, tmp, args.terminals, args.changes)
         key = "" if layer == "pubsub" else "baseline_"
         result.update({f"{key}layer": layer, f"{key}p50_ms": _pct(lat, 0.5),
                        f"{key}worst_delivery": round(delivered, 4),
@@ -276,25 +299,50 @@ async def _run(args, tmp: Path) -> dict:
                        f"{key}server_cpu_ms_per_event": cpu["server"],
                        f"{key}terminals_cpu_ms_per_event": cpu["terminals"],
                        f"{key}cpu_floor_ms": round((cpu["server"] + cpu["terminals"]) / 2, 1)})
-        print(f"fanout: {layer}: p50 {result[f'{key}p50_ms']} ms, p99 "
+        print(f"fanout: {server}/{layer}: p50 {result[f'{key}p50_ms']} ms, p99 "
               f"{result[f'{key}p99_ms']} ms", file=sys.stderr)
         await sync_to_async(lambda: None)()
-    result["p99_ratio_baseline_over_layer"] = round(
-        result["baseline_p99_ms"] / max(result["p99_ms"], 0.01), 2)
-    result["max_sockets"] = await _max_sockets(tmp, args.max_try)
+    if baseline:
+        result["p99_ratio_baseline_over_layer"] = round(
+            result["baseline_p99_ms"] / max(result["p99_ms"], 0.01), 2)
+    result["max_sockets"] = await _max_sockets(server, tmp, args.max_try)
     result["max_sockets_tried"] = args.max_try
-    result["targets"] = {"p99_ms": 50, "max_sockets": 5000}
     result["seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+async def _run(args, tmp: Path, servers: tuple[str, ...]) -> dict:
+    by_server = []
+    for i, server in enumerate(servers):
+        by_server.append(await _run_server(server, args, tmp, baseline=i == 0 and args.baseline))
+    result = dict(by_server[0])
+    if len(by_server) > 1:
+        result["by_server"] = {r["server"]: r for r in by_server}
+    result["targets"] = {"p99_ms": 50, "max_sockets": 5000}
+    result["uptime"] = Path("/proc/loadavg").read_text().split()[:3]
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--server", default=None,
+                    help="uvicorn, daphne, granian, several with commas, or all (default: the "
+                         "project's server)")
+    ap.add_argument("--no-baseline", dest="baseline", action="store_false",
+                    help="skip the core-layer baseline")
     ap.add_argument("--terminals", type=int, default=1000)
     ap.add_argument("--changes", type=int, default=100)  # per layer (+ one warm-up)
     ap.add_argument("--max-try", type=int, default=5200)
     ap.add_argument("--terminal", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    from server import serving
+
+    servers = (serving.SERVERS if args.server == "all" else
+               tuple((args.server or serving.DEFAULT).split(",")))
+    unknown = [s for s in servers if s not in serving.SERVERS]
+    if unknown:
+        ap.error(f"unknown server(s) {unknown}: choose from {', '.join(serving.SERVERS)} or all")
     if args.terminal:
         from bench.wsclient import run
 
@@ -318,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         gc.freeze()  # this process commits and pushes as a worker does (server/asgi.py)
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # _token runs before the loop's work
-        result = asyncio.run(_run(args, tmp))
+        result = asyncio.run(_run(args, tmp, servers))
     print(json.dumps(result))
     return 0
 

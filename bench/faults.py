@@ -6,10 +6,9 @@
 Needs PostgreSQL/PostGIS (DATABASE_URL: its credentials and host; loopback only). The bench
 creates a database of its own (through ``tests/e2e/server_process``, the e2e tests' server)
 and drops it at the end, starts a redis-server of its own on a free loopback port (the shared
-one is never touched), and serves the demo city with
-``--workers`` daphne processes, each exactly as ``scripts/run.sh`` starts one (a daphne worker
-runs Django's sync views one at a time, so production runs several behind a proxy; here each
-sender and terminal talks to one of them, round robin).
+one is never touched), and serves the demo city with ``--workers`` servers of one worker each
+(the project's ASGI server, as the e2e tests start it; production runs several workers; here
+each sender and terminal talks to one of them, round robin).
 
 Senders: ``--senders`` handset outboxes (``mobileapp.core.outbox``), each filled with its share
 of the reports (each with its idempotency key, made before any network use) and sent by the
@@ -44,7 +43,6 @@ import io
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -99,11 +97,8 @@ def _ping(port: int) -> bool:
 
 
 class Worker(ServerProcess):
-    """daphne as ``scripts/run.sh`` starts it (the e2e tests' server process), plus SIGKILL."""
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+    """The project's server as the e2e tests start it; ``kill()`` SIGKILLs it with every
+    process it started (``ServerProcess.kill``)."""
 
     @property
     def url(self) -> str:
@@ -158,7 +153,7 @@ class Terminal:
     @staticmethod
     async def _ping(ws) -> None:
         """As the consoles do (every 25 s there): after channel-layer trouble the server answers
-        a ping with what the layer lost (``server.realtime.trouble``)."""
+        a ping with what the layer lost (``server.realtime.layer_watch``)."""
         while True:
             await asyncio.sleep(PING_S)
             await ws.send(json.dumps({"type": "ping"}))

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _EVENT = b'"event_id":'
-#: Connect in waves: daphne's listen backlog is small.
+#: Connect in waves: a server's listen backlog may be small (daphne's is).
 WAVE = 80
 #: A partial delivery is reported this long after the first socket got the event.
 REPORT_AFTER_S = 5.0
@@ -115,7 +115,7 @@ class Terminal:
 
     def frame(self, opcode: int, buf: bytes | bytearray, start: int, end: int,
               at: float) -> None:
-        if opcode == 1:  # text (daphne sends each message as one frame)
+        if opcode == 1:  # text (each server here sends a message as one frame)
             if not self.counted:  # the first is hello
                 self.counted = True
                 self.fleet.open += 1

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Serve the system: migrate, load the demo city once, collect static files, start daphne.
+# Serve the system: migrate, load the demo city once, collect static files, start the ASGI
+# server (scripts/serve.py's default, chosen by measurement: docs/serving.md; SERVER=daphne or
+# SERVER=granian picks another).
 # Embedded default: SpatiaLite file in var/ and the in-memory channel layer, unless
 # DATABASE_URL / REDIS_URL say otherwise.
 set -euo pipefail
@@ -32,4 +34,7 @@ MSG
 .venv/bin/python server/manage.py run_timers &
 timers=$!
 trap 'kill $timers 2>/dev/null' EXIT INT TERM
-.venv/bin/daphne -b 127.0.0.1 -p "$PORT" server.asgi:application
+# One worker, photos cleaned in the request (no cleaner process): the embedded default needs
+# nothing else; scripts/serve.py --workers N is the production layout (docs/operations.md).
+$PY scripts/serve.py ${SERVER:+--server "$SERVER"} --workers 1 --photo-workers 0 --bind 127.0.0.1 \
+  --port "$PORT"

@@ -11,28 +11,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from daphne import http_protocol  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
-
-
-class _WebRequest(http_protocol.WebRequest):
-    """Daphne's request without Twisted's form parsing.
-
-    Twisted parses every multipart/form-data POST body into ``request.args`` (with the email
-    package, on the event-loop thread) before daphne sees it; daphne never reads
-    ``request.args`` (Django parses the raw body), so for a report with its photo that second
-    parse was 14 % of a worker's CPU. Twisted has a constructor switch for it; daphne does not
-    pass it, and sets ``requestFactory`` from this module global when it builds a protocol.
-    (Setting the attribute on the class does nothing: Twisted's constructor sets it on the
-    instance.)"""
-
-    def __init__(self, *args, **kwargs):
-        kwargs["parsePOSTFormSubmission"] = False
-        super().__init__(*args, **kwargs)
-
-
-http_protocol.WebRequest = _WebRequest
 
 django_asgi_app = get_asgi_application()
 if settings.REQUEST_THREADS:
@@ -41,14 +21,14 @@ if settings.REQUEST_THREADS:
     django_asgi_app = RequestThreads(django_asgi_app, settings.REQUEST_THREADS)
 
 from server.realtime.auth import TokenOrSessionAuthMiddleware  # noqa: E402
+from server.realtime.hub import keep_server_send  # noqa: E402
 from server.realtime.routing import websocket_urlpatterns  # noqa: E402
-from server.realtime.wire import capture  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # ``capture``: the hub's short way to daphne's sockets (server/realtime/wire.py).
-        "websocket": capture(AllowedHostsOriginValidator(
+        # keep_server_send: the hub sends live events past the session wrapper (hub.py).
+        "websocket": keep_server_send(AllowedHostsOriginValidator(
             TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
         )),
     }

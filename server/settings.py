@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "server.portal",   # the public portal
     "server.field",    # attendance, patrol tracks, component updates
 ]
+#: bench.intake's floor (server/benchfloor): installed and routed only with DCM_BENCH_FLOOR=1.
+BENCH_FLOOR = os.environ.get("DCM_BENCH_FLOOR") == "1"
+if BENCH_FLOOR:
+    INSTALLED_APPS.append("server.benchfloor")
 
 MIDDLEWARE = [
     "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -47,3 +48,5 @@ urlpatterns = [
     path("", include("server.evaluation.urls")),
     path("", include("server.consoles.urls")),
 ]
+if settings.BENCH_FLOOR:  # bench.intake's floor: never routed in a normal deployment
+    urlpatterns.insert(0, path("", include("server.benchfloor.urls")))

@@ -5,8 +5,3 @@ class RealtimeConfig(AppConfig):
     name = "server.realtime"
     label = "realtime"
     verbose_name = "实时推送 Realtime"
-
-    def ready(self):
-        from server.realtime import trouble
-
-        trouble.watch_channels_redis()

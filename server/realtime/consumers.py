@@ -14,9 +14,9 @@ Protocol (payloads in ``server.realtime.schema``):
    checks in ``access``) and the hub writes each event to it, at most once per id, whether it
    came through the replay or through several groups. The hub holds live events while the
    consumer says ``hello`` and while it sends a replay, so they follow ``hello`` and ``resumed``.
-   A socket too far behind to take more live events (``wire.HIGH_WATER``) is closed with 4408;
+   A socket too far behind to take more live events (``hub.MAX_QUEUED``) is closed with 4408;
    the client reconnects and resumes, as after any drop.
-5. After the channel layer failed in this worker (``trouble``: a Redis restart), the next ping
+5. After the channel layer failed in this worker (``layer_watch``: a Redis restart), the next ping
    replays the log from where the socket was, so an event lost in the layer still arrives
    although the socket never dropped; so does a ping once a ``CATCH_UP_EVERY_S``, for what no
    worker can notice (a worker killed between a commit and its push).
@@ -24,15 +24,16 @@ Protocol (payloads in ``server.realtime.schema``):
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from server.realtime import trouble, wire
+from server.realtime import layer_watch
 from server.realtime.access import check_subscription, groups_at_connect
-from server.realtime.hub import Listener, hub
+from server.realtime.hub import SERVER_SEND, TOO_SLOW, Listener, hub
 from server.realtime.replay import last_event_id, replay
 from server.realtime.schema import outgoing, parse_client
 
@@ -53,6 +54,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         finally:  # however the socket ends (a close, an error, the server cancelling it)
             if self.hub is not None:
                 self.hub.leave_all(self.listener)
+                self.listener.close()
 
     async def connect(self):
         user = self.scope.get("user")
@@ -63,9 +65,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not groups:
             await self.close(code=4403)  # 4403: no role that may listen
             return
-        # Held: live events wait until after hello. ``wire``: the hub writes frames straight to
-        # the socket where daphne allows it, else through this consumer's ASGI send.
-        self.listener = Listener(self.base_send, wire.writer(self.scope))
+        # Held: live events wait until after hello. The hub sends them through this socket's
+        # ASGI send as the server gave it (``keep_server_send``; else the consumer's own).
+        self.listener = Listener(self.scope.get(SERVER_SEND, self.base_send),
+                                 on_overflow=self._too_slow)
         self.hub = hub()
         await self._join(groups)
         await self.accept()
@@ -75,7 +78,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self._checked_at = self._caught_up_at = time.monotonic()
         await self.send_json(outgoing(type="hello", user=user.username, role=user.role,
                                       groups=list(self.groups_joined), last_event_id=newest))
-        await self.listener.release()
+        self.listener.release()
+
+    def _too_slow(self) -> None:
+        """The hub dropped this socket's queue (far too far behind): close it so that the client
+        reconnects and resumes. (In a task: the hub calls this from its fan-out.)"""
+        self._closing = asyncio.ensure_future(self.close(code=TOO_SLOW))
 
     async def _join(self, groups: list[str]) -> None:
         for group in groups:
@@ -94,7 +102,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_ping(self, msg):
         now = time.monotonic()
-        if (self._checked_at < trouble.last() + trouble.SETTLE_S
+        if (self._checked_at < layer_watch.last() + layer_watch.SETTLE_S
                 or now - self._caught_up_at >= CATCH_UP_EVERY_S):
             await self._catch_up()
             self._caught_up_at = now
@@ -122,7 +130,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         try:
             await self._replay(msg)
         finally:
-            await self.listener.release()
+            self.listener.release()
 
     async def _replay(self, msg):
         result = await database_sync_to_async(replay)(self.scope["user"], msg["after"],

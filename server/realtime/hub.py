@@ -6,10 +6,9 @@ socket, and each decoded the layer's payload and hopped to a thread (Channels cl
 database connections before every handler) before it wrote the text out; with a thousand
 terminals that was most of a fan-out's time (``bench/fanout.py``). Here a worker (one per event
 loop) holds one channel of its own, added to every group that at least one of its sockets has
-joined; an event for a group is made, from the text ``send.py`` encoded once, into one websocket
-frame, written straight to each of the worker's sockets in that group (``wire``: one ``send(2)``
-a socket under daphne), or through the socket's ASGI ``send`` where that short way is not
-available. Between workers the event still travels through the channel layer (Redis).
+joined; an event for a group goes, as the text ``send.py`` encoded once, to each of the worker's
+sockets in that group through the socket's ASGI ``send`` (the server's public interface: no
+server's internals). Between workers the event still travels through the channel layer (Redis).
 
 Contract:
 
@@ -20,8 +19,18 @@ Contract:
 - A listener gets an event id at most once, whatever the number of its groups that carried it,
   and whether the replay sent it first (``Listener.first_time``).
 - A listener is held from its creation until ``release``: live events wait, then go out in their
-  order, after what the consumer sends meanwhile (``hello``; a replay and ``resumed``).
-- One socket's failing ``send`` does not stop the others.
+  order, after what the consumer sent meanwhile (``hello``; a replay and ``resumed``).
+- No socket waits for another: an event's ``send`` to a socket is started at once, and when it
+  has to wait (an ASGI ``send`` may, e.g. while the client does not read) the rest of it, and
+  that socket's next events, in order, go on in a small task of the socket's own. (Starting it
+  at once is what Python 3.12's eager tasks do; a task per socket per event cost 10 µs a socket
+  here, a third of a fan-out.) A listener more than ``MAX_QUEUED`` events behind (a dead or far too slow client) gets
+  no more: its queue is dropped and ``on_overflow`` is called (the consumer closes the socket
+  with ``TOO_SLOW``, 4408; the client reconnects and resumes, as after any drop). A ``send``
+  that fails ends that listener's queue, not the others'.
+- The layer is watched (``layer_watch``): a failing receive, a probe through the layer to the
+  hub's own channel that fails or does not come back, or a Redis server that restarted is noted,
+  so the sockets that stayed open catch up (``EventsConsumer.on_ping``).
 - Who may join which group is not decided here: ``access``, by the consumer, before ``join``.
 """
 
@@ -29,12 +38,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import types
 import weakref
+from collections import deque
 from typing import Any, Awaitable, Callable
 
 from channels.layers import get_channel_layer
 
-from server.realtime import trouble, wire
+from server.realtime import layer_watch
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +54,47 @@ SENT_MEMORY = 5000
 #: The core Redis layer forgets group members after a day (``group_expiry``): the hub re-adds
 #: its channel to its groups this often.
 REJOIN_AFTER_S = 3600
+#: Events queued for one socket before it counts as too slow (at a few hundred bytes an event,
+#: well under a megabyte a socket).
+MAX_QUEUED = 1000
+#: The close code of a socket that fell too far behind (a client reconnects and resumes).
+TOO_SLOW = 4408
+#: The message type of the hub's probe through the layer (``layer_watch``).
+PROBE = "hub.probe"
+
+#: Where ``keep_server_send`` puts a websocket's ASGI ``send`` as the server gave it.
+SERVER_SEND = "dcm.server_send"
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class Listener:
-    """One socket as the hub sees it: its ASGI ``send`` (or ``wire``'s short way to it), the ids
-    it was sent, and a queue of live events held while the consumer speaks first."""
+def keep_server_send(app):
+    """ASGI middleware, outermost for websockets: the ``send`` the server handed this socket,
+    kept in its scope (``SERVER_SEND``) so that the hub sends live events straight through it.
+    The middlewares inside may wrap ``send``: Channels' session middleware does, and acts only
+    on HTTP responses, yet its wrapper cost 17 % of a fan-out's CPU, per socket and event
+    (bench/fanout.py under py-spy). What the consumer itself sends still goes through them."""
 
-    def __init__(self, send: Send, write: wire.Write | None = None):
+    async def middleware(scope, receive, send):
+        return await app(dict(scope, **{SERVER_SEND: send}), receive, send)
+
+    return middleware
+
+
+class Listener:
+    """One socket as the hub sees it: its ASGI ``send``, the ids it was sent, the live events
+    held while the consumer speaks first, and those queued for its sending task."""
+
+    def __init__(self, send: Send, on_overflow: Callable[[], None] | None = None):
         self._send = send
-        #: ``wire.writer``: the frame straight to the socket; None: the ASGI ``send``.
-        self.write = write
+        self._on_overflow = on_overflow
         #: The hub's groups this listener is in (so leaving is not a scan of every group).
         self.groups: set[str] = set()
         self._sent: dict[int, None] = {}
         self._held: list[Event] | None = []
+        self._queue: deque[Event] = deque()
+        self._pump: asyncio.Task | None = None
+        self.closed = False
 
     def sent_ids(self) -> frozenset[int]:
         """The event ids this listener was sent (as far as it remembers)."""
@@ -77,45 +113,101 @@ class Listener:
         if self._held is None:
             self._held = []
 
-    async def release(self) -> None:
-        """Send what was held, in order, then go live."""
-        while self._held:
-            held, self._held = self._held, []
-            for event in held:
-                await self._write(event)
-        self._held = None
+    def release(self) -> None:
+        """Queue what was held, in order, then go live."""
+        held, self._held = self._held or [], None
+        for event in held:
+            self.deliver(event)
 
-    def live(self) -> bool:
-        """True when an event can go out now through ``write``, with no ``await``."""
-        return self._held is None and self.write is not None
-
-    async def deliver(self, event: Event) -> None:
+    def deliver(self, event: Event) -> None:
+        """Hold ``event``, or queue it for this socket's sending task (started when idle)."""
+        if self.closed:
+            return
         if self._held is not None:
             self._held.append(event)
-        else:
-            await self._write(event)
+            return
+        if self._pump is None:  # nothing in flight: start this send now, in the caller's turn
+            if not self.first_time(event.id):
+                return
+            sending = self._send(event.message)
+            try:
+                waiting_on = sending.send(None)
+            except StopIteration:  # sent without waiting: the common case
+                return
+            except Exception:
+                log.debug("realtime hub: a send failed", exc_info=True)
+                return
+            self._pump = asyncio.ensure_future(self._send_queued(sending, waiting_on))
+            return
+        self._queue.append(event)
+        if len(self._queue) > MAX_QUEUED:
+            log.warning("realtime hub: a socket more than %s events behind is closed",
+                        MAX_QUEUED)
+            self.close()
+            if self._on_overflow is not None:
+                self._on_overflow()
 
-    async def _write(self, event: Event) -> None:
-        if self.first_time(event.id):
-            if self.write is not None:
-                self.write(event.frame)
-            else:
-                await self._send({"type": "websocket.send", "text": event.text})
+    def close(self) -> None:
+        """Send nothing more (the socket is gone or too slow)."""
+        self.closed = True
+        self._queue.clear()
+        if self._pump is not None:
+            self._pump.cancel()
+            self._pump = None
+
+    async def _send_queued(self, sending, waiting_on) -> None:
+        """Finish ``sending`` (a send started in ``deliver`` and suspended on ``waiting_on``),
+        then send what was queued meanwhile, in order."""
+        queue = self._queue
+        try:
+            await _resume(sending, waiting_on)
+            while queue:
+                event = queue.popleft()
+                if self.first_time(event.id):
+                    await self._send(event.message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket closed under us; its consumer ends and leaves the hub
+            log.debug("realtime hub: a send failed; the socket's queue is dropped",
+                      exc_info=True)
+            queue.clear()
+        finally:
+            if self._pump is asyncio.current_task():
+                self._pump = None
+
+
+@types.coroutine
+def _resume(coroutine, waiting_on):
+    """Await the rest of ``coroutine``, which was started by hand (``send(None)``) and suspended
+    on ``waiting_on``: what it yields goes to the awaiting task, what the task sends or throws
+    goes back to it (``yield from``, for a coroutine already under way)."""
+    while True:
+        try:
+            value = yield waiting_on
+        except GeneratorExit:
+            coroutine.close()
+            raise
+        except BaseException as exc:  # the task's cancellation, passed on
+            try:
+                waiting_on = coroutine.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                waiting_on = coroutine.send(value)
+            except StopIteration as stop:
+                return stop.value
 
 
 class Event:
-    """One event as the hub hands it out: its id, its text and, made at most once, its frame."""
+    """One event as the hub hands it out: its id and its ASGI message (one dict shared by
+    every socket: servers read it, none changes it)."""
 
-    __slots__ = ("id", "text", "_frame")
+    __slots__ = ("id", "message")
 
     def __init__(self, event_id: int, text: str):
-        self.id, self.text, self._frame = event_id, text, None
-
-    @property
-    def frame(self) -> bytes:
-        if self._frame is None:
-            self._frame = wire.text_frame(self.text)
-        return self._frame
+        self.id = event_id
+        self.message = {"type": "websocket.send", "text": text}
 
 
 class Hub:
@@ -130,6 +222,7 @@ class Hub:
         self._adding: dict[str, asyncio.Future] = {}
         self._discarding: dict[str, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
+        self.probe: layer_watch.Probe | None = None
 
     async def join(self, group: str, listener: Listener) -> None:
         members = self.members.get(group)
@@ -201,8 +294,12 @@ class Hub:
 
     async def _new_channel(self) -> None:
         self.channel = await self.layer.new_channel()
+        channel = self.channel
+        self.probe = layer_watch.Probe(lambda message: self.layer.send(channel, message), PROBE,
+                                       _redis_url(self.layer))
         self._tasks = [asyncio.ensure_future(self._receive()),
-                       asyncio.ensure_future(self._rejoin())]
+                       asyncio.ensure_future(self._rejoin()),
+                       asyncio.ensure_future(self.probe.run())]
 
     async def _receive(self) -> None:
         while True:
@@ -210,29 +307,26 @@ class Hub:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis away: the layer reconnects; clients resume from the log
-                trouble.note()  # and sockets that stayed open catch up on their next ping
-                log.exception("realtime hub: receive failed")
+            except Exception as exc:  # Redis away: the layer reconnects; clients resume from
+                layer_watch.note(f"the hub's receive failed: {exc!r}")  # the log, and sockets
+                log.exception("realtime hub: receive failed")  # that stayed open catch up
                 await asyncio.sleep(1)
                 continue
             try:
-                await self.fan_out(message["group"], message["event_id"], message["text"])
-            except (KeyError, TypeError):  # not send.py's shape (an older worker's): not ours
+                if message.get("type") == PROBE:
+                    self.probe.back(message["n"])
+                else:
+                    self.fan_out(message["group"], message["event_id"], message["text"])
+            except (KeyError, TypeError, AttributeError):  # not send.py's shape: not ours
                 log.warning("realtime hub: dropped a message of another shape: %r",
-                            sorted(message))
+                            sorted(message) if isinstance(message, dict) else type(message))
 
-    async def fan_out(self, group: str, event_id: int, text: str) -> None:
+    def fan_out(self, group: str, event_id: int, text: str) -> None:
+        """Hand the event to every listener of this worker in ``group`` (each sends it out in
+        its own time: see the module's contract)."""
         event = Event(event_id, text)
         for listener in list(self.members.get(group, ())):
-            try:
-                if listener.live():  # the common case, kept free of a coroutine per socket
-                    if listener.first_time(event_id):
-                        listener.write(event.frame)
-                else:
-                    await listener.deliver(event)
-            except Exception:  # a socket closing under us; the others still get it
-                log.warning("realtime hub: a send to a socket of %s failed", group,
-                            exc_info=True)
+            listener.deliver(event)
 
     async def _rejoin(self) -> None:
         while True:
@@ -242,6 +336,16 @@ class Hub:
                     await self.layer.group_add(group, self.channel)
                 except Exception:
                     log.exception("realtime hub: re-join of %s failed", group)
+
+
+def _redis_url(layer) -> str:
+    """The Redis URL whose restarts the probe watches: the project's own ``REDIS_URL`` when the
+    layer is a Redis one (its backend class lives in ``channels_redis``)."""
+    from django.conf import settings
+
+    if type(layer).__module__.startswith("channels_redis"):
+        return settings.REDIS_URL
+    return ""
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

@@ -77,7 +77,7 @@ def replay(user, after: int, seen: frozenset[int] = frozenset(), *,
     is not what a reconnect after a drop has to bring back). Before, those events counted and
     every resume at such a rate became a reset (bench.faults, ~100 reports a second: the
     centre's console lost what a reload skips); sent unbounded, they overran the socket. The
-    server's own catch-up after channel-layer trouble knows everything it sent: its ``seen``
+    server's own catch-up after a channel-layer failure knows everything it sent: its ``seen``
     does not bound the window."""
     newest = last_event_id()
     window = Q(id__gt=after)

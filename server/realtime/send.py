@@ -20,7 +20,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from server.realtime import trouble
+from server.realtime import layer_watch
 from server.realtime.groups import (
     CENTER,
     case_group,
@@ -100,7 +100,7 @@ async def _send_all(groups: list[str], msg: CaseMessage) -> None:
         return_exceptions=True)
     for group, result in zip(groups, results):
         if isinstance(result, BaseException):
-            trouble.note()
+            layer_watch.note(f"a push to {group} failed: {result!r}")
             log.error("realtime push to %s failed for event %s: %r", group, msg["event_id"],
                       result)
 
@@ -115,8 +115,8 @@ def send_case_event_on_commit(case, event, *, previous_department=None,
     def push() -> None:
         try:
             async_to_sync(_send_all)(groups, msg)
-        except Exception:  # the case is stored; a lost push is recovered by resume
-            trouble.note()
+        except Exception as exc:  # the case is stored; a lost push is recovered by resume
+            layer_watch.note(f"a push failed: {exc!r}")
             log.exception("realtime push failed for event %s", msg["event_id"])
 
     transaction.on_commit(push)

@@ -1,4 +1,5 @@
-"""A real server in a child process for end-to-end tests: migrate, load the demo city, daphne.
+"""A real server in a child process for end-to-end tests: migrate, load the demo city, serve (the
+project's ASGI server, ``server.serving.DEFAULT``, or ``DCM_SERVER``).
 
 Preparing a database (migrations, the demo city's 44,000 components, static files) takes 10 to
 40 s; a test session does it once per backend into a *golden* copy (a directory for SpatiaLite,
@@ -11,6 +12,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import tempfile
 import socket
 import subprocess
@@ -67,9 +69,12 @@ class ServerProcess:
         self.manage("collectstatic", "--noinput", "-v0")
 
     def start(self, timeout: float = 60.0) -> None:
+        from server import serving
+
+        server = os.environ.get("DCM_SERVER") or serving.DEFAULT
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "server.asgi:application"],
+            serving.server_command(server, host="127.0.0.1", port=self.port),
+            start_new_session=True,  # stopped by its process group (granian's workers too)
             cwd=REPO, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
         wait_for_http(self.proc, self.base_url + "/api/schema/", self.log, timeout)
 
@@ -79,8 +84,18 @@ class ServerProcess:
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                pass
+        self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the server and every process it started (a crash)."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
 
     def restart(self, timeout: float = 60.0) -> None:
         """Stop and start again on the same port (a deploy, a crash and restart)."""

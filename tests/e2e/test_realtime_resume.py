@@ -1,4 +1,4 @@
-"""Resume over a real daphne: a terminal that loses its link, or whose server restarts, gets
+"""Resume over a real server: a terminal that loses its link, or whose server restarts, gets
 every event it missed, in order and once; with two workers on one Redis, an event caused
 through one reaches a terminal connected to the other.
 

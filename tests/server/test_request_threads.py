@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -146,17 +145,3 @@ def test_websockets_pass_through_untouched():
 def test_at_least_one_thread():
     with pytest.raises(ValueError, match="at least one thread"):
         RequestThreads(SyncApp(), 0)
-
-
-def test_daphne_requests_skip_twisteds_form_parse():
-    """Twisted would parse every multipart body a second time (with the email package, on the
-    event loop) unless the request is built with its switch off."""
-    from twisted.web.test.requesthelper import DummyChannel
-
-    import server.asgi  # noqa: F401  (installs the request class)
-    from daphne import http_protocol
-
-    channel = DummyChannel()
-    channel.factory = SimpleNamespace(server=SimpleNamespace(protocol_connected=lambda r: None))
-    request = http_protocol.WebRequest(channel)
-    assert request._parsePOSTFormSubmission is False

@@ -4,13 +4,14 @@ is still decided at subscribe time. Through the real channel layer (Redis under 
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from server.realtime.groups import CENTER, case_group, dept_group
-from server.realtime.hub import Listener, hub
+from server.realtime.hub import MAX_QUEUED, Listener, hub
 from tests.server.realtime.conftest import act, listening
 
 
@@ -121,16 +122,58 @@ def test_a_held_listener_sends_in_order_after_release_and_a_failing_one_stops_no
 
         h = hub()
         broken, held = Listener(sender("broken")), Listener(sender("held"))
-        await broken.release()
+        broken.release()
         for listener in (broken, held):
             h.members.setdefault("g", {})[listener] = None  # as join leaves it, without a layer
-        await h.fan_out("g", 1, "one")
-        await h.fan_out("g", 2, "two")
-        await h.fan_out("g", 1, "one")
+        h.fan_out("g", 1, "one")
+        h.fan_out("g", 2, "two")
+        h.fan_out("g", 1, "one")
+        await asyncio.sleep(0.05)
         assert sent == []
-        await held.release()
-        await h.fan_out("g", 3, "three")
+        held.release()
+        h.fan_out("g", 3, "three")
+        await asyncio.sleep(0.05)
         assert sent == [("held", "one"), ("held", "two"), ("held", "three")]
+        h.members.clear()
+
+    run(scenario)
+
+
+def test_a_socket_that_does_not_take_its_events_waits_alone_and_is_closed_when_too_far_behind():
+    """An ASGI send may wait (a client that stops reading): the others still get every event at
+    once, and past MAX_QUEUED the stuck one is dropped and told so (the consumer closes it)."""
+
+    async def scenario():
+        stuck_gate = asyncio.Event()
+        got: dict[str, list[int]] = {"stuck": [], "fast": []}
+        overflowed: list[str] = []
+
+        def sender(name):
+            async def send(message):
+                if name == "stuck":
+                    await stuck_gate.wait()
+                got[name].append(json.loads(message["text"])["n"])
+            return send
+
+        h = hub()
+        stuck = Listener(sender("stuck"), on_overflow=lambda: overflowed.append("stuck"))
+        fast = Listener(sender("fast"), on_overflow=lambda: overflowed.append("fast"))
+        for listener in (stuck, fast):
+            listener.release()
+            h.members.setdefault("g", {})[listener] = None
+        for n in range(1, MAX_QUEUED + 3):
+            h.fan_out("g", n, json.dumps({"n": n}))
+            if n % 100 == 0:
+                await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
+        assert got["fast"] == list(range(1, MAX_QUEUED + 3))
+        assert overflowed == ["stuck"] and stuck.closed and not fast.closed
+        stuck_gate.set()
+        await asyncio.sleep(0.05)
+        assert got["stuck"] == []  # its queue was dropped and its sending cancelled
+        h.fan_out("g", 99999, json.dumps({"n": 99999}))
+        await asyncio.sleep(0.05)
+        assert got["stuck"] == [] and got["fast"][-1] == 99999
         h.members.clear()
 
     run(scenario)

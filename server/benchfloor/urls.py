@@ -1,0 +1,5 @@
+from django.urls import path
+
+from server.benchfloor.views import FloorView
+
+urlpatterns = [path("api/bench/floor/", FloorView.as_view(), name="bench-floor")]
