@@ -26,8 +26,9 @@ broadcast event, and an HTTP request is served within 2 s.
 
 The last line is one JSON object: terminals, p50_ms, p99_ms, max_sockets, cpu_floor_ms, and the
 baseline's (the core layer, measured on the first server only), for the first server at the
-top level and for every server under ``by_server``. Terminals are lean clients (``bench/wsclient.py``) over real websockets; each worker
-fans out through its hub (``server/realtime/hub.py``).
+top level and for every server under ``by_server``. Terminals are lean clients
+(``bench/wsclient.py``) over real websockets; each worker fans out through its hub
+(``server/realtime/hub.py``).
 """
 
 from __future__ import annotations
@@ -217,12 +218,12 @@ async def _latencies(server: str, layer: str, tmp: Path, terminals: int,
                                / changes, 2),
                "terminals": round(sum(_cpu_ms(c.proc.pid) - b
                                       for c, b in zip(clients, cpu_before[1])) / changes, 2)}
-        print(f"fanout: {server}/{layer}: {connected} of {terminals} terminals connected; first one "
-              f"reached after {statistics.median(firsts):.1f} ms (median), the last after "
-              f"{statistics.median(out):.1f} ms; worst delivery {min(delivered):.1%}",
+        print(f"fanout: {server}/{layer}: {connected} of {terminals} terminals connected; "
+              f"first one reached after {statistics.median(firsts):.1f} ms (median), the last "
+              f"after {statistics.median(out):.1f} ms; worst delivery {min(delivered):.1%}",
               file=sys.stderr)
-        print(f"fanout: {server}/{layer}: the warm-up change (not counted) reached the last terminal "
-              f"after {warm_ms:.1f} ms", file=sys.stderr)
+        print(f"fanout: {server}/{layer}: the warm-up change (not counted) reached the last "
+              f"terminal after {warm_ms:.1f} ms", file=sys.stderr)
         print(f"fanout: {server}/{layer}: CPU per event: {cpu['server']} ms in the workers, "
               f"{cpu['terminals']} ms in the terminal processes", file=sys.stderr)
         return out, min(delivered), cpu
@@ -252,7 +253,8 @@ async def _max_sockets(server: str, tmp: Path, max_try: int, step_procs: int = 4
             clients.append(Terminals(url, worker.url, max_try // step_procs))
         held = sum(c.ready["ready"] for c in clients)
         t = time.monotonic()
-        answers = httpx.get(worker.url + "/api/workflow/", timeout=10).status_code == 200
+        answer = await asyncio.to_thread(httpx.get, worker.url + "/api/workflow/", timeout=10)
+        answers = answer.status_code == 200
         answers = answers and time.monotonic() - t < 2
         acceptor = await sync_to_async(User.objects.get)(username="acceptor")
         await sync_to_async(do_case_action)(acceptor, number, Action.ACCEPT)
@@ -319,7 +321,7 @@ async def _run(args, tmp: Path, servers: tuple[str, ...]) -> dict:
     if len(by_server) > 1:
         result["by_server"] = {r["server"]: r for r in by_server}
     result["targets"] = {"p99_ms": 50, "max_sockets": 5000}
-    result["uptime"] = Path("/proc/loadavg").read_text().split()[:3]
+    result["uptime"] = os.getloadavg()
     return result
 
 
@@ -359,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         for cmd in (["migrate", "--noinput", "-v0"], ["load_demo_city", "--if-empty"]):
             subprocess.run([PY, "server/manage.py", *cmd], cwd=REPO, env=env, check=True,
                            capture_output=True)
-        os.environ.update({k: env[k] for k in ("DCM_EMBEDDED", "DCM_VAR", "DJANGO_SETTINGS_MODULE")})
+        os.environ.update({k: env[k]
+                           for k in ("DCM_EMBEDDED", "DCM_VAR", "DJANGO_SETTINGS_MODULE")})
         os.environ.pop("DATABASE_URL", None)
         import django
 

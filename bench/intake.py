@@ -384,7 +384,7 @@ def queries_per_report(photo: bytes, point: tuple[float, float], token: str) -> 
 
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
     count = 0
-    for i in range(2):
+    for _ in range(2):
         form = {"idempotency_key": f"benchq{secrets.token_hex(6)}", "kind": "event",
                 "class_code": "0101", "lat": str(point[0]), "lon": str(point[1]),
                 "accuracy_m": "5", "description": "queries", "photo": io.BytesIO(photo)}

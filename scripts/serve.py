@@ -10,18 +10,18 @@ uvicorn and daphne: this process opens and binds the socket once, then starts N 
 ``--fd`` that inherit it. Either way the kernel hands each new connection to whichever worker
 accepts first, so no reverse proxy or port per worker is needed on one machine (behind a
 proxy, point it at this one port).
-Each server is tuned as ``server/serving.py`` says (why, in docs/serving.md). A worker runs Django's sync
-views on ``REQUEST_THREADS`` threads, so several workers are how one machine overlaps one
-request's database waits with another's work. Default workers: 2 per CPU core.
+Each server is tuned as ``server/serving.py`` says (why, in docs/serving.md). A worker runs
+Django's sync views on ``REQUEST_THREADS`` threads, so several workers are how one machine
+overlaps one request's database waits with another's work. Default workers: 2 per CPU core.
 
 It also starts the photo cleaner(s) (``manage.py clean_photos``, which re-encode the photos
-intake stored raw) and turns PHOTOS_CLEAN_LATER on for all (unless set to 0). The cleaners run
+intake stored as sent) and turns PHOTOS_CLEAN_LATER on for all (unless set to 0). The cleaners run
 under Linux's SCHED_IDLE policy (only on CPU time nothing else wants; nice 19 where that policy
 is missing): during a burst of reports the requests go first and the cleaning catches up after
 it, and photos are shown as pending meanwhile. Nice 10 was not enough: the cleaner still took a
-third of a core from a saturated server, because the workers wait on the database in between. With several workers the
-channel layer must be Redis (REDIS_URL): the in-memory layer is one process's. A child that
-dies is restarted; SIGTERM/SIGINT stop all.
+third of a core from a saturated server, because the workers wait on the database in between.
+With several workers the channel layer must be Redis (REDIS_URL): the in-memory layer is one
+process's. A child that dies is restarted; SIGTERM/SIGINT stop all.
 """
 
 from __future__ import annotations
@@ -117,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     for i in range(len(cmds)):
         start(i)
+    pids = [p.pid for p in children.values()]
     print(f"serve: {args.workers} {args.server} workers and {args.photo_workers} photo "
-          f"cleaner(s) on http://{args.bind}:{args.port}/ (pids {[p.pid for p in children.values()]})",
+          f"cleaner(s) on http://{args.bind}:{args.port}/ (pids {pids})",
           file=sys.stderr, flush=True)
     while not stopping:
         for i, proc in list(children.items()):

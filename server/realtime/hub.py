@@ -24,9 +24,10 @@ Contract:
   has to wait (an ASGI ``send`` may, e.g. while the client does not read) the rest of it, and
   that socket's next events, in order, go on in a small task of the socket's own. (Starting it
   at once is what Python 3.12's eager tasks do; a task per socket per event cost 10 µs a socket
-  here, a third of a fan-out.) A listener more than ``MAX_QUEUED`` events behind (a dead or far too slow client) gets
-  no more: its queue is dropped and ``on_overflow`` is called (the consumer closes the socket
-  with ``TOO_SLOW``, 4408; the client reconnects and resumes, as after any drop). A ``send``
+  here, a third of a fan-out.) A listener more than ``MAX_QUEUED`` events behind (a dead or
+  far too slow client) gets no more: its queue is dropped and ``on_overflow`` is called (the
+  consumer closes the socket with ``TOO_SLOW``, 4408; the client reconnects and resumes, as
+  after any drop). A ``send``
   that fails ends that listener's queue, not the others'.
 - The layer is watched (``layer_watch``): a failing receive, a probe through the layer to the
   hub's own channel that fails or does not come back, or a Redis server that restarted is noted,

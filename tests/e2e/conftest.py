@@ -1,6 +1,6 @@
 """The real-server fixture of the end-to-end tests: the project's server on a fresh database
-(migrated, demo city loaded), once per module and backend: SpatiaLite always, PostGIS with Redis when
-DATABASE_URL names a PostGIS server (as ``make test`` arranges)."""
+(migrated, demo city loaded), once per module and backend: SpatiaLite always, PostGIS with
+Redis when DATABASE_URL names a PostGIS server (as ``make test`` arranges)."""
 
 import pytest
 
