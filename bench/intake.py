@@ -403,7 +403,7 @@ def pending_photos() -> int:
 
     from server.cases.models import Photo
 
-    return Photo.objects.filter(kind="before").filter(Q(image="") | Q(image__isnull=True)).count()
+    return Photo.objects.filter(stage="before").filter(Q(image="") | Q(image__isnull=True)).count()
 
 
 def check_durable(acked: list[str]) -> dict:
