@@ -57,6 +57,7 @@ PREFIX = "faults-bench"  # every bench report's description starts with it
 PING_S = 5.0  # the terminals' ping interval
 
 sys.path.insert(0, str(REPO))
+from mobileapp.core.live import HeldIds  # noqa: E402
 from tests.e2e.server_process import (  # noqa: E402
     ServerProcess, _admin_sql, drop_database, free_port)
 
@@ -108,14 +109,15 @@ class Worker(ServerProcess):
 # --- websocket terminals ----------------------------------------------------------------------
 class Terminal:
     """A console that reconnects after a drop and resumes from its cursor (the largest event id
-    it holds), sending the ids it holds near the cursor as ``seen``."""
+    it holds), naming the ids it received in the last 70 s as the consoles do: ``seen_ranges``
+    (``[lo, hi]`` pairs, ``mobileapp.core.live.HeldIds``) and its newest 2,000 as ``seen``."""
 
     def __init__(self, name: str, user, token: str, url: str):
         self.name, self.user, self.token = name, user, token
         self.ws_url = url.replace("http://", "ws://") + f"/ws/events/?token={token}"
         self.origin = url
         self.got: set[int] = set()
-        self.recent: list[int] = []
+        self.held = HeldIds()
         self.start_cursor: int | None = None
         self.cursor: int | None = None
         self.reconnects = self.resets = 0
@@ -134,11 +136,13 @@ class Terminal:
                     hello = json.loads(await ws.recv())
                     if self.cursor is None:
                         self.start_cursor = self.cursor = hello["last_event_id"]
+                        self.held.add(self.cursor)
                         self.resumed.set()
                     else:
                         self.reconnects += 1
                         await ws.send(json.dumps({"type": "resume", "after": self.cursor,
-                                                  "seen": sorted(self.recent[-2000:])}))
+                                                  "seen": self.held.newest(2000),
+                                                  "seen_ranges": self.held.ranges()}))
                     pinger = asyncio.get_running_loop().create_task(self._ping(ws))
                     try:
                         async for raw in ws:
@@ -161,12 +165,12 @@ class Terminal:
     def _take(self, msg: dict) -> None:
         if msg["type"] == "case":
             self.got.add(msg["event_id"])
-            self.recent.append(msg["event_id"])
-            del self.recent[:-4000]
+            self.held.add(msg["event_id"])
             self.cursor = max(self.cursor, msg["event_id"])
         elif msg["type"] == "reset":
             self.resets += 1
             self.cursor = msg["last_event_id"]
+            self.held.add(self.cursor)
             self.resumed.set()
         elif msg["type"] == "resumed":
             self.cursor = max(self.cursor, msg["last_event_id"])

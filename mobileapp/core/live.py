@@ -4,10 +4,12 @@ polling while it does not (3G drops, a carrier proxy that kills websockets).
 Protocol (server/realtime/consumers.py): connect to ``/ws/events/?token=<key>``; the server
 joins our groups, then says ``hello`` with ``last_event_id``. A fresh phone takes that id as
 its cursor; a phone that held a cursor sends ``{"type": "resume", "after": cursor, "seen":
-[...]}`` and gets what it missed, then ``resumed`` (or ``reset``: too much missed, load over
-REST again). Each process loads its lists over REST once at its first connection
-(``on_resync``): they live in memory. Each ``case`` message
-carries the case as it is now; the cursor is the largest event id received.
+[...], "seen_ranges": [[lo, hi], ...]}`` and gets what it missed, then ``resumed`` (or
+``reset``: too much missed, load over REST again). ``seen`` and ``seen_ranges`` say which ids
+the phone holds (``HeldIds``): the server re-sends a gap among them (a push lost in a killed
+server worker) and nothing else below the cursor. Each process loads its lists over REST once
+at its first connection (``on_resync``): they live in memory. Each ``case`` message carries the
+case as it is now; the cursor is the largest event id received.
 
 ``LiveFeed`` runs on its own daemon thread; its callbacks run on that thread (a UI hops to its
 own loop). States: ``connecting`` → ``live`` ⇄ ``polling``; ``refused`` when the server turns
@@ -20,7 +22,6 @@ only tasks assigned to them (the REST poll alone cannot tell).
 
 from __future__ import annotations
 
-import collections
 import json
 import random
 import threading
@@ -31,8 +32,61 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from mobileapp.core.tasks import TASK_ACTION, Task
 
-#: Event ids remembered for ``resume.seen`` (the late-commit window; the server allows 2000).
+#: Newest event ids sent as ``resume.seen`` (what servers before ``seen_ranges`` read).
 SEEN_KEPT = 200
+#: Received ids are remembered this long, and at most this many: a little more than the
+#: server's late-commit window (60 s), which is how far below the cursor a resume looks.
+HELD_SECONDS = 70.0
+HELD_MAX = 20_000
+#: Most pairs in ``resume.seen_ranges`` (``server.realtime.schema.MAX_SEEN_RANGES``).
+MAX_RANGES = 2000
+
+
+def id_ranges(ids, limit: int = MAX_RANGES) -> list[list[int]]:
+    """Sorted, disjoint ``[lo, hi]`` pairs covering exactly ``ids`` (consecutive ids make one
+    pair); the newest ``limit`` pairs when there are more."""
+    out: list[list[int]] = []
+    for i in sorted(set(ids)):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out[-limit:] if limit else []
+
+
+class HeldIds:
+    """The event ids a client received lately (``HELD_SECONDS``, at most ``HELD_MAX``), for its
+    resume: what it names there the server does not send again, and a gap among them (a push
+    lost in a killed worker) it does."""
+
+    def __init__(self, keep_s: float = HELD_SECONDS, max_ids: int = HELD_MAX,
+                 clock: Callable[[], float] = time.monotonic):
+        self.keep_s, self.max_ids, self.clock = keep_s, max_ids, clock
+        self._at: dict[int, float] = {}  # id -> when received, in arrival order
+
+    def __contains__(self, event_id: int) -> bool:
+        return event_id in self._at
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def add(self, event_id: int) -> None:
+        now = self.clock()
+        self._at.pop(event_id, None)
+        self._at[event_id] = now
+        while self._at and (len(self._at) > self.max_ids
+                            or next(iter(self._at.values())) < now - self.keep_s):
+            del self._at[next(iter(self._at))]
+
+    def clear(self) -> None:
+        self._at.clear()
+
+    def newest(self, n: int) -> list[int]:
+        """The ``n`` ids received last, oldest first."""
+        return list(self._at)[-n:] if n else []
+
+    def ranges(self, limit: int = MAX_RANGES) -> list[list[int]]:
+        return id_ranges(self._at, limit)
 
 
 class TaskBoard:
@@ -105,7 +159,7 @@ class LiveFeed:
         self.ping_every, self.open_timeout = ping_every, open_timeout
         self.state = "stopped"
         self.cursor: int | None = self._load_cursor()
-        self.seen: collections.deque[int] = collections.deque(maxlen=SEEN_KEPT)
+        self.held = HeldIds()
         self.received = 0
         self._stop = threading.Event()
         self._ws = None
@@ -212,9 +266,11 @@ class LiveFeed:
                     self.on_hello(hello)
                 if self.cursor is None:
                     self._save_cursor(int(hello["last_event_id"]))
+                    # Its lists (loaded now) hold that event: the lowest id a later resume
+                    # names, so the server re-sends a push lost after it but nothing older.
+                    self.held.add(self.cursor)
                 else:
-                    ws.send(json.dumps({"type": "resume", "after": self.cursor,
-                                        "seen": list(self.seen)}))
+                    ws.send(json.dumps(self.resume_message()))
                 if not self._loaded:
                     # Lists live in memory: a new process loads them once, even when it
                     # resumes a saved cursor (the replay only has what came after it).
@@ -224,6 +280,11 @@ class LiveFeed:
                 self._listen(ws)
             finally:
                 self._ws = None
+
+    def resume_message(self) -> dict:
+        """The ``resume`` this phone sends after a drop: its cursor and what it holds."""
+        return {"type": "resume", "after": self.cursor, "seen": self.held.newest(SEEN_KEPT),
+                "seen_ranges": self.held.ranges()}
 
     def _resync(self) -> None:
         self._last_poll = time.monotonic()
@@ -252,13 +313,14 @@ class LiveFeed:
         if msg_type == "case":
             event_id = int(msg["event_id"])
             self.received += 1
-            self.seen.append(event_id)
+            self.held.add(event_id)
             self.on_case(msg["case"], msg)
             if self.cursor is None or event_id > self.cursor:
                 self._save_cursor(event_id)
         elif msg_type == "resumed":
             self._save_cursor(max(self.cursor or 0, int(msg["last_event_id"])))
         elif msg_type == "reset":
-            self.seen.clear()
+            self.held.clear()
             self._save_cursor(int(msg["last_event_id"]))
+            self.held.add(self.cursor)  # the lists reloaded now hold it
             self._resync()

@@ -6,8 +6,11 @@ Protocol (payloads in ``server.realtime.schema``):
    role that may listen: 4403. The groups of the user's role are joined *before* the server
    answers ``hello`` (with ``last_event_id``), so nothing committed after ``hello`` is missed.
 2. A fresh client keeps ``hello.last_event_id`` as its cursor; a reconnecting client sends
-   ``{"type": "resume", "after": cursor, "seen": [...]}`` and gets the missed events from the log,
-   then ``resumed`` (or ``reset`` if too much was missed), then the live stream.
+   ``{"type": "resume", "after": cursor, "seen": [...], "seen_ranges": [[lo, hi], ...]}`` and
+   gets the missed events from the log, then ``resumed`` (or ``reset`` if too much was missed),
+   then the live stream. ``seen`` and ``seen_ranges`` say what the client holds near its cursor
+   (``server.realtime.replay``): what it names is not sent again, and a gap inside the ranges
+   is (a push lost in a killed worker, older than the client's newest 2,000 events too).
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
 4. Live events come through this worker's hub (``server.realtime.hub``), not through a channel
    of the socket's own: the consumer tells the hub which groups the socket is in (after the
@@ -34,7 +37,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from server.realtime import layer_watch
 from server.realtime.access import check_subscription, groups_at_connect
 from server.realtime.hub import SERVER_SEND, TOO_SLOW, Listener, hub
-from server.realtime.replay import last_event_id, replay
+from server.realtime.replay import Held, last_event_id, replay
 from server.realtime.schema import outgoing, parse_client
 
 #: A worker SIGKILLed between a commit and its push leaves no trace any other worker could
@@ -133,8 +136,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             self.listener.release()
 
     async def _replay(self, msg):
-        result = await database_sync_to_async(replay)(self.scope["user"], msg["after"],
-                                                      frozenset(msg.get("seen", ())),
+        held = Held(msg.get("seen", ()), msg.get("seen_ranges", ()))
+        result = await database_sync_to_async(replay)(self.scope["user"], msg["after"], held,
                                                       client_seen=True)
         if result.reset:
             await self.send_json(outgoing(type="reset", reason="too_many_missed",

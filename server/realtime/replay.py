@@ -15,7 +15,19 @@ before its commit) is no older than ``REALTIME_LATE_COMMIT_SECONDS`` before the 
 N: an event committed after the client's last one began at most that long before it, as long as
 no action transaction stays open longer than that (they last milliseconds; PostgreSQL's
 ``idle_in_transaction_session_timeout`` can enforce a bound). The client sends the ids it holds
-from that window in ``seen``; anything it holds anyway is dropped again by id on its side.
+from that window in ``seen`` (its newest, at most ``schema.MAX_SEEN``) and, compactly, in
+``seen_ranges`` (``[lo, hi]`` pairs: "I hold every event id from lo to hi that was sent to me");
+anything it holds anyway is dropped again by id on its side.
+
+How far below the cursor the window reaches for a client (``Held.floor``): not below the lowest
+id the client names. Below its memory lie events from before it connected (its lists hold
+them) or ones it forgot; at a busy centre's rate (hundreds of events a second) re-sending all
+of a minute's events it cannot name overran the socket. A client that sends only ``seen``
+names at most 2,000 ids, a few seconds of such a centre: a full ``seen`` bounds the window at
+its oldest id, so a push lost in a killed worker longer ago than that is not re-sent. With
+``seen_ranges`` the client names a minute and more in a few pairs (one per gap in what it
+received), so the window reaches as far as the client's memory, and a gap inside it (a lost
+push) is re-sent while nothing it holds is.
 
 Too much missed (more than ``REALTIME_RESUME_MAX`` events): the answer is a ``reset``, and the
 client reloads its lists over REST and continues from ``last_event_id``.
@@ -25,6 +37,7 @@ Sync functions (ORM): consumers call them through ``database_sync_to_async``.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -54,6 +67,32 @@ def last_event_id() -> int:
     return CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
 
 
+class Held:
+    """What a client says it holds: ids (``seen``) and sorted, disjoint ``[lo, hi]`` ranges
+    (``seen_ranges``, checked by ``schema.parse_client``)."""
+
+    def __init__(self, ids=frozenset(), ranges=()):
+        self.ids = frozenset(ids)
+        self._los = [lo for lo, _ in ranges]
+        self._his = [hi for _, hi in ranges]
+
+    def __contains__(self, event_id: int) -> bool:
+        if event_id in self.ids:
+            return True
+        n = bisect.bisect_right(self._los, event_id) - 1
+        return n >= 0 and event_id <= self._his[n]
+
+    def floor(self) -> int | None:
+        """The lowest id the client names (ranges included), or None when that does not bound
+        the window: ids alone bound it only when the list is full (``MAX_SEEN``), i.e. the
+        client had to leave older ones out."""
+        if self._los:
+            return min(self._los[0], min(self.ids, default=self._los[0]))
+        if len(self.ids) >= MAX_SEEN:
+            return min(self.ids)
+        return None
+
+
 @dataclass
 class Replay:
     """``messages`` in id order, or ``reset`` when more than the limit was missed."""
@@ -63,30 +102,29 @@ class Replay:
     reset: bool = False
 
 
-def replay(user, after: int, seen: frozenset[int] = frozenset(), *,
+def replay(user, after: int, seen: frozenset[int] | Held = frozenset(), *,
            client_seen: bool = False) -> Replay:
     """Events ``user`` may see with id > ``after``, plus those in the late-commit window below
-    it, minus ``seen``; a reset when more than ``REALTIME_RESUME_MAX`` of them are above
-    ``after``.
+    it, minus ``seen`` (ids, or a ``Held`` with ranges too); a reset when more than
+    ``REALTIME_RESUME_MAX`` of them are above ``after``.
 
     Only those count: they are certainly missed. The window's events are ones the client may
-    hold, and a client's ``seen`` (``client_seen``: its newest ids, at most
-    ``schema.MAX_SEEN``) cannot name them all once more events fall in the window: 60 s of a
-    centre's events at 35 a second. So a client's full ``seen`` also bounds the window from
-    below at its oldest id (a commit or a lost push older than the client's last 2,000 events
-    is not what a reconnect after a drop has to bring back). Before, those events counted and
-    every resume at such a rate became a reset (bench.faults, ~100 reports a second: the
-    centre's console lost what a reload skips); sent unbounded, they overran the socket. The
-    server's own catch-up after a channel-layer failure knows everything it sent: its ``seen``
-    does not bound the window."""
+    hold. For a client (``client_seen``) the window reaches no lower than ``Held.floor``: the
+    lowest id it names, when it names ranges or a full list of ids (see the module's
+    docstring). Before the window was bounded, its events counted and every resume at such a
+    rate became a reset (bench.faults, ~100 reports a second: the centre's console lost what a
+    reload skips); sent unbounded, they overran the socket. The server's own catch-up after a
+    channel-layer failure knows everything it sent: its ``seen`` does not bound the window."""
+    held = seen if isinstance(seen, Held) else Held(seen)
     newest = last_event_id()
     window = Q(id__gt=after)
     anchor = (CaseEvent.objects.filter(id__lte=after).order_by("-id")
               .values_list("at", flat=True).first())
     if anchor is not None:
         low = after - LATE_ID_SPAN
-        if client_seen and len(seen) >= MAX_SEEN:
-            low = max(low, min(seen) - 1)
+        floor = held.floor() if client_seen else None
+        if floor is not None:
+            low = max(low, floor - 1)
         window |= Q(id__lte=after, id__gt=low, at__gte=anchor - late_commit_window())
     limit = resume_max()
     rows = (CaseEvent.objects.filter(window, case__in=access.replayable_cases(user).values("pk"))
@@ -94,7 +132,7 @@ def replay(user, after: int, seen: frozenset[int] = frozenset(), *,
     out = Replay(last_event_id=newest)
     missed = 0
     for event in rows.iterator(chunk_size=200):
-        if event.pk in seen:
+        if event.pk in held:
             continue
         if event.pk > after:
             missed += 1

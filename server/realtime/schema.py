@@ -3,13 +3,22 @@
 Client → server (``parse_client``):
 
     {"type": "ping"}
-    {"type": "resume", "after": <event id>, "seen": [<event id>, ...]?}
+    {"type": "resume", "after": <event id>, "seen": [<event id>, ...]?,
+     "seen_ranges": [[<lo>, <hi>], ...]?}
     {"type": "subscribe" | "unsubscribe", "cases": [<case number>, ...]?, "grids": [<cell>, ...]?}
 
 Server → client (built only through ``outgoing``): ``hello``, ``case`` (``CaseMessage`` in
 ``send.py``), ``resumed``, ``reset``, ``subscribed``, ``pong`` and ``error``. A message that does
 not match its declared keys raises ``ValueError`` before it leaves the server, so a typo in a
 sender is a test failure, not a silent change of protocol.
+
+``resume``: ``after`` is the client's cursor (the largest event id it holds). ``seen`` lists ids
+it holds (its newest, at most ``MAX_SEEN``; what older clients send). ``seen_ranges`` says the
+same compactly: each ``[lo, hi]`` means "I hold every event id from lo to hi that was sent to
+me"; the pairs are sorted and do not overlap (at most ``MAX_SEEN_RANGES``). A client
+builds them from the ids it received: consecutive received ids make one pair, so a centre
+console, which hears every event, sends one pair per gap. ``server.realtime.replay`` says how
+the server uses both.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ from typing import Any, Callable, Literal, TypedDict
 #: Longest ``seen`` list a client may send with ``resume`` (ids it already holds in the window
 #: where a late commit can still appear; see ``replay``).
 MAX_SEEN = 2000
+#: Most ``[lo, hi]`` pairs in a resume's ``seen_ranges`` (about 40 KB of JSON at most).
+MAX_SEEN_RANGES = 2000
 #: Most case and grid names in one subscribe message.
 MAX_NAMES = 200
 
@@ -39,10 +50,39 @@ def _list_of(check: Callable[[Any], bool], limit: int) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, list) and len(v) <= limit and all(check(x) for x in v)
 
 
-# type -> {field: (check, required)}
+def _id_ranges(v: Any) -> bool:
+    """``seen_ranges``: sorted, disjoint ``[lo, hi]`` id pairs. True, or ``Invalid`` saying
+    which pair is wrong and how (a client author has to find the bug from the message)."""
+    where = "resume.seen_ranges"
+    if not isinstance(v, list):
+        raise Invalid(f"bad value for {where}: a list of [lo, hi] pairs, not "
+                      f"{type(v).__name__}")
+    if len(v) > MAX_SEEN_RANGES:
+        raise Invalid(f"bad value for {where}: {len(v)} pairs, at most {MAX_SEEN_RANGES} "
+                      f"(send the newest)")
+    previous_hi = -1
+    for n, pair in enumerate(v):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise Invalid(f"bad value for {where}: pair {n} is not a list [lo, hi]")
+        lo, hi = pair
+        if not (_int_id(lo) and _int_id(hi)):
+            raise Invalid(f"bad value for {where}: pair {n} holds something other than event "
+                          f"ids (integers from 0 to 2**63-1)")
+        if lo > hi:
+            raise Invalid(f"bad value for {where}: pair {n} has lo {lo} > hi {hi}")
+        if lo <= previous_hi:
+            raise Invalid(f"bad value for {where}: pair {n} starts at {lo}, not above the "
+                          f"previous pair's end {previous_hi} (pairs are sorted and do not "
+                          f"overlap)")
+        previous_hi = hi
+    return True
+
+
+# type -> {field: (check, required)}; a check returns False or raises Invalid with a reason
 _CLIENT: dict[str, dict[str, tuple[Callable[[Any], bool], bool]]] = {
     "ping": {},
-    "resume": {"after": (_int_id, True), "seen": (_list_of(_int_id, MAX_SEEN), False)},
+    "resume": {"after": (_int_id, True), "seen": (_list_of(_int_id, MAX_SEEN), False),
+               "seen_ranges": (_id_ranges, False)},
     "subscribe": {"cases": (_list_of(_name, MAX_NAMES), False),
                   "grids": (_list_of(_name, MAX_NAMES), False)},
     "unsubscribe": {"cases": (_list_of(_name, MAX_NAMES), False),

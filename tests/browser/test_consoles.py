@@ -150,6 +150,16 @@ def check_as_assignee(sim, number):
     assert r.status_code == 200, r.text
 
 
+def _pairs(ids):
+    out = []
+    for i in sorted(set(ids)):
+        if out and i == out[-1][1] + 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
 def test_a_terminal_that_loses_its_link_catches_up(browser, live, sim, shots):
     page = signed_in(browser, live, "dispatcher")
     first = report(sim, 2)
@@ -169,6 +179,13 @@ def test_a_terminal_that_loses_its_link_catches_up(browser, live, sim, shots):
     page.wait_for_selector("#live[data-state='live']", timeout=T)
     assert re.search(r"\(\+\d+\)", page.inner_text("#live"))  # it says it caught up
     shots(page, "6-caught-up")
+    # What the page names in its next resume: every id it received, as sorted [lo, hi] pairs
+    # (a gap among them is what the server re-sends).
+    got = page.evaluate("Array.from(DCM.live.seen.keys())")
+    msg = page.evaluate("DCM.live.resumeMessage()")
+    assert msg["seen_ranges"] == [list(p) for p in _pairs(got)] and msg["seen"] == got
+    assert page.evaluate("DCM.idRanges([9, 3, 4, 5, 7, 4], 5)") == [[3, 5], [7, 7], [9, 9]]
+    assert page.evaluate("DCM.idRanges([9, 3, 4, 5, 7, 4], 2)") == [[7, 7], [9, 9]]
     assert page.errors == [], page.errors
     page.context.close()
 

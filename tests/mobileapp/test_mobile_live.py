@@ -9,7 +9,7 @@ import uuid
 
 from bench.simulate import Simulator, make_photo
 from mobileapp.core.api import ApiClient
-from mobileapp.core.live import LiveFeed, TaskBoard, ws_url
+from mobileapp.core.live import HeldIds, LiveFeed, TaskBoard, id_ranges, ws_url
 from mobileapp.core.outbox import Outbox
 from mobileapp.core.tasks import Task, TaskInbox
 from tests.mobileapp.test_mobile_sender_live import wait_for
@@ -138,9 +138,47 @@ def test_resumed_moves_the_cursor_and_reset_reloads(tmp_path):
                     on_resync=lambda: resyncs.append(1), cursor_path=tmp_path / "cursor")
     feed.handle({"type": "case", "event_id": 41, "case": {"number": "E1"}})
     feed.handle({"type": "case", "event_id": 40, "case": {"number": "E2"}})  # a late commit
-    assert feed.cursor == 41 and list(feed.seen) == [41, 40] and cases == ["E1", "E2"]
+    assert feed.cursor == 41 and feed.held.newest(5) == [41, 40] and cases == ["E1", "E2"]
     feed.handle({"type": "resumed", "after": 41, "replayed": 0, "last_event_id": 45})
     assert feed.cursor == 45 and not resyncs
     feed.handle({"type": "reset", "reason": "too_many_missed", "last_event_id": 3000})
-    assert feed.cursor == 3000 and resyncs == [1] and not feed.seen
+    # Reloaded lists hold the reset's last event: the lowest id the next resume names.
+    assert feed.cursor == 3000 and resyncs == [1] and feed.held.newest(5) == [3000]
     assert (tmp_path / "cursor").read_text() == "3000"
+
+
+def test_id_ranges_are_sorted_disjoint_and_the_newest_when_too_many():
+    assert id_ranges([]) == []
+    assert id_ranges([7, 3, 4, 5, 9, 10, 4]) == [[3, 5], [7, 7], [9, 10]]
+    assert id_ranges(range(0, 10, 2), limit=2) == [[6, 6], [8, 8]]
+
+
+def test_held_ids_forget_after_the_window_or_past_the_limit():
+    now = [0.0]
+    held = HeldIds(keep_s=70, max_ids=5, clock=lambda: now[0])
+    for i in (1, 2, 3):
+        held.add(i)
+    now[0] = 50.0
+    for i in (5, 6):
+        held.add(i)
+    assert held.ranges() == [[1, 3], [5, 6]] and held.newest(2) == [5, 6]
+    now[0] = 71.0
+    held.add(7)  # 1, 2, 3 are older than 70 s
+    assert held.ranges() == [[5, 7]]
+    for i in (9, 10, 11):
+        held.add(i)  # six ids: the oldest goes
+    assert held.ranges() == [[6, 7], [9, 11]] and 5 not in held and len(held) == 5
+
+
+def test_resume_names_what_the_phone_holds_as_ranges(tmp_path):
+    """A gap among the received ids (a push lost in a killed server worker) stays a gap in
+    ``seen_ranges``: the server re-sends it, however many events came after it."""
+    feed = LiveFeed("http://127.0.0.1:9", "t", on_case=lambda c, m: None,
+                    on_resync=lambda: None)
+    feed.cursor = 100
+    feed.held.add(100)  # what a fresh hello does with its last_event_id
+    for event_id in [*range(101, 120), *range(121, 3000)]:  # 120 lost
+        feed.handle({"type": "case", "event_id": event_id, "case": {"number": "E1"}})
+    msg = feed.resume_message()
+    assert msg["after"] == 2999 and msg["seen_ranges"] == [[100, 119], [121, 2999]]
+    assert msg["seen"] == list(range(2800, 3000))

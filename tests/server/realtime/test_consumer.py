@@ -166,6 +166,7 @@ def test_malformed_messages_are_refused_and_the_socket_stays(cast):
         await ws.receive_json_from()
         for bad in ('{"type": "resume"}', '{"type": "resume", "after": -1}',
                     '{"type": "resume", "after": 1, "extra": 2}', '{"type": "nope"}',
+                    '{"type": "resume", "after": 9, "seen_ranges": [[3, 1]]}',
                     'not json', '[1]', '{"type": "subscribe", "cases": "x"}'):
             await ws.send_to(text_data=bad)
             msg = await ws.receive_json_from()
@@ -261,3 +262,35 @@ def test_a_ping_catches_up_once_a_while_without_a_failure(cast, report, monkeypa
         await ws.disconnect()
 
     run(scenario)
+
+
+def test_ranges_bring_back_a_gap_older_than_the_newest_ids(cast, report, settings, monkeypatch):
+    """A push lost in a killed worker, older than the client's newest ``MAX_SEEN`` ids: a full
+    ``seen`` bounds the window above it, so it was never re-sent; ``seen_ranges`` name what the
+    client holds further back, so the gap in them is re-sent, and nothing they cover is."""
+    for _ in range(6):
+        report()
+    ids = sorted(CaseEvent.objects.values_list("id", flat=True))
+    monkeypatch.setattr("server.realtime.replay.MAX_SEEN", 2)  # ids[4:] is a full "seen"
+    seen = ids[4:]
+
+    async def scenario(**resume):
+        ws, _, _ = await connect("acceptor")
+        await ws.receive_json_from()
+        await ws.send_json_to({"type": "resume", "after": ids[-1], **resume})
+        got = await until(ws, "reset", "resumed")
+        await ws.disconnect()
+        assert got[-1]["type"] == "resumed"
+        return [m["event_id"] for m in got[:-1]]
+
+    # ids[1] is the lost push: held are ids[0] and ids[2] to the cursor.
+    holding = [[ids[0], ids[0]], [ids[2], ids[-1]]]
+    assert async_to_sync(scenario)(seen=seen) == []  # what an old client gets: not the gap
+    assert async_to_sync(scenario)(seen=seen, seen_ranges=holding) == [ids[1]]
+    assert async_to_sync(scenario)(seen_ranges=holding) == [ids[1]]  # ranges alone too
+    # Holding everything named: nothing again. Below the lowest id named: not the client's.
+    assert async_to_sync(scenario)(seen=seen, seen_ranges=[[ids[0], ids[-1]]]) == []
+    assert async_to_sync(scenario)(seen_ranges=[[ids[2], ids[-1]]]) == []
+    # The window still ends LATE_COMMIT_SECONDS before the cursor's event.
+    settings.REALTIME_LATE_COMMIT_SECONDS = 0
+    assert async_to_sync(scenario)(seen_ranges=holding) == []
