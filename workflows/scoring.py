@@ -93,6 +93,11 @@ def _when(value):
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+#: Actions that count for nothing whatever the case's history: the photo cleaner's note. The
+#: rollups skip reading a case's log back for them (``server.evaluation.rollups.record``).
+SILENT_ACTIONS = frozenset({"photo_cleaned"})
+
+
 def _step(c: _Case, e: Mapping[str, Any]) -> Iterator[tuple[str, Any, str, int]]:
     """What one event counts for, given the case so far: (entity_type, entity, counter, n)."""
     data = e.get("data") or {}

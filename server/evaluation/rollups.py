@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from server.evaluation.models import DailyRollup
-from workflows.scoring import Fact, Period, fold, local_day
+from workflows.scoring import SILENT_ACTIONS, Fact, Period, fold, local_day
 
 Key = tuple  # (day, entity_type, entity)
 
@@ -73,6 +73,8 @@ def record(case, event, *, first: bool = False):
     is not read back."""
     from server.cases.models import CaseEvent
 
+    if event.action in SILENT_ACTIONS:
+        return event
     if first:
         add(rows_of(fold(event_records([tuple(getattr(event, f) for f in EVENT_FIELDS)]))))
         return event
