@@ -28,6 +28,7 @@ phone); a handset report without extras keeps the hash it always had.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -100,12 +101,19 @@ class Submitted:
         return tuple(self.placement.supervisors) if self.placement is not None else ()
 
 
+@functools.cache
+def _classes(kind: str) -> dict[str, ClassItem]:
+    """The classes of a tree. The classification ships with the code (a versioned CSV in
+    gridmaps), so a process reads it once, not once per report."""
+    return class_by_code(kind)
+
+
 def check_class(kind: str, class_code: str) -> ClassItem:
     """The class ``class_code`` of tree ``kind``; SubmitError naming the field otherwise."""
     if kind not in ("component", "event"):
         raise SubmitError("invalid", f"kind must be component or event, not {kind!r}",
                           field="kind")
-    item = class_by_code(kind).get(class_code)
+    item = _classes(kind).get(class_code)
     if item is None:
         raise SubmitError("invalid", f"class_code: unknown {kind} class code {class_code!r}",
                           field="class_code")
