@@ -170,7 +170,8 @@ function request()
   local body = field("idempotency_key", key) .. field("kind", c[1]) .. field("class_code", c[2])
     .. field("lat", p[1]) .. field("lon", p[2]) .. field("accuracy_m", "5")
     .. field("description", "bench report " .. key) .. photos[counter % #photos + 1]
-  return wrk.format("POST", "/api/reports/", {
+  -- wrk.path: the path of the URL wrk was started with (the reports, or the floor)
+  return wrk.format("POST", wrk.path, {
     ["Authorization"] = "Token " .. tokens[counter % #tokens + 1],
     ["Content-Type"] = "multipart/form-data; boundary=" .. B}, body)
 end
