@@ -22,15 +22,19 @@ from workflows.states import State
 DATA = Path(__file__).with_name("data") / "node_limits.json"
 
 
+def check_value(value) -> None:
+    """Raise ValueError unless ``value`` is a usable amount of a time limit (positive, finite)."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ValueError(f"a time limit must be a positive finite number, not {value!r}")
+
+
 @dataclass(frozen=True)
 class Limit:
     value: float
     unit: Unit
 
     def __post_init__(self):
-        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value)
-                and self.value > 0):
-            raise ValueError(f"a time limit must be a positive finite number, not {self.value!r}")
+        check_value(self.value)
         object.__setattr__(self, "unit", Unit(self.unit))
 
     def as_json(self) -> dict:

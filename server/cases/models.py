@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from workflows import Action, State
 from workflows.calendar import Unit
-from workflows.limits import default_node_limits
+from workflows.limits import check_value, default_node_limits
 
 STATE_CHOICES = [(s.value, f"{s.zh} {s.en}") for s in State]
 ACTION_CHOICES = [(a.value, f"{a.zh} {a.en}") for a in Action]
@@ -219,12 +218,13 @@ class NodeLimitOverride(models.Model):
         if self.unit not in {u.value for u in Unit}:
             errors["unit"] = (f"unknown unit {self.unit!r}; use one of "
                               f"{', '.join(u.value for u in Unit)}")
-        if not (isinstance(self.value, (int, float)) and math.isfinite(self.value)
-                and self.value > 0):
-            errors["value"] = f"a time limit must be a positive finite number, not {self.value!r}"
-        elif "unit" not in errors and not self._fits_the_calendar():
-            # Past ten years the working calendar cannot place the deadline, and every case
-            # entering the node would fail; nothing longer is a real node limit either.
+        try:
+            check_value(self.value)
+        except ValueError as exc:
+            errors["value"] = str(exc)
+        # Past ten years the working calendar cannot place the deadline, and every case
+        # entering the node would fail; nothing longer is a real node limit either.
+        if not errors.keys() & {"value", "unit"} and not self._fits_the_calendar():
             errors["value"] = (f"{self.value:g} {self.unit} is too long: a node's deadline must "
                                f"fall within ten years")
         if errors:

@@ -29,6 +29,7 @@ phone); a handset report without extras keeps the hash it always had.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -140,11 +141,12 @@ def check_fields(report: Report) -> None:
                           field="component_code")
 
 
-def hash_of(report: Report) -> str:
-    """The one request hash of a report (see the module docstring)."""
+def hash_of(report: Report, photo_sha256: str | None = None) -> str:
+    """The one request hash of a report (see the module docstring). ``photo_sha256``: the
+    photo's SHA-256 (hex) when the caller has it, so a 60 KB photo is hashed once."""
+    photo = photo_sha256 or hashlib.sha256(report.photo or b"").hexdigest()
     parts = [report.kind, report.class_code, round(report.lat, 7), round(report.lon, 7),
-             round(report.accuracy_m, 2), report.description, report.component_code,
-             report.photo or b""]
+             round(report.accuracy_m, 2), report.description, report.component_code, photo]
     if report.voice:  # joins only when sent: a report without one keeps its hash
         parts.append(report.voice)
     if report.extra:
@@ -165,12 +167,12 @@ def place_point(lon: float, lat: float, *, kind: str = "event", class_code: str 
         raise SubmitError("no_map", str(exc), status=503) from None
 
 
-def _stored_photo(report: Report):
+def _stored_photo(report: Report, sha256: str):
     if report.photo is None:
         return None
     try:
         if settings.PHOTOS_CLEAN_LATER:
-            return RawPhoto(report.photo, sniff_photo(report.photo))
+            return RawPhoto(report.photo, sniff_photo(report.photo), sha256)
         return clean_photo(report.photo)
     except PhotoInvalid as exc:
         raise SubmitError("invalid_photo", str(exc), field=report.photo_field) from None
@@ -189,7 +191,8 @@ def submit(reporter, channel: str, report: Report, *,
     except Refused as exc:
         raise SubmitError(exc.code, exc.message, status=exc.status) from None
     check_fields(report)
-    digest = hash_of(report)
+    photo_sha256 = hashlib.sha256(report.photo or b"").hexdigest()
+    digest = hash_of(report, photo_sha256)
     try:
         earlier = find_replay(reporter, report.idempotency_key, digest)
     except IdempotencyConflict as exc:
@@ -200,7 +203,7 @@ def submit(reporter, channel: str, report: Report, *,
     if report.photo is None and channel in PHOTO_REQUIRED:
         raise SubmitError("invalid", f"{report.photo_field}: a field supervisor's report needs "
                           f"a photo", field=report.photo_field)
-    photo = _stored_photo(report)
+    photo = _stored_photo(report, photo_sha256)
     voice = None
     if report.voice is not None:
         try:

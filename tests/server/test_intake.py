@@ -176,3 +176,22 @@ def test_accuracy_snaps_a_point_just_outside(cast):
     r = cast["supervisor"].post("/api/reports/", form, format="multipart")
     assert r.status_code == 201, r.content
     assert r.json()["placement"]["cell_code"] == "110101001001001"
+
+
+def test_a_handset_reports_hash_is_the_one_earlier_servers_stored():
+    """A retry sent across an upgrade must still be recognised: the door's hash of a handset
+    report (no voice note, no extras) is the canonical JSON list earlier servers hashed."""
+    import hashlib
+    import json
+
+    from server.intake.submit import Report, hash_of
+
+    photo = b"\xff\xd8 not really a jpeg \xff\xd9"
+    report = Report(kind="event", class_code="0101", lon=116.41, lat=39.93,
+                    idempotency_key="hash-key-0001", accuracy_m=5.0, description="井盖破损",
+                    photo=photo)
+    earlier = json.dumps(["event", "0101", 39.93, 116.41, 5.0, "井盖破损", "",
+                          hashlib.sha256(photo).hexdigest()], ensure_ascii=False)
+    assert hash_of(report) == hashlib.sha256(earlier.encode()).hexdigest()
+    assert hash_of(report, hashlib.sha256(photo).hexdigest()) == hash_of(report)
+    assert hash_of(Report(**{**report.__dict__, "extra": ("caller",)})) != hash_of(report)
