@@ -195,3 +195,25 @@ def test_a_handset_reports_hash_is_the_one_earlier_servers_stored():
     assert hash_of(report) == hashlib.sha256(earlier.encode()).hexdigest()
     assert hash_of(report, hashlib.sha256(photo).hexdigest()) == hash_of(report)
     assert hash_of(Report(**{**report.__dict__, "extra": ("caller",)})) != hash_of(report)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"lat": float("nan")}, "lat"), ({"lon": float("inf")}, "lon"), ({"lat": 1e200}, "lat"),
+    ({"accuracy_m": -1.0}, "accuracy_m"), ({"accuracy_m": float("nan")}, "accuracy_m"),
+    ({"class_code": "9999"}, "class_code"), ({"kind": "thing"}, "kind"),
+    ({"idempotency_key": "short"}, "idempotency_key"),
+    ({"description": "长" * 4001}, "description"), ({"component_code": "12ab"}, "component_code"),
+])
+def test_the_door_refuses_what_no_adapter_should_pass_and_stores_nothing(cast, change, field):
+    """The door checks every number finite and in range itself (before GEOS, PROJ or SQL),
+    whatever an adapter parsed; a machine channel's own parsing is not trusted."""
+    from server.intake.submit import Report, SubmitError, submit
+
+    lon, lat = cell_centre(2)
+    report = Report(**{"kind": "event", "class_code": "0101", "lon": lon, "lat": lat,
+                       "idempotency_key": "door-key-0001", **change})
+    with pytest.raises(SubmitError) as refused:
+        submit(cast["calltaker"].user, "hotline", report)
+    assert refused.value.status == 400 and refused.value.field == field
+    assert field in refused.value.message
+    assert not Case.objects.exists() and not CaseEvent.objects.exists()
