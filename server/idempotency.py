@@ -40,11 +40,13 @@ def request_hash(*parts) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _owner_id(row) -> int | None:
-    for name in ("user_id", "reporter_id"):
-        if hasattr(row, name):
-            return getattr(row, name)
-    return None
+def _owner_field(model) -> str:
+    """The foreign key naming who sent the request: ``user`` or ``reporter``."""
+    names = {f.name for f in model._meta.get_fields()}
+    for name in ("user", "reporter"):
+        if name in names:
+            return f"{name}_id"
+    raise TypeError(f"{model.__name__} has no user or reporter field")
 
 
 def find_replay(model, owner, key: str, digest: str, what: str, *,
@@ -52,14 +54,18 @@ def find_replay(model, owner, key: str, digest: str, what: str, *,
     """The ``model`` row an earlier request with ``key`` created, or None. Raises
     IdempotencyConflict when that request came from another owner or carried another body;
     ``what`` names the thing in the message ("report", "clock-in or clock-out")."""
-    row = model.objects.filter(**{key_field: key}).first()
-    if row is None:
+    owner_field = _owner_field(model)
+    # Nearly every request is new: probe with two columns, and load the row only on a hit.
+    found = model.objects.filter(**{key_field: key}).values_list(
+        "pk", owner_field, "request_hash").first()
+    if found is None:
         return None
-    if _owner_id(row) != owner.pk or row.request_hash != digest:
+    pk, owner_id, request_hash = found
+    if owner_id != owner.pk or request_hash != digest:
         raise IdempotencyConflict(
             f"idempotency key {key!r} was already used for a different {what}; "
             f"send a new key for a new {what}")
-    return row
+    return model.objects.get(pk=pk)
 
 
 def create_once(model, owner, key: str, digest: str, what: str,

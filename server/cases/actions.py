@@ -268,9 +268,10 @@ def _act(actor_user: User, number: str, action: Action, params, photos, photo_st
         now = now or timezone.now()
         decision = decide(snapshot_of(case), action, actor, now,
                           {**params, "photo_count": len(photos)}, current_rules())
-        apply_changes(case, decision.changes)
+        changed = apply_changes(case, decision.changes)
         case.updated_at = now
-        case.save()
+        # Only the columns the step changed (the ones its event records), not the whole row.
+        case.save(update_fields=[*changed, "updated_at"])
         data = {k: params[k] for k in EVENT_PARAMS if k in params}
         event = _event(case, actor_user, decision, now, {**data, **extra})
         for photo in photos:
@@ -285,23 +286,27 @@ def _act(actor_user: User, number: str, action: Action, params, photos, photo_st
 
 
 def do_photo_cleaned(photo: Photo, clean: CleanPhoto | None, reason: str = "",
-                     now: datetime | None = None) -> Case:
+                     now: datetime | None = None, *, case_number: str | None = None,
+                     actor: User | None = None) -> Case:
     """The photo cleaner's result for ``photo`` (stored by a report without an image): with
     ``clean``, the Photo gets the re-encoded image (its file written first), hash, size and
     upright dimensions; without, it stays imageless, refused for ``reason``. Either way the
     case gets one ``photo_cleaned`` event (``result`` clean or refused), pushed after the
     commit like any other step, so the consoles show the photo once it can be served. Runs in
-    one transaction (a savepoint inside the cleaner's), locking the case row."""
+    one transaction (a savepoint inside the cleaner's), locking the case row. ``case_number``
+    (the photo's case's) and ``actor`` (the system user) spare a query each when the caller
+    has them."""
+    number = case_number or photo.case.number
     with transaction.atomic():
         if clean is not None:
-            photo.image.save(f"{photo.case.number}-{photo.stage}-{clean.sha256[:12]}.jpg",
+            photo.image.save(f"{number}-{photo.stage}-{clean.sha256[:12]}.jpg",
                              ContentFile(clean.jpeg), save=False)
             photo.sha256, photo.width, photo.height, photo.size = (
                 clean.sha256, clean.width, clean.height, len(clean.jpeg))
             photo.save(update_fields=["image", "sha256", "width", "height", "size"])
         params = {"photo_id": photo.pk, "result": "clean" if clean is not None else "refused",
                   "reason": reason}
-        return do_case_action(system_user(), photo.case.number, Action.PHOTO_CLEANED, params,
+        return do_case_action(actor or system_user(), number, Action.PHOTO_CLEANED, params,
                               now=now)
 
 

@@ -1,6 +1,6 @@
 """The rules in force: the working calendar (official holidays + the city's overrides in the
 database) and the node limits (``workflows/data/node_limits.json`` + the city's
-``NodeLimitOverride`` rows). Rebuilt only when an override changes (one cheap query compares
+``NodeLimitOverride`` rows). Rebuilt only when an override changes (two cheap aggregates compare
 both tables' counts and last changes: per call inside a transaction, at most once a second
 outside one, ``server.reread_cache``). Deadlines are computed when a case enters a node and stored
 with it, so a changed limit applies to the deadlines set from then on."""
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from django.db import connection
+from django.db.models import Count, Max
 
 from server.cases.models import CalendarOverride, FilingCondition, NodeLimitOverride
 from server.reread_cache import RereadCache
@@ -22,18 +22,14 @@ from workflows.limits import Limit, default_node_limits
 _lock = threading.Lock()
 _cached: tuple[tuple, Rules] | None = None
 log = logging.getLogger(__name__)
-_STAMP_SQL = "SELECT " + ", ".join(
-    f'(SELECT {what} FROM {connection.ops.quote_name(model._meta.db_table)})'
-    for model in (CalendarOverride, NodeLimitOverride)
-    for what in ("count(*)", 'max("updated_at")'))
 
 
 def _read_stamp() -> tuple:
-    # Plain SQL: this runs for every action, and building the ORM's aggregate cost more than
-    # the query.
-    with connection.cursor() as cur:
-        cur.execute(_STAMP_SQL)
-        return tuple(cur.fetchone())
+    """Both override tables' row counts and last changes: a deleted row changes the count, an
+    added or edited one the last change."""
+    return tuple(
+        tuple(model.objects.aggregate(n=Count("pk"), last=Max("updated_at")).values())
+        for model in (CalendarOverride, NodeLimitOverride))
 
 
 #: The overrides' stamp, re-read at most once a second outside a transaction.

@@ -20,9 +20,10 @@ def snapshot_of(case: Case) -> CaseSnapshot:
                         assignee_id=case.assignee_id, reporter_id=case.reporter_id, **values)
 
 
-def apply_changes(case: Case, changes: Mapping[str, Any]) -> None:
+def apply_changes(case: Case, changes: Mapping[str, Any]) -> list[str]:
     """Set the case's columns from a decision's changes (unknown department codes were refused
-    before the decision was made, so the lookup here cannot miss)."""
+    before the decision was made, so the lookup here cannot miss). Returns the names of the
+    model fields set, for ``save(update_fields=...)``."""
     for name, value in changes.items():
         if name == "state":
             case.state = State(value).value
@@ -30,3 +31,4 @@ def apply_changes(case: Case, changes: Mapping[str, Any]) -> None:
             case.department = Department.objects.get(code=value) if value else None
         else:
             setattr(case, name, value)
+    return ["department" if name == "department_code" else name for name in changes]

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import F
 
-from server.cases.actions import do_photo_cleaned
+from server.cases.actions import do_photo_cleaned, system_user
 from server.cases.models import Photo
 from server.cases.photos import PhotoHeader, PhotoInvalid, clean_photo
 from server.intake.models import PhotoUpload
@@ -68,7 +69,9 @@ def _take() -> PhotoUpload | None:
     queue = PhotoUpload.objects.filter(state=PhotoUpload.PENDING).order_by("id")
     if connection.features.has_select_for_update_skip_locked:
         queue = queue.select_for_update(skip_locked=True, of=("self",))
-    return queue.select_related("photo", "photo__case").first()
+    # The case's number is all the cleaner needs of it here: the action loads and locks the
+    # case itself.
+    return queue.select_related("photo").annotate(case_number=F("photo__case__number")).first()
 
 
 def _read(upload: PhotoUpload) -> bytes:
@@ -82,8 +85,9 @@ def _drop_file_after_commit(upload: PhotoUpload) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
-def clean_next() -> bool:
-    """Clean the oldest pending upload; False when there is none."""
+def clean_next(actor=None) -> bool:
+    """Clean the oldest pending upload; False when there is none. ``actor``: the system user
+    the step is recorded as (looked up when None)."""
     with transaction.atomic():
         upload = _take()
         if upload is None:
@@ -91,26 +95,27 @@ def clean_next() -> bool:
         try:
             clean = clean_photo(_read(upload))
         except PhotoInvalid as exc:
-            _refuse(upload, str(exc))
+            _refuse(upload, str(exc), actor)
             return True
         except Exception as exc:  # a Pillow bug (or a lost file) must not stop the queue
             log.exception("photo cleaner: upload %s failed", upload.pk)
             upload.attempts += 1
             if upload.attempts >= MAX_ATTEMPTS:
-                _refuse(upload, f"the photo could not be processed: {exc!r}"[:300])
+                _refuse(upload, f"the photo could not be processed: {exc!r}"[:300], actor)
             else:
                 upload.save(update_fields=["attempts"])
             return True
-        do_photo_cleaned(upload.photo, clean)
+        do_photo_cleaned(upload.photo, clean, case_number=upload.case_number, actor=actor)
         _drop_file_after_commit(upload)
         upload.delete()
     return True
 
 
-def _refuse(upload: PhotoUpload, reason: str) -> None:
-    log.warning("photo cleaner: photo %s of case id %s refused: %s", upload.photo_id,
-                upload.photo.case_id, reason)
-    do_photo_cleaned(upload.photo, None, reason[:300])
+def _refuse(upload: PhotoUpload, reason: str, actor=None) -> None:
+    log.warning("photo cleaner: photo %s of case %s refused: %s", upload.photo_id,
+                upload.case_number, reason)
+    do_photo_cleaned(upload.photo, None, reason[:300], case_number=upload.case_number,
+                     actor=actor)
     _drop_file_after_commit(upload)
     upload.state, upload.reason, upload.raw = PhotoUpload.REFUSED, reason[:300], ""
     upload.save(update_fields=["state", "reason", "raw", "attempts"])
@@ -125,11 +130,14 @@ def clean_all() -> int:
 
 
 def run(stop=lambda: False) -> None:  # pragma: no cover - the loop of manage.py clean_photos
+    actor = None
     while not stop():
         try:
-            if not clean_next():
+            actor = actor or system_user()
+            if not clean_next(actor):
                 time.sleep(IDLE_SLEEP_S)
         except Exception:
             log.exception("photo cleaner: database error; retrying")
+            actor = None
             connection.close()
             time.sleep(1.0)
