@@ -59,7 +59,8 @@ def test_a_hotline_address_and_description_are_redacted(cast):
 
 
 def test_a_control_character_stored_by_another_channel_keeps_the_xml_well_formed(cast):
-    number = hotline_case(cast, description="井盖\x07丢失\x1b[0m 第二行\n", address="王府井\x0b大街")
+    number = hotline_case(cast, description="井盖\x07丢失\x1b[0m 第二行\n",
+                          address="王府井\x0b大街")
     for path in (f"requests/{number}.xml", "requests.xml"):
         body = cast["anonymous"].get(f"{BASE}/{path}").content
         ET.fromstring(body)  # raises on a character XML 1.0 does not allow
