@@ -35,6 +35,11 @@ _CHINESE_DIGITS = {
 _SEPARATORS = {"\u3000": " ", "－": "-", "—": "-", "–": "-", "‐": "-", "（": "(", "）": ")",
                "．": ".", "·": "."}
 
+#: Latin-1, general punctuation, super- and subscripts, enclosed numbers, CJK punctuation,
+#: small and full-width forms.
+_NUMBER_BLOCKS = ((0x80, 0xFF), (0x2000, 0x209F), (0x2460, 0x24FF), (0x3000, 0x303F),
+                  (0xFE50, 0xFE6F), (0xFF00, 0xFFEF))
+
 #: Not inside a longer number or code, nor the decimals of a number (116.4074123).
 _NOT_BEFORE = r"(?<![\dA-Za-z])(?<!\d\.)"
 _NOT_AFTER = r"(?![\dA-Za-z])"
@@ -63,20 +68,28 @@ _PATTERNS = [
 ]
 
 
-def _shadow_char(ch: str) -> str:
-    if ch in _CHINESE_DIGITS:
-        return _CHINESE_DIGITS[ch]
-    if ch in _SEPARATORS:
-        return _SEPARATORS[ch]
-    if ch.isascii():
-        return ch
-    folded = unicodedata.normalize("NFKC", ch)  # full-width digits, letters, ＠ and ＋
-    return folded if len(folded) == 1 and folded.isascii() else ch
+def _shadow_table() -> dict[int, str]:
+    """The folding as a ``str.translate`` table: Chinese numerals, the separators above, and
+    each character of the blocks numbers are written with whose compatibility form (NFKC) is
+    one ASCII character (full-width digits and letters, ＠ and ＋, superscripts, circled
+    digits ①)."""
+    table = {}
+    for first, last in _NUMBER_BLOCKS:
+        for code in range(first, last + 1):
+            folded = unicodedata.normalize("NFKC", chr(code))
+            if len(folded) == 1 and folded.isascii():
+                table[code] = folded
+    table.update({ord(k): v for k, v in _SEPARATORS.items()})
+    table.update({ord(k): v for k, v in _CHINESE_DIGITS.items()})
+    return table
+
+
+_SHADOW = _shadow_table()
 
 
 def _shadow(text: str) -> str:
     """``text`` with the same length, numerals and separators folded to ASCII."""
-    return "".join(_shadow_char(ch) for ch in text)
+    return text.translate(_SHADOW)
 
 
 def redact(text: str | None, names: Iterable[str] = ()) -> str:
