@@ -3,12 +3,20 @@
 
 Every file names the period and the evaluation rules its figures were computed with
 (``about``): the CSV's first row, and the second row of every XLSX sheet (and the workbook's
-subject), so a file read months later still says which rules made it."""
+subject), so a file read months later still says which rules made it.
+
+No text reaches a cell as a formula (CSV and formula injection, OWASP): a text beginning with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return, such as a department or user name set to
+``=HYPERLINK(...)``, is written as text. In the CSV it gets a leading ``'`` (spreadsheet
+programs read it as "text follows"); in the XLSX it is a string cell with Excel's quote prefix
+(the same mark, kept in the cell's style), so it reads exactly as written. Numbers, negative
+ones included, stay numbers."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from django.http import HttpResponse
 
@@ -17,6 +25,25 @@ from workflows.scoring import ALL_COUNTERS, Period, Scores
 
 ORDER = ALL_COUNTERS + ("missed", "grid_filed")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: How a spreadsheet program recognises a formula (OWASP's list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def is_formula_like(value) -> bool:
+    """A text a spreadsheet program would run as a formula (a number written as text, such as
+    "-0.5", is no formula)."""
+    return (isinstance(value, str) and value.startswith(FORMULA_START)
+            and not _NUMBER.fullmatch(value))
+
+
+def csv_cell(value):
+    """``value`` as a CSV cell that is never a formula: formula-like text gets a leading ``'``."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def _csv_rows(rows):
+    return ([csv_cell(v) for v in row] for row in rows)
 
 
 def table_rows(table: dict) -> list[list]:
@@ -47,11 +74,21 @@ def about(period: Period, scores: Scores) -> list[str]:
 def to_csv(period: Period, scores: Scores, tables: list[dict]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(about(period, scores))
+    writer.writerows(_csv_rows([about(period, scores)]))
     for table in tables:
         writer.writerow([])
-        writer.writerows(table_rows(table))
+        writer.writerows(_csv_rows(table_rows(table)))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _append(sheet, row: list) -> None:
+    """``row`` appended to ``sheet``, formula-like text as text (openpyxl would store a text
+    beginning with "=" as a formula)."""
+    sheet.append(row)
+    for cell in sheet[sheet.max_row]:
+        if is_formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def to_xlsx(period: Period, scores: Scores, tables: list[dict]) -> bytes:
@@ -65,9 +102,9 @@ def to_xlsx(period: Period, scores: Scores, tables: list[dict]) -> bytes:
         sheet = book.create_sheet(f"{table['zh']} {table['en']}"[:31])
         sheet.append([f"综合评价 Evaluation {period}"])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(about(period, scores)[2:])
+        _append(sheet, about(period, scores)[2:])
         for row in table_rows(table):
-            sheet.append(row)
+            _append(sheet, row)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "C4"
@@ -87,4 +124,4 @@ def response(fmt: str, period: Period, tables: list[dict], scores: Scores) -> Ht
     return resp
 
 
-__all__ = ["about", "response", "to_csv", "to_xlsx", "table_rows"]
+__all__ = ["about", "csv_cell", "is_formula_like", "response", "to_csv", "to_xlsx", "table_rows"]

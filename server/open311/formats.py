@@ -3,12 +3,15 @@
 The XML is the spec's schemaless form; the JSON follows it by the Spark convention (a list
 element becomes an array of its children, the root element disappears). ``render(value, fmt,
 root)`` takes the JSON value and the XML root name; list children are named by ``ITEM``.
-Both are UTF-8 with the Content-Type headers the spec gives.
+Both are UTF-8 with the Content-Type headers the spec gives. Characters XML 1.0 cannot carry
+(the C0 controls other than tab, line feed and carriage return, lone surrogates, U+FFFE and
+U+FFFF) are dropped from every XML text (``xml_safe``), so an answer is always well-formed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -23,6 +26,21 @@ CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; ch
 ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute",
         "values": "value", "endpoints": "endpoint", "formats": "format", "errors": "error",
         "service_request_updates": "request_update"}
+
+
+#: What XML 1.0 allows in a document (its production ``Char``), negated.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 does not allow."""
+    return _NOT_XML.sub("", text)
+
+
+def xml_unsafe(text: str) -> str | None:
+    """The first character of ``text`` that XML 1.0 does not allow, or None."""
+    m = _NOT_XML.search(text)
+    return m.group() if m else None
 
 
 class Open311Error(Exception):
@@ -58,7 +76,7 @@ def _scalar(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _xml(parent: ET.Element, name: str, value: Any) -> None:

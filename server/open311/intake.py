@@ -2,7 +2,9 @@
 
 ``post_request(client, data)`` checks every parameter first and refuses with all the problems
 at once (Open311Error 400, or 404 for an unknown service code), so a bad request stores
-nothing; then the case enters the queue through the intake door (``server.intake.submit``)
+nothing (an unknown ``attribute[code]`` is ignored, as the spec allows; a character XML 1.0
+cannot carry, such as a C0 control, is refused in any text, since every read is also served
+as XML); then the case enters the queue through the intake door (``server.intake.submit``)
 with channel ``open311`` as the ``open311`` system user, and the ``ServiceRequest`` row
 (contact fields, media URLs, attributes, token) is stored in the same transaction.
 """
@@ -21,7 +23,7 @@ from django.db import IntegrityError, transaction
 from server.cases.models import Case
 from server.hotline import places
 from server.intake.submit import Report, SubmitError, submit
-from server.open311.formats import Open311Error, parse_w3c
+from server.open311.formats import Open311Error, parse_w3c, xml_unsafe
 from server.open311.models import Open311Client, RequestUpdate, ServiceRequest
 from server.open311.services import clean_attributes, service_class
 from server.open311.status import EXTENDED_UPPER
@@ -31,13 +33,26 @@ MAX_DESCRIPTION = 4000
 CONTACT_LIMITS = {"email": 254, "device_id": 100, "account_id": 100, "first_name": 100,
                   "last_name": 100, "phone": 32}
 _PHONE = re.compile(r"^\+?[\d\s()-]{3,32}$")
-_ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_.-]+)\](\[\])?$")
+_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _url = URLValidator(schemes=["http", "https"])
 _email = EmailValidator()
 
 
 def _one(data, name: str) -> str:
     return (data.get(name) or "").strip()
+
+
+def _printable(data, problems: list[str]) -> None:
+    """A problem for each parameter whose value holds a character XML 1.0 does not allow
+    (a C0 control such as U+0007): stored, it would be in every XML read of the request."""
+    for name in data.keys():
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        for value in values:
+            bad = xml_unsafe(value) if isinstance(value, str) else None
+            if bad is not None:
+                problems.append(f"{name[:60]} holds the character U+{ord(bad):04X}, which "
+                                f"XML 1.0 cannot carry (a control character): remove it")
+                break
 
 
 def _contact(data, problems: list[str]) -> dict[str, str]:
@@ -118,6 +133,7 @@ def post_request(client: Open311Client, data) -> ServiceRequest:
     if item is None:
         raise Open311Error(404, f"service_code {code!r} was not found (see services.json)")
     problems: list[str] = []
+    _printable(data, problems)
     sent: dict[str, list[str]] = {}
     for key in data.keys():
         m = _ATTRIBUTE.match(key)
@@ -162,6 +178,7 @@ def post_update(client: Open311Client, data) -> RequestUpdate:
     problems = [f"{name} is required" for name in
                 ("service_request_id", "update_id", "status", "updated_datetime", "description")
                 if not _one(data, name)]
+    _printable(data, problems)
     if problems:
         raise Open311Error(400, *problems)
     status = _one(data, "status").upper()

@@ -83,15 +83,15 @@ def definition(service_code: str) -> dict | None:
 
 def clean_attributes(item: ClassItem, sent: dict[str, list[str]]) -> tuple[dict, list[str]]:
     """(clean attributes, problems) for ``sent`` = {code: [values]} (several for a
-    multivaluelist). Unknown codes, bad list keys and malformed values are problems."""
+    multivaluelist). Codes the service does not define are ignored, as GeoReport v2 lets a
+    server do (a client may send one form to several cities); bad list keys and malformed
+    values of the known ones are problems."""
     known = {a["code"]: a for a in _attributes(item)}
     clean: dict[str, str | list[str]] = {}
     problems: list[str] = []
     for code, values in sent.items():
         attr = known.get(code)
         if attr is None:
-            problems.append(f"attribute[{code}] is not an attribute of service "
-                            f"{code_of(item.kind, item.code)} (known: {', '.join(known)})")
             continue
         values = [v.strip() for v in values if v.strip()]
         if not values:

@@ -25,10 +25,13 @@ EXTENDED = {
     State.MERGED: "duplicate",
 }
 
-#: What a client may send as ``status`` on servicerequestupdates POST.
+#: What a client may send as ``status`` on servicerequestupdates POST: mySociety's list with
+#: FixMyStreet's later additions (PLANNED, CANCELLED: the citizen withdrew the report). An
+#: update is a comment for the centre and moves nothing; a CANCELLED one tells the centre the
+#: report may be voided (作废), which only the centre's void step does.
 EXTENDED_UPPER = ("OPEN", "CLOSED", "FIXED", "IN_PROGRESS", "ACTION_SCHEDULED", "INVESTIGATING",
                   "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION",
-                  "INTERNAL_REFERRAL", "REOPEN", "FOR_TRIAGE")
+                  "INTERNAL_REFERRAL", "REOPEN", "FOR_TRIAGE", "PLANNED", "CANCELLED")
 
 
 def status_of(state: str) -> str:

@@ -5,6 +5,10 @@ servicerequestupdates (GET, POST; mySociety's extension). Reads need no key; POS
 ``api_key`` (403 without a valid one). ``jurisdiction_id`` is optional (one jurisdiction); a
 different one is 404. Every error is the spec's list of {code, description}, in the format
 asked for (XML when the format itself is wrong). Rate-limited and logged (``external``).
+
+The two lists (GET requests, GET servicerequestupdates) come in pages (``queries``); when an
+older page follows, the answer carries ``Link: <...&page=N+1>; rel="next"`` (RFC 8288), whose
+URL pins the window the first page was cut from.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 
 from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -116,9 +121,24 @@ class ServiceDefinitionView(Open311View):
         return render(found, self.fmt, "service_definition")
 
 
+def paged(request, page: queries.Page, fmt: str, root: str):
+    """``page`` rendered, with a ``Link`` to the next (older) page when there is one."""
+    response = render(page.rows, fmt, root)
+    if page.more:
+        params = request.query_params.copy()
+        params["page"] = str(page.number + 1)
+        # To the microsecond: a window cut to whole seconds would drop the newest rows.
+        params["start_date"], params["end_date"] = (timezone.localtime(page.start).isoformat(),
+                                                     timezone.localtime(page.end).isoformat())
+        response["Link"] = f'<{request.build_absolute_uri(request.path)}?' \
+                           f'{params.urlencode()}>; rel="next"'
+    return response
+
+
 class RequestsView(Open311View):
     def get(self, request, fmt):
-        return render(queries.find_requests(request.query_params), self.fmt, "service_requests")
+        return paged(request, queries.find_requests(request.query_params), self.fmt,
+                     "service_requests")
 
     def post(self, request, fmt):
         client = self.client(request)
@@ -156,8 +176,8 @@ class UpdatesView(Open311View):
     def get(self, request, fmt):
         if request.query_params.get("api_key"):
             self.client(request)  # optional, but a wrong one is an error, not ignored
-        return render(queries.find_updates(request.query_params), self.fmt,
-                      "service_request_updates")
+        return paged(request, queries.find_updates(request.query_params), self.fmt,
+                     "service_request_updates")
 
     def post(self, request, fmt):
         client = self.client(request)

