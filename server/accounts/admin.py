@@ -20,7 +20,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(AuthAudit)
 class AuthAuditAdmin(admin.ModelAdmin):
-    list_display = ("at", "auth_event", "username", "ip", "method", "path", "status", "detail")
+    list_display = ("at", "auth_event", "username", "ip", "method", "path", "status", "count",
+                    "detail")
     list_filter = ("auth_event", "status")
     search_fields = ("username", "path", "ip")
 
