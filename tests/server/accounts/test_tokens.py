@@ -91,3 +91,12 @@ def test_revoking_a_user_revokes_every_device(cast):
     r = cast["dutychief"].post("/api/auth/revoke/", {"username": "supervisor"}, format="json")
     assert r.status_code == 200 and r.json()["revoked"] == 3  # the cast's token and these two
     assert all(me(anon, k).status_code == 401 for k in keys)
+
+
+def test_the_admin_lists_tokens_but_never_a_key(cast, client):
+    from server.accounts.models import User
+
+    key = login(cast["anonymous"])["token"]
+    client.force_login(User.objects.create_superuser("root", password="root-pass-2026-x"))
+    html = client.get("/admin/accounts/apitoken/").content.decode()
+    assert "supervisor" in html and key not in html and tokens.digest(key) not in html
