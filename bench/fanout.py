@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import math
@@ -269,12 +270,13 @@ async def _max_sockets(server: str, tmp: Path, max_try: int, step_procs: int = 4
         worker.stop()
 
 
+@functools.cache
 def _token(username: str) -> str:
-    from rest_framework.authtoken.models import Token
-
+    """One token per user for the whole bench (a user keeps only a few)."""
     from server.accounts.models import User
+    from server.accounts.tokens import issue
 
-    return Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+    return issue(User.objects.get(username=username))[0]
 
 
 def _pct(values: list[float], q: float) -> float:

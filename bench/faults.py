@@ -356,13 +356,16 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        from rest_framework.authtoken.models import Token
-
         from server.accounts.models import User
+        from server.accounts.tokens import issue
         from server.cases.models import Case, CaseEvent
 
-        def token(username):
-            return Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+        issued: dict[str, str] = {}
+
+        def token(username):  # one token per user (a user may have only a few)
+            if username not in issued:
+                issued[username] = issue(User.objects.get(username=username))[0]
+            return issued[username]
 
         supervisors = list(User.objects.filter(role="supervisor").order_by("username")
                            .values_list("username", flat=True)[:args.senders])

@@ -10,10 +10,14 @@ PHOTOS_CLEAN_LATER  "1": report photos are re-encoded by the photo cleaner (scri
 DB_POOL       PostgreSQL connection pool per process, on unless "0" (DB_POOL_MIN/MAX/TIMEOUT)
 REQUEST_THREADS  long-lived threads per worker for HTTP requests' sync code (default 2); "0":
               Django's default, a new thread per request (server/request_threads.py)
+TRUSTED_PROXIES  comma-separated CIDRs of the reverse proxies whose X-Forwarded-For is believed
+              (default none: the peer address is the client's; docs/security.md)
+TOKEN_IDLE_DAYS / TOKEN_MAX_DAYS  API token lifetime: unused for / since login (30 / 90)
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -40,7 +44,7 @@ ALLOWED_HOSTS = [h.strip()
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "server.accounts.apps.GuardedAdminConfig",  # django.contrib.admin, login under backoff
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -90,6 +93,29 @@ WSGI_APPLICATION = None
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+#: Every password login goes through the backoff (server/accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["server.accounts.lockout.GuardedModelBackend"]
+#: Checked wherever a password is set through Django (admin, createsuperuser, changepassword).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+#: Reverse proxies (CIDRs) whose X-Forwarded-For is believed (server/accounts/network.py).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",")
+                   if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or CIDR "
+                                   "(e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+#: API tokens expire this many days after their last use, and in any case this many days
+#: after the login that issued them (server/accounts/tokens.py).
+TOKEN_IDLE_DAYS = float(os.environ.get("TOKEN_IDLE_DAYS", 30))
+TOKEN_MAX_DAYS = float(os.environ.get("TOKEN_MAX_DAYS", 90))
 
 TEMPLATES = [
     {
@@ -220,7 +246,7 @@ PHOTOS_CLEAN_LATER = _flag("PHOTOS_CLEAN_LATER")
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "server.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -4,8 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from server.accounts.views import (ClassListView, DepartmentListView, MeView, RevokeTokenView,
-                                   TokenView)
+from server.accounts.views import (ClassListView, DepartmentListView, GuardedLoginView, MeView,
+                                   RevokeTokenView, TokenView)
 from server.cases.views import (CaseActionView, CaseDetailView, CaseDuplicatesView,
                                 CaseListView, PhotoView, VoiceView)
 from server.health import health
@@ -38,7 +38,7 @@ api = [
 urlpatterns = [
     path("api/", include(api)),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", GuardedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Open311 GeoReport v2, camera alerts, the hotline page and API, the portal.
     path("open311/v2/", include("server.open311.urls")),

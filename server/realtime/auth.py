@@ -1,5 +1,6 @@
-"""Websocket authentication: the Django session (pages) or ``?token=<DRF token>`` (handsets,
-scripts and tests). A connection with neither is anonymous and the consumer refuses it."""
+"""Websocket authentication: the Django session (pages) or ``?token=<API token>`` (handsets,
+scripts and tests; ``server.accounts.tokens``: an expired or unknown token is anonymous). A
+connection with neither is anonymous and the consumer refuses it."""
 
 from __future__ import annotations
 
@@ -12,12 +13,9 @@ from django.contrib.auth.models import AnonymousUser
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from server.accounts.tokens import user_for_key
 
-    token = Token.objects.select_related("user", "user__department").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    return user_for_key(key) or AnonymousUser()
 
 
 class _TokenMiddleware:

@@ -18,7 +18,6 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import TestCase
-from rest_framework.authtoken.models import Token
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +44,9 @@ def own_channel_layer(settings):
 def _token(username: str) -> str:
     from server.accounts.models import User
 
-    return Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+    from server.accounts.tokens import issue
+
+    return issue(User.objects.get(username=username))[0]
 
 
 def application():
