@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from gridmaps.classification import load_classes
@@ -27,6 +28,8 @@ class TokenView(ObtainAuthToken):
     """POST username and password; answers ``{"token": ...}`` for the Authorization header."""
 
     permission_classes = [AllowAny]
+    # The project's parsers (JSON with its nesting limit), not ObtainAuthToken's own list.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
         username = str(_field(request, "username") or "")
