@@ -28,7 +28,9 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 from server.api_errors import ApiError
 
@@ -166,6 +168,39 @@ def check_moment(value: datetime, name: str) -> datetime:
     return value
 
 
-__all__ = ["FIRST_DAY", "LAST_DAY", "MAX_OFFSET", "ParamError", "bbox", "check_day",
-           "check_moment", "day", "finite", "integer", "lon_lat", "number", "parse_day",
-           "parse_number"]
+class NulFreeQueryMiddleware:
+    """Refuse a request whose path or query string holds a NUL character (``%00``): no
+    parameter of this system may contain one, and PostgreSQL refuses it in text (a 500 wherever
+    a view filters on it). 400 naming the parameter, in the request's language; bodies are
+    left to their parsers (DRF's text fields refuse NUL themselves)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        bad = "path" if "\x00" in request.path else next(
+            (k for k, values in request.GET.lists()
+             if "\x00" in k or any("\x00" in v for v in values)), None)
+        if bad is None:
+            return self.get_response(request)
+        name = bad.replace("\x00", "\\0")
+        return JsonResponse({"error": {"code": "invalid", "field": name, "message": _(
+            "%(name)s must not contain a NUL character") % {"name": name}}}, status=400)
+
+
+class DateTimeField(serializers.DateTimeField):  # noqa: TID251 (the one wrapper)
+    """DRF's date-time field for request bodies, refusing a moment outside
+    FIRST_DAY..LAST_DAY (DRF's own time-zone check overflowed on 0001-01-01T00:00:00+14:00:
+    a 500) with a validation error naming the field."""
+
+    def enforce_timezone(self, value):
+        try:
+            check_moment(value, self.field_name or "date-time")
+        except ParamError as exc:
+            raise serializers.ValidationError(exc.error["message"]) from None
+        return super().enforce_timezone(value)
+
+
+__all__ = ["DateTimeField", "FIRST_DAY", "LAST_DAY", "MAX_OFFSET", "NulFreeQueryMiddleware",
+           "ParamError", "bbox", "check_day", "check_moment", "day", "finite", "integer",
+           "lon_lat", "number", "parse_day", "parse_number"]

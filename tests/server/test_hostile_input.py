@@ -193,3 +193,18 @@ def test_case_detail_lists_only_duplicates_the_user_may_open(cast):
     for path in (f"/api/cases/{first}/", f"/api/cases/{first}/duplicates/"):
         roads = cast["dept_roads"].get(path).json()["duplicates"]
         assert second not in {d["number"] for d in roads}, path
+
+
+def test_a_nul_in_the_query_or_a_date_at_the_calendar_ends_in_a_body(cast):
+    """PostgreSQL refuses NUL in text (500 wherever a view filtered on it); DRF's date-time
+    field overflowed on 0001-01-01T00:00:00+14:00."""
+    for path, query in (("/api/cases/", {"state": "a\x00b"}),
+                        ("/api/evaluation/cases/", {"entity": "a\x00b"}),
+                        ("/api/hotline/places/suggest/", {"q\x00": "x"})):
+        r = cast["leader"].get(path, query)
+        assert r.status_code == 400 and "NUL" in r.json()["error"]["message"], (path, r.content)
+    lon, lat = cell_centre(1)
+    r = cast["supervisor"].post("/api/attendance/", {
+        "kind": "in", "lat": lat, "lon": lon, "device_at": "0001-01-01T00:00:00+14:00",
+        "idempotency_key": "clock-in-0001"}, format="json")
+    _refused(r, "device_at")
