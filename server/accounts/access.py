@@ -73,8 +73,9 @@ class Ability(StrEnum):
     CENTRE_CONSOLES = "centre_consoles"
     #: The department terminal page.
     DEPARTMENT_TERMINAL = "department_terminal"
-    #: The components layer of the console map (``/api/console/map/components/``).
-    MAP_COMPONENTS = "map_components"
+    #: The layers of the console map: cells and components as GeoJSON
+    #: (``/api/console/map/cells/``, ``/api/console/map/components/``).
+    MAP_LAYERS = "map_layers"
     #: Components near a point (``/api/map/nearby/``): anyone with a role.
     NEARBY_COMPONENTS = "nearby_components"
     #: Take a step on a case; the workflow then decides which steps the role may take.
@@ -104,8 +105,9 @@ class Ability(StrEnum):
 ABILITIES: dict[Ability, frozenset[Role]] = {
     Ability.CENTRE_CONSOLES: CENTRE_ROLES,
     Ability.DEPARTMENT_TERMINAL: frozenset({Role.DEPARTMENT}),
-    # Today only the centre pages draw the layer; departments own and maintain components.
-    Ability.MAP_COMPONENTS: CENTRE_ROLES | {Role.DEPARTMENT},
+    # Today only the centre pages draw the layers; departments own and maintain components.
+    # Supervisors get their own duty map (``FIELD_WORK``), the map keeper the admin.
+    Ability.MAP_LAYERS: CENTRE_ROLES | {Role.DEPARTMENT},
     Ability.NEARBY_COMPONENTS: ANY_ROLE,
     Ability.CASE_ACTIONS: ANY_ROLE,
     Ability.FIELD_WORK: frozenset({Role.SUPERVISOR}),
@@ -199,14 +201,12 @@ def visible_cases(user) -> QuerySet:
 
 
 def may_know_of_case(user, number: str) -> bool:
-    """Whether ``user`` may learn that case ``number`` exists (else the answer is a 404 like
-    for a number that was never given). A department must not learn of another department's
-    cases; the other roles are told what the workflow refuses them (403). Nobody without a
-    role learns anything."""
-    role = role_of(user)
-    if role is None or not _model("cases.Case").objects.filter(number=number).exists():
-        return False
-    return role != Role.DEPARTMENT or visible_cases(user).filter(number=number).exists()
+    """Whether ``user`` may learn that case ``number`` exists: exactly the cases
+    ``visible_cases`` gives. For any other number the answer is a 404 like for one that was
+    never given, and a refused action must not say more (a refusal names the case's state, so
+    telling it to someone who may not read the case would leak it). Nobody without a role
+    learns anything."""
+    return role_of(user) is not None and visible_cases(user).filter(number=number).exists()
 
 
 def replayable_cases(user) -> QuerySet:

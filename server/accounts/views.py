@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from gridmaps.classification import load_classes
@@ -37,6 +38,8 @@ class TokenView(APIView):
 
     authentication_classes = ()
     permission_classes = [AllowAny]
+    # The project's parsers (JSON with its nesting limit), not ObtainAuthToken's own list.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(summary="Sign in: a token for the Authorization header", tags=["accounts"],
                    request=LoginSerializer, responses={200: dict})

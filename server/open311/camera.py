@@ -19,7 +19,7 @@ import hashlib
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +32,8 @@ from server.intake.views import api_error
 from server.open311.external import CameraThrottle, LoggedRequestMixin
 from server.open311.keys import holder_of
 from server.open311.models import CameraAlert, CameraPlatform
+from server.params import DateTimeField
+from server.parsers import JSONParser
 
 SYSTEM_USERNAME = "video"
 _ID = r"^[A-Za-z0-9_.:-]{1,64}$"
@@ -47,7 +49,7 @@ class AlertSerializer(serializers.Serializer):
                                         help_text="class code of that kind, e.g. 0101")
     confidence = serializers.FloatField(min_value=0, max_value=1)
     snapshot = PhotoField(help_text="JPEG/PNG/WebP snapshot (multipart file or base64)")
-    captured_at = serializers.DateTimeField(required=False)
+    captured_at = DateTimeField(required=False)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True,
                                         default="")
 

@@ -171,8 +171,8 @@ RULES = {
     "api-case-duplicates": SEES_CASE,
     "api-cases": AUTHED,
     "api-classes": AUTHED,
-    "api-console-cells": AUTHED,
-    "api-console-components": CENTRE | {"dept_roads", "dept_water"},  # the console map layer
+    "api-console-cells": CENTRE | {"dept_roads", "dept_water"},  # the console map layers
+    "api-console-components": CENTRE | {"dept_roads", "dept_water"},
     "api-console-stats": CENTRE,
     "api-console-supervisors": CENTRE,
     "api-departments": AUTHED,
