@@ -197,7 +197,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "task.feedback": {"zh": "处置反馈：{note}", "en": "Department feedback: {note}"},
     "task.no_feedback": {"zh": "（暂无处置反馈）", "en": "(no feedback yet)"},
     "task.loading": {"zh": "正在载入案件详情…", "en": "Loading the case…"},
-    "task.photos": {"zh": "照片：上报 {before} 张 · 处置后 {after} 张",
+    "task.photos": {"zh": "照片：上报 {before} · 处置后 {after}",
                     "en": "Photos: {before} reported · {after} after"},
     "task.refused": {"zh": "上次提交被拒：{reason}", "en": "Last answer refused: {reason}"},
     "task.queued": {"zh": "已提交，联网后发送", "en": "Answered; sent when online"},
