@@ -131,11 +131,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.gps": {"zh": "GPS ±{acc:.0f}米", "en": "GPS ±{acc:.0f} m"},
     "status.gps_none": {"zh": "GPS 无定位", "en": "No GPS"},
     "status.relogin": {"zh": "需重新登录", "en": "Sign in again"},
-    "session.expired": {"zh": "登录已失效，请重新登录。未发送的 {n} 条已保留在手机上，登录后自动发送。",
+    "session.expired": {"zh": "登录已失效，请重新登录。"
+                              "未发送的 {n} 条已保留在手机上，登录后自动发送。",
                         "en": "Your sign-in has expired; sign in again. The {n} unsent items "
                               "stay on the phone and go once you are back."},
     "session.logout": {"zh": "退出登录", "en": "Sign out"},
-    "session.logout_warn": {"zh": "还有 {n} 条未发送。退出后它们保留在手机上，下次登录后自动发送。确定退出？",
+    "session.logout_warn": {"zh": "还有 {n} 条未发送。"
+                                  "退出后它们保留在手机上，下次登录后自动发送。确定退出？",
                             "en": "{n} items are not sent yet. They stay on the phone and go "
                                   "after the next sign-in. Sign out?"},
     "session.logout_ok": {"zh": "确定退出", "en": "Sign out"},
@@ -156,7 +158,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.locating": {"zh": "正在定位…（请稍候，或点“地图选点”）",
                         "en": "Locating… (wait, or pick on the map)"},
     "report.fix": {"zh": "{source} ±{acc:.0f} 米 · {age}", "en": "{source} ±{acc:.0f} m · {age}"},
-    "report.fix_stale": {"zh": "位置已过时（{age}），请点“定位”", "en": "Old position ({age}): tap Locate"},
+    "report.fix_stale": {"zh": "位置已过时（{age}），请点“定位”",
+                         "en": "Old position ({age}): tap Locate"},
     "source.gps": {"zh": "GPS 定位", "en": "GPS"},
     "source.map": {"zh": "地图选点", "en": "Map point"},
     "source.typed": {"zh": "手输位置", "en": "Typed"},
@@ -168,7 +171,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.quick_body": {"zh": "将拍一张新照片，用当前位置上报。\n{fix}",
                           "en": "Takes a new photo and reports at the current position.\n{fix}"},
     "report.quick_go": {"zh": "拍照并上报", "en": "Photo and send"},
-    "report.quick_sent": {"zh": "已上报“{name}”，在发件箱中", "en": "Reported {name}; in the outbox"},
+    "report.quick_sent": {"zh": "已上报“{name}”，在发件箱中",
+                          "en": "Reported {name}; in the outbox"},
     "report.quick_cancelled": {"zh": "未拍照，未上报", "en": "No photo: nothing sent"},
     "report.voice_hold": {"zh": "按住说话", "en": "Hold to talk"},
     "report.voice_release": {"zh": "松开结束", "en": "Release to stop"},
@@ -208,7 +212,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 REFUSALS: dict[str, dict[str, str]] = {
     "invalid": {"zh": "内容不合格（{field}），请修改后重发",
                 "en": "Something is wrong with {field}: fix it and send again"},
-    "invalid_photo": {"zh": "照片无法识别，请重拍后重发", "en": "The photo is unreadable: retake it"},
+    "invalid_photo": {"zh": "照片无法识别，请重拍后重发",
+                      "en": "The photo is unreadable: retake it"},
     "no_photo": {"zh": "缺少现场照片，请拍照后重发", "en": "A site photo is needed: take one"},
     "invalid_voice": {"zh": "语音无法识别，请删除语音或重录", "en": "The voice note is unreadable"},
     "too_large": {"zh": "文件太大，请重拍或删除语音", "en": "A file is too large"},

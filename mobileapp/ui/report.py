@@ -17,7 +17,8 @@ from io import BytesIO
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -118,8 +119,8 @@ class ReportScreen(PhotoMixin, Screen):
     #: When this report was begun: a GPS fix from well before it is the previous place.
     started_at = NumericProperty(0)
     fix_text = StringProperty("")
-    fix_warn = BooleanProperty(True)
-    recording = BooleanProperty(False)  # the voice button is held down   # no position yet, or an old one: shown in amber
+    fix_warn = BooleanProperty(True)   # no position yet, or an old one: shown in amber
+    recording = BooleanProperty(False)  # the voice button is held down
     photo_path = StringProperty("")
     photo_bytes = ObjectProperty(None, allownone=True)
     thumbnail = ObjectProperty(None, allownone=True)

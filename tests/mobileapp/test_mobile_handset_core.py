@@ -11,7 +11,7 @@ import pytest
 
 from mobileapp.core.drafts import Drafts
 from mobileapp.core.messages import REFUSALS, age, item_state, refusal
-from mobileapp.core.outbox import REFUSED, SENDING, SENT, WAITING, Outbox
+from mobileapp.core.outbox import REFUSED, SENDING, WAITING, Outbox
 from mobileapp.core.position import MAX_AGE_S, Position, distance_m, fresh
 from mobileapp.core.redact import MASK, RedactingFilter, install, redact
 from mobileapp.platform.gps import Fix

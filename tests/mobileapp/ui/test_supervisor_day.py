@@ -242,10 +242,11 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
             yield 0.3
             if n == 3:
                 shot("05-quick-confirm")
-            go = [b for b in popup.walk(restrict=True) if isinstance(b, Button) and b.text == "拍照并上报"][0]
+            go = [b for b in popup.walk(restrict=True)
+                  if isinstance(b, Button) and b.text == "拍照并上报"][0]
             new_photo()
             tap(go)                                          # confirm; the shutter follows
-            yield lambda: len(app.outbox.items()) == before + 1
+            yield lambda before=before: len(app.outbox.items()) == before + 1
             end_report(f"quick {n}")
             item = app.outbox.items()[0]
             given[item.id] = (cell["lat"], cell["lon"], "exact")
@@ -296,7 +297,7 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
         for number, result in ((check_number, "已处理"), (verify_number, "属实")):
             new_photo()
             tap(card_buttons(number)["拍现场照片"], count=False)
-            yield lambda: number in tasks.photos
+            yield lambda number=number: number in tasks.photos
             yield 0.2
             if number == check_number:
                 shot("08-task-photo")
@@ -308,7 +309,7 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
         yield lambda: app.outbox.pending() == 0
         link.set("down")
         offline_ids = []
-        for n, cell in enumerate((cells[9], cells[10], cells[11])):
+        for cell in (cells[9], cells[10], cells[11]):
             walk_to(cell["lat"], cell["lon"], 7)
             yield settled
             if root.current != "report":
@@ -326,7 +327,7 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
             yield 0.3
             tap(go)
             report.quick_popup = None
-            yield lambda: len(app.outbox.items()) == before + 1
+            yield lambda before=before: len(app.outbox.items()) == before + 1
             offline_ids.append(app.outbox.items()[0].id)
             given[offline_ids[-1]] = (cell["lat"], cell["lon"], "exact")
         yield lambda: app.net_up is False
