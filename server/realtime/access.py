@@ -2,8 +2,9 @@
 
 Checked when a socket connects and once per subscription; then, per live event, whether the
 socket still hears it (``groups_at_connect``'s check, ``access.Hearing.hears``). At connect a
-socket joins the user's own group and the wide group of what ``access.hearing`` says they hear (the centres:
-every case; a department: its own; a supervisor: the supervisors' waiting checks). Narrower
+socket joins the user's own group and the wide group of what ``access.hearing`` says they
+hear (the centres: every case; a department: its own; a supervisor: the supervisors' waiting
+checks). Narrower
 groups (one case, one grid cell) are joined only through a ``subscribe`` message: a case when
 ``access.visible_cases`` holds it, the same rule the REST API applies, so the websocket never
 shows a case the API would hide; a cell with ``Ability.FOLLOW_CELLS``. No rule is decided here.
