@@ -19,6 +19,7 @@ if settings.REQUEST_THREADS:
 
     django_asgi_app = RequestThreads(django_asgi_app, settings.REQUEST_THREADS)
 
+from server.body_limit import BodyLimit  # noqa: E402
 from server.realtime.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from server.realtime.hub import keep_server_send  # noqa: E402
 from server.realtime.origin import SameOriginValidator  # noqa: E402
@@ -26,7 +27,9 @@ from server.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # BodyLimit: bodies over MAX_REQUEST_BYTES are refused while they are read, before
+        # Django reads them whole (body_limit.py).
+        "http": BodyLimit(django_asgi_app),
         # keep_server_send: the hub sends live events past the session wrapper (hub.py).
         # SameOriginValidator: the page's scheme, host and port (origin.py), not the host alone.
         "websocket": keep_server_send(SameOriginValidator(
