@@ -186,9 +186,9 @@ async def _latencies(server: str, layer: str, tmp: Path, terminals: int,
         commits: dict[int, float] = {}
         original = send._send_all
 
-        async def timed(groups, msg):
+        async def timed(groups, msg, *rest):
             commits[msg["event_id"]] = time.time()
-            await original(groups, msg)
+            await original(groups, msg, *rest)
 
         send._send_all = timed
         acceptor = await sync_to_async(User.objects.get)(username="acceptor")

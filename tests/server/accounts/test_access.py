@@ -188,11 +188,12 @@ def test_hearing(people):
     for name, user in people.items():
         h = access.hearing(user)
         if name in CENTRE:
-            assert h == access.Hearing(everything=True), name
+            assert h == access.Hearing(everything=True, user_id=user.pk), name
         elif name in DEPTS:
-            assert h == access.Hearing(department_code=name.removeprefix("dept_")), name
+            assert h == access.Hearing(department_code=name.removeprefix("dept_"),
+                                       user_id=user.pk), name
         elif name == "supervisor":
-            assert h == access.Hearing(role=Role.SUPERVISOR), name
+            assert h == access.Hearing(role=Role.SUPERVISOR, user_id=user.pk), name
         else:
             assert h is None, name
 
