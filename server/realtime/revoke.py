@@ -23,7 +23,7 @@ from server.realtime.send import close_user_sockets_on_commit
 
 #: Models whose rows are one user's credentials (``user_id``): deleting a row closes that
 #: user's sockets. Labels of apps that are not installed are skipped.
-CREDENTIAL_MODELS = ("authtoken.Token", "knox.AuthToken")
+CREDENTIAL_MODELS = ("accounts.ApiToken",)
 #: User fields whose change ends what the user's open sockets were let in for.
 USER_FIELDS = ("is_active", "role", "department_id", "password")
 #: The names ``save(update_fields=...)`` may give those fields by.
