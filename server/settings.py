@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The pages and plain Django views (server/openapi.py): the schema names every door.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "server.openapi.postprocess"],
     # Several serializers have a field named "kind" with different choices: name each enum, or
     # the schema gets hashed names and check --deploy warns.
     "ENUM_NAME_OVERRIDES": {
