@@ -75,6 +75,7 @@ if BENCH_FLOOR:
 MIDDLEWARE = [
     "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries
     "django.middleware.security.SecurityMiddleware",
+    "server.csp.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "server.intake.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -271,6 +272,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The pages and plain Django views (server/openapi.py): the schema names every door.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "server.openapi.postprocess"],
     # Several serializers have a field named "kind" with different choices: name each enum, or
     # the schema gets hashed names and check --deploy warns.
     "ENUM_NAME_OVERRIDES": {
@@ -290,7 +294,33 @@ if not DEBUG and not _flag("DCM_EMBEDDED"):
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _origin(url: str) -> list[str]:
+    """["scheme://host[:port]"] of a tile or WMS URL template; [] when unset."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy on every answer (server/csp.py adds the page's own websocket): no
+# inline script or style anywhere (templates and static JS keep to that: tests/browser
+# /test_csp.py walks the pages and fails on any violation).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", *_origin(MAP_TILE_URL), *_origin(MAP_WMS_URL)],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
 
 LOGGING = {
     "version": 1,
@@ -300,4 +330,8 @@ LOGGING = {
     # One line per request to the public and machine endpoints (server/open311/external.py).
     "loggers": {"dcm.external": {"level": os.environ.get("EXTERNAL_LOG_LEVEL", "INFO")}},
 }
+#: Rates of the public and machine endpoints (server/open311/external.py), e.g.
+#: EXTERNAL_RATES="public_read=600/min,portal=120/min"; unnamed scopes keep their defaults.
+EXTERNAL_RATES = dict(item.split("=", 1) for item in
+                      os.environ.get("EXTERNAL_RATES", "").split(",") if "=" in item)
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]  # GDAL 3.6 on Debian 12 is older than 3.9: harmless

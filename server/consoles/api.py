@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -74,7 +74,9 @@ class CellsGeoJSONView(APIView):
 
 class ComponentsGeoJSONView(APIView):
     @extend_schema(summary="Components inside ?bbox=west,south,east,north as GeoJSON",
-                   tags=["consoles"], responses={200: dict})
+                   tags=["consoles"], responses={200: dict}, parameters=[OpenApiParameter(
+                       "bbox", str, required=True,
+                       description="west,south,east,north in WGS84 degrees")])
     def get(self, request):
         from django.contrib.gis.geos import Polygon
 

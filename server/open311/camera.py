@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -61,7 +61,9 @@ class CameraAlertView(LoggedRequestMixin, APIView):
     throttle_classes = (CameraThrottle,)
 
     @extend_schema(request=AlertSerializer, responses={201: dict, 200: dict}, tags=["intake"],
-                   summary="Camera alert (视频告警): a report of channel video")
+                   summary="Camera alert (视频告警): a report of channel video", auth=[],
+                   parameters=[OpenApiParameter("X-Api-Key", str, OpenApiParameter.HEADER,
+                                                description="the platform's key")])
     def post(self, request):
         body = request.data if hasattr(request.data, "get") else {}  # a JSON list is no alert
         key = request.headers.get("X-Api-Key") or body.get("api_key")
