@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -173,8 +174,22 @@ DATABASES = {"default": _db}
 REQUEST_THREADS = int(os.environ.get("REQUEST_THREADS", 2))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- channel layer --------------------------------------------------------------------------
+# --- channel layer and cache -----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+#: The cache holds the request throttles (Open311, the portal, camera alerts): with several
+#: workers they must be counted in one place, or N workers allow N times the rate. On Redis
+#: (Django's own backend) in its own database number (CACHE_URL, default REDIS_URL's server,
+#: database 1), so clearing the cache never touches the channel layer's keys. Embedded (no
+#: Redis) there is one process, and its memory is that one place.
+_redis = urlsplit(REDIS_URL)
+CACHE_URL = os.environ.get("CACHE_URL") or (
+    urlunsplit((_redis.scheme, _redis.netloc, "/1", _redis.query, "")) if REDIS_URL else "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": os.environ.get("CHANNEL_PREFIX", "dcm")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 #: "pubsub" (default): one Redis PUBLISH per group, fanned out inside each worker (bench/fanout.py
 #: measures it against "core", the list-per-channel layer). Events lost in either are replayed
 #: from the event log when the client resumes (server/realtime/replay.py).
