@@ -96,7 +96,7 @@ class CasesBehindView(APIView):
         entity, counter = params.get("entity") or "", params.get("counter") or ""
         if not entity:
             raise BadRequest("'entity' is required")
-        if counter not in ALL_COUNTERS + ("missed", "grid_filed"):
+        if counter not in ALL_COUNTERS + ("missed",):
             raise BadRequest(f"'counter' must be one of: {', '.join(ALL_COUNTERS)}")
         require_entity(scope, entity_type, entity)
         period = period_from(params)

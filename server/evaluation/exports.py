@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from server.evaluation.labels import TRENDS, counter_label
 from workflows.scoring import ALL_COUNTERS, Period, Scores
 
-ORDER = ALL_COUNTERS + ("missed", "grid_filed")
+ORDER = ALL_COUNTERS + ("missed",)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -1,9 +1,9 @@
 """Reading a period's evaluation: counters straight from ``CaseEvent`` or from the rollups,
 scores, rankings with trends against the previous period, and the cases behind a counter.
 
-``straight_counters`` folds the log of every case that can count in the period: cases with an
-event in it, and cases open for handling at its start (the ``unhandled`` stock); any other
-case's history lies wholly before the period and nets to zero. ``Case.updated_at`` and
+``straight_counters`` reads the whole log of every case that can count in the period
+(``rollups.relevant_cases``: touched since its start, or not finished); any other case's
+facts lie wholly before the period and its stocks net to zero. ``Case.updated_at`` and
 ``Case.state`` (a cache of the log, kept by the actions) say which those are, so a month's
 straight computation reads that month's cases, not the whole log.
 """
@@ -14,30 +14,21 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from django.db import connection
-from django.db.models import Q
 
 from server.cases.models import Case, CaseEvent
+from server.evaluation.labels import reason_text
 from server.evaluation.models import DailyRollup
-from server.evaluation.rollups import EVENT_FIELDS, event_records
-from workflows.scoring import (FOLD_COUNTERS, OPEN_HANDLING, STOCKS, Counters,
-                               Fact, Period, Scores, count, evaluate, facts_behind, fold,
-                               normalise, parents)
+from server.evaluation.rollups import EVENT_FIELDS, event_records, relevant_cases
+from workflows.scoring import (FOLD_COUNTERS, STOCKS, Counters, Fact, Period, Scores, count,
+                               evaluate, facts_behind, fold, normalise, parents)
 from workflows.periods import ZONE
 from workflows.scoring_rules import EvaluationRules, default_evaluation_rules
 
 
-def relevant_cases(period: Period):
-    start, end = period.bounds()
-    return Case.objects.filter(created_at__lt=end).filter(
-        Q(updated_at__gte=start) | Q(state__in=OPEN_HANDLING))
-
-
 def period_facts(period: Period, cases=None) -> Iterable[Fact]:
-    """The facts of the relevant cases' log up to the period's end (all of each case's history,
-    since a fact may depend on it)."""
-    _, end = period.bounds()
+    """The facts of the relevant cases (their whole log: a fact follows the case's history)."""
     cases = relevant_cases(period) if cases is None else cases
-    rows = (CaseEvent.objects.filter(case_id__in=cases.values("pk"), at__lt=end)
+    rows = (CaseEvent.objects.filter(case_id__in=cases.values("pk"))
             .order_by("case_id", "id").values_list(*EVENT_FIELDS))
     return fold(event_records(rows.iterator(chunk_size=5000)))
 
@@ -117,8 +108,9 @@ def names() -> dict[tuple[str, str], str]:
 
 
 def trend(now: float | None, before: float | None) -> str:
+    """Up, down or same against the previous period; "none" unless both months have a score."""
     if before is None or now is None:
-        return "new"
+        return "none"
     return "up" if now > before + 0.005 else "down" if now < before - 0.005 else "same"
 
 
@@ -165,6 +157,7 @@ def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
                      "department": case.department.code if case.department_id else None,
                      "n": sum(f.n for f in fs),
                      "at": [f.at.astimezone(ZONE).isoformat() for f in fs],
+                     "why": [reason_text(f.why, ZONE) for f in fs],
                      "created_at": case.created_at.astimezone(ZONE).isoformat()})
     rows.sort(key=lambda r: r["at"][0])
     return rows

@@ -88,7 +88,7 @@ def _trend_series(period: Period, entity_type: str) -> dict:
         labels.append(str(p))
         mean.append(round(sum(ranked) / len(ranked), 2) if ranked else None)
         rows = s.by_entity_type.get("district", ())
-        district.append(rows[0].composite if rows and rows[0].volume else None)
+        district.append(rows[0].composite if rows else None)
     return {"labels": labels, "mean": mean, "district": district}
 
 
@@ -118,7 +118,7 @@ def rankings(request):
         "tab_query": urlencode(query),
         "rules_version": current.rules_version, "rules_digest": current.rules_digest,
         "department_only": not scope.whole_city,
-        "source": source,
+        "source": source, "graded": current.graded,
     }
     if scope.whole_city:
         cells = {s.entity: s for s in current.by_entity_type.get("cell", ())}
