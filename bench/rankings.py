@@ -113,7 +113,7 @@ def drop(url: str, db: str) -> None:
     with psycopg.connect(pg_dsn(url), autocommit=True) as admin:
         for _ in range(60):
             try:
-                admin.execute(f"DROP DATABASE IF EXISTS {db}")
+                admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
                 log(f"dropped database {db}")
                 return
             except psycopg.errors.ObjectInUse:

@@ -213,12 +213,24 @@ def parse(raw: Mapping, counters: Mapping[str, frozenset[str]]) -> EvaluationRul
                            bands, groups, dept_groups, digest)
 
 
-def load(path: Path | str = DATA) -> EvaluationRules:
+def load(path: Path | str | None = None) -> EvaluationRules:
     from workflows.scoring import GROUP_COUNTERS
 
-    return parse(json.loads(Path(path).read_text(encoding="utf-8")), GROUP_COUNTERS)
+    return parse(raw_rules(path), GROUP_COUNTERS)
 
 
 @lru_cache(maxsize=1)
 def default_evaluation_rules() -> EvaluationRules:
     return load()
+
+
+def rules_of(raw: Mapping) -> EvaluationRules:
+    """Rules from a stored document (a published ranking's)."""
+    from workflows.scoring import GROUP_COUNTERS
+
+    return parse(raw, GROUP_COUNTERS)
+
+
+def raw_rules(path: Path | str | None = None) -> dict:
+    """The rules document as it is on disk (default: ``DATA``); published rankings keep a copy."""
+    return json.loads(Path(path or DATA).read_text(encoding="utf-8"))

@@ -29,7 +29,8 @@ def table_rows(table: dict) -> list[list]:
     out = [header]
     for r in table["rows"]:
         row = [f"{table['zh']} {table['en']}", r["rank"] if r["rank"] is not None else "—",
-               r["entity"], r["name"], r["composite"], r["grade"], r["volume"], r["previous"],
+               r["entity"], r["name"], "—" if r["composite"] is None else r["composite"],
+               r["grade"] or "—", r["volume"], r["previous"],
                TRENDS[r["trend"]][0]]
         row += [round(r["rates"][x["name"]], 4) if r["rates"][x["name"]] is not None else ""
                 for x in table["rates"]]
@@ -38,34 +39,37 @@ def table_rows(table: dict) -> list[list]:
     return out
 
 
-def about(period: Period, scores: Scores) -> list[str]:
-    """The row naming the period and the rules (version and content hash)."""
+def about(period: Period, scores: Scores, pub=None) -> list:
+    """The row naming the period, the rules (version and content hash) and the publication
+    (its revision, or provisional: computed live)."""
     return ["综合评价 Evaluation", str(period), "规则版本 Rules version", scores.rules_version,
-            "规则摘要 Rules digest", scores.rules_digest]
+            "规则摘要 Rules digest", scores.rules_digest, "发布版本 Published revision",
+            pub.revision if pub is not None else "未发布 provisional"]
 
 
-def to_csv(period: Period, scores: Scores, tables: list[dict]) -> bytes:
+def to_csv(period: Period, scores: Scores, tables: list[dict], pub=None) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(about(period, scores))
+    writer.writerow(about(period, scores, pub))
     for table in tables:
         writer.writerow([])
         writer.writerows(table_rows(table))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(period: Period, scores: Scores, tables: list[dict]) -> bytes:
+def to_xlsx(period: Period, scores: Scores, tables: list[dict], pub=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     book.remove(book.active)
-    book.properties.subject = f"rules {scores.rules_version} {scores.rules_digest}"
+    book.properties.subject = (f"rules {scores.rules_version} {scores.rules_digest}"
+                               + (f" revision {pub.revision}" if pub is not None else ""))
     for table in tables:
         sheet = book.create_sheet(f"{table['zh']} {table['en']}"[:31])
         sheet.append([f"综合评价 Evaluation {period}"])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(about(period, scores)[2:])
+        sheet.append(about(period, scores, pub)[2:])
         for row in table_rows(table):
             sheet.append(row)
         for cell in sheet[3]:
@@ -76,13 +80,16 @@ def to_xlsx(period: Period, scores: Scores, tables: list[dict]) -> bytes:
     return out.getvalue()
 
 
-def response(fmt: str, period: Period, tables: list[dict], scores: Scores) -> HttpResponse:
-    """The tables as a file; ``scores`` are the ones the tables came from (their rules)."""
-    name = f"evaluation-{period}".replace("..", "_")
+def response(fmt: str, period: Period, tables: list[dict], scores: Scores,
+             pub=None) -> HttpResponse:
+    """The tables as a file; ``scores`` are the ones the tables came from (their rules), ``pub``
+    the publication they were read from (None: computed live)."""
+    name = f"evaluation-{period}".replace("..", "_") + (f"-r{pub.revision}" if pub else "")
     if fmt == "xlsx":
-        resp = HttpResponse(to_xlsx(period, scores, tables), content_type=XLSX)
+        resp = HttpResponse(to_xlsx(period, scores, tables, pub), content_type=XLSX)
     else:
-        resp = HttpResponse(to_csv(period, scores, tables), content_type="text/csv; charset=utf-8")
+        resp = HttpResponse(to_csv(period, scores, tables, pub),
+                            content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return resp
 

@@ -8,6 +8,7 @@ the sum of every day before the period's end. Written only by ``server.evaluatio
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from workflows.scoring import ALL_COUNTERS
@@ -31,3 +32,31 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.entity_type} {self.entity}"
+
+
+class PublishedRanking(models.Model):
+    """A month's rankings as a leader published them (发布): every entity's counters, rates,
+    parts, composite, grade and rank, with the rules document they were computed with. Frozen:
+    a later edit of the rules or a late event changes only what is computed live, never this.
+    A correction is a new revision; earlier revisions are kept. Written only by
+    ``server.evaluation.publishing``."""
+
+    period_start = models.DateField()
+    period_end = models.DateField()  # the day after the month
+    revision = models.PositiveIntegerField()
+    rules_version = models.CharField(max_length=32)
+    rules_digest = models.CharField(max_length=32)
+    rules = models.JSONField()  # the whole rules document: names, weights, bands as they were
+    scores = models.JSONField()  # entity type → [row], best first (``publishing.row_json``)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    note = models.TextField(blank=True, default="")  # why a correction was published
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["period_start", "period_end", "revision"],
+                                               name="published_ranking_one_revision")]
+        ordering = ["-period_start", "-revision"]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m} r{self.revision}"

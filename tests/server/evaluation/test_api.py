@@ -97,7 +97,8 @@ def test_exports_csv_and_xlsx(history):
     rules = default_evaluation_rules()
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0] == (f"综合评价 Evaluation,2026-12,规则版本 Rules version,{rules.version},"
-                        f"规则摘要 Rules digest,{rules.digest}")
+                        f"规则摘要 Rules digest,{rules.digest},"
+                        "发布版本 Published revision,未发布 provisional")
     assert lines[2].startswith("类别 Kind,排名 Rank") and "专业部门 Department" in text
     xlsx = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=xlsx&kind=department")
     assert 'filename="evaluation-2026-12.xlsx"' in xlsx["Content-Disposition"]
@@ -130,3 +131,10 @@ def test_leader_pages_department_page_and_bulletin(history):
     assert "排水集团" not in mine and "<svg" not in mine
     assert roads.get("/evaluation/bulletin/").status_code == 403
     assert roads.get(f"/evaluation/?{DEC}&kind=street").status_code == 403
+    # The leader publishes November from the page's button; the page then says so.
+    nov = "period=month&date=2026-11"
+    assert "发布本月排名 Publish this month" in leader.get(f"/evaluation/?{nov}").content.decode()
+    assert roads.post("/evaluation/publish/", {"date": "2026-11"}).status_code == 403
+    r = leader.post("/evaluation/publish/", {"date": "2026-11", "kind": "cell"})
+    assert r.status_code == 302 and "kind=cell" in r["Location"]
+    assert "第 1 版 revision 1" in leader.get(f"/evaluation/?{nov}").content.decode()

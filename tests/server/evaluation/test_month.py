@@ -40,6 +40,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from server.maps.models import DutyGrid, MapVersion
@@ -408,3 +409,69 @@ def test_the_log_agrees_and_a_return_leaves_the_department(month):
     why = {r["number"]: r["why"][0] for r in due["cases"]}
     assert why[month.cases[16]].endswith("handling deadline 2026-11-26 14:15")
     assert why[month.cases[1]].endswith("first handled 2026-11-23 15:00, before its deadline")
+
+
+def test_publishing_freezes_the_month_and_a_correction_is_a_new_revision(month, monkeypatch,
+                                                                          tmp_path):
+    import json
+
+    from workflows import scoring_rules
+
+    leader = month.cast["leader"]
+    publish = "/api/evaluation/publish/"
+    assert month.cast["dutychief"].post(publish, {"date": "2026-11"},
+                                        format="json").status_code == 403
+    assert "not over" in leader.post(publish, {"date": "2026-12"},
+                                     format="json").json()["error"]["message"]
+    before = tables(leader, NOV)
+    r = leader.post(publish, {"date": "2026-11"}, format="json")
+    assert r.status_code == 201, r.content
+    assert (r.json()["revision"], r.json()["rules_version"]) == (1, "2026.2")
+    body = leader.get(f"/api/evaluation/rankings/?{NOV}").json()
+    assert body["published"]["revision"] == 1 and body["published"]["revisions"] == [1]
+    assert tables(leader, NOV) == before
+
+    # A late event: c7's caller, called again on 12-05, is unhappy: the case is reopened, so
+    # live it is no longer closed in November. And the rules file is edited (roads' weights).
+    month.callback("12-05 10:00", month.cases[7], 1)
+    raw = scoring_rules.raw_rules()
+    raw["version"] = "2027.1"
+    raw["grades"] = [["A", 95], ["B", 80], ["C", 60], ["D", 40], ["E", 0]]
+    edited = tmp_path / "rules.json"
+    edited.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(scoring_rules, "DATA", edited)
+    scoring_rules.default_evaluation_rules.cache_clear()
+    try:
+        frozen = tables(leader, NOV)
+        assert frozen == before  # published: neither the event nor the rules change it
+        assert frozen["department"]["roads"]["grade"] == "B"  # 82 under the rules of 2026.2
+        live = leader.get(f"/api/evaluation/rankings/?{NOV}&source=straight").json()
+        roads = next(t for t in live["tables"] if t["kind"] == "department")["rows"]
+        # Live: c7 is no longer closed (closed 4 → 3, closed on time 3 → 2) nor handled (its
+        # reopened cycle has no feedback: handled 5 → 4, on time 3 → 2); its new deadline is in
+        # December, so it is not overdue: .1·100 + .3·(3/4) + .3·(2/5) + .3·(1 − 0/4)
+        # = 10 + 22.5 + 12 + 30 = 74.5 → C (and C under the edited grades too).
+        row = next(r for r in roads if r["entity"] == "roads")
+        assert (row["counters"]["closed"], row["counters"]["handled_on_time"],
+                row["composite"], row["grade"]) == (3, 2, 74.5, "C")
+        assert live["rules_version"] == "2027.1"
+        assert leader.post(publish, {"date": "2026-11"}, format="json").status_code == 400
+        r = leader.post(publish, {"date": "2026-11", "note": "c7 重办 reopened"}, format="json")
+        assert (r.status_code, r.json()["revision"], r.json()["rules_version"]) == (
+            201, 2, "2027.1")
+        now = tables(leader, NOV)
+        assert (now["department"]["roads"]["composite"], now["department"]["roads"]["grade"]
+                ) == (74.5, "C")
+        assert tables(leader, f"{NOV}&revision=1") == before  # the first revision is kept
+        csv = leader.get(f"/api/evaluation/export/?{NOV}&fmt=csv&revision=1").content.decode()
+        assert ("规则版本 Rules version,2026.2" in csv
+                and "发布版本 Published revision,1" in csv.splitlines()[0])
+        browser = Client()
+        browser.force_login(leader.user)
+        page = browser.get(f"/evaluation/?{NOV}").content.decode()
+        assert "第 2 版 revision 2" in page and "c7 重办 reopened" in page
+        assert "发布更正版 Publish a correction" in page
+        bulletin = browser.get("/evaluation/bulletin/?date=2026-11").content.decode()
+        assert "published revision 2" in bulletin and "rules 2027.1" in bulletin
+    finally:
+        scoring_rules.default_evaluation_rules.cache_clear()
