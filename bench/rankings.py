@@ -19,7 +19,10 @@ The daily rollups are built while loading by the production code path of
 Then, for the last full month: ``ms`` = ``selectors.scores(month)`` (rollups) plus the ranking
 rows of every entity type, median of three runs; ``straight_ms`` = the same with
 ``source="straight"`` (fold of the month's cases' logs, one run); ``agree`` = identical counters
-and identical scores. The database is dropped at the end (unless ``--keep``). The last line
+and identical scores; ``publish_ms`` = ``publishing.publish(month)``, freezing the month (its
+scores from the rollups, stored as one ``PublishedRanking`` with the rules document), and
+``published_agree`` = the published figures read back equal the live ones. The database is
+dropped at the end (unless ``--keep``). The last line
 printed is one JSON object.
 """
 
@@ -96,6 +99,14 @@ def inner(args) -> dict:
     straight_ms = (time.perf_counter() - t) * 1000
     agree = (straight == rolled and
              selectors.rollup_counters(month) == selectors.straight_counters(month))
+    from server.accounts.models import User
+    from server.evaluation import publishing
+
+    leader = User.objects.create(username="bench-leader", role="leader")
+    t = time.perf_counter()
+    pub = publishing.publish(month, leader)
+    publish_ms = (time.perf_counter() - t) * 1000
+    published_agree = publishing.scores_of(pub).by_entity_type == rolled.by_entity_type
     ms = sorted(runs)[1]
     ranked = sum(1 for rows in rolled.by_entity_type.values() for s in rows if s.rank is not None)
     return {"cases": args.cases, "events": figures["events"], "month": str(month),
@@ -104,7 +115,8 @@ def inner(args) -> dict:
             "rollup_rows": figures["rollup_rows"], "load_s": figures["load_s"],
             "ms": round(ms, 1), "ms_first": round(runs[0], 1),
             "straight_ms": round(straight_ms, 1), "ratio": round(straight_ms / ms, 1),
-            "agree": agree}
+            "agree": agree, "publish_ms": round(publish_ms, 1),
+            "published_agree": published_agree}
 
 
 def drop(url: str, db: str) -> None:

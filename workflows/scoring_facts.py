@@ -350,7 +350,7 @@ def _department_facts(put, s: _Stint, final: bool, last_close, cell) -> None:
                     ("all_cycles_on_time", len(s.cycles)))
             if reworked:
                 put(at, entity_type, entity, "reworked", ("failed_check", reworked))
-    for start, end, cycle in _spans_of(s.cycles):
+    for start, end, _cycle in _spans_of(s.cycles):
         for entity_type, entity in places:
             put(start, entity_type, entity, "overdue", ("past_deadline", start))
             if end is not None:

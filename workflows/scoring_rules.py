@@ -5,7 +5,8 @@ every band and grade is well-formed) and raises ValueError naming the bad entry.
 
 Shapes (see the JSON): a *rate* is ``sum(num) / sum(den)`` over counters, where a counter name
 may carry a leading ``-`` to subtract it; a *band* maps a calendar month's count (used as it is
-for any month, 28 to 31 days alike) to a score by its first matching row (``upto``: ≤, ``below``: <, neither: the rest); a composite is a
+for any month, 28 to 31 days alike) to a score by its first matching row (``upto``: ≤,
+``below``: <, neither: the rest); a composite is a
 weighted sum of components, each a rate (×100, ``invert``: 1 − rate) or a band.
 
 Versions: the file's ``version`` (letters, digits, ``.``, ``_``, ``+``, ``-``; at most 32) names

@@ -106,8 +106,9 @@ def about(pub: PublishedRanking | None, period: Period) -> dict | None:
     if pub is None:
         return None
     by = pub.published_by
-    return {"revision": pub.revision, "published_at": timezone.localtime(pub.published_at)
-            .isoformat(timespec="minutes"), "published_by": by.get_username(),
+    return {"revision": pub.revision,
+            "published_at": f"{timezone.localtime(pub.published_at):%Y-%m-%d %H:%M}",
+            "published_by": by.get_username(),
             "note": pub.note, "rules_version": pub.rules_version,
             "rules_digest": pub.rules_digest,
             "revisions": list(revisions(period).order_by("revision")

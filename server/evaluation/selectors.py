@@ -157,8 +157,10 @@ def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
                      "department": case.department.code if case.department_id else None,
                      "n": sum(f.n for f in fs),
                      "at": [f.at.astimezone(ZONE).isoformat() for f in fs],
+                     "at_text": [f"{f.at.astimezone(ZONE):%Y-%m-%d %H:%M}" for f in fs],
                      "why": [reason_text(f.why, ZONE) for f in fs],
-                     "created_at": case.created_at.astimezone(ZONE).isoformat()})
+                     "created_at": case.created_at.astimezone(ZONE).isoformat(),
+                     "created_text": f"{case.created_at.astimezone(ZONE):%Y-%m-%d %H:%M}"})
     rows.sort(key=lambda r: r["at"][0])
     return rows
 

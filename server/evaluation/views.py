@@ -87,7 +87,8 @@ def _trend_series(period: Period, entity_type: str) -> dict:
         p = p.previous()
     cells, grids = selectors.regions(), selectors.duty_grids()
     for p in reversed(chain):
-        s = selectors.scores(p, cells=cells, grids=grids)
+        pub = publishing.published(p)  # a published month shows what was published
+        s = publishing.scores_of(pub) if pub else selectors.scores(p, cells=cells, grids=grids)
         ranked = [r.composite for r in s.by_entity_type.get(entity_type, ()) if r.rank is not None]
         labels.append(str(p))
         mean.append(round(sum(ranked) / len(ranked), 2) if ranked else None)
@@ -127,7 +128,7 @@ def rankings(request):
         "may_publish": (access.may(request.user, Ability.PUBLISH_RANKINGS) and current.graded
                         and source == "rollups" and timezone.localdate() >= period.end),
     }
-    if scope.whole_city:
+    if scope.whole_city and current.graded:
         cells = {s.entity: s for s in current.by_entity_type.get("cell", ())}
         context["heatmap"] = mark_safe(heatmap_svg(  # built from codes and numbers, escaped
             cells, lambda code: _cases_link(query, "cell", code, "filed")))
@@ -183,7 +184,7 @@ def bulletin(request):
         "district_rates": rules.groups["region"].rates,
         "summary": [(counter_label(c), district[0].counters.get(c, 0) if district else 0)
                     for c in ("reported", "public_reported", "filed", "closed",
-                              "closed_on_time", "reworked")],
+                              "closed_on_time", "overdue", "reworked")],
         "heatmap": mark_safe(heatmap_svg(cells, lambda c: _cases_link(query, "cell", c,
                                                                          "filed"))),
         "rules_version": current.rules_version, "rules_digest": current.rules_digest,

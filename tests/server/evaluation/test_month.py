@@ -136,6 +136,11 @@ def deadline(body) -> str:
 
 @pytest.fixture
 def month(cast, monkeypatch):
+    return play_month(cast, monkeypatch)
+
+
+def play_month(cast, monkeypatch) -> Month:
+    """The 17 cases of the module docstring; ``monkeypatch`` sets the clock."""
     version = MapVersion.objects.get(active=True)
     grid = DutyGrid.objects.create(version=version, code="G1", name="东华门1号责任网格",
                                    cell_codes=[CELLS[1], CELLS[2]])
