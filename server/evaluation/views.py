@@ -61,9 +61,31 @@ def _cases_link(query: dict, entity_type: str, entity: str, counter: str) -> str
             urlencode({**query, "kind": entity_type, "entity": entity, "counter": counter}))
 
 
+def _explain(rules, group, parts: dict) -> list[dict]:
+    """A composite taken apart: each component's name, score, weight and share of the total."""
+    out = []
+    for comp in group.composite:
+        if comp.name not in parts:
+            continue
+        if comp.rate:
+            rate = group.rates[comp.rate]
+            zh, en = rate.zh, rate.en
+            if comp.invert:
+                zh, en = f"1 − {zh}", f"1 − {en}"
+        else:
+            band = rules.bands[comp.band]
+            zh, en = band.zh, band.en
+        part = parts[comp.name]
+        out.append({"zh": zh, "en": en, "part": f"{part:.1f}", "weight": f"{comp.weight:.0%}",
+                    "points": f"{part * comp.weight:.2f}"})
+    return out
+
+
 def _decorate(table: dict, query: dict, rules=None) -> dict:
-    """Add what the template shows per row: percentages, arrows, drill-down links."""
-    group = (rules or default_evaluation_rules()).group_of(table["kind"])
+    """Add what the template shows per row: percentages, arrows, drill-down links, and the
+    composite taken apart (grade → components → counters → cases)."""
+    rules = rules or default_evaluation_rules()
+    group = rules.group_of(table["kind"])
     counters = [c for c in ORDER if any(c in r["counters"] for r in table["rows"])]
     table["counter_heads"] = [(c, *COUNTERS.get(c, (c, c))) for c in counters]
     for r in table["rows"]:
@@ -73,6 +95,7 @@ def _decorate(table: dict, query: dict, rules=None) -> dict:
             {"text": "—" if r["rates"][x["name"]] is None else f"{r['rates'][x['name']]:.1%}",
              "href": link(group.rates[x["name"]].num[0][1])} for x in table["rates"]]
         r["counter_cells"] = [{"n": r["counters"].get(c, 0), "href": link(c)} for c in counters]
+        r["explain"] = _explain(rules, group, r["parts"])
     return table
 
 
