@@ -393,3 +393,21 @@ def test_the_photo_cleaners_note_counts_for_nothing_in_any_state():
         noted.append({**e, "action": "photo_cleaned", "actor": 1,
                       "data": {"changes": {"state": e["data"]["changes"]["state"]}}})
     assert count(fold(noted), NOV) == count(fold(log), NOV)
+
+
+def test_camera_alerts_are_not_public_reports_and_only_a_filing_found_invalid_costs():
+    """A camera alert (channel video) is no public report; a report voided before filing costs
+    no one, a filed case later voided (a path a city may add) is a misfiling, dated at its
+    filing so it stays inside the filed count it is taken from."""
+    cam = [ev("V", "11-02 09:00", "report", 9, "reported", channel="video", cell_code=X1),
+           ev("V", "11-02 09:10", "accept", 2, "accepted")]
+    wrong = [ev("W", "11-03 09:00", "report", 1, "reported", cell_code=X1),
+             ev("W", "11-03 09:10", "accept", 2, "accepted"),
+             ev("W", "11-03 09:20", "file", 3, "filed", deadline="11-03 10:20"),
+             ev("W", "12-02 09:00", "void", 3, "voided")]
+    c = count(fold(cam + wrong), NOV)
+    assert c[("cell", X1)] == {"reported": 2, "filed": 1}
+    assert c[("duty_chief", "3")] == {"filed": 1, "filed_on_time": 1, "misfiled": 1}
+    assert count(fold(wrong), Period.month(2026, 12)) == {("duty_chief", "3"): {"voided": 1}}
+    chief = evaluate(c, parse(rules(), GROUP_COUNTERS), NOV).row("duty_chief", "3")
+    assert chief.rates["filing_accuracy_rate"] == 0.0
