@@ -150,6 +150,8 @@ class PublishView(APIView):
             raise Forbidden(f"publishing rankings is for "
                             f"{access.who_may(Ability.PUBLISH_RANKINGS)} (发布排名仅限领导)")
         data = request.data
+        if not hasattr(data, "get"):
+            raise BadRequest("send an object: {\"date\": \"2026-11\", \"note\": \"...\"}")
         text = str(data.get("date") or "")
         if len(text) != 7:
             raise BadRequest("'date' must name the month to publish, like 2026-11")

@@ -482,3 +482,15 @@ def test_publishing_freezes_the_month_and_a_correction_is_a_new_revision(month, 
         assert "published revision 2" in bulletin and "rules 2027.1" in bulletin
     finally:
         scoring_rules.default_evaluation_rules.cache_clear()
+
+
+def test_publishing_refuses_what_it_cannot_freeze(cast):
+    leader = cast["leader"]
+    for body, word in (({"date": "2026-11-03"}, "date"), ({"date": "2026-13"}, "date"),
+                       (["2026-11"], "object"), ({}, "date")):
+        r = leader.post("/api/evaluation/publish/", body, format="json")
+        assert r.status_code == 400 and word in r.json()["error"]["message"], (body, r.content)
+    r = leader.get("/api/evaluation/rankings/?period=month&date=2026-11&revision=2")
+    assert r.status_code == 400 and "no published revision 2" in r.json()["error"]["message"]
+    r = leader.get("/api/evaluation/rankings/?period=week&date=2026-11-02&revision=x")
+    assert r.status_code == 400 and "revision" in r.json()["error"]["message"]
