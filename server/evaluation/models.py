@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from workflows.scoring import ALL_COUNTERS
+from workflows.scoring import ALL_COUNTERS, STOCKS
 
 
 class DailyRollup(models.Model):
@@ -32,6 +32,28 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.entity_type} {self.entity}"
+
+
+class MonthlyStock(models.Model):
+    """The stock counters' daily deltas (``workflows.scoring.STOCKS``) summed per calendar month:
+    a stock at a period's end is these rows before its month plus the daily rows of its month,
+    so reading it never sums years of daily rows. Kept with the daily rows by
+    ``server.evaluation.rollups``."""
+
+    month = models.DateField()  # the first day of the month
+    entity_type = models.CharField(max_length=16)
+    entity = models.CharField(max_length=32)
+    for _name in sorted(STOCKS):
+        locals()[_name] = models.BigIntegerField(default=0, db_default=0)
+    del _name
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "entity_type", "entity"],
+                                               name="stock_one_row_per_month_and_entity")]
+        indexes = [models.Index(fields=["entity_type", "month"], name="stock_entity_type_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.entity_type} {self.entity}"
 
 
 class PublishedRanking(models.Model):

@@ -21,13 +21,15 @@ import, or to prove the rollups exact). Both run on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Iterable, Iterator
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 
-from server.evaluation.models import DailyRollup
-from workflows.scoring import SILENT_ACTIONS, Fact, Period, case_facts, fold, local_day
+from server.evaluation.models import DailyRollup, MonthlyStock
+from workflows.scoring import (SILENT_ACTIONS, STOCKS, Fact, Period, case_facts, fold,
+                               local_day)
 
 Key = tuple  # (day, entity_type, entity)
 #: States a case does not leave by itself (a closed one only by a callback, an event).
@@ -54,23 +56,53 @@ def rows_of(facts: Iterable[Fact], sign: int = 1,
     return out
 
 
+def _increment(model, keys: dict, counters: dict[str, int]) -> None:
+    """Increment the row of ``keys`` by ``counters``, or create it (in the caller's transaction;
+    a savepoint catches the race of two first facts of a row)."""
+    row = model.objects.filter(**keys)
+    increments = {c: F(c) + n for c, n in counters.items()}
+    if row.update(**increments):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**keys, **counters)
+    except IntegrityError:
+        row.update(**increments)
+
+
 def add(rows: dict[Key, dict[str, int]]) -> None:
-    """Add the rows to the table: increment the day's row, or create it (in the caller's
-    transaction; a savepoint catches the race of two first facts of a day)."""
+    """Add the rows to the table, and their stock deltas to the month's ``MonthlyStock``."""
     for (day, entity_type, entity), counters in rows.items():
         counters = {c: n for c, n in counters.items() if n}
         if not counters:
             continue
-        row = DailyRollup.objects.filter(day=day, entity_type=entity_type, entity=entity)
-        increments = {c: F(c) + n for c, n in counters.items()}
-        if row.update(**increments):
-            continue
-        try:
-            with transaction.atomic():
-                DailyRollup.objects.create(day=day, entity_type=entity_type, entity=entity,
-                                           **counters)
-        except IntegrityError:
-            row.update(**increments)
+        _increment(DailyRollup, {"day": day, "entity_type": entity_type, "entity": entity},
+                   counters)
+        stocks = {c: n for c, n in counters.items() if c in STOCKS}
+        if stocks:
+            _increment(MonthlyStock, {"month": day.replace(day=1), "entity_type": entity_type,
+                                      "entity": entity}, stocks)
+
+
+def refresh_monthly_stocks(first: date, last: date) -> int:
+    """Recompute the ``MonthlyStock`` rows of the months from ``first``'s to ``last``'s from the
+    daily rows (after they were rebuilt); returns how many rows."""
+    months = []
+    m = first.replace(day=1)
+    while m <= last:
+        months.append(m)
+        m = date(m.year + m.month // 12, m.month % 12 + 1, 1)
+    made = []
+    for m in months:
+        nxt = date(m.year + m.month // 12, m.month % 12 + 1, 1)
+        sums = (DailyRollup.objects.filter(day__gte=m, day__lt=nxt)
+                .exclude(**{c: 0 for c in STOCKS})
+                .values("entity_type", "entity").annotate(**{c: Sum(c) for c in STOCKS}))
+        made += [MonthlyStock(month=m, **r) for r in sums if any(r[c] for c in STOCKS)]
+    with transaction.atomic():
+        MonthlyStock.objects.filter(month__in=months).delete()
+        MonthlyStock.objects.bulk_create(made, batch_size=2000)
+    return len(made)
 
 
 def record(case, event, *, first: bool = False):
@@ -118,7 +150,9 @@ def rebuild_rollups(period: Period) -> int:
         DailyRollup.objects.bulk_create(
             [DailyRollup(day=d, entity_type=k, entity=e, **c) for (d, k, e), c in rows.items()],
             batch_size=2000)
+        refresh_monthly_stocks(period.start, period.end - timedelta(days=1))
     return len(rows)
 
 
-__all__ = ["record", "rebuild_rollups", "add", "rows_of", "event_records", "relevant_cases"]
+__all__ = ["record", "rebuild_rollups", "add", "rows_of", "event_records", "relevant_cases",
+           "refresh_monthly_stocks"]

@@ -17,7 +17,7 @@ from django.db import connection
 
 from server.cases.models import Case, CaseEvent
 from server.evaluation.labels import reason_text
-from server.evaluation.models import DailyRollup
+from server.evaluation.models import DailyRollup, MonthlyStock
 from server.evaluation.rollups import EVENT_FIELDS, event_records, relevant_cases
 from workflows.scoring import (FOLD_COUNTERS, STOCKS, Counters, Fact, Period, Scores, count,
                                evaluate, facts_behind, fold, normalise, parents)
@@ -38,24 +38,36 @@ def straight_counters(period: Period) -> Counters:
 
 
 def rollup_counters(period: Period) -> Counters:
-    """The period's sums of the daily rollups; stocks summed over every day before its end.
-    One query per entity type, summing only that type's columns (cells are most of the rows and use
-    8 of the columns), each an index range scan on (entity_type, day)."""
+    """The period's sums of the daily rollups. One query per entity type summing only that
+    type's columns (cells are most of the rows and use 10 of the columns), an index range scan
+    on (entity_type, day). A stock is its monthly rows before the month of the period's end
+    plus the daily rows of that month up to the end (``MonthlyStock``): never years of days."""
     qn = connection.ops.quote_name
-    table = qn(DailyRollup._meta.db_table)
+    daily, monthly = (qn(m._meta.db_table) for m in (DailyRollup, MonthlyStock))
+    month = period.end.replace(day=1)
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     with connection.cursor() as cur:
         for entity_type, columns in FOLD_COUNTERS.items():
-            for names, lower in (([c for c in columns if c not in STOCKS], period.start),
-                                 ([c for c in columns if c in STOCKS], None)):
-                if not names:
-                    continue
-                where = "entity_type = %s AND day < %s" + (" AND day >= %s" if lower else "")
-                cur.execute(f"SELECT entity, {', '.join(f'SUM({qn(c)})' for c in names)} "
-                            f"FROM {table} WHERE {where} GROUP BY entity",
-                            [entity_type, period.end] + ([lower] if lower else []))
+            flows = [c for c in columns if c not in STOCKS]
+            stocks = [c for c in columns if c in STOCKS]
+            cur.execute(f"SELECT entity, {', '.join(f'SUM({qn(c)})' for c in flows)} "
+                        f"FROM {daily} WHERE entity_type = %s AND day >= %s AND day < %s "
+                        "GROUP BY entity", [entity_type, period.start, period.end])
+            for entity, *sums in cur.fetchall():
+                out[(entity_type, entity)].update(zip(flows, sums))
+            if not stocks:
+                continue
+            sums_of = ", ".join(f"SUM({qn(c)})" for c in stocks)
+            for table, column, lower, upper in ((monthly, "month", None, month),
+                                                (daily, "day", month, period.end)):
+                where = f"entity_type = %s AND {column} < %s" + (
+                    f" AND {column} >= %s" if lower else "")
+                cur.execute(f"SELECT entity, {sums_of} FROM {table} WHERE {where} "
+                            "GROUP BY entity", [entity_type, upper] + ([lower] if lower else []))
                 for entity, *sums in cur.fetchall():
-                    out[(entity_type, entity)].update(zip(names, sums))
+                    row = out[(entity_type, entity)]
+                    for c, n in zip(stocks, sums):
+                        row[c] = row.get(c, 0) + (n or 0)
     return normalise(out)
 
 
