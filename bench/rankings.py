@@ -14,12 +14,16 @@ department, assignee, closing type, light); the real actions add the timer field
 
 The daily rollups are built while loading by the production code path of
 ``rebuild_rollups``: ``workflows.scoring.fold`` over each case's events, summed per day by
-``server.evaluation.rollups.rows_of``.
+``server.evaluation.rollups.rows_of``; then their stock columns are summed per month by
+``rollups.refresh_monthly_stocks`` (``stock_s``), as ``rebuild_rollups`` does.
 
 Then, for the last full month: ``ms`` = ``selectors.scores(month)`` (rollups) plus the ranking
 rows of every entity type, median of three runs; ``straight_ms`` = the same with
 ``source="straight"`` (fold of the month's cases' logs, one run); ``agree`` = identical counters
-and identical scores. The database is dropped at the end (unless ``--keep``). The last line
+and identical scores; ``publish_ms`` = ``publishing.publish(month)``, freezing the month (its
+scores from the rollups, stored as one ``PublishedRanking`` with the rules document), and
+``published_agree`` = the published figures read back equal the live ones. The database is
+dropped at the end (unless ``--keep``). The last line
 printed is one JSON object.
 """
 
@@ -83,6 +87,15 @@ def inner(args) -> dict:
     call_command("migrate", verbosity=0)
     log(f"migrated in {time.monotonic() - t:.1f}s; loading {args.cases:,} cases")
     figures = load(args.dsn, args.cases, args.months)
+    from django.db.models import Max, Min
+
+    from server.evaluation.models import DailyRollup
+    from server.evaluation.rollups import refresh_monthly_stocks
+
+    t = time.monotonic()  # the monthly stock rows, as rebuild_rollups leaves them
+    span = DailyRollup.objects.aggregate(first=Min("day"), last=Max("day"))
+    figures["stock_rows"] = refresh_monthly_stocks(span["first"], span["last"])
+    figures["stock_s"] = round(time.monotonic() - t, 1)
     last = figures.pop("end").date().replace(day=1) - timedelta(days=1)
     month = Period.month(last.year, last.month)
     log(f"loaded in {figures['load_s']}s; ranking {month}")
@@ -96,15 +109,25 @@ def inner(args) -> dict:
     straight_ms = (time.perf_counter() - t) * 1000
     agree = (straight == rolled and
              selectors.rollup_counters(month) == selectors.straight_counters(month))
+    from server.accounts.models import User
+    from server.evaluation import publishing
+
+    leader = User.objects.create(username="bench-leader", role="leader")
+    t = time.perf_counter()
+    pub = publishing.publish(month, leader)
+    publish_ms = (time.perf_counter() - t) * 1000
+    published_agree = publishing.scores_of(pub).by_entity_type == rolled.by_entity_type
     ms = sorted(runs)[1]
     ranked = sum(1 for rows in rolled.by_entity_type.values() for s in rows if s.rank is not None)
     return {"cases": args.cases, "events": figures["events"], "month": str(month),
-            "index_s": figures["index_s"],
+            "index_s": figures["index_s"], "stock_rows": figures["stock_rows"],
+            "stock_s": figures["stock_s"],
             "entities": sum(len(v) for v in rolled.by_entity_type.values()), "ranked": ranked,
             "rollup_rows": figures["rollup_rows"], "load_s": figures["load_s"],
             "ms": round(ms, 1), "ms_first": round(runs[0], 1),
             "straight_ms": round(straight_ms, 1), "ratio": round(straight_ms / ms, 1),
-            "agree": agree}
+            "agree": agree, "publish_ms": round(publish_ms, 1),
+            "published_agree": published_agree}
 
 
 def drop(url: str, db: str) -> None:
@@ -113,7 +136,7 @@ def drop(url: str, db: str) -> None:
     with psycopg.connect(pg_dsn(url), autocommit=True) as admin:
         for _ in range(60):
             try:
-                admin.execute(f"DROP DATABASE IF EXISTS {db}")
+                admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
                 log(f"dropped database {db}")
                 return
             except psycopg.errors.ObjectInUse:

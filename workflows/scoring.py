@@ -1,29 +1,24 @@
-"""Evaluation (综合评价): a fold over the event log into counters, then rates,
-composite scores, grades and rankings by the typed rules of ``workflows.scoring_rules``.
+"""Evaluation (综合评价): each case's history read into dated facts, summed into counters, then
+rates, composite scores, grades and rankings by the typed rules of ``workflows.scoring_rules``.
 
-    fold(events) -> facts          one case's history decides what each event counts for
+    fold(events) -> facts          ``scoring_facts.case_facts`` of every case in turn
     count(facts, period) -> Counters
     evaluate(counters, rules, period, regions, duty_grids) -> Scores
     score(events, rules, period, ...) = evaluate(count(fold(events), period), ...)
 
 Events are plain mappings (the stored ``CaseEvent`` as values): ``case``, ``at`` (aware
-datetime), ``action``, ``actor``, ``role``, ``from_state``, ``to_state``, ``data`` (with
-``changes``: the snapshot fields the decision changed, datetimes as ISO strings); optionally
-``cell``. A case's events must come in log order; cases may interleave.
+datetime), ``action``, ``actor``, ``role``, ``data`` (with ``changes``: the snapshot fields the
+decision changed, datetimes as ISO strings); optionally ``cell``. A case's events come together
+and in log order (the log read ``ORDER BY case, id``).
 
-**Every fact is dated by the event that reveals it** (the feedback says whether handling was on
-time; an approved return says the dispatch was wrong), so a period's figures never change once
-it is over and a printed bulletin stays true; and a day's facts depend only on events up to
-that day, which is what lets per-day rollups, kept current by the actions, sum to exactly the
-same counters. Rates whose numerator and denominator come from different events (a case filed
-on the 1st that was reported on the 31st) are capped at 1.
-
-One counter is a *stock*: ``unhandled`` (open handling tasks at the end of the period, by
-department): +1 when a case enters dispatched/handling/return/postpone/suspend requested, −1
-when it leaves; counted from the beginning of the log to the period's end.
+The definitions (docs/evaluation.md): every counter counts a **case**, once, at the moment the
+definition names; rates divide counters whose cases are dated alike, so a numerator is always part
+of its denominator. Count bands are written for a calendar month: only months get composite
+scores, grades and ranks; a day, a week or a custom run of days shows counters and rates. An
+entity with nothing to score in a month has no score ("—"), and a trend compares two scored months.
 
 Region facts are kept per cell only; community, street and district add up their cells.
-Missed reports (漏报) of a supervisor add up the public filings in the cells of the duty grid.
+A supervisor's missed reports (漏报) add up the verified public reports of the duty grid's cells.
 No Django here: ``server/evaluation`` feeds events or rollups in and renders the Scores.
 """
 
@@ -31,194 +26,57 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator, Mapping, NamedTuple
+from typing import Any, Iterable, Iterator, Mapping
 
-from workflows.case import PUBLIC_CHANNELS
 from workflows.periods import ZONE, Period
+from workflows.scoring_facts import (OPEN_HANDLING, PUBLIC_REPORT_CHANNELS, SILENT_ACTIONS,
+                                     STOCKS, Fact, case_facts)
 from workflows.scoring_rules import EvaluationRules, Group
 
-OPEN_HANDLING = frozenset({"dispatched", "handling", "return_requested", "postpone_requested",
-                           "suspend_requested"})
-STOCKS = frozenset({"unhandled"})
+__all__ = ["OPEN_HANDLING", "PUBLIC_REPORT_CHANNELS", "SILENT_ACTIONS", "STOCKS", "Fact",
+           "case_facts"]
 REGION_LEVELS = ("cell", "community", "street", "district")
 
-#: Counters each type of entity gets from the fold (the rollup table has one column each).
+#: Counters each type of entity gets from the facts (the rollup table has one column each).
 FOLD_COUNTERS: dict[str, tuple[str, ...]] = {
     "supervisor": ("reported", "valid", "verify_tasks", "verified", "verified_on_time",
                    "check_tasks", "checked", "checked_on_time", "self_handled"),
     "acceptor": ("accepted", "rejected", "verify_sent", "verify_sent_on_time", "check_sent",
                  "check_sent_on_time"),
-    "duty_chief": ("filed", "filed_on_time", "voided", "closed", "closed_on_time", "audited"),
+    "duty_chief": ("filed", "filed_on_time", "misfiled", "voided", "closings",
+                   "closings_in_time", "audited"),
     "dispatcher": ("dispatched", "dispatched_on_time", "followed_suggestion", "misdispatched"),
-    "department": ("dispatched", "assigned", "handled", "handled_on_time", "overdue", "reworked",
-                   "returned", "postponed", "suspended", "closed", "closed_on_time", "reopened",
-                   "unhandled"),
-    "cell": ("reported", "public_reported", "filed", "public_filed", "closed", "closed_on_time",
-             "reworked", "self_handled"),
+    "department": ("dispatched", "due", "handled", "handled_on_time", "closed",
+                   "closed_on_time", "overdue", "reworked", "reworked_open", "postponed",
+                   "suspended", "reopened", "unhandled"),
+    "cell": ("reported", "public_reported", "public_verified", "filed", "closed",
+             "closed_on_time", "overdue", "reworked", "reworked_open", "self_handled"),
 }
 ALL_COUNTERS: tuple[str, ...] = tuple(dict.fromkeys(c for cs in FOLD_COUNTERS.values() for c in cs))
-#: Counters per rules group; supervisors also get two derived from their grid's cells.
+#: Counters per rules group; supervisors also get their grid's verified public reports.
 GROUP_COUNTERS = {
     **{k: frozenset(v) for k, v in FOLD_COUNTERS.items() if k != "cell"},
-    "supervisor": frozenset(FOLD_COUNTERS["supervisor"]) | {"missed", "grid_filed"},
+    "supervisor": frozenset(FOLD_COUNTERS["supervisor"]) | {"missed"},
     "region": frozenset(FOLD_COUNTERS["cell"]),
 }
 
 
-class Fact(NamedTuple):
-    at: datetime
-    entity_type: str
-    entity: str
-    counter: str
-    n: int
-    case: Any
-    seq: int  # index of the revealing event in its case's log
-
-
-class _Case:
-    __slots__ = ("seq", "state", "deadline", "handle_deadline", "department", "reporter",
-                 "reporter_is_supervisor", "channel", "cell", "dispatcher", "overdue")
-
-    def __init__(self):
-        self.seq = -1
-        self.state = ""
-        self.deadline = self.handle_deadline = None
-        self.department = self.reporter = self.dispatcher = None
-        self.reporter_is_supervisor = self.overdue = False
-        self.channel = "handset"
-        self.cell = ""
-
-
-def _when(value):
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-#: Actions that count for nothing whatever the case's history: the photo cleaner's note. The
-#: rollups skip reading a case's log back for them (``server.evaluation.rollups.record``).
-SILENT_ACTIONS = frozenset({"photo_cleaned"})
-
-
-def _step(c: _Case, e: Mapping[str, Any]) -> Iterator[tuple[str, Any, str, int]]:
-    """What one event counts for, given the case so far: (entity_type, entity, counter, n)."""
-    data = e.get("data") or {}
-    ch = data.get("changes") or {}
-    action, at, actor = e["action"], e["at"], str(e["actor"])
-    state0, deadline0, hd0, dept0 = c.state, c.deadline, c.handle_deadline, c.department
-    on_time = deadline0 is None or at <= deadline0  # the node's deadline in force before
-    c.state = ch.get("state", c.state)
-    if "deadline" in ch:
-        c.deadline = _when(ch["deadline"])
-    if "handle_deadline" in ch:
-        c.handle_deadline = _when(ch["handle_deadline"])
-    if "department_code" in ch:
-        c.department = ch["department_code"]
-    dept = c.department
-    if action == "report":
-        c.reporter, c.channel = actor, ch.get("channel") or "handset"
-        c.cell = e.get("cell") or data.get("cell_code") or ""
-        c.reporter_is_supervisor = e["role"] == "supervisor"
-        if c.reporter_is_supervisor:
-            yield "supervisor", actor, "reported", 1
-        yield "cell", c.cell, "reported", 1
-        if c.channel in PUBLIC_CHANNELS:
-            yield "cell", c.cell, "public_reported", 1
-    elif action == "accept":
-        yield "acceptor", actor, "accepted", 1
-    elif action == "reject":
-        yield "acceptor", actor, "rejected", 1
-    elif action in ("send_verify", "request_check"):
-        task = "verify" if action == "send_verify" else "check"
-        yield "acceptor", actor, f"{task}_sent", 1
-        if on_time:
-            yield "acceptor", actor, f"{task}_sent_on_time", 1
-        if ch.get("assignee_id") is not None:
-            yield "supervisor", str(ch["assignee_id"]), f"{task}_tasks", 1
-    elif action in ("verify", "check"):
-        done = "verified" if action == "verify" else "checked"
-        yield "supervisor", actor, done, 1
-        if on_time:
-            yield "supervisor", actor, f"{done}_on_time", 1
-        if action == "check" and c.state == "dispatched":  # not fixed: rework (返工)
-            c.overdue = False
-            yield "department", dept, "reworked", 1
-            yield "department", dept, "assigned", 1
-            yield "cell", c.cell, "reworked", 1
-    elif action == "self_handle":
-        yield "supervisor", actor, "self_handled", 1
-        yield "cell", c.cell, "self_handled", 1
-    elif action == "audit_self":
-        yield "duty_chief", actor, "audited", 1
-    elif action == "file":
-        yield "duty_chief", actor, "filed", 1
-        if on_time:
-            yield "duty_chief", actor, "filed_on_time", 1
-        yield "cell", c.cell, "filed", 1
-        if c.channel in PUBLIC_CHANNELS:
-            yield "cell", c.cell, "public_filed", 1
-        if c.reporter_is_supervisor:
-            yield "supervisor", c.reporter, "valid", 1
-    elif action == "void":
-        yield "duty_chief", actor, "voided", 1
-    elif action == "dispatch":
-        c.dispatcher, c.overdue = actor, False
-        yield "dispatcher", actor, "dispatched", 1
-        if on_time:
-            yield "dispatcher", actor, "dispatched_on_time", 1
-        if data.get("followed_suggestion"):
-            yield "dispatcher", actor, "followed_suggestion", 1
-        yield "department", dept, "dispatched", 1
-        yield "department", dept, "assigned", 1
-    elif action == "approve_return":  # the dispatch was wrong: it counts against its dispatcher
-        yield "dispatcher", c.dispatcher, "misdispatched", 1
-        yield "department", dept0, "returned", 1
-    elif action == "approve_postpone":
-        yield "department", dept, "postponed", 1
-    elif action == "approve_suspend":
-        yield "department", dept, "suspended", 1
-    elif action == "feedback":
-        yield "department", dept, "handled", 1
-        if hd0 is None or at <= hd0:
-            yield "department", dept, "handled_on_time", 1
-        elif not c.overdue:
-            c.overdue = True
-            yield "department", dept, "overdue", 1
-    elif action == "timer":
-        # The system marked the handling deadline red: overdue now, once per handling task.
-        if ch.get("light") == "red" and state0 == "handling" and not c.overdue:
-            c.overdue = True
-            yield "department", dept, "overdue", 1
-    elif action == "close":
-        yield "duty_chief", actor, "closed", 1
-        if on_time:
-            yield "duty_chief", actor, "closed_on_time", 1
-        normal = ch.get("closing_type") == "normal"
-        for entity_type, entity in (("department", dept), ("cell", c.cell)):
-            yield entity_type, entity, "closed", 1
-            if normal:
-                yield entity_type, entity, "closed_on_time", 1
-    elif action == "callback" and c.state == "dispatched":  # an unhappy caller reopens
-        c.overdue = False
-        yield "department", dept, "reopened", 1
-        yield "department", dept, "assigned", 1
-    was_open, is_open = state0 in OPEN_HANDLING, c.state in OPEN_HANDLING
-    if is_open and not was_open:
-        yield "department", dept, "unhandled", 1
-    elif was_open and not is_open:
-        yield "department", dept0, "unhandled", -1
-
-
 def fold(events: Iterable[Mapping[str, Any]]) -> Iterator[Fact]:
-    """Every fact the events reveal, in event order."""
-    cases: dict[Any, _Case] = {}
+    """Every fact of every case, a case at a time. Raises ValueError when a case's events do not
+    come together (its facts would be read from half its history)."""
+    seen: set = set()
+    key, run = None, []
     for e in events:
-        key = e["case"]
-        c = cases.get(key)
-        if c is None:
-            c = cases[key] = _Case()
-        c.seq += 1
-        for entity_type, entity, counter, n in _step(c, e):
-            if entity is not None and entity != "":
-                yield Fact(e["at"], entity_type, str(entity), counter, n, key, c.seq)
+        if e["case"] != key:
+            if run:
+                yield from case_facts(run)
+            key, run = e["case"], []
+            if key in seen:
+                raise ValueError(f"the events of case {key!r} do not come together")
+            seen.add(key)
+        run.append(e)
+    if run:
+        yield from case_facts(run)
 
 
 #: (entity_type, entity) → {counter: n}; zero counters and empty entities are left out.
@@ -261,11 +119,11 @@ class EntityScore:
     entity: str
     counters: Mapping[str, int]
     rates: Mapping[str, float | None]
-    parts: Mapping[str, float]  # component name → 0..100
-    composite: float
-    grade: str
+    parts: Mapping[str, float]  # component name → 0..100 (months only)
+    composite: float | None  # None: not a month, or nothing to score ("—")
+    grade: str | None
     volume: int
-    rank: int | None = None  # None: below the minimum volume (not ranked)
+    rank: int | None = None  # None: no score, or below the minimum volume (not ranked)
 
 
 @dataclass(frozen=True)
@@ -279,12 +137,25 @@ class Scores:
         return next((s for s in self.by_entity_type.get(entity_type, ()) if s.entity == entity),
                     None)
 
+    @property
+    def graded(self) -> bool:
+        """Whether the period gets composite scores and grades: calendar months only."""
+        return graded(self.period)
+
+
+def graded(period: Period) -> bool:
+    """Count bands are written for a calendar month, so only a month is scored and graded; a
+    day, week or custom run of days shows counters and rates (docs/evaluation.md)."""
+    return period.label == "month"
+
 
 def _sum(terms, row: Mapping[str, int]) -> int:
     return sum(sign * row.get(c, 0) for sign, c in terms)
 
 
 def _rate(rate, row) -> float | None:
+    """num / den, None when nothing is in the denominator. Every numerator counts cases of its
+    denominator (docs/evaluation.md); the clamp only guards a rules file that pairs others."""
     den = _sum(rate.den, row)
     if den <= 0:
         return None
@@ -315,16 +186,21 @@ def entity_counters(counters: Counters, regions: Mapping[str, tuple[str, str, st
                 agg[k] = agg.get(k, 0) + v
     for sup, cells in (duty_grids or {}).items():
         row = by_entity_type["supervisor"].setdefault(str(sup), {})
-        for cell in cells:
-            crow = by_entity_type["cell"].get(cell, {})
-            row["missed"] = row.get("missed", 0) + crow.get("public_filed", 0)
-            row["grid_filed"] = row.get("grid_filed", 0) + crow.get("filed", 0)
+        missed = sum(by_entity_type["cell"].get(cell, {}).get("public_verified", 0)
+                     for cell in cells)
+        if missed:
+            row["missed"] = row.get("missed", 0) + missed
     return by_entity_type, cells_in
 
 
 def _entity_score(rules: EvaluationRules, group: Group, entity_type: str, entity: str,
                   row: Mapping[str, int], cells: int, period: Period) -> EntityScore:
     rates = {name: _rate(r, row) for name, r in group.rates.items()}
+    volume = row.get(group.volume, 0)
+    counters = {k: v for k, v in row.items() if v}
+    active = volume > 0 or any(_sum(r.den, row) > 0 for r in group.rates.values())
+    if not graded(period) or not active:
+        return EntityScore(entity_type, entity, counters, rates, {}, None, None, volume)
     parts, total = {}, 0.0
     for comp in group.composite:
         if comp.rate:
@@ -334,13 +210,13 @@ def _entity_score(rules: EvaluationRules, group: Group, entity_type: str, entity
         else:
             band = rules.bands[rules.department_groups.get(entity, comp.band)
                                if comp.grouped else comp.band]
-            amount = row.get(comp.counter, 0) / (cells if comp.per_cell and cells else 1)
-            part = band.score(amount * band.period_days / period.days)
+            # The thresholds are per calendar month and apply to any month as they are.
+            part = band.score(row.get(comp.counter, 0) / (cells if comp.per_cell and cells
+                                                           else 1))
         parts[comp.name] = round(part, 4)
         total += comp.weight * part
-    composite = round(total, 2)
-    return EntityScore(entity_type, entity, {k: v for k, v in row.items() if v}, rates, parts,
-                       composite, rules.grade(composite), row.get(group.volume, 0))
+    return EntityScore(entity_type, entity, counters, rates, parts, round(total, 2),
+                       rules.grade(total), volume)
 
 
 def evaluate(counters: Counters, rules: EvaluationRules, period: Period,
@@ -348,8 +224,8 @@ def evaluate(counters: Counters, rules: EvaluationRules, period: Period,
              duty_grids: Mapping[str, Iterable[str]] | None = None) -> Scores:
     """Scores of every entity of every type, ranked within its type. ``regions`` (cell →
     community, street, district; default: by code) lists the map's cells, so quiet cells are
-    scored too and per-cell bands divide by the real number of cells; ``duty_grids``
-    (supervisor id → cell codes) gives the missed reports."""
+    listed too (with no score) and per-cell bands divide by the real number of cells;
+    ``duty_grids`` (supervisor id → cell codes) gives the missed reports."""
     by_entity_type, cells_in = entity_counters(counters, regions, duty_grids)
     out = {}
     for entity_type in rules.entity_types:
@@ -363,11 +239,16 @@ def evaluate(counters: Counters, rules: EvaluationRules, period: Period,
 
 def rank(rows: Iterable[EntityScore], min_volume: int) -> tuple[EntityScore, ...]:
     """Best composite first; ties share a rank (1, 2, 2, 4), larger volume listed first.
-    Entities under ``min_volume`` follow, unranked: one lucky case cannot top a table."""
-    rows = sorted(rows, key=lambda s: (s.volume < min_volume, -s.composite, -s.volume, s.entity))
+    Entities under ``min_volume`` follow, unranked (one lucky case cannot top a table), then
+    those without a score (largest volume first)."""
+    def unranked(s):
+        return s.composite is None or s.volume < min_volume
+
+    rows = sorted(rows, key=lambda s: (s.composite is None, unranked(s), -(s.composite or 0),
+                                       -s.volume, s.entity))
     out, last, place = [], None, 0
     for i, s in enumerate(rows, 1):
-        if s.volume < min_volume:
+        if unranked(s):
             out.append(s)
             continue
         if s.composite != last:
@@ -385,12 +266,13 @@ def score(events: Iterable[Mapping[str, Any]], rules: EvaluationRules, period: P
 def facts_behind(facts: Iterable[Fact], period: Period, entity_type: str, entity: str, counter: str,
                  regions: Mapping[str, tuple[str, str, str]] | None = None,
                  duty_grids: Mapping[str, Iterable[str]] | None = None) -> list[Fact]:
-    """The facts that make up one counter of one entity (a drill-down to the cases)."""
+    """The facts that make up one counter of one entity (a drill-down to the cases). For a
+    stock, the facts of the cases still counted at the period's end."""
     regions = regions or {}
-    if entity_type == "supervisor" and counter in ("missed", "grid_filed"):
+    if entity_type == "supervisor" and counter == "missed":
         cells = set((duty_grids or {}).get(entity, ()))
-        want = lambda f: f.entity_type == "cell" and f.entity in cells and f.counter == (  # noqa: E731
-            "public_filed" if counter == "missed" else "filed")
+        want = lambda f: (f.entity_type == "cell" and f.entity in cells  # noqa: E731
+                          and f.counter == "public_verified")
     elif entity_type in REGION_LEVELS[1:]:
         level = REGION_LEVELS.index(entity_type) - 1
         want = lambda f: (f.entity_type == "cell" and f.counter == counter and  # noqa: E731
@@ -399,5 +281,11 @@ def facts_behind(facts: Iterable[Fact], period: Period, entity_type: str, entity
         want = lambda f: (f.entity_type == entity_type and f.entity == entity  # noqa: E731
                           and f.counter == counter)
     start, end = period.bounds()
-    return [f for f in facts if want(f) and f.at < end
-            and (f.at >= start or f.counter in STOCKS)]
+    out = [f for f in facts if want(f) and f.at < end and (f.at >= start or f.counter in STOCKS)]
+    if counter in STOCKS:
+        net: dict = {}
+        for f in out:
+            net[f.case] = net.get(f.case, 0) + f.n
+        last = {f.case: f for f in out if f.n > 0 and net[f.case] > 0}
+        out = list(last.values())
+    return out

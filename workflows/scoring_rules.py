@@ -4,8 +4,9 @@ the code. ``parse`` checks the whole file (weights sum to 1, every rate names kn
 every band and grade is well-formed) and raises ValueError naming the bad entry.
 
 Shapes (see the JSON): a *rate* is ``sum(num) / sum(den)`` over counters, where a counter name
-may carry a leading ``-`` to subtract it; a *band* maps a count (scaled to ``period_days``) to a
-score by its first matching row (``upto``: ≤, ``below``: <, neither: the rest); a composite is a
+may carry a leading ``-`` to subtract it; a *band* maps a calendar month's count (used as it is
+for any month, 28 to 31 days alike) to a score by its first matching row (``upto``: ≤,
+``below``: <, neither: the rest); a composite is a
 weighted sum of components, each a rate (×100, ``invert``: 1 − rate) or a band.
 
 Versions: the file's ``version`` (letters, digits, ``.``, ``_``, ``+``, ``-``; at most 32) names
@@ -59,7 +60,6 @@ class Band:
     name: str
     zh: str
     en: str
-    period_days: float  # the period the thresholds are written for; other periods scale
     rows: tuple[BandRow, ...]
 
     def score(self, value: float) -> float:
@@ -171,10 +171,10 @@ def parse(raw: Mapping, counters: Mapping[str, frozenset[str]]) -> EvaluationRul
         rows = tuple(BandRow(float(r["score"]), r.get("upto"), r.get("below")) for r in b["rows"])
         if not rows or rows[-1].upto is not None or rows[-1].below is not None:
             raise ValueError(f"evaluation rules: band {name!r} needs a last row without a limit")
-        if float(b.get("period_days", 30)) <= 0:
-            raise ValueError(f"evaluation rules: band {name!r} period_days must be positive")
-        bands[name] = Band(name, b.get("zh", ""), b.get("en", ""), float(b.get("period_days", 30)),
-                           rows)
+        if "period_days" in b:
+            raise ValueError(f"evaluation rules: band {name!r}: bands are per calendar month; "
+                             "period_days is no longer read (a day or week is not graded)")
+        bands[name] = Band(name, b.get("zh", ""), b.get("en", ""), rows)
     groups = {}
     for gname, g in raw["groups"].items():
         if gname not in counters:
@@ -214,12 +214,24 @@ def parse(raw: Mapping, counters: Mapping[str, frozenset[str]]) -> EvaluationRul
                            bands, groups, dept_groups, digest)
 
 
-def load(path: Path | str = DATA) -> EvaluationRules:
+def load(path: Path | str | None = None) -> EvaluationRules:
     from workflows.scoring import GROUP_COUNTERS
 
-    return parse(json.loads(Path(path).read_text(encoding="utf-8")), GROUP_COUNTERS)
+    return parse(raw_rules(path), GROUP_COUNTERS)
 
 
 @lru_cache(maxsize=1)
 def default_evaluation_rules() -> EvaluationRules:
     return load()
+
+
+def rules_of(raw: Mapping) -> EvaluationRules:
+    """Rules from a stored document (a published ranking's)."""
+    from workflows.scoring import GROUP_COUNTERS
+
+    return parse(raw, GROUP_COUNTERS)
+
+
+def raw_rules(path: Path | str | None = None) -> dict:
+    """The rules document as it is on disk (default: ``DATA``); published rankings keep a copy."""
+    return json.loads(Path(path or DATA).read_text(encoding="utf-8"))

@@ -103,6 +103,8 @@ class Ability(StrEnum):
     #: Follow one cell's stream on the websocket (only for those who see every case anyway: a
     #: cell's stream would show others cases ``visible_cases`` hides).
     FOLLOW_CELLS = "follow_cells"
+    #: Publish a month's rankings (freeze them; a correction is a new revision).
+    PUBLISH_RANKINGS = "publish_rankings"
 
 
 #: Ability -> the roles that have it. Every ability has a row (a test checks it).
@@ -123,6 +125,7 @@ ABILITIES: dict[Ability, frozenset[Role]] = {
     Ability.CALLBACKS: frozenset({Role.CALL_TAKER}),
     Ability.CALLER_CONTACT: CONTACT_ROLES,
     Ability.FOLLOW_CELLS: CENTRE_ROLES,
+    Ability.PUBLISH_RANKINGS: frozenset({Role.LEADER}),
 }
 
 

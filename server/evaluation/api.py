@@ -3,9 +3,12 @@
 GET /api/evaluation/rankings/?kind=&period=&date=   one entity type's table (no kind: every table)
 GET /api/evaluation/cases/?kind=&entity=&counter=&period=&date=   drill-down
 GET /api/evaluation/export/?fmt=csv|xlsx&kind=&period=&date=      the tables as a file
+POST /api/evaluation/publish/ {date: YYYY-MM, note}   freeze a month (leaders)
 Errors answer ``{"error": {...}}`` like the rest of the API (403 for roles that may not read).
 Rankings and exports name the evaluation rules they were computed with (``rules_version`` and
-the rules' content hash ``rules_digest``).
+the rules' content hash ``rules_digest``) and, for a published month, the revision
+(``published``; ``?revision=N`` reads an earlier one). An unpublished period is computed live
+(``published`` is null).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.api_errors import ApiError
-from server.evaluation import exports, selectors
-from server.accounts.access import RankingScope
+from server.accounts import access
+from server.accounts.access import Ability, RankingScope
+from server.evaluation import exports, publishing, selectors
 from server.evaluation.params import (BadRequest, Forbidden, entity_type_from, period_from,
                                       period_json, require_entity, require_scope)
 from workflows.scoring import ALL_COUNTERS
@@ -47,9 +51,11 @@ def _guard(fn):
     return wrapper
 
 
-def ranking_table(entity_type: str, current, previous, scope: RankingScope, label=None) -> dict:
-    """One entity type's ranking table as the API sends it (``kind`` is its wire name)."""
-    rules = default_evaluation_rules()
+def ranking_table(entity_type: str, current, previous, scope: RankingScope, label=None,
+                  rules=None) -> dict:
+    """One entity type's ranking table as the API sends it (``kind`` is its wire name), named
+    by ``rules`` (a published month's own; default: the rules in force)."""
+    rules = rules or default_evaluation_rules()
     group, spec = rules.group_of(entity_type), rules.entity_type(entity_type)
     return {"kind": entity_type, "zh": spec.zh, "en": spec.en, "min_volume": spec.min_volume,
             "volume_counter": group.volume,
@@ -57,17 +63,28 @@ def ranking_table(entity_type: str, current, previous, scope: RankingScope, labe
             "rows": selectors.ranking(current, previous, entity_type, label, only=scope.only)}
 
 
+def revision_from(params) -> int | None:
+    text = params.get("revision") or ""
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise BadRequest(f"'revision' must be a revision number like 1, not {text!r}")
+    return int(text)
+
+
 def tables(request, scope: RankingScope, entity_type: str | None):
-    period = period_from(request.query_params)
-    source = request.query_params.get("source") or "rollups"
+    """(period, scores, tables, publication or None) of the request."""
+    params = request.query_params
+    period = period_from(params)
+    source = params.get("source") or "rollups"
     if source not in ("rollups", "straight") or (source == "straight" and not scope.whole_city):
         raise BadRequest("'source' must be rollups or straight (centres only)")
-    current = selectors.scores(period, source)
-    previous = selectors.scores(period.previous(), source)
+    current, rules, pub = publishing.scores_for(period, source, revision_from(params))
+    previous, _, _ = publishing.scores_for(period.previous(), source)
     label = selectors.names()
     entity_types = [entity_type] if entity_type else list(scope.entity_types)
-    return period, current, [ranking_table(k, current, previous, scope, label)
-                             for k in entity_types]
+    return period, current, [ranking_table(k, current, previous, scope, label, rules)
+                             for k in entity_types], pub
 
 
 class RankingsView(APIView):
@@ -77,11 +94,12 @@ class RankingsView(APIView):
     def get(self, request):
         scope = require_scope(request.user)
         entity_type = entity_type_from(request.query_params, scope, default=None)
-        period, current, found = tables(request, scope, entity_type)
+        period, current, found, pub = tables(request, scope, entity_type)
         return Response({"period": period_json(period),
                          "previous": period_json(period.previous()),
                          "rules_version": current.rules_version,
-                         "rules_digest": current.rules_digest, "tables": found})
+                         "rules_digest": current.rules_digest, "graded": current.graded,
+                         "published": publishing.about(pub, period), "tables": found})
 
 
 class CasesBehindView(APIView):
@@ -96,7 +114,7 @@ class CasesBehindView(APIView):
         entity, counter = params.get("entity") or "", params.get("counter") or ""
         if not entity:
             raise BadRequest("'entity' is required")
-        if counter not in ALL_COUNTERS + ("missed", "grid_filed"):
+        if counter not in ALL_COUNTERS + ("missed",):
             raise BadRequest(f"'counter' must be one of: {', '.join(ALL_COUNTERS)}")
         require_entity(scope, entity_type, entity)
         period = period_from(params)
@@ -118,5 +136,26 @@ class ExportView(APIView):
         fmt = request.query_params.get("fmt") or "csv"
         if fmt not in ("csv", "xlsx"):
             raise BadRequest("'fmt' must be csv or xlsx")
-        period, current, found = tables(request, scope, entity_type)
-        return exports.response(fmt, period, found, current)
+        period, current, found, pub = tables(request, scope, entity_type)
+        return exports.response(fmt, period, found, current, pub)
+
+
+class PublishView(APIView):
+    @extend_schema(summary="Publish a month's rankings (发布): freeze its figures with the rules "
+                   "in force; a correction is a new revision", tags=["evaluation"],
+                   request=dict, responses={201: dict})
+    @_guard
+    def post(self, request):
+        if not access.may(request.user, Ability.PUBLISH_RANKINGS):
+            raise Forbidden(f"publishing rankings is for "
+                            f"{access.who_may(Ability.PUBLISH_RANKINGS)} (发布排名仅限领导)")
+        data = request.data
+        if not hasattr(data, "get"):
+            raise BadRequest("send an object: {\"date\": \"2026-11\", \"note\": \"...\"}")
+        text = str(data.get("date") or "")
+        if len(text) != 7:
+            raise BadRequest("'date' must name the month to publish, like 2026-11")
+        period = period_from({"period": "month", "date": text})
+        pub = publishing.publish(period, request.user, str(data.get("note") or ""))
+        return Response({"period": period_json(period), **publishing.about(pub, period)},
+                        status=201)

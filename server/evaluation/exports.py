@@ -23,7 +23,7 @@ from django.http import HttpResponse
 from server.evaluation.labels import TRENDS, counter_label
 from workflows.scoring import ALL_COUNTERS, Period, Scores
 
-ORDER = ALL_COUNTERS + ("missed", "grid_filed")
+ORDER = ALL_COUNTERS + ("missed",)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: How a spreadsheet program recognises a formula (OWASP's list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -56,7 +56,8 @@ def table_rows(table: dict) -> list[list]:
     out = [header]
     for r in table["rows"]:
         row = [f"{table['zh']} {table['en']}", r["rank"] if r["rank"] is not None else "—",
-               r["entity"], r["name"], r["composite"], r["grade"], r["volume"], r["previous"],
+               r["entity"], r["name"], "—" if r["composite"] is None else r["composite"],
+               r["grade"] or "—", r["volume"], r["previous"],
                TRENDS[r["trend"]][0]]
         row += [round(r["rates"][x["name"]], 4) if r["rates"][x["name"]] is not None else ""
                 for x in table["rates"]]
@@ -65,16 +66,18 @@ def table_rows(table: dict) -> list[list]:
     return out
 
 
-def about(period: Period, scores: Scores) -> list[str]:
-    """The row naming the period and the rules (version and content hash)."""
+def about(period: Period, scores: Scores, pub=None) -> list:
+    """The row naming the period, the rules (version and content hash) and the publication
+    (its revision, or provisional: computed live)."""
     return ["综合评价 Evaluation", str(period), "规则版本 Rules version", scores.rules_version,
-            "规则摘要 Rules digest", scores.rules_digest]
+            "规则摘要 Rules digest", scores.rules_digest, "发布版本 Published revision",
+            pub.revision if pub is not None else "未发布 provisional"]
 
 
-def to_csv(period: Period, scores: Scores, tables: list[dict]) -> bytes:
+def to_csv(period: Period, scores: Scores, tables: list[dict], pub=None) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerows(_csv_rows([about(period, scores)]))
+    writer.writerows(_csv_rows([about(period, scores, pub)]))
     for table in tables:
         writer.writerow([])
         writer.writerows(_csv_rows(table_rows(table)))
@@ -91,18 +94,19 @@ def _append(sheet, row: list) -> None:
             cell.quotePrefix = True
 
 
-def to_xlsx(period: Period, scores: Scores, tables: list[dict]) -> bytes:
+def to_xlsx(period: Period, scores: Scores, tables: list[dict], pub=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     book.remove(book.active)
-    book.properties.subject = f"rules {scores.rules_version} {scores.rules_digest}"
+    book.properties.subject = (f"rules {scores.rules_version} {scores.rules_digest}"
+                               + (f" revision {pub.revision}" if pub is not None else ""))
     for table in tables:
         sheet = book.create_sheet(f"{table['zh']} {table['en']}"[:31])
         sheet.append([f"综合评价 Evaluation {period}"])
         sheet["A1"].font = Font(bold=True, size=13)
-        _append(sheet, about(period, scores)[2:])
+        _append(sheet, about(period, scores, pub)[2:])
         for row in table_rows(table):
             _append(sheet, row)
         for cell in sheet[3]:
@@ -113,13 +117,16 @@ def to_xlsx(period: Period, scores: Scores, tables: list[dict]) -> bytes:
     return out.getvalue()
 
 
-def response(fmt: str, period: Period, tables: list[dict], scores: Scores) -> HttpResponse:
-    """The tables as a file; ``scores`` are the ones the tables came from (their rules)."""
-    name = f"evaluation-{period}".replace("..", "_")
+def response(fmt: str, period: Period, tables: list[dict], scores: Scores,
+             pub=None) -> HttpResponse:
+    """The tables as a file; ``scores`` are the ones the tables came from (their rules), ``pub``
+    the publication they were read from (None: computed live)."""
+    name = f"evaluation-{period}".replace("..", "_") + (f"-r{pub.revision}" if pub else "")
     if fmt == "xlsx":
-        resp = HttpResponse(to_xlsx(period, scores, tables), content_type=XLSX)
+        resp = HttpResponse(to_xlsx(period, scores, tables, pub), content_type=XLSX)
     else:
-        resp = HttpResponse(to_csv(period, scores, tables), content_type="text/csv; charset=utf-8")
+        resp = HttpResponse(to_csv(period, scores, tables, pub),
+                            content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return resp
 

@@ -44,8 +44,8 @@ def heatmap_svg(scores: Mapping[str, EntityScore], link: Callable[[str], str]) -
         s = scores.get(code)
         d = " ".join("M" + " L".join(f"{(x - x0) * aspect * scale:.1f},{(y1 - y) * scale:.1f}"
                                      for x, y in ring) + "Z" for ring in rings)
-        if s is None or not s.volume:
-            fill, opacity, tip = "#e6e6e6", 1, f"{code}: 无立案 no filings"
+        if s is None or s.composite is None:
+            fill, opacity, tip = "#e6e6e6", 1, f"{code}: 无评分 no score"
         else:
             fill = GRADE_COLOURS.get(s.grade, "#999")
             opacity = 1 if s.rank is not None else 0.45

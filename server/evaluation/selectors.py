@@ -1,9 +1,9 @@
 """Reading a period's evaluation: counters straight from ``CaseEvent`` or from the rollups,
 scores, rankings with trends against the previous period, and the cases behind a counter.
 
-``straight_counters`` folds the log of every case that can count in the period: cases with an
-event in it, and cases open for handling at its start (the ``unhandled`` stock); any other
-case's history lies wholly before the period and nets to zero. ``Case.updated_at`` and
+``straight_counters`` reads the whole log of every case that can count in the period
+(``rollups.relevant_cases``: touched since its start, or not finished); any other case's
+facts lie wholly before the period and its stocks net to zero. ``Case.updated_at`` and
 ``Case.state`` (a cache of the log, kept by the actions) say which those are, so a month's
 straight computation reads that month's cases, not the whole log.
 """
@@ -14,30 +14,21 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from django.db import connection
-from django.db.models import Q
 
 from server.cases.models import Case, CaseEvent
-from server.evaluation.models import DailyRollup
-from server.evaluation.rollups import EVENT_FIELDS, event_records
-from workflows.scoring import (FOLD_COUNTERS, OPEN_HANDLING, STOCKS, Counters,
-                               Fact, Period, Scores, count, evaluate, facts_behind, fold,
-                               normalise, parents)
+from server.evaluation.labels import reason_text
+from server.evaluation.models import DailyRollup, MonthlyStock
+from server.evaluation.rollups import EVENT_FIELDS, event_records, relevant_cases
+from workflows.scoring import (FOLD_COUNTERS, STOCKS, Counters, Fact, Period, Scores, count,
+                               evaluate, facts_behind, fold, normalise, parents)
 from workflows.periods import ZONE
 from workflows.scoring_rules import EvaluationRules, default_evaluation_rules
 
 
-def relevant_cases(period: Period):
-    start, end = period.bounds()
-    return Case.objects.filter(created_at__lt=end).filter(
-        Q(updated_at__gte=start) | Q(state__in=OPEN_HANDLING))
-
-
 def period_facts(period: Period, cases=None) -> Iterable[Fact]:
-    """The facts of the relevant cases' log up to the period's end (all of each case's history,
-    since a fact may depend on it)."""
-    _, end = period.bounds()
+    """The facts of the relevant cases (their whole log: a fact follows the case's history)."""
     cases = relevant_cases(period) if cases is None else cases
-    rows = (CaseEvent.objects.filter(case_id__in=cases.values("pk"), at__lt=end)
+    rows = (CaseEvent.objects.filter(case_id__in=cases.values("pk"))
             .order_by("case_id", "id").values_list(*EVENT_FIELDS))
     return fold(event_records(rows.iterator(chunk_size=5000)))
 
@@ -47,24 +38,36 @@ def straight_counters(period: Period) -> Counters:
 
 
 def rollup_counters(period: Period) -> Counters:
-    """The period's sums of the daily rollups; stocks summed over every day before its end.
-    One query per entity type, summing only that type's columns (cells are most of the rows and use
-    8 of the columns), each an index range scan on (entity_type, day)."""
+    """The period's sums of the daily rollups. One query per entity type summing only that
+    type's columns (cells are most of the rows and use 10 of the columns), an index range scan
+    on (entity_type, day). A stock is its monthly rows before the month of the period's end
+    plus the daily rows of that month up to the end (``MonthlyStock``): never years of days."""
     qn = connection.ops.quote_name
-    table = qn(DailyRollup._meta.db_table)
+    daily, monthly = (qn(m._meta.db_table) for m in (DailyRollup, MonthlyStock))
+    month = period.end.replace(day=1)
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     with connection.cursor() as cur:
         for entity_type, columns in FOLD_COUNTERS.items():
-            for names, lower in (([c for c in columns if c not in STOCKS], period.start),
-                                 ([c for c in columns if c in STOCKS], None)):
-                if not names:
-                    continue
-                where = "entity_type = %s AND day < %s" + (" AND day >= %s" if lower else "")
-                cur.execute(f"SELECT entity, {', '.join(f'SUM({qn(c)})' for c in names)} "
-                            f"FROM {table} WHERE {where} GROUP BY entity",
-                            [entity_type, period.end] + ([lower] if lower else []))
+            flows = [c for c in columns if c not in STOCKS]
+            stocks = [c for c in columns if c in STOCKS]
+            cur.execute(f"SELECT entity, {', '.join(f'SUM({qn(c)})' for c in flows)} "
+                        f"FROM {daily} WHERE entity_type = %s AND day >= %s AND day < %s "
+                        "GROUP BY entity", [entity_type, period.start, period.end])
+            for entity, *sums in cur.fetchall():
+                out[(entity_type, entity)].update(zip(flows, sums))
+            if not stocks:
+                continue
+            sums_of = ", ".join(f"SUM({qn(c)})" for c in stocks)
+            for table, column, lower, upper in ((monthly, "month", None, month),
+                                                (daily, "day", month, period.end)):
+                where = f"entity_type = %s AND {column} < %s" + (
+                    f" AND {column} >= %s" if lower else "")
+                cur.execute(f"SELECT entity, {sums_of} FROM {table} WHERE {where} "
+                            "GROUP BY entity", [entity_type, upper] + ([lower] if lower else []))
                 for entity, *sums in cur.fetchall():
-                    out[(entity_type, entity)].update(zip(names, sums))
+                    row = out[(entity_type, entity)]
+                    for c, n in zip(stocks, sums):
+                        row[c] = row.get(c, 0) + (n or 0)
     return normalise(out)
 
 
@@ -117,8 +120,9 @@ def names() -> dict[tuple[str, str], str]:
 
 
 def trend(now: float | None, before: float | None) -> str:
+    """Up, down or same against the previous period; "none" unless both months have a score."""
     if before is None or now is None:
-        return "new"
+        return "none"
     return "up" if now > before + 0.005 else "down" if now < before - 0.005 else "same"
 
 
@@ -165,7 +169,10 @@ def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
                      "department": case.department.code if case.department_id else None,
                      "n": sum(f.n for f in fs),
                      "at": [f.at.astimezone(ZONE).isoformat() for f in fs],
-                     "created_at": case.created_at.astimezone(ZONE).isoformat()})
+                     "at_text": [f"{f.at.astimezone(ZONE):%Y-%m-%d %H:%M}" for f in fs],
+                     "why": [reason_text(f.why, ZONE) for f in fs],
+                     "created_at": case.created_at.astimezone(ZONE).isoformat(),
+                     "created_text": f"{case.created_at.astimezone(ZONE):%Y-%m-%d %H:%M}"})
     rows.sort(key=lambda r: r["at"][0])
     return rows
 

@@ -11,4 +11,6 @@ urlpatterns = [
     path("api/evaluation/rankings/", api.RankingsView.as_view(), name="api-evaluation-rankings"),
     path("api/evaluation/cases/", api.CasesBehindView.as_view(), name="api-evaluation-cases"),
     path("api/evaluation/export/", api.ExportView.as_view(), name="api-evaluation-export"),
+    path("api/evaluation/publish/", api.PublishView.as_view(), name="api-evaluation-publish"),
+    path("evaluation/publish/", views.publish, name="evaluation-publish"),
 ]

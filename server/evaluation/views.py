@@ -11,14 +11,18 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django.utils.safestring import mark_safe
 
-from server.evaluation import selectors
+from server.accounts import access
+from server.accounts.access import Ability
+from server.evaluation import publishing, selectors
 from server.evaluation.params import (BadRequest, Forbidden, entity_type_from, period_from,
                                       require_entity, require_scope)
-from server.evaluation.api import ranking_table
+from server.evaluation.api import ranking_table, revision_from
 from server.evaluation.heatmap import heatmap_svg
 from server.evaluation.labels import COUNTERS, PERIODS, TRENDS, counter_label
 from server.evaluation.exports import ORDER
@@ -57,9 +61,31 @@ def _cases_link(query: dict, entity_type: str, entity: str, counter: str) -> str
             urlencode({**query, "kind": entity_type, "entity": entity, "counter": counter}))
 
 
-def _decorate(table: dict, query: dict) -> dict:
-    """Add what the template shows per row: percentages, arrows, drill-down links."""
-    group = default_evaluation_rules().group_of(table["kind"])
+def _explain(rules, group, parts: dict) -> list[dict]:
+    """A composite taken apart: each component's name, score, weight and share of the total."""
+    out = []
+    for comp in group.composite:
+        if comp.name not in parts:
+            continue
+        if comp.rate:
+            rate = group.rates[comp.rate]
+            zh, en = rate.zh, rate.en
+            if comp.invert:
+                zh, en = f"1 − {zh}", f"1 − {en}"
+        else:
+            band = rules.bands[comp.band]
+            zh, en = band.zh, band.en
+        part = parts[comp.name]
+        out.append({"zh": zh, "en": en, "part": f"{part:.1f}", "weight": f"{comp.weight:.0%}",
+                    "points": f"{part * comp.weight:.2f}"})
+    return out
+
+
+def _decorate(table: dict, query: dict, rules=None) -> dict:
+    """Add what the template shows per row: percentages, arrows, drill-down links, and the
+    composite taken apart (grade → components → counters → cases)."""
+    rules = rules or default_evaluation_rules()
+    group = rules.group_of(table["kind"])
     counters = [c for c in ORDER if any(c in r["counters"] for r in table["rows"])]
     table["counter_heads"] = [(c, *COUNTERS.get(c, (c, c))) for c in counters]
     for r in table["rows"]:
@@ -69,6 +95,7 @@ def _decorate(table: dict, query: dict) -> dict:
             {"text": "—" if r["rates"][x["name"]] is None else f"{r['rates'][x['name']]:.1%}",
              "href": link(group.rates[x["name"]].num[0][1])} for x in table["rates"]]
         r["counter_cells"] = [{"n": r["counters"].get(c, 0), "href": link(c)} for c in counters]
+        r["explain"] = _explain(rules, group, r["parts"])
     return table
 
 
@@ -83,12 +110,13 @@ def _trend_series(period: Period, entity_type: str) -> dict:
         p = p.previous()
     cells, grids = selectors.regions(), selectors.duty_grids()
     for p in reversed(chain):
-        s = selectors.scores(p, cells=cells, grids=grids)
+        pub = publishing.published(p)  # a published month shows what was published
+        s = publishing.scores_of(pub) if pub else selectors.scores(p, cells=cells, grids=grids)
         ranked = [r.composite for r in s.by_entity_type.get(entity_type, ()) if r.rank is not None]
         labels.append(str(p))
         mean.append(round(sum(ranked) / len(ranked), 2) if ranked else None)
         rows = s.by_entity_type.get("district", ())
-        district.append(rows[0].composite if rows and rows[0].volume else None)
+        district.append(rows[0].composite if rows else None)
     return {"labels": labels, "mean": mean, "district": district}
 
 
@@ -102,14 +130,14 @@ def rankings(request):
     # a database whose events predate the rollup hook before ``rebuild_rollups`` has run.
     source = "straight" if request.GET.get("source") == "straight" and scope.whole_city \
         else "rollups"
-    current = selectors.scores(period, source)
-    previous = selectors.scores(period.previous(), source)
-    table = _decorate(ranking_table(entity_type, current, previous, scope, selectors.names()),
-                      query)
+    revision = revision_from(request.GET)
+    current, rules, pub = publishing.scores_for(period, source, revision)
+    previous, _, _ = publishing.scores_for(period.previous(), source)
+    table = _decorate(ranking_table(entity_type, current, previous, scope, selectors.names(),
+                                    rules), query, rules)
     ranked = [r for r in table["rows"] if r["eligible"]][:30]
     chart = {"names": [r["name"] for r in ranked], "values": [r["composite"] for r in ranked],
              "grades": [r["grade"] for r in ranked]}
-    rules = default_evaluation_rules()
     context = {
         "table": table, "period": period, "previous": period.previous(), "query": query,
         "period_names": PERIODS, "kinds": [(k, rules.entity_type(k).zh, rules.entity_type(k).en)
@@ -118,9 +146,12 @@ def rankings(request):
         "tab_query": urlencode(query),
         "rules_version": current.rules_version, "rules_digest": current.rules_digest,
         "department_only": not scope.whole_city,
-        "source": source,
+        "source": source, "graded": current.graded,
+        "published": publishing.about(pub, period),
+        "may_publish": (access.may(request.user, Ability.PUBLISH_RANKINGS) and current.graded
+                        and source == "rollups" and timezone.localdate() >= period.end),
     }
-    if scope.whole_city:
+    if scope.whole_city and current.graded:
         cells = {s.entity: s for s in current.by_entity_type.get("cell", ())}
         context["heatmap"] = mark_safe(heatmap_svg(  # built from codes and numbers, escaped
             cells, lambda code: _cases_link(query, "cell", code, "filed")))
@@ -156,12 +187,13 @@ def bulletin(request):
     params["period"] = "month"
     period = period_from(params)
     query = _period_query(request, period)
-    current, previous = selectors.scores(period), selectors.scores(period.previous())
+    current, rules, pub = publishing.scores_for(period, revision=revision_from(request.GET))
+    previous, _, _ = publishing.scores_for(period.previous())
     label = selectors.names()
-    rules = default_evaluation_rules()
     sections = []
     for entity_type in rules.entity_types:
-        table = _decorate(ranking_table(entity_type, current, previous, scope, label), query)
+        table = _decorate(ranking_table(entity_type, current, previous, scope, label, rules),
+                          query, rules)
         ranked = [r for r in table["rows"] if r["eligible"]]
         grades = {g: sum(r["grade"] == g for r in ranked) for g, _ in rules.grades}
         sections.append({"number": NUMERALS[len(sections) + 2], "table": table, "top": ranked[:10],
@@ -175,8 +207,26 @@ def bulletin(request):
         "district_rates": rules.groups["region"].rates,
         "summary": [(counter_label(c), district[0].counters.get(c, 0) if district else 0)
                     for c in ("reported", "public_reported", "filed", "closed",
-                              "closed_on_time", "reworked")],
+                              "closed_on_time", "overdue", "reworked")],
         "heatmap": mark_safe(heatmap_svg(cells, lambda c: _cases_link(query, "cell", c,
                                                                          "filed"))),
         "rules_version": current.rules_version, "rules_digest": current.rules_digest,
+        "published": publishing.about(pub, period),
         "grades": [g for g, _ in rules.grades]})
+
+
+@_page
+@require_POST
+def publish(request):
+    """The publish button of the rankings page (a form POST with the CSRF token)."""
+    if not access.may(request.user, Ability.PUBLISH_RANKINGS):
+        raise Forbidden(f"publishing rankings is for {access.who_may(Ability.PUBLISH_RANKINGS)}"
+                        " (发布排名仅限领导)")
+    text = request.POST.get("date") or ""
+    if len(text) != 7:
+        raise BadRequest("'date' must name the month to publish, like 2026-11")
+    period = period_from({"period": "month", "date": text})
+    publishing.publish(period, request.user, request.POST.get("note") or "")
+    return redirect(reverse("evaluation") + "?" + urlencode(
+        {"period": "month", "date": period.start.isoformat(),
+         "kind": request.POST.get("kind") or "department"}))

@@ -130,6 +130,8 @@ REQUESTS = {
     "api-evaluation-cases": ("api", "get", "/api/evaluation/cases/?kind=street"
                              "&entity=110101001&counter=filed", None),
     "api-evaluation-export": ("api", "get", "/api/evaluation/export/?fmt=csv", None),
+    "api-evaluation-publish": ("api", "post", "/api/evaluation/publish/", {"date": "2020-01"}),
+    "evaluation-publish": ("page", "post", "/evaluation/publish/", {"date": "2020-02"}),
     "home": ("page", "get", "/", None),
     "console-supervision": ("page", "get", "/console/supervision/", None),
     "console-command": ("page", "get", "/console/command/", None),
@@ -179,6 +181,7 @@ RULES = {
     "api-docs": ALL - {"revoked"},
     "api-evaluation-cases": CENTRE,
     "api-evaluation-export": RANKED,
+    "api-evaluation-publish": {"leader"},
     "api-evaluation-rankings": RANKED,
     "api-health": ALL,  # no authentication at all: a revoked token is not even read
     "api-hotline-callback": {"calltaker"},  # 409 here: the case is not closed
@@ -219,6 +222,7 @@ RULES = {
     "evaluation": RANKED,
     "evaluation-bulletin": CENTRE,
     "evaluation-cases": CENTRE,
+    "evaluation-publish": {"leader"},
     "home": ALL,
     "hotline": {"acceptor", "dutychief", "calltaker", "leader"},
     "jsi18n": ALL,

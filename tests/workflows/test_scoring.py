@@ -16,36 +16,41 @@ Case D (S11, X3): reported and accepted 10-30 (October); filed late 11-02; roads
   resumed, red timer, late feedback, closed (overdue).
 Case G (S1, X1): reported 11-30 23:50 local (still November), accepted 12-01.
 
-November by hand:
-  S1: reported 4 (A C E G), valid 1 (A), check_tasks 1, checked 1 on time 1, self_handled 1;
-      grid X1+X2: filed 2, public filed 1 → missed 1/2. Rates: valid 1/4, missed .5, verify —,
-      check 1. Composite .4·25 + .2·50 + .2·100 (empty) + .2·100 = 60 → C.
-  S11: reported 0 (D's report is October), valid 1 (D filed 11-02), verify_tasks 1, verified 1
-      on time 0, check_tasks 3 (B14 B19 D11), checked 3 on time 2 (B15 late); grid X3+X4: filed 1,
-      missed 0. Composite .4·100 (valid 1/0: empty) + .2·100 + .2·0 + .2·66.67 = 73.33 → C.
-  Acceptor 2: accepted 3 (A B C), rejected 1, verify_sent 1/1 on time, check_sent 4/4 on time.
-      Band: 3 ≤ 100 → 0. Composite .25·0 + .4·100 + .35·100 = 75 → B.
-  Duty chief 3: filed 3 (A on time; B, D late), voided 1, closed 3 (A, D on time; B late),
-      audited 1. Rates 1/3, (3−1)/3, 2/3 → 8.33 + 26.67 + 23.33 = 58.33 → D.
-  Dispatcher 4: dispatched 4 all on time (A4 B6 B9 D4), followed 3 (not B6), misdispatched 1 (B8).
-      Band 4 → 0. Composite 0 + .4·100 + .4·75 = 70 → C.
-  roads: dispatched 3 (A B D), assigned 3, handled 2 (A on time, D late), overdue 1 (D9 red;
-      D10 adds none), returned 1 (B8), suspended 1 (D7), closed 2 (A normal, D overdue),
-      unhandled at 11-30: A +1−1, B +1−1, D +1−1+1−1 → 0. Band 3 → 100.
-      Composite .1·100 + .3·66.67 + .3·33.33 + .3·100 = 70 → C.
-  water: dispatched 1 (B9), assigned 3 (B9, rework B15, reopen B22), handled 2 (B13 on time, B18
-      late), overdue 1 (B17), reworked 1, postponed 1, closed 1 (overdue), reopened 1,
-      unhandled 1 (+B9 −B13 +B15 −B18 +B22). Composite 10 + .3·100 + .3·33.33 + .3·0 = 50 → D.
+November by hand (docs/evaluation.md has the definitions; each case counts once):
+  S1: reported 4 (A C E G), valid 2 (A filed; E self-handled, audit approved), check_tasks 1
+      checked 1 on time 1, self_handled 1; grid X1+X2: verified public reports 1 (B) → missed 1.
+      Rates: valid 2/4, missed 1/(2+1), verify — (100), check 1/1.
+      Composite .4·50 + .2·66.67 + .2·100 + .2·100 = 73.33 → C.
+  S11: reported 0 (D's report is October, and so is its validity), verify_tasks 1 (B) verified
+      late, check_tasks 2 (B: two checks, one late → not on time; D on time) → on time 1.
+      Composite .4·100 (—) + .2·100 (—) + .2·0 + .2·50 = 70 → C, unranked (volume 0 < 2).
+  Acceptor 2: accepted 3 (A B C), rejected 1, verify_sent 1 on time, check_sent 3 (A, B once
+      though sent twice, D) on time 3. Band 3 → 0. .25·0 + .4·100 + .35·100 = 75 → B.
+  Duty chief 3: filed 3 (A on time; B, D late), misfiled 0 (C was voided before filing: a
+      correct refusal), closings 2 (A, D; B's closing was undone by the reopening) in time 2.
+      .25·33.33 + .4·100 + .35·100 = 83.33 → B.
+  Dispatcher 4: dispatched 3 cases (A, B once though twice, D) all on time, followed 2 (A, D:
+      B's first dispatch did not), misdispatched 1 (B returned by roads).
+      Band 3 → 0. 0 + .4·100 + .4·66.67 = 66.67 → C.
+  roads: B was returned, so it is not roads' at all. A and D: dispatched 2, due 2 (A at its
+      handling 11-02 16:00; D at its deadline 11-06 08:00 after the suspension), handled 2, on
+      time 1 (A), closed 2, closed with timely handling 1, overdue at 11-30 0, suspended 1.
+      .1·100 + .3·(2/2) + .3·(1/2) + .3·(1 − 0/2) = 10 + 30 + 15 + 30 = 85 → B.
+  water: B: dispatched 1, due 1 (its first handling 11-06 14:00, before the postponed deadline),
+      handled 1 (the last cycle was handled, 12-01), on time 0 (the rework and the reopened
+      cycles were late), closed 0 (the 11-10 closing was undone by the 11-11 reopening),
+      overdue 1 (past 11-13 10:00 and not closed), reworked_open 1, postponed 1, reopened 1,
+      unhandled 1. .1·100 + .3·(0/1) + .3·(0/1) + .3·(1 − 1/1) = 10 → E (unranked: 1 < 2).
   X1: reported 3 (A C G), filed 1, closed 1 on time 1. 10 + .2·90 + 30 + 40 = 98 → A.
-  X2: reported 2 (B E), public 1, filed 1, public filed 1, closed 1 late, reworked 1,
-      self_handled 1. 5 + 18 + 30 + 0 = 53 → D.
+  X2: reported 2 (B E), public 1 (B), filed 1, overdue 1 (B), reworked_open 1, self_handled 1.
+      .1·50 + .2·90 + .3·0 + .4·0 = 23 → E.
   X3: reported 1 (F; D is October), public 1, filed 1 (D), closed 1 late. 0 + 18 + 30 + 0 = 48 → D.
-  X4: nothing: every rate empty, 0 filed → 100 (unranked: volume 0).
-  M1 = X1+X2: reported 5, public 1, filed 2 (per cell 1 → 90), closed 2 on time 1.
-      8 + 18 + 30 + 20 = 76 → B.   M2 = X3+X4: filed 1 (per cell .5 → 90): 0 + 18 + 30 + 0 = 48.
-  Street = district = all: reported 6, public 2, filed 3 (per cell .75), closed 3, on time 1.
-      6.67 + 18 + 30 + 13.33 = 68 → C.
-December: water handled 1 late → overdue 1; unhandled back to 0.
+  X4: nothing → no score (—), unranked.
+  M1 = X1+X2: reported 5, public 1, filed 2 (per cell 1 → 90), closed 1, on time 1, overdue 1.
+      .1·80 + 18 + .3·50 + .4·50 = 61 → C.   M2 = X3+X4: filed 1 (per cell .5 → 90): 48 → D.
+  Street = district: reported 6, public 2, filed 3 (per cell .75 → 90), closed 2, on time 1,
+      overdue 1. .1·66.67 + 18 + .3·66.67 + .4·33.33 = 58 → D.
+December: water's B is still overdue (handled 12-01, not closed): overdue 1, reworked_open 1.
 """
 
 from __future__ import annotations
@@ -57,7 +62,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows.scoring import GROUP_COUNTERS, Period, count, evaluate, facts_behind, fold, score
+from workflows.scoring import (GROUP_COUNTERS, STOCKS, Period, count, evaluate, facts_behind,
+                               fold, score)
 from workflows.scoring_rules import DATA, parse
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -106,7 +112,7 @@ def _case_b():
         ev("B", "11-03 09:10", "accept", 2, "accepted", deadline="11-03 10:10"),
         ev("B", "11-03 09:30", "send_verify", 2, "verifying", deadline="11-03 10:00",
            assignee_id=11),
-        ev("B", "11-03 10:30", "verify", 11, "accepted", deadline="11-03 11:30"),
+        ev("B", "11-03 10:30", "verify", 11, "accepted", deadline="11-03 11:30", verified=True),
         ev("B", "11-03 12:00", "file", 3, "filed", deadline="11-03 13:00"),
         ev("B", "11-03 12:30", "dispatch", 4, "dispatched", deadline="11-03 13:30",
            department_code="roads", handle_deadline="11-05 12:30", followed_suggestion=False),
@@ -170,8 +176,8 @@ def _others():
 
 
 def events():
-    """All cases interleaved by time (each case keeps its own order)."""
-    return sorted(_case_a() + _case_b() + _others(), key=lambda e: e["at"])
+    """Every case's log, a case after another (the fold reads a case's history at once)."""
+    return _case_a() + _case_b() + _others()
 
 
 def rules(**min_volumes):
@@ -189,48 +195,47 @@ def nov(raw=None):
 
 def test_every_counter_by_hand():
     c = count(fold(events()), NOV)
-    assert c[("supervisor", "1")] == {"reported": 4, "valid": 1, "check_tasks": 1, "checked": 1,
+    assert c[("supervisor", "1")] == {"reported": 4, "valid": 2, "check_tasks": 1, "checked": 1,
                                       "checked_on_time": 1, "self_handled": 1}
-    assert c[("supervisor", "11")] == {"valid": 1, "verify_tasks": 1, "verified": 1,
-                                       "check_tasks": 3, "checked": 3, "checked_on_time": 2}
+    assert c[("supervisor", "11")] == {"verify_tasks": 1, "verified": 1, "check_tasks": 2,
+                                       "checked": 2, "checked_on_time": 1}
     assert c[("acceptor", "2")] == {"accepted": 3, "rejected": 1, "verify_sent": 1,
-                                    "verify_sent_on_time": 1, "check_sent": 4,
-                                    "check_sent_on_time": 4}
-    assert c[("duty_chief", "3")] == {"filed": 3, "filed_on_time": 1, "voided": 1, "closed": 3,
-                                      "closed_on_time": 2, "audited": 1}
-    assert c[("dispatcher", "4")] == {"dispatched": 4, "dispatched_on_time": 4,
-                                      "followed_suggestion": 3, "misdispatched": 1}
-    assert c[("department", "roads")] == {"dispatched": 3, "assigned": 3, "handled": 2,
-                                          "handled_on_time": 1, "overdue": 1, "returned": 1,
-                                          "suspended": 1, "closed": 2, "closed_on_time": 1}
-    assert c[("department", "water")] == {"dispatched": 1, "assigned": 3, "handled": 2,
-                                          "handled_on_time": 1, "overdue": 1, "reworked": 1,
-                                          "postponed": 1, "closed": 1, "reopened": 1,
-                                          "unhandled": 1}
+                                    "verify_sent_on_time": 1, "check_sent": 3,
+                                    "check_sent_on_time": 3}
+    assert c[("duty_chief", "3")] == {"filed": 3, "filed_on_time": 1, "voided": 1,
+                                      "closings": 2, "closings_in_time": 2, "audited": 1}
+    assert c[("dispatcher", "4")] == {"dispatched": 3, "dispatched_on_time": 3,
+                                      "followed_suggestion": 2, "misdispatched": 1}
+    assert c[("department", "roads")] == {"dispatched": 2, "due": 2, "handled": 2,
+                                          "handled_on_time": 1, "suspended": 1, "closed": 2,
+                                          "closed_on_time": 1}
+    assert c[("department", "water")] == {"dispatched": 1, "due": 1, "handled": 1,
+                                          "overdue": 1, "reworked_open": 1, "postponed": 1,
+                                          "reopened": 1, "unhandled": 1}
     assert c[("cell", X1)] == {"reported": 3, "filed": 1, "closed": 1, "closed_on_time": 1}
-    assert c[("cell", X2)] == {"reported": 2, "public_reported": 1, "filed": 1, "public_filed": 1,
-                               "closed": 1, "reworked": 1, "self_handled": 1}
+    assert c[("cell", X2)] == {"reported": 2, "public_reported": 1, "public_verified": 1,
+                               "filed": 1, "overdue": 1, "reworked_open": 1, "self_handled": 1}
     assert c[("cell", X3)] == {"reported": 1, "public_reported": 1, "filed": 1, "closed": 1}
     assert len(c) == 10  # nobody else, and X4 has no facts
 
 
 def test_december_and_october_pick_up_what_november_left():
     dec = count(fold(events()), Period.month(2026, 12))
-    assert dec[("department", "water")] == {"handled": 1, "overdue": 1}  # unhandled back to 0
+    assert dec[("department", "water")] == {"overdue": 1, "reworked_open": 1}  # unhandled 0
     assert dec[("acceptor", "2")] == {"accepted": 1}
     octo = count(fold(events()), Period.month(2026, 10))
-    assert octo == {("supervisor", "11"): {"reported": 1}, ("acceptor", "2"): {"accepted": 1},
-                    ("cell", X3): {"reported": 1}}
+    assert octo == {("supervisor", "11"): {"reported": 1, "valid": 1},
+                    ("acceptor", "2"): {"accepted": 1}, ("cell", X3): {"reported": 1}}
 
 
 EXPECTED = {  # entity_type, entity: (composite, grade, rank)
-    ("supervisor", "1"): (60.0, "C", 1), ("supervisor", "11"): (73.33, "C", None),
-    ("acceptor", "2"): (75.0, "B", 1), ("duty_chief", "3"): (58.33, "D", 1),
-    ("dispatcher", "4"): (70.0, "C", 1), ("department", "roads"): (70.0, "C", 1),
-    ("department", "water"): (50.0, "D", None), ("cell", X1): (98.0, "A", 1),
-    ("cell", X2): (53.0, "D", 2), ("cell", X3): (48.0, "D", 3), ("cell", X4): (100.0, "A", None),
-    ("community", M1): (76.0, "B", 1), ("community", M2): (48.0, "D", 2),
-    ("street", STREET): (68.0, "C", 1), ("district", DISTRICT): (68.0, "C", 1),
+    ("supervisor", "1"): (73.33, "C", 1), ("supervisor", "11"): (70.0, "C", None),
+    ("acceptor", "2"): (75.0, "B", 1), ("duty_chief", "3"): (83.33, "B", 1),
+    ("dispatcher", "4"): (66.67, "C", 1), ("department", "roads"): (85.0, "B", 1),
+    ("department", "water"): (10.0, "E", None), ("cell", X1): (98.0, "A", 1),
+    ("cell", X3): (48.0, "D", 2), ("cell", X2): (23.0, "E", 3), ("cell", X4): (None, None, None),
+    ("community", M1): (61.0, "C", 1), ("community", M2): (48.0, "D", 2),
+    ("street", STREET): (58.0, "D", 1), ("district", DISTRICT): (58.0, "D", 1),
 }
 
 
@@ -239,42 +244,65 @@ def test_every_score_grade_and_rank_by_hand():
     got = {(k, r.entity): (r.composite, r.grade, r.rank) for k, rows in s.by_entity_type.items()
            for r in rows}
     assert got == EXPECTED
-    assert [r.entity for r in s.by_entity_type["cell"]] == [X1, X2, X3, X4]  # unranked last
+    assert [r.entity for r in s.by_entity_type["cell"]] == [X1, X3, X2, X4]  # no score last
 
 
 def test_rates_by_hand():
     s = nov()
-    assert s.row("supervisor", "1").rates == {"valid_report_rate": 0.25,
-                                              "missed_report_rate": 0.5,
+    assert s.row("supervisor", "1").rates == {"valid_report_rate": 0.5,
+                                              "missed_report_rate": pytest.approx(1 / 3),
                                               "verify_on_time_rate": None,
                                               "check_on_time_rate": 1.0}
     assert s.row("supervisor", "1").counters["missed"] == 1
-    assert s.row("supervisor", "11").rates["check_on_time_rate"] == pytest.approx(2 / 3)
+    assert s.row("supervisor", "11").rates["check_on_time_rate"] == 0.5
     dc = s.row("duty_chief", "3").rates
-    assert dc["filing_accuracy_rate"] == pytest.approx(2 / 3)
+    assert dc["filing_accuracy_rate"] == 1.0 and dc["closing_in_time_rate"] == 1.0
     assert s.row("dispatcher", "4").rates == {"dispatch_on_time_rate": 1.0,
-                                              "dispatch_accuracy_rate": 0.75,
-                                              "suggestion_followed_rate": 0.75}
+                                              "dispatch_accuracy_rate": pytest.approx(2 / 3),
+                                              "suggestion_followed_rate": pytest.approx(2 / 3)}
     water = s.row("department", "water").rates
     assert (water["handling_rate"], water["closing_rate"], water["rework_rate"]) == (
-        pytest.approx(2 / 3), 1.0, 1.0)
+        1.0, 0.0, 1.0)
     assert s.row("street", STREET).rates["public_report_share"] == pytest.approx(1 / 3)
     assert s.row("community", M2).parts["region_filed_per_cell:filed"] == 90
+
+
+def test_days_and_weeks_show_counters_and_rates_but_no_grade():
+    """Bands are per calendar month: a week of the same facts gets no composite, so it cannot
+    swing a grade; and a 31-day month uses the bands as they are (no 30/31 scaling)."""
+    r = parse(rules(), GROUP_COUNTERS)
+    first = Period.week(t("11-02 12:00").date())
+    week = evaluate(count(fold(events()), first), r, first, REGIONS, GRIDS)
+    roads = week.row("department", "roads")
+    assert (roads.composite, roads.grade, roads.rank) == (None, None, None)
+    assert roads.rates["handling_rate"] == 1.0 and not week.graded
+    assert nov().graded
+
+
+def test_a_reopening_never_raises_a_score():
+    """Without the unhappy callback on 11-11, water's B would have been closed in November."""
+    cut = [e for e in events() if not (e["case"] == "B" and e["at"] >= t("11-11 00:00"))]
+    r = parse(rules(supervisor=2, department=2), GROUP_COUNTERS)
+    before = score(cut, r, NOV, regions=REGIONS, duty_grids=GRIDS)
+    assert before.row("department", "water").counters["closed"] == 1
+    after = nov()
+    for kind, entity in (("department", "water"), ("cell", X2), ("street", STREET)):
+        assert after.row(kind, entity).composite <= before.row(kind, entity).composite
 
 
 def test_changing_a_weight_changes_the_score_not_the_code():
     raw = rules(supervisor=2, department=2)
     comp = raw["groups"]["supervisor"]["composite"]
     comp[0]["weight"], comp[1]["weight"] = 0.5, 0.1
-    assert nov(raw).row("supervisor", "1").composite == 57.5  # 12.5 + 5 + 20 + 20
+    assert nov(raw).row("supervisor", "1").composite == 71.67  # 25 + 6.67 + 20 + 20
 
 
 def test_a_band_table_is_data_too():
     raw = rules(supervisor=2, department=2)
     raw["department_groups"] = {"water": "centre_count"}  # water scored on another band
     s = nov(raw)
-    assert s.row("department", "water").composite == 40.0  # band 0 instead of 100
-    assert s.row("department", "roads").composite == 70.0
+    assert s.row("department", "water").composite == 0.0  # band 0 instead of 100
+    assert s.row("department", "roads").composite == 85.0
 
 
 @pytest.mark.parametrize("path, value, message", [
@@ -297,7 +325,7 @@ def test_bad_rules_are_refused_with_a_reason(path, value, message):
 def test_rules_carry_their_version_and_a_content_hash():
     raw = rules()
     r = parse(raw, GROUP_COUNTERS)
-    assert r.version == raw["version"] == "2026.1" and r.digest.startswith("sha256:")
+    assert r.version == raw["version"] == "2026.2" and r.digest.startswith("sha256:")
     assert len(r.digest) == len("sha256:") + 16
     scores = evaluate(count(fold(events()), NOV), r, NOV, REGIONS, GRIDS)
     assert (scores.rules_version, scores.rules_digest) == (r.version, r.digest)
@@ -326,10 +354,11 @@ def test_drill_down_names_the_cases_behind_a_counter():
         return sorted(f.case for f in facts_behind(facts, NOV, *a, regions=REGIONS,
                                                    duty_grids=GRIDS))
 
-    assert cases("department", "water", "assigned") == ["B", "B", "B"]
+    assert cases("department", "water", "due") == ["B"]
+    assert cases("department", "roads", "due") == ["A", "D"]  # B was returned: not roads'
     assert cases("community", M1, "filed") == ["A", "B"]
     assert cases("supervisor", "1", "missed") == ["B"]
-    assert cases("department", "water", "unhandled") == ["B"] * 5  # +1 −1 +1 −1 +1
+    assert cases("department", "water", "unhandled") == ["B"]  # the stock at 11-30: once
 
 
 def test_counters_add_up_over_days():
@@ -338,13 +367,12 @@ def test_counters_add_up_over_days():
     total: dict = {}
     for day in days:
         for key, row in count(facts, day).items():
-            if key == ("department", "water") or key == ("department", "roads"):
-                row = {k: v for k, v in row.items() if k != "unhandled"}  # stocks do not add
+            row = {k: v for k, v in row.items() if k not in STOCKS}  # stocks do not add
             for k, v in row.items():
                 total.setdefault(key, {})[k] = total.setdefault(key, {}).get(k, 0) + v
-    month = count(facts, NOV)
-    month[("department", "water")].pop("unhandled")
-    assert total == month
+    month = {k: {c: n for c, n in row.items() if c not in STOCKS}
+             for k, row in count(facts, NOV).items()}
+    assert total == {k: row for k, row in month.items() if row}
 
 
 def test_evaluate_from_counters_equals_score_from_events():
@@ -365,3 +393,21 @@ def test_the_photo_cleaners_note_counts_for_nothing_in_any_state():
         noted.append({**e, "action": "photo_cleaned", "actor": 1,
                       "data": {"changes": {"state": e["data"]["changes"]["state"]}}})
     assert count(fold(noted), NOV) == count(fold(log), NOV)
+
+
+def test_camera_alerts_are_not_public_reports_and_only_a_filing_found_invalid_costs():
+    """A camera alert (channel video) is no public report; a report voided before filing costs
+    no one, a filed case later voided (a path a city may add) is a misfiling, dated at its
+    filing so it stays inside the filed count it is taken from."""
+    cam = [ev("V", "11-02 09:00", "report", 9, "reported", channel="video", cell_code=X1),
+           ev("V", "11-02 09:10", "accept", 2, "accepted")]
+    wrong = [ev("W", "11-03 09:00", "report", 1, "reported", cell_code=X1),
+             ev("W", "11-03 09:10", "accept", 2, "accepted"),
+             ev("W", "11-03 09:20", "file", 3, "filed", deadline="11-03 10:20"),
+             ev("W", "12-02 09:00", "void", 3, "voided")]
+    c = count(fold(cam + wrong), NOV)
+    assert c[("cell", X1)] == {"reported": 2, "filed": 1}
+    assert c[("duty_chief", "3")] == {"filed": 1, "filed_on_time": 1, "misfiled": 1}
+    assert count(fold(wrong), Period.month(2026, 12)) == {("duty_chief", "3"): {"voided": 1}}
+    chief = evaluate(c, parse(rules(), GROUP_COUNTERS), NOV).row("duty_chief", "3")
+    assert chief.rates["filing_accuracy_rate"] == 0.0

@@ -58,6 +58,7 @@ ABLE = {
     Ability.CALLBACKS: {"calltaker"},
     Ability.CALLER_CONTACT: {"acceptor", "dutychief", "calltaker", "leader"},
     Ability.FOLLOW_CELLS: CENTRE,
+    Ability.PUBLISH_RANKINGS: {"leader"},
 }
 
 

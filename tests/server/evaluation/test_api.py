@@ -38,7 +38,7 @@ def test_leader_reads_every_table_with_trends_and_the_same_from_the_log(history)
     depts = _rows(body, "department")
     assert {d["entity"] for d in depts} <= {"roads", "water"} and depts
     assert depts[0]["name"] in ("市政管理委员会", "排水集团")
-    assert all(d["trend"] in ("up", "down", "same", "new") for d in depts)
+    assert all(d["trend"] in ("up", "down", "same", "none") for d in depts)
     assert len(_rows(body, "cell")) == 4  # every cell of the map, quiet ones too
     straight = history["leader"].get(f"/api/evaluation/rankings/?{DEC}&source=straight").json()
     assert straight["tables"] == body["tables"]
@@ -71,16 +71,17 @@ def test_bad_parameters_say_why(cast, query, field):
 
 
 def test_drill_down_lists_the_cases_behind_each_figure(history):
-    body = history["leader"].get(f"/api/evaluation/rankings/?{DEC}&kind=department").json()
     checked = 0
-    for row in body["tables"][0]["rows"]:
-        for counter, n in row["counters"].items():
-            if counter == "unhandled":
-                continue
-            r = history["leader"].get(f"/api/evaluation/cases/?{DEC}&kind=department"
-                                      f"&entity={row['entity']}&counter={counter}").json()
-            assert r["count"] == n, (row["entity"], counter)
-            checked += 1
+    for month in ("period=month&date=2026-11", DEC):  # stocks too: each case once
+        body = history["leader"].get(f"/api/evaluation/rankings/?{month}&kind=department").json()
+        for row in body["tables"][0]["rows"]:
+            for counter, n in row["counters"].items():
+                r = history["leader"].get(f"/api/evaluation/cases/?{month}&kind=department"
+                                          f"&entity={row['entity']}&counter={counter}").json()
+                assert r["count"] == n == len(r["cases"]), (row["entity"], counter)
+                assert all(r["why"] for r in r["cases"]) or counter in (
+                    "dispatched", "postponed", "suspended", "reopened")
+                checked += 1
     street = history["leader"].get(f"/api/evaluation/cases/?{DEC}&kind=street"
                                    f"&entity=110101001&counter=reported").json()
     assert street["count"] == sum(len(r["at"]) for r in street["cases"]) > 0
@@ -96,7 +97,8 @@ def test_exports_csv_and_xlsx(history):
     rules = default_evaluation_rules()
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0] == (f"综合评价 Evaluation,2026-12,规则版本 Rules version,{rules.version},"
-                        f"规则摘要 Rules digest,{rules.digest}")
+                        f"规则摘要 Rules digest,{rules.digest},"
+                        "发布版本 Published revision,未发布 provisional")
     assert lines[2].startswith("类别 Kind,排名 Rank") and "专业部门 Department" in text
     xlsx = history["leader"].get(f"/api/evaluation/export/?{DEC}&fmt=xlsx&kind=department")
     assert 'filename="evaluation-2026-12.xlsx"' in xlsx["Content-Disposition"]
@@ -159,3 +161,10 @@ def test_leader_pages_department_page_and_bulletin(history):
     assert "排水集团" not in mine and "<svg" not in mine
     assert roads.get("/evaluation/bulletin/").status_code == 403
     assert roads.get(f"/evaluation/?{DEC}&kind=street").status_code == 403
+    # The leader publishes November from the page's button; the page then says so.
+    nov = "period=month&date=2026-11"
+    assert "发布本月排名 Publish this month" in leader.get(f"/evaluation/?{nov}").content.decode()
+    assert roads.post("/evaluation/publish/", {"date": "2026-11"}).status_code == 403
+    r = leader.post("/evaluation/publish/", {"date": "2026-11", "kind": "cell"})
+    assert r.status_code == 302 and "kind=cell" in r["Location"]
+    assert "第 1 版 revision 1" in leader.get(f"/evaluation/?{nov}").content.decode()

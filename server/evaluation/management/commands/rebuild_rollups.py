@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from server.cases.models import CaseEvent
-from server.evaluation.rollups import rebuild_rollups
+from server.cases.models import Case, CaseEvent
+from server.evaluation.rollups import FINISHED, rebuild_rollups
 from workflows.scoring import Period, local_day
 
 
@@ -19,14 +19,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="start", help="first day (default: the first event)")
-        parser.add_argument("--to", dest="end", help="last day, included (default: today)")
+        parser.add_argument("--to", dest="end", help="last day, included (default: today, or the "
+                            "latest handling deadline of an unfinished case if later)")
 
     def handle(self, *args, start=None, end=None, **options):
         try:
             first = date.fromisoformat(start) if start else None
-            last = date.fromisoformat(end) if end else timezone.localdate()
+            last = date.fromisoformat(end) if end else None
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        if last is None:  # a case falls due at its deadline: facts may be dated ahead
+            ahead = (Case.objects.exclude(state__in=FINISHED).exclude(handle_deadline=None)
+                     .order_by("-handle_deadline").values_list("handle_deadline", flat=True)
+                     .first())
+            last = max(timezone.localdate(), local_day(ahead) if ahead else date.min)
         if first is None:
             oldest = CaseEvent.objects.order_by("at").values_list("at", flat=True).first()
             if oldest is None:
