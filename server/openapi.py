@@ -59,6 +59,9 @@ PAGES = (
          params=PERIOD + (("entity", "the row's code", None),
                           ("counter", "the counter, e.g. filed, closed, overdue", None))),
     Door("/evaluation/bulletin/", "Evaluation: the monthly bulletin (月报)", params=PERIOD),
+    Door("/evaluation/publish/", "Publish a month's rankings (发布; leaders; CSRF-protected "
+         "form; then back to the rankings)", methods=("post",),
+         form=("date", "note", "kind")),
     Door("/accounts/login/", "Sign in (username and password; CSRF-protected form)",
          methods=("get", "post"), params=(("next", "where to go after signing in", None),),
          form=("username", "password", "next")),
