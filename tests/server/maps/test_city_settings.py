@@ -102,3 +102,21 @@ def test_node_limits_from_csv_are_checked_like_the_admin(db, tmp_path):
     bad = write_csv(tmp_path / "bad.csv", "node,value,unit\nhandle,3,work_hours\n")
     with pytest.raises(CommandError, match="bad.csv line 2: node: the handling limit comes from"):
         run_command("import_rules", "--node-limits", str(bad))
+
+
+def test_the_admin_lists_repairs_and_where_problems_are(admin_client, tmp_path):
+    from dataclasses import replace
+
+    from shapely.geometry import Polygon
+
+    from tests.gridmaps.maptoy import at
+    from tests.server.maps.test_map_import import upload
+
+    city = toy_city()
+    # A zero-width spike out of the first cell: a self-intersecting ring, repaired by make_valid.
+    spiked = Polygon([at(0, 0), at(100, 0), at(100, 100), at(50, 100), at(50, 130), at(50, 100), at(0, 100), at(0, 0)])
+    cells = (replace(city.cells[0], geometry=spiked),) + city.cells[1:]
+    path = export_city(replace(city, cells=cells, duty_grids=()), tmp_path / "spiked.gpkg")
+    html = upload(admin_client, "spiked.gpkg", path.read_bytes(), dry_run="on").content.decode()
+    assert "would import" in html and 'id="import-repairs"' in html and "made_valid" in html
+    assert "116.41" in html  # the spot, lon/lat
