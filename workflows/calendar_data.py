@@ -35,7 +35,8 @@ def official_schedule() -> tuple[frozenset[date], frozenset[date], frozenset[int
     return holidays, workdays, years
 
 
-def country_schedule(country: str, subdivision: str = "") -> tuple[frozenset[date], frozenset[int], str]:
+def country_schedule(country: str,
+                     subdivision: str = "") -> tuple[frozenset[date], frozenset[int], str]:
     """(public holidays, years covered, source label) of a country other than China from the
     ``holidays`` package; raises ValueError naming an unknown country or subdivision."""
     import holidays as holidays_package
@@ -46,12 +47,13 @@ def country_schedule(country: str, subdivision: str = "") -> tuple[frozenset[dat
     except NotImplementedError:
         raise ValueError(f"no public holidays known for country {country!r} "
                          f"(holidays {holidays_package.__version__})") from None
-    label = f"holidays {holidays_package.__version__} {country.upper()}{'-' + subdivision if subdivision else ''}"
+    where = country.upper() + (f"-{subdivision}" if subdivision else "")
+    label = f"holidays {holidays_package.__version__} {where}"
     return frozenset(days.keys()), frozenset(HOLIDAY_YEARS), label
 
 
-def build(overrides: Iterable[tuple[date, bool]] = (), zone: str = "Asia/Shanghai", country: str = "CN",
-          subdivision: str = "") -> CalendarData:
+def build(overrides: Iterable[tuple[date, bool]] = (), zone: str = "Asia/Shanghai",
+          country: str = "CN", subdivision: str = "") -> CalendarData:
     """The country's schedule with ``overrides`` applied: (date, is_workday) pairs, last wins.
     ``zone`` is the city's IANA time zone: working hours are its local hours."""
     if country.upper() != "CN":

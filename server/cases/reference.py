@@ -16,8 +16,8 @@ DATA = Path(__file__).resolve().parents[2] / "workflows" / "data"
 UNITS = {"work_hours", "work_days", "natural_hours"}
 
 
-FILING_COLUMNS = ("kind", "class_code", "code", "name", "limit_value", "limit_unit", "closing_condition",
-                  "is_default")
+FILING_COLUMNS = ("kind", "class_code", "code", "name", "limit_value", "limit_unit",
+                  "closing_condition", "is_default")
 NODE_COLUMNS = ("node", "value", "unit")
 
 
@@ -29,7 +29,8 @@ def _read_csv(path: Path, columns: tuple[str, ...]):
         if missing:
             raise ValueError(f"{path.name}: missing column(s) {', '.join(missing)}; "
                              f"expected {','.join(columns)}")
-        return [(n, {k: (v or "").strip() for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+        return [(n, {k: (v or "").strip() for k, v in row.items() if k})
+                for n, row in enumerate(reader, start=2)]
 
 
 def _positive(text: str) -> float | None:
@@ -45,20 +46,25 @@ def read_filing_conditions(path: Path | None = None) -> tuple[str, list[dict]]:
     the ``.version`` file beside it, else the file's name); raises ValueError naming a bad row."""
     path = path or DATA / "filing_conditions.csv"
     version_file = path.with_suffix(".version")
-    version = version_file.read_text(encoding="utf-8").strip() if version_file.exists() else path.stem[:16]
+    version = (version_file.read_text(encoding="utf-8").strip() if version_file.exists()
+               else path.stem[:16])
     rows, seen = [], set()
     kinds = {"event", "component"}
     for n, row in _read_csv(path, FILING_COLUMNS):
         value = _positive(row["limit_value"])
         if row["limit_unit"] not in UNITS or value is None:
-            raise ValueError(f"{path.name} line {n}: bad limit {row['limit_value']} {row['limit_unit']} "
+            raise ValueError(f"{path.name} line {n}: bad limit {row['limit_value']} "
+                             f"{row['limit_unit']} "
                              f"(a positive number of {', '.join(sorted(UNITS))})")
         if row["kind"] not in kinds:
-            raise ValueError(f"{path.name} line {n}: kind {row['kind']!r} is not event or component")
+            raise ValueError(f"{path.name} line {n}: kind {row['kind']!r} is not event or "
+                             f"component")
         if not row["code"] or row["code"] in seen or not row["class_code"] or not row["name"]:
-            raise ValueError(f"{path.name} line {n}: code, class_code and name are required, codes unique")
+            raise ValueError(f"{path.name} line {n}: code, class_code and name are required, "
+                             f"codes unique")
         seen.add(row["code"])
-        rows.append({c: row[c] for c in FILING_COLUMNS} | {"limit_value": value, "is_default": row["is_default"] == "1"})
+        rows.append({c: row[c] for c in FILING_COLUMNS}
+                    | {"limit_value": value, "is_default": row["is_default"] == "1"})
     return version, rows
 
 

@@ -1,9 +1,10 @@
 """The rules in force: the working calendar (the active city's clock and its country's holidays,
-``server.maps.index.active_settings``, + the city's overrides in the database) and the node limits (``workflows/data/node_limits.json`` + the city's
-``NodeLimitOverride`` rows). Rebuilt only when an override changes (two cheap aggregates compare
-both tables' counts and last changes: per call inside a transaction, at most once a second
-outside one, ``server.reread_cache``). Deadlines are computed when a case enters a node and stored
-with it, so a changed limit applies to the deadlines set from then on."""
+``server.maps.index.active_settings``, + the city's overrides in the database) and the node
+limits (``workflows/data/node_limits.json`` + the city's ``NodeLimitOverride`` rows). Rebuilt
+only when an override changes (two cheap aggregates compare both tables' counts and last
+changes: per call inside a transaction, at most once a second outside one,
+``server.reread_cache``). Deadlines are computed when a case enters a node and stored with it,
+so a changed limit applies to the deadlines set from then on."""
 
 from __future__ import annotations
 

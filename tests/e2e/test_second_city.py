@@ -36,7 +36,8 @@ from tests.server.conftest import jpeg
 from workflows import Action
 
 CITIES = Path(__file__).resolve().parents[2] / "gridmaps" / "data" / "cities"
-ROLES = {"supervisor": "supervisor", "acceptor": "acceptor", "dutychief": "duty_chief", "dispatcher": "dispatcher"}
+ROLES = {"supervisor": "supervisor", "acceptor": "acceptor", "dutychief": "duty_chief",
+         "dispatcher": "dispatcher"}
 
 
 def command(*args) -> str:
@@ -54,7 +55,8 @@ def people(db):
 
 
 def import_city(source: Path, mapping: Path) -> MapVersion:
-    out = command("import_map", str(source), "--mapping", str(mapping), "--activate", "--no-progress")
+    out = command("import_map", str(source), "--mapping", str(mapping), "--activate",
+                  "--no-progress")
     assert "stored (active)" in out, out
     index.forget()
     return MapVersion.objects.get(active=True)
@@ -69,7 +71,8 @@ def a_cell(version: MapVersion, *, full_area: float | None = None) -> Cell:
 
 
 def closed_loop(people, version: MapVersion, zone: str, day: datetime, dept_code: str) -> Case:
-    """Report at 09:00 local on ``day`` in a cell's middle, then the whole loop; returns the case."""
+    """Report at 09:00 local on ``day`` in a cell's middle, then the whole loop; returns the
+    case."""
     local = ZoneInfo(zone)
     t0 = day.replace(hour=9, minute=0, tzinfo=local)
     cell = a_cell(version)
@@ -77,8 +80,10 @@ def closed_loop(people, version: MapVersion, zone: str, day: datetime, dept_code
     loaded, placement = index.place(point.x, point.y)
     assert placement.cell_code == cell.code
     case, _ = do_report(people["supervisor"], ReportInput(
-        kind="component", class_code="0101", lon=point.x, lat=point.y, accuracy_m=5, description="井盖破损",
-        photo=None, idempotency_key=f"second-city-{zone}", request_hash="x"), loaded.version_id, placement, now=t0)
+        kind="component", class_code="0101", lon=point.x, lat=point.y, accuracy_m=5,
+        description="井盖破损", photo=None, idempotency_key=f"second-city-{zone}",
+        request_hash="x"),
+        loaded.version_id, placement, now=t0)
     # 1 working hour to accept, on the city's clock: 10:00 local, whatever the server's zone.
     assert case.deadline.astimezone(local) == t0 + timedelta(hours=1)
 
@@ -87,7 +92,8 @@ def closed_loop(people, version: MapVersion, zone: str, day: datetime, dept_code
     photo = clean_photo(jpeg())
     steps = [(people["acceptor"], Action.ACCEPT, {}, (), "accepted"),
              (people["dutychief"], Action.FILE, {}, (), "filed"),
-             (people["dispatcher"], Action.DISPATCH, {"department_code": dept_code}, (), "dispatched"),
+             (people["dispatcher"], Action.DISPATCH, {"department_code": dept_code}, (),
+              "dispatched"),
              (worker, Action.DEPT_ACCEPT, {}, (), "handling"),
              (worker, Action.FEEDBACK, {"note": "已修复 fixed"}, (photo,), "handled"),
              (people["acceptor"], Action.REQUEST_CHECK, {}, (), "checking"),
@@ -108,9 +114,9 @@ def closed_loop(people, version: MapVersion, zone: str, day: datetime, dept_code
 
 def test_chengdu_from_its_outline_to_a_closed_case(people, tmp_path):
     city = CITIES / "chengdu_jinjiang"
-    assert grid.main([str(city / "outline.gcj02.geojson"), "--code", "510104", "--name", "锦江区", "--frame",
-                      "gcj02", "--cell-size", "200", "--supervisor", "supervisor", "--out",
-                      str(tmp_path / "grid")]) == 0
+    assert grid.main([str(city / "outline.gcj02.geojson"), "--code", "510104", "--name", "锦江区",
+                      "--frame", "gcj02", "--cell-size", "200", "--supervisor", "supervisor",
+                      "--out", str(tmp_path / "grid")]) == 0
     version = import_city(tmp_path / "grid", city / "mapping.toml")
 
     assert version.summary["city"]["metric_epsg"] == 4544  # CGCS2000 3-degree GK, CM 105E
@@ -130,7 +136,8 @@ def test_seattle_from_published_tracts_on_its_own_clock(people, tmp_path):
     version = import_city(city, city / "mapping.toml")
 
     settings = version.summary["city"]
-    assert (settings["metric_epsg"], settings["time_zone"], settings["country"]) == (32610, "America/Los_Angeles", "US")
+    assert (settings["metric_epsg"], settings["time_zone"], settings["country"]) == \
+        (32610, "America/Los_Angeles", "US")
     assert Cell.objects.filter(version=version).count() == 29
     assert Cell.objects.filter(version=version).order_by("code").first().code == "000000001001001"
     calendar = current_rules().calendar
@@ -140,5 +147,6 @@ def test_seattle_from_published_tracts_on_its_own_clock(people, tmp_path):
     assert calendar.add(datetime(2026, 11, 25, 17, 30, tzinfo=la), 1, "work_hours") == \
         datetime(2026, 11, 30, 8, 30, tzinfo=la)
 
-    case = closed_loop(people, version, "America/Los_Angeles", datetime(2026, 11, 24), "ST000000001")
+    case = closed_loop(people, version, "America/Los_Angeles", datetime(2026, 11, 24),
+                       "ST000000001")
     assert case.state == "closed"

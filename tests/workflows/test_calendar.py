@@ -80,7 +80,8 @@ def test_source_names_the_package_and_years():
 # ---- a city in another country and time zone ----
 
 def test_a_work_hour_ends_an_hour_later_on_the_citys_own_clock():
-    for zone, country in (("Asia/Urumqi", "CN"), ("Europe/Berlin", "DE"), ("America/Sao_Paulo", "BR")):
+    for zone, country in (("Asia/Urumqi", "CN"), ("Europe/Berlin", "DE"),
+                          ("America/Sao_Paulo", "BR")):
         cal = WorkingCalendar(build(zone=zone, country=country))
         start = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo(zone))  # a Tuesday, 09:00 local
         end = cal.add(start, 1, Unit.WORK_HOURS)
@@ -89,13 +90,14 @@ def test_a_work_hour_ends_an_hour_later_on_the_citys_own_clock():
 
 
 def test_another_countrys_holidays_and_overrides():
-    berlin = WorkingCalendar(build([(date(2026, 12, 24), False)], zone="Europe/Berlin", country="DE",
-                                   subdivision="BE"))
+    berlin = WorkingCalendar(build([(date(2026, 12, 24), False)], zone="Europe/Berlin",
+                                   country="DE", subdivision="BE"))
     assert not berlin.is_workday(date(2026, 12, 25))      # Christmas Day, a Friday
-    assert not berlin.is_workday(date(2027, 3, 8))        # Women's Day, a Monday: Berlin's own holiday
+    assert not berlin.is_workday(date(2027, 3, 8))        # Women's Day (a Monday): Berlin's own
     assert not berlin.is_workday(date(2026, 12, 24))      # the city's override
     assert berlin.is_workday(date(2026, 10, 1))           # China's National Day is a workday there
-    assert "holidays" in berlin.data.source and "DE-BE" in berlin.data.source and "1 city overrides" in berlin.data.source
+    source = berlin.data.source
+    assert "holidays" in source and "DE-BE" in source and "1 city overrides" in source
     beijing = WorkingCalendar(build())
     assert not beijing.is_workday(date(2026, 10, 1)) and beijing.is_workday(date(2026, 12, 25))
 

@@ -28,9 +28,9 @@ class Command(BaseCommand):
     def handle(self, *args, filing_conditions, node_limits, **opts):
         if not filing_conditions and not node_limits:
             raise CommandError("name a file: --filing-conditions CSV and/or --node-limits CSV")
-        for path, model, load, what in ((filing_conditions, FilingCondition, import_filing_conditions,
-                                         "filing conditions"),
-                                        (node_limits, NodeLimitOverride, import_node_limits, "node limits")):
+        jobs = ((filing_conditions, FilingCondition, import_filing_conditions, "filing conditions"),
+                (node_limits, NodeLimitOverride, import_node_limits, "node limits"))
+        for path, model, load, what in jobs:
             if not path:
                 continue
             if not path.is_file():
@@ -40,4 +40,5 @@ class Command(BaseCommand):
                     created, updated = load(model, path)
             except ValueError as e:
                 raise CommandError(f"{what} not imported: {e}") from None
-            self.stdout.write(self.style.SUCCESS(f"{what}: {created} created, {updated} updated from {path.name}"))
+            self.stdout.write(self.style.SUCCESS(
+                f"{what}: {created} created, {updated} updated from {path.name}"))
