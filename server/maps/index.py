@@ -119,6 +119,12 @@ def active_settings() -> CitySettings:
     return settings
 
 
+def active_metric() -> MetricFrame:
+    """The metric frame of the active city (Beijing's EPSG:4548 when none is active): what
+    distances between points are measured in outside the placement index."""
+    return metric_frame(active_settings().metric_epsg)
+
+
 def place(lon: float, lat: float, *, accuracy_m: float = 0.0,
           class_code: str | None = None) -> tuple[LoadedMap, Placement]:
     """Place a WGS84 point on the active map (raises gis.placement.OutsideManagedArea)."""

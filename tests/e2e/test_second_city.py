@@ -27,6 +27,7 @@ from gis.frames import DEFAULT_METRIC
 from gridmaps import grid
 from server.accounts.models import Department, User
 from server.cases.actions import ReportInput, do_case_action, do_report
+from server.cases.duplicates import possible_duplicates
 from server.cases.models import Case
 from server.cases.photos import clean_photo
 from server.cases.rules import current_rules
@@ -150,3 +151,17 @@ def test_seattle_from_published_tracts_on_its_own_clock(people, tmp_path):
     case = closed_loop(people, version, "America/Los_Angeles", datetime(2026, 11, 24),
                        "ST000000001")
     assert case.state == "closed"
+
+    # Two open reports 45 m apart are possible duplicates (within 50 m) measured in the city's
+    # frame; Beijing's frame, 239 degrees of longitude away, would call it about 55 m.
+    metric = index.active_metric()
+    x, y = metric.to_metres(case.location.x, case.location.y)
+    numbers = []
+    for k, (lon, lat) in enumerate((metric.from_metres(x, y), metric.from_metres(x + 45, y))):
+        loaded, placement = index.place(lon, lat)
+        numbers.append(do_report(people["supervisor"], ReportInput(
+            kind="event", class_code="0102", lon=lon, lat=lat, accuracy_m=5, description="",
+            photo=None, idempotency_key=f"seattle-dup-{k}", request_hash="x"),
+            loaded.version_id, placement)[0].number)
+    (other, distance, why), = possible_duplicates(Case.objects.get(number=numbers[1]))
+    assert other.number == numbers[0] and distance == pytest.approx(45, abs=0.01)
