@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import math
@@ -185,9 +186,9 @@ async def _latencies(server: str, layer: str, tmp: Path, terminals: int,
         commits: dict[int, float] = {}
         original = send._send_all
 
-        async def timed(groups, msg):
+        async def timed(groups, msg, *rest):
             commits[msg["event_id"]] = time.time()
-            await original(groups, msg)
+            await original(groups, msg, *rest)
 
         send._send_all = timed
         acceptor = await sync_to_async(User.objects.get)(username="acceptor")
@@ -269,12 +270,13 @@ async def _max_sockets(server: str, tmp: Path, max_try: int, step_procs: int = 4
         worker.stop()
 
 
+@functools.cache
 def _token(username: str) -> str:
-    from rest_framework.authtoken.models import Token
-
+    """One token per user for the whole bench (a user keeps only a few)."""
     from server.accounts.models import User
+    from server.accounts.tokens import issue
 
-    return Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+    return issue(User.objects.get(username=username))[0]
 
 
 def _pct(values: list[float], q: float) -> float:

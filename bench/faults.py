@@ -187,19 +187,12 @@ class Terminal:
         from server.accounts import access
         from server.cases.models import CaseEvent
 
+        # What the socket must hear: the events ``access`` says it heard live (a department:
+        # from the one that sends a case to it up to the one that takes it away).
         rows = list(CaseEvent.objects.filter(
             id__gt=self.start_cursor, case__in=access.replayable_cases(self.user).values("pk"))
-            .values_list("id", "case_id", "data"))
-        code = access.department_code(self.user)
-        if code is not None:
-            # A department hears a case from the event that sends it there on (a resume may
-            # bring the earlier ones too: more than it must hear, never less).
-            first: dict[int, int] = {}
-            for id_, case_id, data in rows:
-                if (data or {}).get("department_code") == code:
-                    first[case_id] = min(first.get(case_id, id_), id_)
-            rows = [r for r in rows if r[1] in first and r[0] >= first[r[1]]]
-        visible = {r[0] for r in rows}
+            .select_related("case").order_by("id"))
+        visible = {e.pk for e in access.heard_events(self.user, rows)}
         if os.environ.get("FAULTS_DEBUG") and visible - self.got:
             print(self.name, sorted(visible - self.got)[:50], list(CaseEvent.objects.filter(
                 id__in=visible - self.got).values_list("action", "case__state")[:10]),
@@ -356,13 +349,16 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        from rest_framework.authtoken.models import Token
-
         from server.accounts.models import User
+        from server.accounts.tokens import issue
         from server.cases.models import Case, CaseEvent
 
-        def token(username):
-            return Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+        issued: dict[str, str] = {}
+
+        def token(username):  # one token per user (a user may have only a few)
+            if username not in issued:
+                issued[username] = issue(User.objects.get(username=username))[0]
+            return issued[username]
 
         supervisors = list(User.objects.filter(role="supervisor").order_by("username")
                            .values_list("username", flat=True)[:args.senders])

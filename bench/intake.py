@@ -367,13 +367,12 @@ def tokens(role_username: str | None = None, n: int = 64) -> list[str]:
     handset sends its outbox one report at a time, so reports of one supervisor do not race
     each other; with 8 supervisors for 24 connections they did, and waited on each other's row
     of the day's rollup (evaluation_dailyrollup), which the city never sees."""
-    from rest_framework.authtoken.models import Token
-
     from server.accounts.models import User
+    from server.accounts.tokens import issue
 
     users = ([User.objects.get(username=role_username)] if role_username else
              list(User.objects.filter(role="supervisor").order_by("username")[:n]))
-    return [Token.objects.get_or_create(user=u)[0].key for u in users]
+    return [issue(u)[0] for u in users]
 
 
 def queries_per_report(photo: bytes, point: tuple[float, float], token: str) -> int:

@@ -208,11 +208,8 @@ class PlacementIndex:
         ]
 
     def _xy(self, lon: float, lat: float, frame: Frame | str) -> tuple[float, float]:
-        """Metres in the index's frame of a point given in ``frame`` (NaN for non-finite input);
-        raises ValueError for an unknown frame."""
-        if not (math.isfinite(lon) and math.isfinite(lat)):
-            Frame(frame)
-            return math.nan, math.nan
+        """Metres in the index's frame of a finite point given in ``frame`` (non-finite when the
+        frame cannot project it); raises ValueError for an unknown frame."""
         if frame == Frame.WGS84 or frame == Frame.CGCS2000:
             return self.metric.to_metres(lon, lat)
         if Frame(frame) is Frame.PROJECTED:
@@ -268,13 +265,18 @@ class PlacementIndex:
         ``class_code`` when given, nearest first (ties by code), at most ``limit``.
 
         Raises ValueError for non-finite coordinates, a negative accuracy, radius or limit, or
-        an unknown frame.
+        an unknown frame; a finite point the metre frame cannot project (far from its zone) is
+        ``OutsideManagedArea``.
         """
         if not (accuracy_m >= 0 and radius_m >= 0 and limit >= 0):  # also refuses NaN
             raise ValueError("accuracy_m, radius_m and limit must be numbers, not negative")
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise ValueError(f"coordinates must be finite, got lon {lon!r}, lat {lat!r}")
         x, y = self._xy(lon, lat, frame)
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise ValueError(f"coordinates must be finite, got lon {lon!r}, lat {lat!r}")
+            # A real point the metre frame cannot project (far from its zone, e.g. the
+            # Pacific): nowhere near any cell.
+            raise OutsideManagedArea(lon, lat, frame, accuracy_m)
 
         cells = self._nearby_cells(x, y, accuracy_m)
         if not cells:
@@ -301,13 +303,16 @@ class PlacementIndex:
         class_code: str | None = None,
     ) -> tuple[NearbyComponent, ...]:
         """The components within ``radius_m`` of a point, nearest first (ties by code), at most
-        ``limit``; like ``place`` but for any point, inside the managed area or not. Raises
-        ValueError for non-finite coordinates or a negative radius or limit."""
+        ``limit``; like ``place`` but for any point, inside the managed area or not (none for a
+        point the metre frame cannot project). Raises ValueError for non-finite coordinates or a
+        negative radius or limit."""
         if not (radius_m >= 0 and limit >= 0):
             raise ValueError("radius_m and limit must be numbers, not negative")
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise ValueError(f"coordinates must be finite, got lon {lon!r}, lat {lat!r}")
         x, y = self._xy(lon, lat, frame)
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise ValueError(f"coordinates must be finite, got lon {lon!r}, lat {lat!r}")
+            return ()  # a real point the metre frame cannot project: far from every component
         return self._components.nearby(x, y, radius_m, class_code, limit)
 
     def cells_touching(self, codes: Iterable[str], distance_m: float = 1.0) -> list[str]:

@@ -10,7 +10,6 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
@@ -20,15 +19,20 @@ if settings.REQUEST_THREADS:
 
     django_asgi_app = RequestThreads(django_asgi_app, settings.REQUEST_THREADS)
 
+from server.body_limit import BodyLimit  # noqa: E402
 from server.realtime.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from server.realtime.hub import keep_server_send  # noqa: E402
+from server.realtime.origin import SameOriginValidator  # noqa: E402
 from server.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # BodyLimit: bodies over MAX_REQUEST_BYTES are refused while they are read, before
+        # Django reads them whole (body_limit.py).
+        "http": BodyLimit(django_asgi_app),
         # keep_server_send: the hub sends live events past the session wrapper (hub.py).
-        "websocket": keep_server_send(AllowedHostsOriginValidator(
+        # SameOriginValidator: the page's scheme, host and port (origin.py), not the host alone.
+        "websocket": keep_server_send(SameOriginValidator(
             TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
         )),
     }

@@ -36,14 +36,19 @@ def server_command(server: str, *, fd: int | None = None, host: str = "127.0.0.1
     py = sys.executable
     if server == "daphne":
         where = ["--fd", str(fd)] if fd is not None else ["-b", host, "-p", str(port)]
+        # verbosity 0: no access log (as the others), which would print every URL with its
+        # query string, secrets included.
         return [py, "-m", "daphne", *where, "--websocket-max-message-size", str(WS_MAX_BYTES),
-                APP]
+                "-v", "0", APP]
     if server == "uvicorn":
         where = ["--fd", str(fd)] if fd is not None else ["--host", host, "--port", str(port)]
         # httptools and uvloop: the C parser and loop; websockets-sansio: the lightest of its
         # websocket implementations; no per-message deflate (events are small, and it costs
-        # CPU per socket per event); no lifespan (Channels' router has none); no access log.
-        return [py, "-m", "uvicorn", *where, "--loop", "uvloop", "--http", "httptools",
+        # CPU per socket per event); no lifespan (Channels' router has none); no access log;
+        # no proxy headers (uvicorn believes X-Forwarded-For from 127.0.0.1 by default: the
+        # project decides whom to believe, server/accounts/network.py).
+        return [py, "-m", "uvicorn", *where, "--no-proxy-headers", "--loop", "uvloop",
+                "--http", "httptools",
                 "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
                 "--ws-max-size", str(WS_MAX_BYTES), "--lifespan", "off", "--no-access-log",
                 "--backlog", str(BACKLOG), "--log-level", "warning", APP]

@@ -10,12 +10,17 @@ PHOTOS_CLEAN_LATER  "1": report photos are re-encoded by the photo cleaner (scri
 DB_POOL       PostgreSQL connection pool per process, on unless "0" (DB_POOL_MIN/MAX/TIMEOUT)
 REQUEST_THREADS  long-lived threads per worker for HTTP requests' sync code (default 2); "0":
               Django's default, a new thread per request (server/request_threads.py)
+TRUSTED_PROXIES  comma-separated CIDRs of the reverse proxies whose X-Forwarded-For is believed
+              (default none: the peer address is the client's; docs/security.md)
+TOKEN_IDLE_DAYS / TOKEN_MAX_DAYS  API token lifetime: unused for / since login (30 / 90)
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -40,7 +45,7 @@ ALLOWED_HOSTS = [h.strip()
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "server.accounts.apps.GuardedAdminConfig",  # django.contrib.admin, login under backoff
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -72,10 +76,12 @@ if BENCH_FLOOR:
 MIDDLEWARE = [
     "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries
     "django.middleware.security.SecurityMiddleware",
+    "server.csp.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "server.intake.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "server.params.NulFreeQueryMiddleware",  # after the language is known: it words a refusal
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,6 +96,29 @@ WSGI_APPLICATION = None
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+#: Every password login goes through the backoff (server/accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["server.accounts.lockout.GuardedModelBackend"]
+#: Checked wherever a password is set through Django (admin, createsuperuser, changepassword).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+#: Reverse proxies (CIDRs) whose X-Forwarded-For is believed (server/accounts/network.py).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",")
+                   if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or CIDR "
+                                   "(e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+#: API tokens expire this many days after their last use, and in any case this many days
+#: after the login that issued them (server/accounts/tokens.py).
+TOKEN_IDLE_DAYS = float(os.environ.get("TOKEN_IDLE_DAYS", 30))
+TOKEN_MAX_DAYS = float(os.environ.get("TOKEN_MAX_DAYS", 90))
 
 TEMPLATES = [
     {
@@ -145,8 +174,22 @@ DATABASES = {"default": _db}
 REQUEST_THREADS = int(os.environ.get("REQUEST_THREADS", 2))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- channel layer --------------------------------------------------------------------------
+# --- channel layer and cache -----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+#: The cache holds the request throttles (Open311, the portal, camera alerts): with several
+#: workers they must be counted in one place, or N workers allow N times the rate. On Redis
+#: (Django's own backend) in its own database number (CACHE_URL, default REDIS_URL's server,
+#: database 1), so clearing the cache never touches the channel layer's keys. Embedded (no
+#: Redis) there is one process, and its memory is that one place.
+_redis = urlsplit(REDIS_URL)
+CACHE_URL = os.environ.get("CACHE_URL") or (
+    urlunsplit((_redis.scheme, _redis.netloc, "/1", _redis.query, "")) if REDIS_URL else "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": os.environ.get("CHANNEL_PREFIX", "dcm")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 #: "pubsub" (default): one Redis PUBLISH per group, fanned out inside each worker (bench/fanout.py
 #: measures it against "core", the list-per-channel layer). Events lost in either are replayed
 #: from the event log when the client resumes (server/realtime/replay.py).
@@ -210,8 +253,10 @@ STORAGES = {
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", 8 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
-#: Photos larger than this many pixels are refused before decoding (decompression bombs).
-MAX_PHOTO_PIXELS = 40_000_000
+#: Photos larger than this many pixels are refused before decoding (decompression bombs): 16
+#: Mpx takes a 12 or 16 Mpx phone camera and a 4K camera snapshot; decoding one costs about
+#: 0.3 s and 50 MB (40 Mpx: 0.6 s and 100 MB).
+MAX_PHOTO_PIXELS = int(os.environ.get("MAX_PHOTO_PIXELS", 16_000_000))
 #: On: a report's photo is sniffed, stored raw with the case and re-encoded by the photo
 #: cleaner (``manage.py clean_photos``; scripts/serve.py runs it and turns this on). Off (the
 #: embedded default, one process): re-encoded in the request.
@@ -220,12 +265,12 @@ PHOTOS_CLEAN_LATER = _flag("PHOTOS_CLEAN_LATER")
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "server.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "server.parsers.JSONParser",  # DRF's, with a nesting limit
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -242,6 +287,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The pages and plain Django views (server/openapi.py): the schema names every door.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "server.openapi.postprocess"],
     # Several serializers have a field named "kind" with different choices: name each enum, or
     # the schema gets hashed names and check --deploy warns.
     "ENUM_NAME_OVERRIDES": {
@@ -261,7 +309,33 @@ if not DEBUG and not _flag("DCM_EMBEDDED"):
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _origin(url: str) -> list[str]:
+    """["scheme://host[:port]"] of a tile or WMS URL template; [] when unset."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy on every answer (server/csp.py adds the page's own websocket): no
+# inline script or style anywhere (templates and static JS keep to that: tests/browser
+# /test_csp.py walks the pages and fails on any violation).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", *_origin(MAP_TILE_URL), *_origin(MAP_WMS_URL)],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
 
 LOGGING = {
     "version": 1,
@@ -271,4 +345,8 @@ LOGGING = {
     # One line per request to the public and machine endpoints (server/open311/external.py).
     "loggers": {"dcm.external": {"level": os.environ.get("EXTERNAL_LOG_LEVEL", "INFO")}},
 }
+#: Rates of the public and machine endpoints (server/open311/external.py), e.g.
+#: EXTERNAL_RATES="public_read=600/min,portal=120/min"; unnamed scopes keep their defaults.
+EXTERNAL_RATES = dict(item.split("=", 1) for item in
+                      os.environ.get("EXTERNAL_RATES", "").split(",") if "=" in item)
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]  # GDAL 3.6 on Debian 12 is older than 3.9: harmless

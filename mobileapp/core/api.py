@@ -116,6 +116,14 @@ class ApiClient:
             params["state"] = state
         return self.request("GET", "/api/cases/", params=params)[1]["results"]
 
+    def case(self, number: str) -> dict:
+        """GET /api/cases/<number>/: the case with its events and photos."""
+        return self.request("GET", f"/api/cases/{number}/")[1]
+
+    def photo(self, url: str) -> bytes:
+        """A stored photo's JPEG bytes (``url`` as a case's ``photos[].url`` gives it)."""
+        return self._send("GET", url).content
+
     def report(self, fields: dict[str, str], photo: bytes | None,
                voice: bytes | None = None) -> tuple[int, dict]:
         """POST /api/reports/ (multipart). 201 new case, 200 the same case on a retry. ``voice``:

@@ -1,7 +1,8 @@
 """Live task push for the handset: the server's ``/ws/events/`` websocket while it holds, REST
 polling while it does not (3G drops, a carrier proxy that kills websockets).
 
-Protocol (server/realtime/consumers.py): connect to ``/ws/events/?token=<key>``; the server
+Protocol (server/realtime/consumers.py): connect to ``/ws/events/`` with ``Authorization:
+Token <key>`` (a header, never the URL: URLs end up in logs); the server
 joins our groups, then says ``hello`` with ``last_event_id``. A fresh phone takes that id as
 its cursor; a phone that held a cursor sends ``{"type": "resume", "after": cursor, "seen":
 [...], "seen_ranges": [[lo, hi], ...]}`` and gets what it missed, then ``resumed`` (or
@@ -28,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from mobileapp.core.tasks import TASK_ACTION, Task
 
@@ -128,12 +129,20 @@ class TaskBoard:
                       key=lambda t: (t.deadline or "9999", t.number))
 
 
-def ws_url(base_url: str, token: str) -> str:
-    """http(s)://host[:port]/prefix -> ws(s)://host[:port]/prefix/ws/events/?token=..."""
+def ws_url(base_url: str) -> str:
+    """http(s)://host[:port]/prefix -> ws(s)://host[:port]/prefix/ws/events/ (the token goes
+    in a header, ``ws_headers``)."""
     parts = urlsplit(base_url)
     scheme = "wss" if parts.scheme == "https" else "ws"
     path = parts.path.rstrip("/") + "/ws/events/"
-    return urlunsplit((scheme, parts.netloc, path, urlencode({"token": token}), ""))
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def ws_headers(base_url: str, token: str) -> dict[str, str]:
+    """The handshake's headers: the token, and an Origin naming the server itself (the server
+    checks Origin so that a browser page from elsewhere cannot ride a session cookie)."""
+    parts = urlsplit(base_url)
+    return {"Authorization": f"Token {token}", "Origin": f"{parts.scheme}://{parts.netloc}"}
 
 
 class LiveFeed:
@@ -251,11 +260,8 @@ class LiveFeed:
     def _session(self) -> None:
         from websockets.sync.client import connect
 
-        # The server checks Origin against its allowed hosts (a browser page from elsewhere
-        # must not ride a session cookie); a native app names the server itself.
-        parts = urlsplit(self.base_url)
-        with connect(ws_url(self.base_url, self.token), open_timeout=self.open_timeout,
-                     additional_headers={"Origin": f"{parts.scheme}://{parts.netloc}"},
+        with connect(ws_url(self.base_url), open_timeout=self.open_timeout,
+                     additional_headers=ws_headers(self.base_url, self.token),
                      ping_interval=20, ping_timeout=20, close_timeout=2) as ws:
             self._ws = ws
             try:

@@ -121,6 +121,132 @@ MESSAGES: dict[str, dict[str, str]] = {
     "result.not_found": {"zh": "不属实", "en": "Not found"},
     "result.fixed": {"zh": "已处理", "en": "Fixed"},
     "result.not_fixed": {"zh": "未处理", "en": "Not fixed"},
+    # -- status bar, session, settings -------------------------------------------------
+    "status.online": {"zh": "在线", "en": "Online"},
+    "status.offline": {"zh": "离线", "en": "Offline"},
+    "status.unknown": {"zh": "网络未知", "en": "Network ?"},
+    "status.pending": {"zh": "待发 {n}", "en": "{n} to send"},
+    "status.synced": {"zh": "同步 {time}", "en": "Synced {time}"},
+    "status.never": {"zh": "未同步", "en": "Never synced"},
+    "status.gps": {"zh": "GPS ±{acc:.0f}米", "en": "GPS ±{acc:.0f} m"},
+    "status.gps_none": {"zh": "GPS 无定位", "en": "No GPS"},
+    "status.relogin": {"zh": "需重新登录", "en": "Sign in again"},
+    "session.expired": {"zh": "登录已失效，请重新登录。"
+                              "未发送的 {n} 条已保留在手机上，登录后自动发送。",
+                        "en": "Your sign-in has expired; sign in again. The {n} unsent items "
+                              "stay on the phone and go once you are back."},
+    "session.logout": {"zh": "退出登录", "en": "Sign out"},
+    "session.logout_warn": {"zh": "还有 {n} 条未发送。"
+                                  "退出后它们保留在手机上，下次登录后自动发送。确定退出？",
+                            "en": "{n} items are not sent yet. They stay on the phone and go "
+                                  "after the next sign-in. Sign out?"},
+    "session.logout_ok": {"zh": "确定退出", "en": "Sign out"},
+    "session.signed_out": {"zh": "已退出。未发送的 {n} 条保留在手机上。",
+                           "en": "Signed out. {n} unsent items kept on the phone."},
+    "settings.lang": {"zh": "English", "en": "中文"},
+    "common.cancel": {"zh": "取消", "en": "Cancel"},
+    "common.delete": {"zh": "删除", "en": "Delete"},
+    "common.edit": {"zh": "修改", "en": "Edit"},
+    "common.open": {"zh": "打开", "en": "Open"},
+    "common.resend": {"zh": "重发", "en": "Send again"},
+    "age.s": {"zh": "{n} 秒前", "en": "{n} s ago"},
+    "age.m": {"zh": "{n} 分钟前", "en": "{n} min ago"},
+    "age.h": {"zh": "{n} 小时前", "en": "{n} h ago"},
+    # -- the report screen, camera first ------------------------------------------------
+    "report.shutter": {"zh": "拍照", "en": "Photo"},
+    "report.reshoot": {"zh": "重拍", "en": "Retake"},
+    "report.locating": {"zh": "正在定位…（请稍候，或点“地图选点”）",
+                        "en": "Locating… (wait, or pick on the map)"},
+    "report.fix": {"zh": "{source} ±{acc:.0f} 米 · {age}", "en": "{source} ±{acc:.0f} m · {age}"},
+    "report.fix_stale": {"zh": "位置已过时（{age}），请点“定位”",
+                         "en": "Old position ({age}): tap Locate"},
+    "source.gps": {"zh": "GPS 定位", "en": "GPS"},
+    "source.map": {"zh": "地图选点", "en": "Map point"},
+    "source.typed": {"zh": "手输位置", "en": "Typed"},
+    "source.component": {"zh": "部件位置", "en": "Asset position"},
+    "source.draft": {"zh": "草稿位置", "en": "Draft position"},
+    "report.nearby_loading": {"zh": "正在查找附近部件…", "en": "Looking for nearby assets…"},
+    "report.nearby_wait": {"zh": "定位后显示附近部件", "en": "Nearby assets show after a fix"},
+    "report.quick_title": {"zh": "快速上报：{name}", "en": "Quick report: {name}"},
+    "report.quick_body": {"zh": "将拍一张新照片，用当前位置上报。\n{fix}",
+                          "en": "Takes a new photo and reports at the current position.\n{fix}"},
+    "report.quick_go": {"zh": "拍照并上报", "en": "Photo and send"},
+    "report.quick_sent": {"zh": "已上报“{name}”，在发件箱中",
+                          "en": "Reported {name}; in the outbox"},
+    "report.quick_cancelled": {"zh": "未拍照，未上报", "en": "No photo: nothing sent"},
+    "report.voice_hold": {"zh": "按住说话", "en": "Hold to talk"},
+    "report.voice_release": {"zh": "松开结束", "en": "Release to stop"},
+    "report.draft_saved": {"zh": "已存草稿（{time}）", "en": "Draft saved ({time})"},
+    "report.editing": {"zh": "正在修改被拒的上报，改好后点“重新上报”",
+                       "en": "Editing a refused report: fix it and send again"},
+    "report.resend": {"zh": "重新上报", "en": "Send again"},
+    "report.requeued": {"zh": "已重新放入发件箱", "en": "Back in the outbox"},
+    "report.no_fix_yet": {"zh": "还没有位置：请等定位或在地图上选点",
+                          "en": "No position yet: wait for the fix or pick on the map"},
+    # -- drafts and the outbox ----------------------------------------------------------
+    "nav.drafts": {"zh": "草稿", "en": "Drafts"},
+    "drafts.title": {"zh": "草稿箱", "en": "Drafts"},
+    "drafts.empty": {"zh": "没有草稿", "en": "No drafts"},
+    "drafts.row": {"zh": "{time} · {what}", "en": "{time} · {what}"},
+    "outbox.row": {"zh": "{time} · {what}", "en": "{time} · {what}"},
+    "outbox.deleted": {"zh": "已删除", "en": "Deleted"},
+    "outbox.busy": {"zh": "正在发送，稍后再试", "en": "Being sent: try again in a moment"},
+    "outbox.delete_warn": {"zh": "删除后此条不会上报，确定删除？",
+                           "en": "Deleted items are never sent. Delete?"},
+    "fix.hint": {"zh": "修改后重发", "en": "Fix it and send again"},
+    # -- task cards ---------------------------------------------------------------------
+    "task.photo": {"zh": "拍现场照片", "en": "Take a site photo"},
+    "task.photo_ok": {"zh": "现场照片已拍（{kb} KB）", "en": "Site photo taken ({kb} KB)"},
+    "task.need_photo": {"zh": "请先拍现场照片，再选择结果", "en": "Take a site photo first"},
+    "task.feedback": {"zh": "处置反馈：{note}", "en": "Department feedback: {note}"},
+    "task.no_feedback": {"zh": "（暂无处置反馈）", "en": "(no feedback yet)"},
+    "task.loading": {"zh": "正在载入案件详情…", "en": "Loading the case…"},
+    "task.photos": {"zh": "照片：上报 {before} · 处置后 {after}",
+                    "en": "Photos: {before} reported · {after} after"},
+    "task.refused": {"zh": "上次提交被拒：{reason}", "en": "Last answer refused: {reason}"},
+    "task.queued": {"zh": "已提交，联网后发送", "en": "Answered; sent when online"},
+}
+
+#: A server refusal by its code, in the user's words, with what to do. The server's own
+#: message (often English) is shown only when the code is unknown.
+REFUSALS: dict[str, dict[str, str]] = {
+    "invalid": {"zh": "内容不合格（{field}），请修改后重发",
+                "en": "Something is wrong with {field}: fix it and send again"},
+    "invalid_photo": {"zh": "照片无法识别，请重拍后重发",
+                      "en": "The photo is unreadable: retake it"},
+    "no_photo": {"zh": "缺少现场照片，请拍照后重发", "en": "A site photo is needed: take one"},
+    "invalid_voice": {"zh": "语音无法识别，请删除语音或重录", "en": "The voice note is unreadable"},
+    "too_large": {"zh": "文件太大，请重拍或删除语音", "en": "A file is too large"},
+    "outside_area": {"zh": "位置不在本市管理范围内，请重新定位或在地图上选点",
+                     "en": "The position is outside the city: locate again or pick on the map"},
+    "no_map": {"zh": "服务器尚无地图，请联系管理员", "en": "The server has no map yet"},
+    "wrong_state": {"zh": "案件状态已变化（可能已被他人处理），无需再提交",
+                    "en": "The case has moved on (someone else handled it)"},
+    "not_your_case": {"zh": "此任务已不属于您", "en": "This task is no longer yours"},
+    "role_not_allowed": {"zh": "您的账号无权进行此操作", "en": "Your account may not do this"},
+    "not_found": {"zh": "服务器上找不到此案件或分类", "en": "Not found on the server"},
+    "unknown_class": {"zh": "分类不存在，请重新选择分类", "en": "Unknown class: pick another"},
+    "idempotency_conflict": {"zh": "手机重复提交冲突，请点“重发”",
+                             "en": "Duplicate key on the phone: tap Send again"},
+    "unauthorized": {"zh": "登录已失效，请重新登录（此条已保留）",
+                     "en": "Signed out: sign in again (kept)"},
+    "throttled": {"zh": "提交过于频繁，稍后自动重试", "en": "Too many requests: retried later"},
+}
+#: Codes a 401 may carry: all mean "sign in again, the outbox is kept".
+AUTH_CODES = {"token_expired": "unauthorized", "authentication_failed": "unauthorized",
+              "not_authenticated": "unauthorized"}
+#: Form fields as the user knows them (for "invalid" refusals).
+FIELD_NAMES: dict[str, dict[str, str]] = {
+    "photo": {"zh": "照片", "en": "the photo"},
+    "lat": {"zh": "位置", "en": "the position"},
+    "lon": {"zh": "位置", "en": "the position"},
+    "accuracy_m": {"zh": "定位精度", "en": "the accuracy"},
+    "class_code": {"zh": "分类", "en": "the class"},
+    "component_code": {"zh": "部件", "en": "the asset"},
+    "description": {"zh": "描述", "en": "the description"},
+    "voice": {"zh": "语音", "en": "the voice note"},
+    "result": {"zh": "结果", "en": "the result"},
+    "note": {"zh": "说明", "en": "the note"},
 }
 
 
@@ -132,10 +258,38 @@ def t(key: str, lang: str = DEFAULT_LANG, **params) -> str:
     return text.format(**params) if params else text
 
 
+def refusal(code: str | None, field: str | None, message: str | None,
+            lang: str = DEFAULT_LANG) -> str:
+    """A refusal in the user's language with what to do; the server's message (in its own
+    words) only for a code this phone does not know."""
+    code = AUTH_CODES.get(code or "", code)
+    entry = REFUSALS.get(code or "")
+    if code == "invalid" and (field == "photo" or "'photo'" in (message or "")):
+        # the workflow's guard says "'photo' is required" without a field
+        entry = REFUSALS["no_photo" if "required" in (message or "") else "invalid_photo"]
+    if entry is None:
+        return message or code or "?"
+    name = FIELD_NAMES.get(field or "", {}).get(lang) or field or t("report.description", lang)
+    return (entry.get(lang) or entry[DEFAULT_LANG]).format(field=name)
+
+
 def item_state(item, lang: str = DEFAULT_LANG) -> str:
     """The outbox state line of an item, as the outbox screen shows it."""
     if item.state == "sent":
         return t("state.sent", lang, number=item.case_number or "")
     if item.state == "refused":
-        return t("state.refused", lang, reason=item.reason or "")
+        return t("state.refused", lang, reason=refusal(item.reason_code, item.reason_field,
+                                                       item.reason, lang))
+    if item.state == "waiting" and item.reason_code == "unauthorized":
+        return t("state.waiting", lang) + " · " + refusal("unauthorized", None, None, lang)
     return t(f"state.{item.state}", lang)
+
+
+def age(seconds: float, lang: str = DEFAULT_LANG) -> str:
+    """'3 秒前', '2 分钟前', '1 小时前'."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return t("age.s", lang, n=s)
+    if s < 3600:
+        return t("age.m", lang, n=s // 60)
+    return t("age.h", lang, n=s // 3600)

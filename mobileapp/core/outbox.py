@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, next_try);
 """
 #: Columns added after the first release, for outboxes made before them.
-ADDED_COLUMNS = {"voice": "BLOB"}
+ADDED_COLUMNS = {"voice": "BLOB", "reason_code": "TEXT", "reason_field": "TEXT"}
+#: States a person may still change: an item being sent is the sender's until it settles.
+EDITABLE = (WAITING, REFUSED)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Item:
     created_at: float
     updated_at: float
     voice: bytes | None = None
+    reason_code: str | None = None   # the server's error code (refused) or "unauthorized"
+    reason_field: str | None = None  # the form field the refusal is about, when it says
 
     @property
     def label(self) -> str:
@@ -151,7 +155,8 @@ class Outbox:
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, item_id: int) -> Item:
-        row = self.db.execute("SELECT * FROM outbox WHERE id=?", (item_id,)).fetchone()
+        row = self.db.execute(f"SELECT {COLUMNS} FROM outbox WHERE id=?",
+                              (item_id,)).fetchone()
         if row is None:
             raise KeyError(item_id)
         return _item(row)
@@ -159,9 +164,10 @@ class Outbox:
     def items(self, state: str | None = None) -> list[Item]:
         """Newest first."""
         if state:
-            rows = self.db.execute("SELECT * FROM outbox WHERE state=? ORDER BY id DESC", (state,))
+            rows = self.db.execute(f"SELECT {COLUMNS} FROM outbox WHERE state=? ORDER BY id DESC",
+                                   (state,))
         else:
-            rows = self.db.execute("SELECT * FROM outbox ORDER BY id DESC")
+            rows = self.db.execute(f"SELECT {COLUMNS} FROM outbox ORDER BY id DESC")
         return [_item(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
@@ -169,6 +175,52 @@ class Outbox:
         for state, n in self.db.execute("SELECT state, count(*) FROM outbox GROUP BY state"):
             out[state] = n
         return out
+
+    def pending(self) -> int:
+        """Items not yet settled (waiting or sending): what a logout leaves on the phone."""
+        row = self.db.execute("SELECT count(*) FROM outbox WHERE state IN (?,?)",
+                              (WAITING, SENDING)).fetchone()
+        return row[0]
+
+    def last_sent_at(self) -> float | None:
+        """When an item last reached the server (time.time()), None if never: the status
+        bar's 'last successful sync', kept across restarts because it is read from the file."""
+        return self.db.execute("SELECT max(updated_at) FROM outbox WHERE state=?",
+                               (SENT,)).fetchone()[0]
+
+    # -- a person's changes ----------------------------------------------------------------
+
+    def delete(self, item_id: int) -> bool:
+        """Remove a waiting or refused item; False (nothing done) when it is being sent or
+        already sent, so a delete never races the sender."""
+        cur = self.db.execute(f"DELETE FROM outbox WHERE id=? AND state IN ({_marks(EDITABLE)})",
+                              (item_id, *EDITABLE))
+        return cur.rowcount == 1
+
+    def revise(self, item_id: int, fields: dict | None = None, photo: bytes | None = None,
+               voice: bytes | None = None, *, keep_media: bool = True) -> Item:
+        """Send a refused item again, edited (``fields`` given) or as it is: a fresh
+        idempotency key (the refused body left nothing on the server, and an edited body under
+        the old key would be an idempotency conflict), back to waiting, the reason cleared.
+        ``keep_media``: a photo or voice left as None keeps the stored one. Raises ValueError
+        when the item is not refused."""
+        item = self.get(item_id)
+        if item.state != REFUSED:
+            raise ValueError(f"only a refused item can be revised, this one is {item.state}")
+        clean = item.fields if fields is None else {k: str(v) for k, v in fields.items()
+                                                   if v is not None}
+        if keep_media:
+            photo = item.photo if photo is None else photo
+            voice = item.voice if voice is None else voice
+        cur = self.db.execute(
+            "UPDATE outbox SET key=?, fields=?, photo=?, voice=?, state=?, attempts=0,"
+            " next_try=0, reason=NULL, reason_code=NULL, reason_field=NULL, updated_at=?"
+            " WHERE id=? AND state=?",
+            (str(uuid.uuid4()), json.dumps(clean, ensure_ascii=False), photo, voice, WAITING,
+             time.time(), item_id, REFUSED))
+        if cur.rowcount != 1:
+            raise ValueError("the item changed while it was being revised")
+        return self.get(item_id)
 
     def next_due(self, now: float | None = None) -> float | None:
         """When the next waiting item may be tried (time.time()), or None if nothing waits."""
@@ -201,11 +253,14 @@ class Outbox:
     def mark_sent(self, item_id: int, case_number: str) -> None:
         self._set(item_id, SENT, case_number=case_number, reason=None)
 
-    def mark_refused(self, item_id: int, reason: str) -> None:
-        self._set(item_id, REFUSED, reason=reason)
+    def mark_refused(self, item_id: int, reason: str, code: str | None = None,
+                     field: str | None = None) -> None:
+        self._set(item_id, REFUSED, reason=reason, reason_code=code, reason_field=field)
 
-    def mark_retry(self, item_id: int, delay: float, reason: str) -> None:
-        self._set(item_id, WAITING, reason=reason, next_try=time.time() + delay)
+    def mark_retry(self, item_id: int, delay: float, reason: str,
+                   code: str | None = None) -> None:
+        self._set(item_id, WAITING, reason=reason, reason_code=code,
+                  next_try=time.time() + delay)
 
     def retry_now(self) -> None:
         """Make every waiting item due (the network came back; the user pressed 'send')."""
@@ -218,8 +273,17 @@ class Outbox:
         self.db.execute(f"UPDATE outbox SET {sets} WHERE id=?", (*cols.values(), item_id))
 
 
+def _marks(values: tuple) -> str:
+    return ",".join("?" * len(values))
+
+
+#: Columns in Item's order, so a table that grew columns by ALTER reads the same.
+COLUMNS = ("id, key, kind, case_number, fields, photo, state, attempts, next_try, reason,"
+           " created_at, updated_at, voice, reason_code, reason_field")
+
+
 def _item(row: tuple) -> Item:
     (id_, key, kind, number, fields, photo, state, attempts, next_try, reason, created,
-     updated, voice) = row
+     updated, voice, reason_code, reason_field) = row
     return Item(id_, key, kind, number, json.loads(fields), photo, state, attempts, next_try,
-                reason, created, updated, voice)
+                reason, created, updated, voice, reason_code, reason_field)

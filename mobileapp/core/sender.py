@@ -6,8 +6,9 @@ Contract per item:
   the idempotency key of an earlier, answered-but-lost attempt: the same case, no duplicate.
 * ``Transient`` (no network, timeout, cut mid-request, 5xx, 429) → back to ``waiting`` with an
   exponential backoff plus jitter (``backoff``).
-* HTTP 401 (token revoked or expired) → back to ``waiting``: a login problem never drops a
-  report; the app's new sign-in restarts the sender.
+* HTTP 401 (token revoked or expired, whatever its code) → back to ``waiting`` with the code
+  ``unauthorized``: a login problem never drops a report. ``on_unauthorized()`` tells the app
+  (which asks the user to sign in again); the sender then naps until ``set_token``.
 * ``Refused`` (other 4xx) → ``refused`` with the server's message. A 409 ``idempotency_conflict`` on
   a report means the phone reused a key for another body: a bug, refused with that reason.
   Task answers carry the item's key as ``Idempotency-Key``, so a retry of an answer that
@@ -50,11 +51,17 @@ class Sender:
 
     def __init__(self, db_path: str | Path, base_url: str, token: str, *,
                  base_delay: float = 1.0, max_delay: float = 60.0, idle_poll: float = 5.0,
-                 timeout: float = 30.0, on_change: Callable[[Item], None] | None = None):
+                 timeout: float = 30.0, on_change: Callable[[Item], None] | None = None,
+                 on_unauthorized: Callable[[], None] | None = None,
+                 on_link: Callable[[bool], None] | None = None):
+        """``on_link(up)`` after each attempt: False when the server could not be reached
+        (the status bar's network state), True when it answered."""
         self.db_path, self.base_url, self.token = db_path, base_url, token
         self.base_delay, self.max_delay, self.idle_poll = base_delay, max_delay, idle_poll
         self.timeout = timeout
         self.on_change = on_change
+        self.on_unauthorized, self.on_link = on_unauthorized, on_link
+        self._signed_out = False  # a 401 seen: wait for set_token rather than retry
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -70,6 +77,7 @@ class Sender:
         """A new sign-in: used from the next item on. (Restarting the sender instead could run
         two threads on one in-flight item.)"""
         self.token = token
+        self._signed_out = False
         self.wake()
 
     def wake(self) -> None:
@@ -88,7 +96,7 @@ class Sender:
         try:
             while not self._stop.is_set():
                 api.token = self.token
-                if not self.step(outbox, api):
+                if self._signed_out or not self.step(outbox, api):
                     due = outbox.next_due()
                     nap = self.idle_poll if due is None else max(0.0, min(self.idle_poll,
                                                                          due - time.time()))
@@ -110,21 +118,31 @@ class Sender:
         except Transient as exc:
             outbox.mark_retry(item.id, backoff(item.attempts, self.base_delay, self.max_delay),
                               str(exc))
+            self._link(False)
         except Refused as exc:
+            self._link(True)
             if exc.status == 401:
                 # The token was revoked or expired: the report is fine, the session is not.
                 # Keep it waiting (never drop a report over a login) until the user signs in.
-                outbox.mark_retry(item.id, self.max_delay, f"HTTP 401: {exc.message}")
+                outbox.mark_retry(item.id, 0, f"HTTP 401: {exc.message}", "unauthorized")
+                self._signed_out = True
+                if self.on_unauthorized:
+                    self.on_unauthorized()
             elif (item.kind != REPORT and item.kind not in FIELD_KINDS and exc.status == 409
                   and exc.code != "idempotency_conflict" and item.attempts > 1):
                 outbox.mark_sent(item.id, item.case_number or "")
             else:
-                outbox.mark_refused(item.id, exc.message or str(exc))
+                outbox.mark_refused(item.id, exc.message or str(exc), exc.code, exc.field)
         else:
             outbox.mark_sent(item.id, number)
+            self._link(True)
         if self.on_change:
             self.on_change(outbox.get(item.id))
         return True
+
+    def _link(self, up: bool) -> None:
+        if self.on_link:
+            self.on_link(up)
 
     def _send(self, api: ApiClient, item: Item) -> str:
         f = item.fields

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import threading
 import time
@@ -18,14 +19,17 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.logger import Logger
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
 
-from mobileapp.core.api import ApiClient
+from mobileapp.core.api import ApiClient, Refused
 from mobileapp.core.drafts import Drafts
 from mobileapp.core.live import LiveFeed, TaskBoard
 from mobileapp.core.mapcache import MapCache
-from mobileapp.core.messages import t
+from mobileapp.core.messages import age, t
 from mobileapp.core.outbox import Outbox
+from mobileapp.core.redact import install as install_redaction
 from mobileapp.core.sender import Sender
 from mobileapp.core.tasks import RESULTS, TaskInbox
 from mobileapp.core.track import TrackRecorder
@@ -67,6 +71,15 @@ class HandsetApp(App):
     #: The live feed's state: connecting, live, polling, refused, stopped.
     live_state = StringProperty("stopped")
     tracking = BooleanProperty(False)
+    #: The status line every screen shows, and whether it warns (offline, sign in again).
+    status_text = StringProperty("")
+    status_warn = BooleanProperty(False)
+    pending = NumericProperty(0)
+    #: The server answered the last attempt (True), could not be reached (False), or not
+    #: known yet (None).
+    net_up = ObjectProperty(None, allownone=True)
+    #: A 401 came back: the token is no longer good; the outbox waits for a sign-in.
+    needs_login = BooleanProperty(False)
 
     def __init__(self, base_url: str | None = None, data_dir: str | None = None, **kw):
         """``base_url`` given: it wins over the one saved at the last sign-in."""
@@ -94,6 +107,9 @@ class HandsetApp(App):
         return d
 
     def build(self):
+        # The websockets library logs the ws URL (?token=) at DEBUG and Kivy's log passes
+        # every library's records: filter them all before any network use.
+        install_redaction(logging.getLogger().handlers + Logger.handlers)
         self.title = self.t("app.title")
         register_cjk_font()
         self.outbox = Outbox(self.data_dir / "outbox.sqlite3")
@@ -102,6 +118,7 @@ class HandsetApp(App):
         if saved.get("base_url") and not self._fixed_url:
             self.base_url = saved["base_url"]
         self.token = saved.get("token")
+        self.lang = saved.get("lang", self.lang)
         self.api = ApiClient(self.base_url, self.token)
         self.map_cache = MapCache(self.data_dir / "map")
         self.duty_map = self.map_cache.load()        # offline: the last map, no network
@@ -115,6 +132,7 @@ class HandsetApp(App):
         if (self.data_dir / "tracking").exists():
             self.set_tracking(True)  # patrol was on when the app was killed
         Clock.schedule_interval(lambda dt: self.refresh_outbox(), 1.0)
+        self.refresh_status()
         return root
 
     def _online(self) -> None:
@@ -137,10 +155,10 @@ class HandsetApp(App):
     def signed_in(self, base_url: str, body: dict) -> None:
         """Called by the login screen with the token endpoint's answer."""
         self.base_url, self.token = base_url, body["token"]
+        self.needs_login = False
         self.api.close()
         self.api = ApiClient(base_url, self.token)
-        self._session_file().write_text(json.dumps({"base_url": base_url, "token": self.token,
-                                                    "username": body.get("username")}))
+        self._save_session(token=self.token, username=body.get("username"))
         self.outbox.retry_now()  # items held back by a 401 go now
         # Another user's cursor and tasks are not this one's: the feed starts afresh.
         (self.data_dir / "live_cursor").unlink(missing_ok=True)
@@ -154,13 +172,132 @@ class HandsetApp(App):
         self.refresh_map()
         self.root.current = "report"
 
+    def _save_session(self, **changes) -> None:
+        """session.json: server, token, user, language (private to the app's data dir)."""
+        data = dict(self._load_session(), base_url=self.base_url, lang=self.lang, **changes)
+        path = self._session_file()
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({k: v for k, v in data.items() if v is not None}))
+        tmp.replace(path)
+
+    def session_expired(self) -> None:
+        """Any 401 (expired, revoked, bad token): back to sign-in; the outbox stays and goes
+        after the next sign-in."""
+        if self.needs_login:
+            return
+        self.needs_login = True
+        if self.live:
+            self.live.stop(timeout=0.5)
+        self.root.get_screen("login").status = self.t("session.expired",
+                                                      n=self.outbox.pending())
+        self.root.current = "login"
+        self.refresh_status()
+
+    def ask_logout(self) -> None:
+        """Sign out; with unsent items the user is told they stay on the phone first."""
+        n = self.outbox.pending()
+        if n:
+            self.confirm(self.t("session.logout_warn", n=n), self.t("session.logout_ok"),
+                         self.logout)
+        else:
+            self.logout()
+
+    def logout(self) -> None:
+        """Forget the token (not the outbox, not the drafts); the sender and the feed stop."""
+        if self.live:
+            self.live.stop(timeout=0.5)
+        if self.sender:
+            self.sender.stop(timeout=0.5)
+            self.sender = None
+        self.token = None
+        self.api.token = None
+        self._save_session(token=None)
+        self.root.get_screen("login").status = self.t("session.signed_out",
+                                                      n=self.outbox.pending())
+        self.root.current = "login"
+        self.refresh_status()
+
+    def confirm(self, text: str, ok_text: str, on_ok):
+        """A two-button question; ``on_ok()`` only on the second button."""
+        from kivy.uix.boxlayout import BoxLayout
+        from kivy.uix.button import Button
+        from kivy.uix.label import Label
+        from kivy.uix.popup import Popup
+
+        body = BoxLayout(orientation="vertical", spacing="8dp", padding="8dp")
+        msg = Label(text=text, font_size="16sp", halign="center", valign="middle")
+        msg.bind(size=lambda w, size: setattr(w, "text_size", size))
+        body.add_widget(msg)
+        row = BoxLayout(size_hint_y=None, height="56dp", spacing="8dp")
+        popup = Popup(title=self.t("app.title"), content=body, size_hint=(.92, None),
+                      height="280dp", auto_dismiss=False, title_size="18sp")
+        for label, then in ((self.t("common.cancel"), None), (ok_text, on_ok)):
+            b = Button(text=label)
+            b.bind(on_release=lambda _b, then=then: (popup.dismiss(), then and then()))
+            row.add_widget(b)
+        body.add_widget(row)
+        popup.open()
+        self.open_popup = popup
+        return popup
+
+    def set_lang(self, lang: str) -> None:
+        """Chinese or English: saved, and the screens are built again in it."""
+        self.lang = lang
+        self._save_session()
+        self.title = self.t("app.title")
+        current = self.root.current if self.root else "login"
+        for kv in [*KV_RULES, KV]:
+            Builder.unload_file(str(kv))
+        for kv in KV_RULES:
+            Builder.load_file(str(kv))
+        from kivy.core.window import Window
+
+        old = self.root
+        new = Builder.load_file(str(KV))
+        Window.remove_widget(old)
+        self.root = new
+        Window.add_widget(new)
+        new.current = current
+        self.refresh_status()
+
     def start_sender(self) -> None:
         if self.sender:
             self.sender.stop(timeout=30)  # another server: let an in-flight upload finish
         self.sender = Sender(self.outbox.path, self.base_url, self.token or "",
                              on_change=lambda item: Clock.schedule_once(
-                                 lambda dt: self.refresh_outbox()))
+                                 lambda dt: self.refresh_outbox()),
+                             on_unauthorized=on_loop(self.session_expired),
+                             on_link=on_loop(self._link))
         self.sender.start()
+
+    def _link(self, up: bool) -> None:
+        self.net_up = up
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """The status line: network, pending count, last successful sync, GPS."""
+        if not hasattr(self, "outbox"):
+            return
+        self.pending = self.outbox.pending()
+        if self.needs_login or not self.token:
+            net = self.t("status.relogin")
+        elif self.net_up is False and self.live_state != "live":
+            net = self.t("status.offline")
+        elif self.net_up or self.live_state == "live":
+            net = self.t("status.online")
+        else:
+            net = self.t("status.unknown")
+        last = self.outbox.last_sent_at()
+        synced = (self.t("status.synced", time=time.strftime("%H:%M", time.localtime(last)))
+                  if last else self.t("status.never"))
+        fix = self.fix
+        gps_text = (self.t("status.gps", acc=fix.accuracy_m) + " " + age(time.time() - fix.at,
+                                                                          self.lang)
+                    if fix else self.t("status.gps_none"))
+        parts = [net, self.t("status.pending", n=self.pending), synced, gps_text]
+        self.status_text = "  ·  ".join(parts)
+        self.status_warn = bool(self.needs_login or not self.token or self.net_up is False
+                                or fix is None)
 
     def queued(self) -> None:
         """A report or answer was put in the outbox: send now rather than after a nap."""
@@ -169,6 +306,7 @@ class HandsetApp(App):
         self.refresh_outbox()
 
     def refresh_outbox(self) -> None:
+        self.refresh_status()
         if self.root and self.root.has_screen("outbox"):
             self.root.get_screen("outbox").refresh()
             if self.root.current == "duty":  # its last clock-in's state follows the sender
@@ -202,6 +340,8 @@ class HandsetApp(App):
 
     def _live_state(self, state: str) -> None:
         self.live_state = state
+        if state == "refused" and self.token:
+            self.session_expired()  # the feed's 401/403: the token is no longer good
 
     def _poll_tasks(self) -> None:
         """REST poll of the tasks (the feed's thread: its own client and outbox)."""
@@ -215,7 +355,12 @@ class HandsetApp(App):
 
     def poll_tasks(self, on_done=None) -> None:
         """The tasks screen's refresh button."""
-        background(self._poll_tasks, lambda _r, err: on_done and on_done(err))
+        def done(_r, err):
+            if isinstance(err, Refused) and err.status == 401:
+                self.session_expired()
+            if on_done:
+                on_done(err)
+        background(self._poll_tasks, done)
 
     def _pushed(self, case: dict, message: dict | None = None) -> None:
         if self.board.apply(case):

@@ -46,7 +46,7 @@ class ClassPicker(BoxLayout):
         elif self.major:
             hits = [c for c in rows if c.get("major_code", c["code"][:2]) == self.major]
             back = Button(text=App.get_running_app().t("report.majors"), size_hint_y=None,
-                          height="40dp")
+                          height="48dp")
             back.bind(on_release=lambda _b: self.browse(""))
             box.add_widget(back)
         else:
@@ -54,12 +54,12 @@ class ClassPicker(BoxLayout):
             for c in rows:
                 majors.setdefault(c.get("major_code", c["code"][:2]), c["major_zh"])
             for code, name in majors.items():
-                b = Button(text=f"{code} {name} ›", size_hint_y=None, height="40dp")
+                b = Button(text=f"{code} {name} ›", size_hint_y=None, height="48dp")
                 b.bind(on_release=lambda _b, m=code: self.browse(m))
                 box.add_widget(b)
             return
         for c in hits[:LIMIT]:
-            b = Button(text=f'{c["code"]} {c["minor_zh"]}', size_hint_y=None, height="40dp")
+            b = Button(text=f'{c["code"]} {c["minor_zh"]}', size_hint_y=None, height="48dp")
             b.bind(on_release=lambda _b, c=c: self.dispatch("on_pick", c))
             box.add_widget(b)
 

@@ -12,9 +12,11 @@ What it owns:
 - what each role may do besides reading cases: the table ``ABILITIES`` (``Ability`` -> the roles
   that have it), asked through ``may``; ``who_may`` words a refusal from the same table;
 - which cases a user may read (``visible_cases``), may learn exist (``may_know_of_case``) and
-  whose events a reconnecting socket gets back (``replayable_cases``);
-- what a socket hears without asking (``hearing``) and which narrower streams it may follow
-  (a case: ``visible_cases``; a cell: ``Ability.FOLLOW_CELLS``);
+  which of their events a reconnecting socket gets back (``replayable_cases`` narrows the log,
+  ``heard_events`` decides per event);
+- what a socket hears without asking (``hearing``), which narrower streams it may follow
+  (a case: ``visible_cases``; a cell: ``Ability.FOLLOW_CELLS``) and, event by event, whether
+  it hears one (``Hearing.hears``: a followed case that changed hands stops flowing);
 - which rankings, and which of their rows, a user may read (``ranking_scope``; the evaluation
   pages and their CSV/XLSX exports both go through it);
 - the person behind a case (a hotline caller, an Open311 contact: personal data) and who may
@@ -45,8 +47,10 @@ user built around that constraint must not see every undispatched case.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Collection
 
 from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
@@ -73,8 +77,9 @@ class Ability(StrEnum):
     CENTRE_CONSOLES = "centre_consoles"
     #: The department terminal page.
     DEPARTMENT_TERMINAL = "department_terminal"
-    #: The components layer of the console map (``/api/console/map/components/``).
-    MAP_COMPONENTS = "map_components"
+    #: The layers of the console map: cells and components as GeoJSON
+    #: (``/api/console/map/cells/``, ``/api/console/map/components/``).
+    MAP_LAYERS = "map_layers"
     #: Components near a point (``/api/map/nearby/``): anyone with a role.
     NEARBY_COMPONENTS = "nearby_components"
     #: Take a step on a case; the workflow then decides which steps the role may take.
@@ -104,8 +109,9 @@ class Ability(StrEnum):
 ABILITIES: dict[Ability, frozenset[Role]] = {
     Ability.CENTRE_CONSOLES: CENTRE_ROLES,
     Ability.DEPARTMENT_TERMINAL: frozenset({Role.DEPARTMENT}),
-    # Today only the centre pages draw the layer; departments own and maintain components.
-    Ability.MAP_COMPONENTS: CENTRE_ROLES | {Role.DEPARTMENT},
+    # Today only the centre pages draw the layers; departments own and maintain components.
+    # Supervisors get their own duty map (``FIELD_WORK``), the map keeper the admin.
+    Ability.MAP_LAYERS: CENTRE_ROLES | {Role.DEPARTMENT},
     Ability.NEARBY_COMPONENTS: ANY_ROLE,
     Ability.CASE_ACTIONS: ANY_ROLE,
     Ability.FIELD_WORK: frozenset({Role.SUPERVISOR}),
@@ -199,28 +205,77 @@ def visible_cases(user) -> QuerySet:
 
 
 def may_know_of_case(user, number: str) -> bool:
-    """Whether ``user`` may learn that case ``number`` exists (else the answer is a 404 like
-    for a number that was never given). A department must not learn of another department's
-    cases; the other roles are told what the workflow refuses them (403). Nobody without a
-    role learns anything."""
-    role = role_of(user)
-    if role is None or not _model("cases.Case").objects.filter(number=number).exists():
-        return False
-    return role != Role.DEPARTMENT or visible_cases(user).filter(number=number).exists()
+    """Whether ``user`` may learn that case ``number`` exists: exactly the cases
+    ``visible_cases`` gives. For any other number the answer is a 404 like for one that was
+    never given, and a refused action must not say more (a refusal names the case's state, so
+    telling it to someone who may not read the case would leak it). Nobody without a role
+    learns anything."""
+    return role_of(user) is not None and visible_cases(user).filter(number=number).exists()
 
 
 def replayable_cases(user) -> QuerySet:
-    """Cases whose events ``user`` heard live, as far as the log can tell: what they may see
-    now, plus, for a department, cases once dispatched to it (it heard the event that took
-    the case away, and must hear it again to drop the row). A supervisor's verify and check
-    tasks are in ``visible_cases`` through the case's assignee."""
+    """Cases with events ``user`` may have heard live, as far as the log can tell: what they
+    may see now, plus, for a department, cases once sent to it, and for a supervisor, cases
+    whose verify or check task they once held. Which of those cases' events they heard is
+    ``heard_events``; a replay asks both (this narrows the log, that decides per event)."""
     qs = visible_cases(user)
-    if role_of(user) == Role.DEPARTMENT:
-        former = _model("cases.CaseEvent").objects.filter(
-            data__department_code=user.department.code)
-        qs = _model("cases.Case").objects.filter(Q(pk__in=qs.values("pk")) |
-                                                 Q(pk__in=former.values("case_id")))
-    return qs
+    role = role_of(user)
+    if role == Role.DEPARTMENT:
+        former = Q(data__changes__department_code=user.department.code)
+    elif role == Role.SUPERVISOR:
+        former = Q(data__changes__assignee_id=user.pk)
+    else:
+        return qs
+    held = _model("cases.CaseEvent").objects.filter(former).values("case_id")
+    return _model("cases.Case").objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=held))
+
+
+#: The case fields that say who holds a case: its department and the supervisor with its
+#: verify or check task. An event that changes one is heard by the holder before it (so a
+#: terminal drops the case) and by the one after it.
+HOLDER_FIELDS = ("department_code", "assignee_id")
+
+
+def heard_events(user, events: list) -> list:
+    """Of ``events`` (``CaseEvent`` rows in id order, with ``case`` loaded), those ``user``
+    heard live and may hear again in a replay: by ``Hearing.hears`` with the case's holders
+    just before and just after each event, read back from the log. So a department gets a
+    case's events from the one that sent the case to it up to the one that took it away, and
+    nothing after (nor from a later holder) until the case comes back to it; the centres get
+    every event; a user without a stream nothing. One query for the holder changes of the
+    events' cases (a handful a case), none for the centres."""
+    hears = hearing(user)
+    if hears is None or not events:
+        return []
+    if hears.everything:
+        return list(events)
+    case_ids = {e.case_id for e in events}
+    changed = Q()
+    for name in HOLDER_FIELDS:
+        changed |= Q(data__changes__has_key=name)
+    rows = (_model("cases.CaseEvent").objects
+            .filter(changed, case_id__in=case_ids, id__lte=max(e.pk for e in events))
+            .order_by("id").values_list("case_id", "id", "data"))
+    # case id -> the ids of its holder changes and the holders after each, in id order
+    timeline: dict[int, tuple[list[int], list[tuple]]] = {}
+    for case_id, event_id, data in rows:
+        ids, holders = timeline.setdefault(case_id, ([], []))
+        changes = (data or {}).get("changes") or {}
+        previous = holders[-1] if holders else (None,) * len(HOLDER_FIELDS)
+        ids.append(event_id)
+        holders.append(tuple(changes.get(f, was) for f, was in zip(HOLDER_FIELDS, previous)))
+    nobody = (None,) * len(HOLDER_FIELDS)
+    out = []
+    for event in events:
+        ids, holders = timeline.get(event.case_id, ((), ()))
+        n = bisect.bisect_right(ids, event.pk)  # changes up to and including this event
+        after = holders[n - 1] if n else nobody
+        before = (holders[n - 2] if n >= 2 else nobody) if n and ids[n - 1] == event.pk \
+            else after
+        if hears.hears({before[0], after[0]} - {None},
+                       {event.case.reporter_id, before[1], after[1]} - {None}):
+            out.append(event)
+    return out
 
 
 def _related(case, name: str):
@@ -262,6 +317,18 @@ class Hearing:
     everything: bool = False
     department_code: str | None = None
     role: Role | None = None
+    #: The user: they hear the cases they reported and those whose task they hold.
+    user_id: int | None = None
+
+    def hears(self, departments: Collection[str], people: Collection[int]) -> bool:
+        """Whether these sockets hear an event of a case held, just before or just after the
+        event, by ``departments`` (codes) and reported by or assigned to ``people`` (user
+        ids): the rule of ``visible_cases`` applied at the event, and the one rule for live
+        events (``server.realtime.send`` names an event's holders), replays
+        (``heard_events``) and the re-check of a case followed after it changed hands."""
+        return (self.everything
+                or (self.department_code is not None and self.department_code in departments)
+                or (self.user_id is not None and self.user_id in people))
 
 
 def hearing(user) -> Hearing | None:
@@ -271,11 +338,11 @@ def hearing(user) -> Hearing | None:
     keeps the map, not cases."""
     role = role_of(user)
     if role in CENTRE_ROLES:
-        return Hearing(everything=True)
+        return Hearing(everything=True, user_id=user.pk)
     if role == Role.DEPARTMENT:
-        return Hearing(department_code=user.department.code)
+        return Hearing(department_code=user.department.code, user_id=user.pk)
     if role == Role.SUPERVISOR:
-        return Hearing(role=Role.SUPERVISOR)
+        return Hearing(role=Role.SUPERVISOR, user_id=user.pk)
     return None
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from server.accounts.models import AuthAudit, Department, User
+from server.accounts.models import ApiToken, AuthAudit, Department, User
 
 
 @admin.register(User)
@@ -20,7 +20,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(AuthAudit)
 class AuthAuditAdmin(admin.ModelAdmin):
-    list_display = ("at", "auth_event", "username", "ip", "method", "path", "status", "detail")
+    list_display = ("at", "auth_event", "username", "ip", "method", "path", "status", "count",
+                    "detail")
     list_filter = ("auth_event", "status")
     search_fields = ("username", "path", "ip")
 
@@ -31,4 +32,22 @@ class AuthAuditAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Who holds tokens and when they were used; deleting one revokes it (a lost device).
+    The key itself is nowhere: only its hash is stored."""
+
+    list_display = ("user", "created", "last_used")
+    list_filter = ("user__role",)
+    search_fields = ("user__username",)
+    fields = ("user", "created", "last_used")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

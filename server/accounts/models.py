@@ -61,7 +61,8 @@ class User(AbstractUser):
 
 class AuthAudit(models.Model):
     """One record per login, failed login, permission failure and token revocation: who, from
-    where, what. Append-only by convention; the admin only reads it."""
+    where, what. Append-only by convention (except the ``count`` of a folded anonymous
+    refusal); the admin only reads it. ``path`` has its secrets redacted."""
 
     AUTH_EVENTS = [("login", "登录 login"), ("login_failed", "登录失败 login failed"),
              ("denied", "无权限 permission denied"), ("revoked", "令牌吊销 token revoked")]
@@ -75,6 +76,38 @@ class AuthAudit(models.Model):
     path = models.CharField(max_length=300, blank=True)
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     detail = models.CharField(max_length=300, blank=True)
+    #: Anonymous refusals are folded: one row per address, path and answer a minute, counting
+    #: them (``server.accounts.audit``); every other event is one row each.
+    count = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-at"]
+
+
+class LoginThrottle(models.Model):
+    """Failed logins remembered across workers and restarts (``server.accounts.lockout``).
+
+    One row per (username, address) pair and one per address; ``key`` is an HMAC of the pair or
+    the address, so a row has a fixed size whatever a client sends as a username, and the
+    table names nobody. Rows are forgotten ``lockout.MEMORY`` after their last failure."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure = models.DateTimeField(db_index=True)
+    #: Attempts before this instant are refused without checking the password.
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+
+class ApiToken(models.Model):
+    """An API token (handsets, scripts): ``Authorization: Token <key>``. Only the SHA-256 of the
+    key is stored; the key itself is shown once, in the login answer (``server.accounts.tokens``).
+    One row per login, so every device has its own token and revoking one leaves the others."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created = models.DateTimeField()
+    #: When the token was last used, to the hour (it is written at most hourly).
+    last_used = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created"]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
+from django.contrib.auth.views import LoginView
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from gridmaps.classification import load_classes
-from server.accounts import access, audit
-from server.accounts.models import Department, User
+from server.accounts import access, audit, lockout, tokens
+from server.accounts.forms import BLOCKED, GuardedAuthenticationForm
+from server.accounts.models import ApiToken, Department, User
 from server.api_errors import ApiError
 
 
@@ -23,32 +25,70 @@ def _field(request, name: str):
     return data.get(name) if hasattr(data, "get") else None
 
 
-class TokenView(ObtainAuthToken):
-    """POST username and password; answers ``{"token": ...}`` for the Authorization header."""
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=lockout.MAX_USERNAME, trim_whitespace=False)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False,
+                                     style={"input_type": "password"})
 
+
+class TokenView(APIView):
+    """POST username and password; answers a new token for the Authorization header
+    (``Token <key>``), with when it expires if unused. Failed logins back off
+    (``server.accounts.lockout``): 429 with ``Retry-After`` while blocked."""
+
+    authentication_classes = ()
     permission_classes = [AllowAny]
+    # The project's parsers (JSON with its nesting limit), not ObtainAuthToken's own list.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
+    @extend_schema(summary="Sign in: a token for the Authorization header", tags=["accounts"],
+                   request=LoginSerializer, responses={200: dict})
     def post(self, request, *args, **kwargs):
-        username = str(_field(request, "username") or "")
-        if audit.login_locked(username, request):
-            audit.record("login_failed", request, username=username, detail="locked")
-            raise ApiError("throttled", "too many failed logins: try again in 15 minutes",
-                           status_code=429)
-        ser = self.get_serializer(data=request.data)
-        # A wrong password fires Django's user_login_failed signal: audit counts and records it.
+        username = _field(request, "username")
+        if isinstance(username, str) and len(username) > lockout.MAX_USERNAME:
+            raise ApiError("invalid", f"username is longer than {lockout.MAX_USERNAME} "
+                           "characters: no account has such a name", field="username")
+        wait = lockout.wait_seconds(username, request) if isinstance(username, str) else 0
+        if wait:
+            audit.record("login_failed", request, username=username, detail="blocked")
+            return Response({"error": {"code": "throttled", "message": lockout.refusal(wait),
+                                       "retry_after": wait}},
+                            status=429, headers={"Retry-After": str(wait)})
+        ser = LoginSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        user = ser.validated_data["user"]
-        audit.clear_failures(username, request)
+        # A wrong password fires Django's user_login_failed signal: audit counts and records it.
+        user = authenticate(request, username=ser.validated_data["username"],
+                            password=ser.validated_data["password"])
+        if user is None:
+            raise ApiError("invalid", "unable to sign in with this username and password")
+        lockout.record_success(user.get_username(), request)
         audit.record("login", request, user=user, detail="token")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "id": user.pk, "username": user.username,
-                         "role": user.role,
+        key, token = tokens.issue(user)
+        return Response({"token": key, "expires": tokens.expires_at(token),
+                         "id": user.pk, "username": user.username, "role": user.role,
                          "department_code": user.department.code if user.department_id else None})
+
+
+class GuardedLoginView(LoginView):
+    """``/accounts/login/``: Django's sign-in page under the login backoff; a blocked attempt
+    is answered 429 with ``Retry-After`` and the reason on the page."""
+
+    form_class = GuardedAuthenticationForm
+
+    def form_invalid(self, form):
+        if not form.has_error("__all__", BLOCKED):
+            return super().form_invalid(form)
+        response = self.render_to_response(
+            self.get_context_data(form=form, retry_after=form.retry_after))
+        response.status_code = 429
+        response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 class RevokeTokenView(APIView):
     """POST: revoke API tokens (a lost or stolen handset, 手持终端丢失). Without ``username`` the
-    caller's own token; with it, that user's (duty chiefs and staff only). The device must log
+    caller's own tokens; with it, that user's (duty chiefs and staff only): every device of
+    that user. The device must log
     in again; everything it already sent stays."""
 
     @extend_schema(summary="Revoke a token (lost handset)", tags=["accounts"],
@@ -67,7 +107,7 @@ class RevokeTokenView(APIView):
         if target is None:
             raise ApiError("not_found", f"no user {username!r}", field="username",
                            status_code=404)
-        revoked, _ = Token.objects.filter(user=target).delete()
+        revoked, _ = ApiToken.objects.filter(user=target).delete()
         audit.record("revoked", request, user=request.user, username=username,
                      detail=f"{revoked} token(s) of {username}")
         return Response({"username": username, "revoked": revoked})

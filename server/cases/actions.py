@@ -230,6 +230,27 @@ def do_case_action_once(actor_user: User, number: str, action: Action, key: str,
     return ActionKey.objects.get(key=key).answer, True
 
 
+#: Refusals about who acts and from which state: what ``check_may_act`` answers early.
+ACCESS_REFUSALS = frozenset({"role_not_allowed", "wrong_state", "not_your_case"})
+
+
+def check_may_act(actor_user: User, number: str, action: Action,
+                  params: Mapping[str, Any] | None = None) -> None:
+    """Raise the ``Refused`` the step would raise about who acts or the state it starts from
+    (``ACCESS_REFUSALS``), without a lock and without storing anything: asked before costly
+    work such as decoding a photo, so a caller who may not take the step spends none of it.
+    A refusal about the parameters is left to the step, which asks everything again under its
+    lock. Raises ``Case.DoesNotExist`` for an unknown number."""
+    case = Case.objects.select_related("department").get(number=number)
+    params = {k: v for k, v in dict(params or {}).items() if v not in (None, "")}
+    try:
+        decide(snapshot_of(case), action, actor_user.as_actor(), timezone.now(),
+               {**params, "photo_count": 1}, current_rules())
+    except Refused as exc:
+        if exc.code in ACCESS_REFUSALS:
+            raise
+
+
 def do_case_action(actor_user: User, number: str, action: Action,
                    params: Mapping[str, Any] | None = None,
                    photos: Sequence[CleanPhoto] = (), photo_stage: str = "after",

@@ -28,6 +28,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 #: Long side of the stored image; the handset already shrinks to 1280 px.
 MAX_STORED_SIDE = 1600
+#: A PNG or WebP (a flat image compresses to almost nothing: 116 KB decoded to 40 Mpx, 0.6 s
+#: and 100 MB) larger than ``DENSE_FROM_PIXELS`` must bring at least one byte per
+#: ``MAX_PIXELS_PER_BYTE`` pixels; a real photo brings hundreds of times more.
+DENSE_FROM_PIXELS = 2_000_000
+MAX_PIXELS_PER_BYTE = 100
 
 
 def photo_state(photo) -> tuple[str, str]:
@@ -101,8 +106,9 @@ def _decoding():
 def sniff_photo(data: bytes) -> PhotoHeader:
     """The checks of the header alone; raises PhotoInvalid with a reason. An accepted format,
     at most ``MAX_PHOTO_PIXELS``, and a JPEG must end with its end-of-image marker (an upload
-    cut short is the commonest damage). Pixels are not decoded: a photo can still fail in
-    ``clean_photo``."""
+    cut short is the commonest damage), and a PNG or WebP over ``DENSE_FROM_PIXELS`` pixels
+    must not claim more than ``MAX_PIXELS_PER_BYTE`` pixels per byte of its file. Pixels are
+    not decoded: a photo can still fail in ``clean_photo``."""
     if not data:
         raise PhotoInvalid("the photo is empty")
     with _decoding():
@@ -111,7 +117,12 @@ def sniff_photo(data: bytes) -> PhotoHeader:
             if fmt not in ACCEPTED_FORMATS:
                 raise PhotoInvalid(f"the photo must be JPEG, PNG or WebP, not {fmt or 'unknown'}")
             if width * height > settings.MAX_PHOTO_PIXELS:
-                raise PhotoInvalid(f"the photo is too large: {width}x{height} pixels")
+                raise PhotoInvalid(f"the photo is too large: {width}x{height} pixels (at most "
+                                   f"{settings.MAX_PHOTO_PIXELS / 1e6:g} million)")
+            if (fmt != "JPEG" and width * height > DENSE_FROM_PIXELS
+                    and width * height > len(data) * MAX_PIXELS_PER_BYTE):
+                raise PhotoInvalid(f"the photo is too large for its file: {width}x{height} "
+                                   f"pixels in {len(data)} bytes (a decompression bomb?)")
             if fmt != "JPEG":
                 probe.verify()  # PNG: chunk CRCs, cheap
     if fmt == "JPEG" and b"\xff\xd9" not in data[-4096:]:

@@ -14,13 +14,16 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server import params
 from server.accounts import access
 from server.api_errors import ApiError
-from server.cases.actions import IdempotencyConflict, do_case_action, do_case_action_once
+from server.parsers import JSONParser
+from server.cases.actions import (IdempotencyConflict, check_may_act, do_case_action,
+                                  do_case_action_once, find_action_replay)
 from server.cases.models import Case, Photo, VoiceNote
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
@@ -90,13 +93,14 @@ class CaseListView(APIView):
             if state not in STATE_VALUES:
                 raise ApiError("invalid", f"unknown state {state!r}", field="state")
             qs = qs.filter(state=state)
-        try:
-            limit = min(int(request.query_params.get("limit", 100)), 500)
-            offset = max(int(request.query_params.get("offset", 0)), 0)
-        except ValueError:
-            raise ApiError("invalid", "limit and offset must be integers", field="limit") from None
+        # A limit over 500 is cut to 500; an offset past the table is an empty page, but one
+        # past 2**63 is an SQL error: both are checked here.
+        limit = min(params.integer(request.query_params, "limit", lo=0, hi=params.MAX_OFFSET,
+                                   default=100), 500)
+        offset = params.integer(request.query_params, "offset", lo=0, hi=params.MAX_OFFSET,
+                                default=0)
         total = qs.count()
-        rows = [case_summary(c, request.user) for c in qs[offset:offset + max(limit, 0)]]
+        rows = [case_summary(c, request.user) for c in qs[offset:offset + limit]]
         return Response({"count": total, "results": rows})
 
 
@@ -115,7 +119,7 @@ class CaseDetailView(APIView):
         body["suggested_department"] = (
             {"code": suggestion.department.code, "name": suggestion.department.name,
              "rule": suggestion.rule} if suggestion.department else None)
-        body["duplicates"] = _duplicates(case)
+        body["duplicates"] = _duplicates(case, request.user)
         # The caller (hotline, Open311) only for the roles that need to call back; else None.
         body["contact"] = access.contact_of(case, request.user)
         # state: "clean" (served), "pending" (the photo cleaner has not run yet: retry) or
@@ -131,10 +135,15 @@ class CaseDetailView(APIView):
         return Response(body)
 
 
-def _duplicates(case: Case) -> list[dict]:
+def _duplicates(case: Case, user) -> list[dict]:
+    """The possible duplicates of ``case`` that ``user`` may open (a department sees only its
+    own cases, a supervisor only theirs): no number, state or distance of any other."""
+    found = possible_duplicates(case)
+    readable = set(access.visible_cases(user).filter(
+        number__in=[other.number for other, _, _ in found]).values_list("number", flat=True))
     return [{"number": other.number, "state": other.state, "distance_m": round(distance, 1),
              "why": why, "channel": other.channel}
-            for other, distance, why in possible_duplicates(case)]
+            for other, distance, why in found if other.number in readable]
 
 
 class CaseDuplicatesView(APIView):
@@ -142,7 +151,7 @@ class CaseDuplicatesView(APIView):
                    responses={200: dict})
     def get(self, request, number: str):
         case = get_object_or_404(access.visible_cases(request.user), number=number)
-        return Response({"number": case.number, "duplicates": _duplicates(case)})
+        return Response({"number": case.number, "duplicates": _duplicates(case, request.user)})
 
 
 class CaseActionView(APIView):
@@ -162,7 +171,8 @@ class CaseActionView(APIView):
                            status_code=404)
         if not access.may(request.user, access.Ability.CASE_ACTIONS):
             raise ApiError("role_not_allowed", "your account has no role", status_code=403)
-        # A department must not learn that another department's case exists: 404, not 403.
+        # Who may not read the case must not learn that it exists, nor its state (a refusal
+        # names it): 404 as for a number never given.
         if not access.may_know_of_case(request.user, number):
             raise ApiError("not_found", f"no case {number!r}", status_code=404)
         data = request.data
@@ -174,8 +184,15 @@ class CaseActionView(APIView):
         params = {k: v for k, v in ser.validated_data.items()
                   if k not in ("photo", "idempotency_key")}
         key = ser.validated_data.get("idempotency_key")
+        digest = ser.action_hash(number, act.value) if key is not None else ""
         photos = []
         if "photo" in ser.validated_data:
+            # Decoding costs CPU and memory: only for a step this user may take on this case
+            # (a repeat of a step already taken gets its first answer without a decode).
+            earlier = self._replay(request.user, key, digest) if key is not None else None
+            if earlier is not None:
+                return Response(earlier)
+            check_may_act(request.user, number, act, params)
             try:
                 photos.append(clean_photo(ser.validated_data["photo"]))
             except PhotoInvalid as exc:
@@ -185,13 +202,20 @@ class CaseActionView(APIView):
                                   photo_stage=PHOTO_STAGE.get(act, "after"))
             return Response(case_summary(case, request.user))
         try:
-            answer, _ = do_case_action_once(request.user, number, act, key,
-                                            ser.action_hash(number, act.value), params, photos,
-                                            photo_stage=PHOTO_STAGE.get(act, "after"))
+            answer, _ = do_case_action_once(request.user, number, act, key, digest, params,
+                                            photos, photo_stage=PHOTO_STAGE.get(act, "after"))
         except IdempotencyConflict as exc:
             raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
                            status_code=409) from None
         return Response(answer)
+
+    @staticmethod
+    def _replay(user, key: str, digest: str) -> dict | None:
+        try:
+            return find_action_replay(user, key, digest)
+        except IdempotencyConflict as exc:
+            raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
+                           status_code=409) from None
 
 
 class PhotoView(APIView):

@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from server.accounts import access
 from server.accounts.access import Ability
 from server.accounts.models import User
+from server import params
 from server.api_errors import ApiError
 from server.cases.selectors import case_summary
 from server.consoles.workflow_meta import workflow_description
@@ -66,22 +67,22 @@ class CellsGeoJSONView(APIView):
     @extend_schema(summary="Cells of the active map as GeoJSON (WGS84)", tags=["consoles"],
                    responses={200: dict})
     def get(self, request):
+        _require(request.user, Ability.MAP_LAYERS)
         body = _cells_geojson(_active_version().pk)
         return HttpResponse(body, content_type="application/geo+json")
 
 
 class ComponentsGeoJSONView(APIView):
     @extend_schema(summary="Components inside ?bbox=west,south,east,north as GeoJSON",
-                   tags=["consoles"], responses={200: dict})
+                   tags=["consoles"], responses={200: dict}, parameters=[OpenApiParameter(
+                       "bbox", str, required=True,
+                       description="west,south,east,north in WGS84 degrees")])
     def get(self, request):
         from django.contrib.gis.geos import Polygon
 
-        _require(request.user, Ability.MAP_COMPONENTS)
-        try:
-            w, s, e, n = (float(x) for x in request.query_params["bbox"].split(","))
-        except (KeyError, ValueError):
-            raise ApiError("invalid", "bbox=west,south,east,north is required",
-                           field="bbox") from None
+        _require(request.user, Ability.MAP_LAYERS)
+        # Checked before GEOS sees it: a huge coordinate aborts GEOS 3.11's WKT writer.
+        w, s, e, n = params.bbox(request.query_params)
         qs = (Component.objects.filter(version=_active_version(),
                                        geom__intersects=Polygon.from_bbox((w, s, e, n)))
               .only("code", "class_code", "name", "state", "geom")[:MAX_COMPONENTS + 1])

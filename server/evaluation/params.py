@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from server.accounts import access
 from server.accounts.access import RankingScope
+from server.params import ParamError, parse_day
 from workflows.scoring import Period
 from workflows.scoring_rules import default_evaluation_rules
 
@@ -52,10 +53,12 @@ def require_entity(scope: RankingScope, entity_type: str, entity: str) -> None:
 
 
 def _day(text: str, name: str) -> date:
+    # In the system's range of days (server.params): a period, its predecessors and the trend
+    # months before it are computed from it and must not run off the calendar.
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadRequest(f"'{name}' must be a date like 2026-11-30, not {text!r}") from None
+        return parse_day(text, name)
+    except ParamError as exc:
+        raise BadRequest(exc.error["message"]) from None
 
 
 def period_from(params) -> Period:

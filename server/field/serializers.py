@@ -17,6 +17,7 @@ from gis.frames import Frame, to_wgs84
 from gridmaps.classification import class_by_code
 from server.cases.upload_fields import PhotoField
 from server.idempotency import KEY_PATTERN
+from server.params import DateTimeField
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)
@@ -77,7 +78,7 @@ class AttendanceSerializer(PointFields):
 
     kind = serializers.ChoiceField(["in", "out"], source="direction",
                                    help_text="in: clock in; out: clock out")
-    device_at = serializers.DateTimeField(help_text="ISO time of the tap on the phone",
+    device_at = DateTimeField(help_text="ISO time of the tap on the phone",
                                           validators=[check_time])
     idempotency_key = key_field()
 
@@ -86,7 +87,7 @@ class TrackPointSerializer(serializers.Serializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lon = serializers.FloatField(min_value=-180, max_value=180)
     accuracy_m = serializers.FloatField(min_value=0, max_value=5000, default=0)
-    at = serializers.DateTimeField(validators=[check_time])
+    at = DateTimeField(validators=[check_time])
 
 
 class TrackSerializer(serializers.Serializer):

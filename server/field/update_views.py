@@ -7,7 +7,7 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +24,7 @@ from server.field.serializers import (ComponentUpdateSerializer, PublishSerializ
                                      RejectSerializer)
 from server.field.views import iso, loaded_map, require, supervisor_input
 from server.maps.models import Component
+from server.parsers import JSONParser
 
 STATES = [s for s, _ in ComponentUpdate.STATES]
 

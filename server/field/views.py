@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gis.placement import OutsideManagedArea
+from server import params
 from server.accounts import access
 from server.accounts.access import Ability
 from server.accounts.models import User
@@ -74,14 +75,8 @@ def _day_query(request, what: str) -> tuple[User, date, tuple[datetime, datetime
 
 
 def _day(request) -> date:
-    raw = request.query_params.get("date")
-    if not raw:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError("invalid", f"date: {raw!r} is not a date (YYYY-MM-DD)",
-                       field="date") from None
+    # In the system's range of days: the day's end (a day later) must not leave the calendar.
+    return params.day(request.query_params, "date", default=timezone.localdate())
 
 
 def _day_range(day: date) -> tuple[datetime, datetime]:

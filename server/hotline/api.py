@@ -17,7 +17,7 @@ both may report). Errors: the API's one shape.
 from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -44,13 +44,19 @@ def _require(user, ability: Ability, what: str) -> None:
                        status_code=status.HTTP_403_FORBIDDEN)
 
 
+#: The WGS84 point the reverse search and the duplicate check read.
+POINT = [OpenApiParameter("lat", float, required=True),
+         OpenApiParameter("lon", float, required=True)]
+
+
 class PlaceSearchView(APIView):
     """``mode`` is suggest or geocode."""
 
     mode = "suggest"
 
     @extend_schema(summary="Address search in the gazetteer (地理编码)", tags=["hotline"],
-                   responses={200: dict})
+                   responses={200: dict}, parameters=[OpenApiParameter(
+                       "q", str, description="what the caller said (first 100 characters)")])
     def get(self, request):
         _require(request.user, Ability.ADDRESS_SEARCH, "address search")
         q = request.query_params.get("q", "")[:100]
@@ -59,7 +65,8 @@ class PlaceSearchView(APIView):
 
 
 class PlaceReverseView(APIView):
-    @extend_schema(summary="The address nearest a point", tags=["hotline"], responses={200: dict})
+    @extend_schema(summary="The address nearest a point", tags=["hotline"], responses={200: dict},
+                   parameters=POINT)
     def get(self, request):
         _require(request.user, Ability.ADDRESS_SEARCH, "address search")
         lat, lon = _point(request.query_params)
@@ -79,7 +86,10 @@ def _point(params) -> tuple[float, float]:
 
 class DuplicatesView(APIView):
     @extend_schema(summary="Possible duplicates of a report not saved yet (疑似重复)",
-                   tags=["hotline"], responses={200: dict})
+                   tags=["hotline"], responses={200: dict}, parameters=POINT + [
+                       OpenApiParameter("kind", str, required=True, enum=["component", "event"]),
+                       OpenApiParameter("class_code", str, required=True),
+                       OpenApiParameter("component_code", str)])
     def get(self, request):
         _require(request.user, Ability.ADDRESS_SEARCH, "the duplicate check")
         p = request.query_params

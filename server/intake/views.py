@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +21,7 @@ from server.cases.models import Case
 from server.intake.serializers import ReportSerializer
 from server.intake.submit import Report, SubmitError, submit
 from server.maps.index import LoadedMap, active_map
+from server.parsers import JSONParser
 from workflows import Role
 
 #: Where a report through this endpoint comes from, by the reporter's role. Reports of the

@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +32,8 @@ from server.intake.views import api_error
 from server.open311.external import CameraThrottle, LoggedRequestMixin
 from server.open311.keys import holder_of
 from server.open311.models import CameraAlert, CameraPlatform
+from server.params import DateTimeField
+from server.parsers import JSONParser
 
 SYSTEM_USERNAME = "video"
 _ID = r"^[A-Za-z0-9_.:-]{1,64}$"
@@ -47,7 +49,7 @@ class AlertSerializer(serializers.Serializer):
                                         help_text="class code of that kind, e.g. 0101")
     confidence = serializers.FloatField(min_value=0, max_value=1)
     snapshot = PhotoField(help_text="JPEG/PNG/WebP snapshot (multipart file or base64)")
-    captured_at = serializers.DateTimeField(required=False)
+    captured_at = DateTimeField(required=False)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True,
                                         default="")
 
@@ -59,7 +61,9 @@ class CameraAlertView(LoggedRequestMixin, APIView):
     throttle_classes = (CameraThrottle,)
 
     @extend_schema(request=AlertSerializer, responses={201: dict, 200: dict}, tags=["intake"],
-                   summary="Camera alert (视频告警): a report of channel video")
+                   summary="Camera alert (视频告警): a report of channel video", auth=[],
+                   parameters=[OpenApiParameter("X-Api-Key", str, OpenApiParameter.HEADER,
+                                                description="the platform's key")])
     def post(self, request):
         body = request.data if hasattr(request.data, "get") else {}  # a JSON list is no alert
         key = request.headers.get("X-Api-Key") or body.get("api_key")

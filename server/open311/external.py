@@ -3,13 +3,18 @@ alerts, portal).
 
 Limits are DRF throttles on the default cache (LocMemCache per process unless CACHES says
 otherwise; with several workers each keeps its own count, which only makes the limit looser).
-Rates: ``settings.EXTERNAL_RATES`` {scope: "N/period"} overrides ``DEFAULT_RATES``.
+Rates: ``settings.EXTERNAL_RATES`` {scope: "N/period"} overrides ``DEFAULT_RATES``. "Per IP" is
+``server.accounts.network.client_address``: ``X-Forwarded-For`` counts only from a trusted
+proxy, so a client cannot reset its limit by writing a new address there each time. Open311
+reads are counted per address, its writes per api_key (an integrator's reports do not use up
+the read limit of the address it posts from).
 
-Log: one line per request on the ``dcm.external`` logger (method, path, status, client, ip,
-milliseconds). A log line rather than a table because reads are the bulk of the traffic and a
-row per public GET would make every read a database write (SQLite has one writer); writes
-already leave a row each (``ServiceRequest``, ``RequestUpdate``, ``CameraAlert``) that names
-the client, which is the audit trail of who created what.
+Log: one line per request on the ``dcm.external`` logger (method, path with secrets such as
+``api_key`` redacted, status, client, ip, milliseconds). A log line rather than a table
+because reads are the bulk of the traffic and a row per public GET would make every read a
+database write (SQLite has one writer); writes already leave a row each (``ServiceRequest``,
+``RequestUpdate``, ``CameraAlert``) that names the client, which is the audit trail of who
+created what.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import time
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from server.accounts.network import client_address, logged_path
 from server.open311.keys import hash_key
 
 logger = logging.getLogger("dcm.external")
@@ -34,6 +40,9 @@ DEFAULT_RATES = {
 
 class _Throttle(SimpleRateThrottle):
     key_field = ""  # request field holding the client's key; "" = by IP
+
+    def get_ident(self, request):
+        return client_address(request) or "-"
 
     def get_rate(self):
         return {**DEFAULT_RATES, **getattr(settings, "EXTERNAL_RATES", {})}[self.scope]
@@ -50,6 +59,12 @@ class _Throttle(SimpleRateThrottle):
 
 class PublicReadThrottle(_Throttle):
     scope = "public_read"
+
+    def allow_request(self, request, view):
+        # Only reads count here; writes are counted per api_key (Open311WriteThrottle).
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)
 
 
 class Open311WriteThrottle(_Throttle):
@@ -87,10 +102,7 @@ class LoggedRequestMixin:
         started = getattr(self, "_started", None)
         ms = (time.monotonic() - started) * 1000 if started is not None else 0.0
         # Never log a key: a client may send its api_key in the query string.
-        query = request.GET.copy()
-        query.pop("api_key", None)
-        path = request.path + (f"?{query.urlencode()}" if query else "")
         logger.info("external %s %s %s client=%s ip=%s ms=%.1f", request.method,
-                    path, response.status_code, self.client_name or "-",
-                    request.META.get("REMOTE_ADDR", "-"), ms)
+                    logged_path(request, 2000), response.status_code, self.client_name or "-",
+                    client_address(request) or "-", ms)
         return response

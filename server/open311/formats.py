@@ -19,6 +19,8 @@ from xml.etree import ElementTree as ET
 from django.http import HttpResponse
 from django.utils import timezone
 
+from server.params import ParamError, check_moment
+
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
@@ -60,7 +62,8 @@ def w3c(value: datetime | None) -> str | None:
 
 
 def parse_w3c(name: str, text: str) -> datetime:
-    """A w3c date-time that must carry a time zone (Z or ±HH:MM); Open311Error(400) if not."""
+    """A w3c date-time that must carry a time zone (Z or ±HH:MM) and lie in the days
+    ``server.params`` accepts; Open311Error(400) if not."""
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -68,7 +71,10 @@ def parse_w3c(name: str, text: str) -> datetime:
                                 f"2026-01-01T00:00:00+08:00, not {text!r}") from None
     if value.tzinfo is None:
         raise Open311Error(400, f"{name} must include a time zone (Z or +08:00): {text!r}")
-    return value
+    try:  # a moment at either end of the calendar overflows once shifted by its offset
+        return check_moment(value, name)
+    except ParamError as exc:
+        raise Open311Error(400, exc.error["message"]) from None
 
 
 def _scalar(value: Any) -> str:

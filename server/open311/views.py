@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -26,6 +26,8 @@ from rest_framework.views import APIView
 
 from gridmaps.classification import classification_version
 from server.open311 import intake, queries, services
+from server.open311.schema import (API_KEY, PAGING, REQUEST_FORM, REQUESTS_QUERY, UPDATE_FORM,
+                                   WINDOW, read, write)
 from server.open311.external import LoggedRequestMixin, Open311WriteThrottle, PublicReadThrottle
 from server.open311.formats import FORMATS, Open311Error, error_response, render
 from server.open311.keys import holder_of
@@ -39,7 +41,6 @@ def jurisdiction_id() -> str:
     return getattr(settings, "OPEN311_JURISDICTION_ID", "dcm.local")
 
 
-@extend_schema(exclude=True)  # the spec documents these; the OpenAPI page is for our own API
 class Open311View(LoggedRequestMixin, APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -92,6 +93,7 @@ class Open311View(LoggedRequestMixin, APIView):
 
 
 class DiscoveryView(Open311View):
+    @read("Discovery: the endpoint, its formats and contact")
     def get(self, request, fmt):
         changeset = f"{classification_version()}"
         base = request.build_absolute_uri("/open311/v2")
@@ -109,11 +111,14 @@ class DiscoveryView(Open311View):
 
 
 class ServiceListView(Open311View):
+    @read("Services: the classification's minor classes")
     def get(self, request, fmt):
         return render(services.service_list(), self.fmt, "services")
 
 
 class ServiceDefinitionView(Open311View):
+    @read("A service's definition (its attributes)",
+          OpenApiParameter("service_code", str, OpenApiParameter.PATH))
     def get(self, request, service_code, fmt):
         found = services.definition(service_code)
         if found is None:
@@ -136,10 +141,12 @@ def paged(request, page: queries.Page, fmt: str, root: str):
 
 
 class RequestsView(Open311View):
+    @read("Service requests (public cases), newest first", *REQUESTS_QUERY)
     def get(self, request, fmt):
         return paged(request, queries.find_requests(request.query_params), self.fmt,
                      "service_requests")
 
+    @write("Post a service request (a report of channel open311)", REQUEST_FORM)
     def post(self, request, fmt):
         client = self.client(request)
         sr = intake.post_request(client, request.data)
@@ -156,6 +163,8 @@ def _batch() -> bool:
 
 
 class RequestView(Open311View):
+    @read("One service request",
+          OpenApiParameter("service_request_id", str, OpenApiParameter.PATH))
     def get(self, request, service_request_id, fmt):
         case = queries.cases().filter(number=service_request_id).first()
         if case is None:
@@ -164,6 +173,8 @@ class RequestView(Open311View):
 
 
 class TokenView(Open311View):
+    @read("The request a batch token became", OpenApiParameter("token", str,
+                                                                 OpenApiParameter.PATH))
     def get(self, request, token, fmt):
         sr = ServiceRequest.objects.select_related("case").filter(token=token).first()
         if sr is None:
@@ -173,12 +184,14 @@ class TokenView(Open311View):
 
 
 class UpdatesView(Open311View):
+    @read("Updates of service requests (servicerequestupdates)", API_KEY, *WINDOW, *PAGING)
     def get(self, request, fmt):
         if request.query_params.get("api_key"):
             self.client(request)  # optional, but a wrong one is an error, not ignored
         return paged(request, queries.find_updates(request.query_params), self.fmt,
                      "service_request_updates")
 
+    @write("Post an update of a service request", UPDATE_FORM)
     def post(self, request, fmt):
         client = self.client(request)
         update = intake.post_update(client, request.data)

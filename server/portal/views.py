@@ -32,7 +32,8 @@ class PortalView(LoggedRequestMixin, APIView):
 class PortalPage(PortalView):
     renderer_classes = (TemplateHTMLRenderer,)
 
-    @extend_schema(exclude=True)
+    @extend_schema(summary="The public portal page (公众门户)", tags=["pages"], auth=[],
+                   responses={(200, "text/html"): str})
     def get(self, request):
         return Response({"leaflet": finders.find("vendor/leaflet/leaflet.js") is not None},
                         template_name="portal/page.html")

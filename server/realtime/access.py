@@ -1,8 +1,10 @@
 """The websocket's side of ``server.accounts.access``: its answers as group names.
 
-Checked once when a socket connects and once per subscription. At connect a socket joins the
-user's own group and the wide group of what ``access.hearing`` says they hear (the centres:
-every case; a department: its own; a supervisor: the supervisors' waiting checks). Narrower
+Checked when a socket connects and once per subscription; then, per live event, whether the
+socket still hears it (``groups_at_connect``'s check, ``access.Hearing.hears``). At connect a
+socket joins the user's own group and the wide group of what ``access.hearing`` says they
+hear (the centres: every case; a department: its own; a supervisor: the supervisors' waiting
+checks). Narrower
 groups (one case, one grid cell) are joined only through a ``subscribe`` message: a case when
 ``access.visible_cases`` holds it, the same rule the REST API applies, so the websocket never
 shows a case the API would hide; a cell with ``Ability.FOLLOW_CELLS``. No rule is decided here.
@@ -12,24 +14,34 @@ Sync functions (ORM): consumers call them through ``database_sync_to_async``.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from server.accounts import access
 from server.accounts.access import Ability
 from server.realtime.groups import (CENTER, case_group, dept_group, grid_group, role_group,
                                     user_group)
+from server.realtime.send import Audience
 
 
-def groups_at_connect(user) -> list[str]:
-    """The groups a user's sockets join when they connect; empty means refuse the socket."""
+def groups_at_connect(user) -> tuple[list[str], Callable[[Audience], bool] | None]:
+    """The groups a user's sockets join when they connect (empty: refuse the socket), and the
+    check each live event then passes for the socket (``hub.Listener.hears``): None for those
+    who hear every case, else ``access.Hearing.hears`` on the event's audience, so a case
+    followed while the user could see it stops flowing once it changes hands."""
     hears = access.hearing(user)
     if hears is None:
-        return []
+        return [], None
     if hears.everything:
-        wide = CENTER
-    elif hears.department_code is not None:
+        return [user_group(user.pk), CENTER], None
+    if hears.department_code is not None:
         wide = dept_group(hears.department_code)
     else:
         wide = role_group(hears.role)
-    return [user_group(user.pk), wide]
+
+    def check(audience: Audience) -> bool:
+        return hears.hears(audience["departments"], audience["people"])
+
+    return [user_group(user.pk), wide], check
 
 
 def check_subscription(user, cases: list[str], grids: list[str]) -> tuple[list[str], list[str]]:

@@ -1,5 +1,8 @@
-"""Websocket authentication: the Django session (pages) or ``?token=<DRF token>`` (handsets,
-scripts and tests). A connection with neither is anonymous and the consumer refuses it."""
+"""Websocket authentication: the Django session (pages), or an API token (``server.accounts.
+tokens``: an expired or unknown token is anonymous) in the handshake's ``Authorization: Token
+<key>`` header (the handset, scripts) or, for clients that cannot set a header, in
+``?token=<key>``. The header is preferred: a query string is written into access logs and
+proxies' logs. A connection with none is anonymous and the consumer refuses it."""
 
 from __future__ import annotations
 
@@ -12,12 +15,9 @@ from django.contrib.auth.models import AnonymousUser
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from server.accounts.tokens import user_for_key
 
-    token = Token.objects.select_related("user", "user__department").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    return user_for_key(key) or AnonymousUser()
 
 
 class _TokenMiddleware:
@@ -25,10 +25,21 @@ class _TokenMiddleware:
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        if "token" in query:
-            scope = dict(scope, user=await _user_for_token(query["token"][0]))
+        key = _header_token(scope) or parse_qs(
+            scope.get("query_string", b"").decode("latin-1")).get("token", [None])[0]
+        if key is not None:
+            scope = dict(scope, user=await _user_for_token(key))
         return await self.inner(scope, receive, send)
+
+
+def _header_token(scope) -> str | None:
+    """The key of an ``Authorization: Token <key>`` handshake header, or None."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"authorization":
+            scheme, _, key = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "token" and key.strip():
+                return key.strip()
+    return None
 
 
 def TokenOrSessionAuthMiddleware(inner):  # noqa: N802 (reads like the Channels stacks)

@@ -12,6 +12,8 @@ Protocol (payloads in ``server.realtime.schema``):
    (``server.realtime.replay``): what it names is not sent again, and a gap inside the ranges
    is (a push lost in a killed worker, older than the client's newest 2,000 events too).
 3. ``subscribe`` / ``unsubscribe`` join or leave one case's or one cell's group, each checked.
+   Each live event is checked again for the socket (``access.Hearing.hears`` on the event's
+   holders): a followed case that left the user's department stops flowing.
 4. Live events come through this worker's hub (``server.realtime.hub``), not through a channel
    of the socket's own: the consumer tells the hub which groups the socket is in (after the
    checks in ``access``) and the hub writes each event to it, at most once per id, whether it
@@ -23,6 +25,9 @@ Protocol (payloads in ``server.realtime.schema``):
    replays the log from where the socket was, so an event lost in the layer still arrives
    although the socket never dropped; so does a ping once a ``CATCH_UP_EVERY_S``, for what no
    worker can notice (a worker killed between a commit and its push).
+6. When the user's credentials end (a token revoked, the user deactivated, their role or
+   department changed) every socket of theirs is closed with 4401
+   (``send.close_user_sockets_on_commit``, wired in ``server.realtime.revoke``).
 """
 
 from __future__ import annotations
@@ -64,14 +69,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)  # 4401: not authenticated
             return
-        groups = await database_sync_to_async(groups_at_connect)(user)
+        groups, hears = await database_sync_to_async(groups_at_connect)(user)
         if not groups:
             await self.close(code=4403)  # 4403: no role that may listen
             return
         # Held: live events wait until after hello. The hub sends them through this socket's
         # ASGI send as the server gave it (``keep_server_send``; else the consumer's own).
         self.listener = Listener(self.scope.get(SERVER_SEND, self.base_send),
-                                 on_overflow=self._too_slow)
+                                 on_overflow=self._too_slow, hears=hears,
+                                 on_close=self._closed_by_server)
         self.hub = hub()
         await self._join(groups)
         await self.accept()
@@ -87,6 +93,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         """The hub dropped this socket's queue (far too far behind): close it so that the client
         reconnects and resumes. (In a task: the hub calls this from its fan-out.)"""
         self._closing = asyncio.ensure_future(self.close(code=TOO_SLOW))
+
+    def _closed_by_server(self, code: int) -> None:
+        """The user's credentials ended (``send.close_user_sockets_on_commit``): close with
+        ``code``; a client that reconnects is let in only if they still hold."""
+        self._closing = asyncio.ensure_future(self.close(code=code))
 
     async def _join(self, groups: list[str]) -> None:
         for group in groups:

@@ -33,6 +33,10 @@ Contract:
   hub's own channel that fails or does not come back, or a Redis server that restarted is noted,
   so the sockets that stayed open catch up (``EventsConsumer.on_ping``).
 - Who may join which group is not decided here: ``access``, by the consumer, before ``join``.
+  Each event carries its audience (who held the case just before and after it); a listener
+  with ``hears`` gets the event only when ``hears(audience)`` is true, however it joined
+  (a case followed since before it changed hands). Centres' listeners have none: no cost.
+- A ``CLOSE`` message to a group closes its sockets (a user's credentials ended).
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ MAX_QUEUED = 1000
 TOO_SLOW = 4408
 #: The message type of the hub's probe through the layer (``layer_watch``).
 PROBE = "hub.probe"
+#: The message type that closes every socket of a group (``send.close_user_sockets_on_commit``).
+CLOSE = "hub.close"
 
 #: Where ``keep_server_send`` puts a websocket's ASGI ``send`` as the server gave it.
 SERVER_SEND = "dcm.server_send"
@@ -86,9 +92,15 @@ class Listener:
     """One socket as the hub sees it: its ASGI ``send``, the ids it was sent, the live events
     held while the consumer speaks first, and those queued for its sending task."""
 
-    def __init__(self, send: Send, on_overflow: Callable[[], None] | None = None):
+    def __init__(self, send: Send, on_overflow: Callable[[], None] | None = None,
+                 hears: Callable[[dict], bool] | None = None,
+                 on_close: Callable[[int], None] | None = None):
         self._send = send
         self._on_overflow = on_overflow
+        #: Whether the socket hears an event with this audience (``send.Audience``); None: it
+        #: hears every event of its groups (a centre's).
+        self.hears = hears
+        self._on_close = on_close
         #: The hub's groups this listener is in (so leaving is not a scan of every group).
         self.groups: set[str] = set()
         self._sent: dict[int, None] = {}
@@ -147,6 +159,12 @@ class Listener:
             self.close()
             if self._on_overflow is not None:
                 self._on_overflow()
+
+    def close_socket(self, code: int) -> None:
+        """Send nothing more, and ask the consumer to close the socket with ``code``."""
+        self.close()
+        if self._on_close is not None:
+            self._on_close(code)
 
     def close(self) -> None:
         """Send nothing more (the socket is gone or too slow)."""
@@ -314,20 +332,33 @@ class Hub:
                 await asyncio.sleep(1)
                 continue
             try:
-                if message.get("type") == PROBE:
+                kind = message.get("type")
+                if kind == PROBE:
                     self.probe.back(message["n"])
+                elif kind == CLOSE:
+                    self.close_all(message["group"], message["code"])
                 else:
-                    self.fan_out(message["group"], message["event_id"], message["text"])
+                    self.fan_out(message["group"], message["event_id"], message["text"],
+                                 message.get("audience"))
             except (KeyError, TypeError, AttributeError):  # not send.py's shape: not ours
                 log.warning("realtime hub: dropped a message of another shape: %r",
                             sorted(message) if isinstance(message, dict) else type(message))
 
-    def fan_out(self, group: str, event_id: int, text: str) -> None:
-        """Hand the event to every listener of this worker in ``group`` (each sends it out in
-        its own time: see the module's contract)."""
+    def fan_out(self, group: str, event_id: int, text: str,
+                audience: dict | None = None) -> None:
+        """Hand the event to every listener of this worker in ``group`` that hears an event
+        of ``audience`` (each sends it out in its own time: see the module's contract). A
+        message without an audience (from a worker of an older release) goes to all."""
         event = Event(event_id, text)
         for listener in list(self.members.get(group, ())):
-            listener.deliver(event)
+            hears = listener.hears
+            if hears is None or audience is None or hears(audience):
+                listener.deliver(event)
+
+    def close_all(self, group: str, code: int) -> None:
+        """Close every socket of this worker in ``group`` with ``code``."""
+        for listener in list(self.members.get(group, ())):
+            listener.close_socket(code)
 
     async def _rejoin(self) -> None:
         while True:

@@ -3,8 +3,11 @@
 The log (``CaseEvent``) is append-only and its ids increase in insertion order, so a client's
 cursor is the largest event id it holds. A client that reconnects sends
 ``{"type": "resume", "after": N, "seen": [...]}`` and gets every event it may see with id > N,
-then the live stream (the consumer drops ids it already sent). Which cases' events a user gets
-back is ``server.accounts.access.replayable_cases``.
+then the live stream (the consumer drops ids it already sent). Which events a user gets back
+is ``server.accounts.access``'s answer (``replayable_cases`` narrows the log,
+``heard_events`` keeps the events the user heard live: a department gets a case's events
+while the case was sent to it, up to the one that took it away). A case the user may no longer
+see is shown as it was right after each event, not as it is now.
 
 Late commits. On PostgreSQL ids are taken at INSERT, not at COMMIT: a transaction that took
 id 10 can commit after one that took id 11. A client that saw 11 live and then lost its link
@@ -38,6 +41,7 @@ Sync functions (ORM): consumers call them through ``database_sync_to_async``.
 from __future__ import annotations
 
 import bisect
+import copy
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -46,8 +50,11 @@ from django.db.models import Max, Q
 
 from server.accounts import access
 from server.cases.models import CaseEvent
+from server.cases.snapshots import apply_changes
 from server.realtime.schema import MAX_SEEN
 from server.realtime.send import build_message
+from workflows.case import SNAPSHOT_FIELDS
+from workflows.replay import replay as fold
 
 
 #: How many ids below the cursor the late-commit window may reach: bounds the scan to the
@@ -131,13 +138,65 @@ def replay(user, after: int, seen: frozenset[int] | Held = frozenset(), *,
             .select_related("case__department", "case__reporter", "actor").order_by("id"))
     out = Replay(last_event_id=newest)
     missed = 0
-    for event in rows.iterator(chunk_size=200):
-        if event.pk in held:
-            continue
-        if event.pk > after:
-            missed += 1
-            if missed > limit:
-                return Replay(last_event_id=newest, reset=True)
-        out.messages.append(build_message(event.case, event))
-        out.last_event_id = max(out.last_event_id, event.pk)
+    past = _PastCases(user)
+    for chunk in _chunks(rows.iterator(chunk_size=200), 200):
+        heard = [e for e in access.heard_events(user, chunk) if e.pk not in held]
+        for event in heard:
+            if event.pk > after:
+                missed += 1
+                if missed > limit:
+                    return Replay(last_event_id=newest, reset=True)
+        past.note(heard)
+        for event in heard:
+            out.messages.append(build_message(past.case_at(event), event))
+            out.last_event_id = max(out.last_event_id, event.pk)
     return out
+
+
+def _chunks(rows, size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _PastCases:
+    """The case a replayed event is shown with: as it is now when the user may see it now
+    (newer data for the same case, as the live stream would bring), else as it was right after
+    the event, folded from its log (``workflows.replay``): a department that heard a case leave
+    it learns nothing of what came after (where the case went next, what was done)."""
+
+    def __init__(self, user):
+        self.user = user
+        self.visible: set[int] = set()
+        self.logs: dict[int, list[tuple[int, dict]]] = {}
+
+    def note(self, events: list) -> None:
+        case_ids = {e.case_id for e in events} - self.visible - set(self.logs)
+        if not case_ids:
+            return
+        self.visible |= set(access.visible_cases(self.user).filter(pk__in=case_ids)
+                            .values_list("pk", flat=True))
+        hidden = case_ids - self.visible
+        if hidden:
+            top = max(e.pk for e in events if e.case_id in hidden)
+            for case_id in hidden:
+                self.logs[case_id] = []
+            for case_id, event_id, data in (CaseEvent.objects
+                                            .filter(case_id__in=hidden, id__lte=top)
+                                            .order_by("id").values_list("case_id", "id", "data")):
+                self.logs[case_id].append((event_id, data))
+
+    def case_at(self, event):
+        if event.case_id in self.visible:
+            return event.case
+        snapshot = fold(data for event_id, data in self.logs[event.case_id]
+                        if event_id <= event.pk)
+        case = copy.copy(event.case)
+        apply_changes(case, {name: getattr(snapshot, name) for name in SNAPSHOT_FIELDS})
+        case.updated_at = event.at
+        return case

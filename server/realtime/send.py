@@ -54,17 +54,34 @@ _KEYS = set(CaseMessage.__annotations__)
 _EVENT_KEYS = set(EventInfo.__annotations__)
 
 
+class Audience(TypedDict):
+    """Who held the case just before and just after an event: the departments (codes) and the
+    people (user ids: its reporter, the supervisor whose task began or ended). A socket hears
+    the event when ``server.accounts.access.Hearing.hears`` says so for these; the hub asks it
+    for every socket that is not a centre's, so a followed case (a ``case.<id>`` group,
+    checked once at subscribe) stops flowing to a department once it has left it."""
+
+    departments: list[str]
+    people: list[int]
+
+
+def audience_of(case, previous_department=None, previous_assignee_id=None) -> Audience:
+    return {"departments": sorted(d.code for d in {case.department, previous_department}
+                                  - {None}),
+            "people": sorted({case.reporter_id, case.assignee_id, previous_assignee_id}
+                             - {None})}
+
+
 def groups_for(case, previous_department=None, previous_assignee_id=None) -> list[str]:
     """Who hears about a case: the centres, its department (and the one it just left), its
     reporter, followers of the case and of its cell, and the supervisor holding its verify or
     check task (and the one whose task just ended, so their task list drops it)."""
-    groups = [CENTER, user_group(case.reporter_id), case_group(case.pk)]
+    audience = audience_of(case, previous_department, previous_assignee_id)
+    groups = [CENTER, case_group(case.pk)]
     if case.cell_code:
         groups.append(grid_group(case.cell_code))
-    for dept in {case.department, previous_department} - {None}:
-        groups.append(dept_group(dept.code))
-    for user_id in {case.assignee_id, previous_assignee_id} - {None, case.reporter_id}:
-        groups.append(user_group(user_id))
+    groups += [dept_group(code) for code in audience["departments"]]
+    groups += [user_group(user_id) for user_id in audience["people"]]
     return groups
 
 
@@ -87,7 +104,7 @@ def build_message(case, event) -> CaseMessage:
     return msg
 
 
-async def _send_all(groups: list[str], msg: CaseMessage) -> None:
+async def _send_all(groups: list[str], msg: CaseMessage, audience: Audience) -> None:
     layer = get_channel_layer()
     # The JSON text is made once here, not once per socket: a worker holding thousands of
     # terminals would otherwise spend most of a fan-out re-encoding the same message. Each
@@ -96,7 +113,7 @@ async def _send_all(groups: list[str], msg: CaseMessage) -> None:
     # Concurrently: one round trip to Redis for all groups instead of one per group.
     results = await asyncio.gather(
         *(layer.group_send(g, {"type": "case.message", "group": g, "event_id": msg["event_id"],
-                               "text": text}) for g in groups),
+                               "text": text, "audience": audience}) for g in groups),
         return_exceptions=True)
     for group, result in zip(groups, results):
         if isinstance(result, BaseException):
@@ -111,12 +128,41 @@ def send_case_event_on_commit(case, event, *, previous_department=None,
     none is open). Called only by actions, inside their transaction."""
     msg = build_message(case, event)
     groups = groups_for(case, previous_department, previous_assignee_id)
+    audience = audience_of(case, previous_department, previous_assignee_id)
 
     def push() -> None:
         try:
-            async_to_sync(_send_all)(groups, msg)
+            async_to_sync(_send_all)(groups, msg, audience)
         except Exception as exc:  # the case is stored; a lost push is recovered by resume
             layer_watch.note(f"a push failed: {exc!r}")
             log.exception("realtime push failed for event %s", msg["event_id"])
+
+    transaction.on_commit(push)
+
+
+#: The close code of a socket whose credentials ended (a token revoked, the user deactivated,
+#: their role or department changed): a client reconnects, and is let in again only if what it
+#: signs in with still holds, with the groups its role has now.
+CREDENTIALS_ENDED = 4401
+
+
+async def _close_all(group: str) -> None:
+    await get_channel_layer().group_send(group, {"type": "hub.close", "group": group,
+                                                 "code": CREDENTIALS_ENDED})
+
+
+def close_user_sockets_on_commit(user_id: int) -> None:
+    """After the current transaction commits (at once when none is open), close every open
+    websocket of user ``user_id``, in every worker, through the user's own group (each socket
+    joins it at connect). Called when a credential of the user ends, whatever the kind of
+    token: it keys on the user, not on a token. A lost close (Redis away) is logged: the
+    socket then streams until it drops."""
+
+    def push() -> None:
+        try:
+            async_to_sync(_close_all)(user_group(user_id))
+        except Exception as exc:
+            layer_watch.note(f"a close failed: {exc!r}")
+            log.exception("realtime: closing the sockets of user %s failed", user_id)
 
     transaction.on_commit(push)

@@ -175,6 +175,18 @@ def test_bad_input_is_refused():
         index.place(float("nan"), 39.9)
 
 
+def test_a_point_the_metre_frame_cannot_project_is_outside(index):
+    """Far from the zone of EPSG:4548 (the Pacific) the projection gives infinities: that is a
+    point outside the managed area with no components near, not a broken input."""
+    for lon, lat, frame in ((-149.88, 0.0, Frame.WGS84), (-149.88, 1e-7, Frame.BD09),
+                            (-179.9, -89.9, Frame.GCJ02)):
+        with pytest.raises(OutsideManagedArea):
+            index.place(lon, lat, frame, accuracy_m=5)
+        assert index.components_near(lon, lat, frame, radius_m=500) == ()
+    with pytest.raises(ValueError):
+        index.components_near(float("inf"), 39.9)
+
+
 def test_an_empty_index_places_nothing():
     empty = PlacementIndex([])
     assert empty.cell_count == 0

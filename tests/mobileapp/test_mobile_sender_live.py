@@ -164,17 +164,22 @@ def test_gateway_503_and_expired_token_keep_the_report_waiting(tmp_path, live, l
     ob = Outbox(tmp_path / "phone.db")
     item = ob.add_report(report_fields(cells[7], "网关 503"), shrink(make_photo(77)))
     link.set("gateway")
-    sender = Sender(ob.path, link.base_url, sup_token, **FAST)
+    told: list[str] = []
+    sender = Sender(ob.path, link.base_url, sup_token, **FAST,
+                    on_unauthorized=lambda: told.append("401"),
+                    on_link=lambda up: told.append("up" if up else "down"))
     with ApiClient(link.base_url, sup_token) as api:
         sender.step(ob, api)
     got = ob.get(item.id)
     assert got.state == WAITING and got.reason == "HTTP 503"
+    assert told == ["down"]
     link.set("up")
     ob.retry_now()
     with ApiClient(link.base_url, "not-a-valid-token") as api:
         sender.step(ob, api)
     got = ob.get(item.id)
     assert got.state == WAITING and got.reason.startswith("HTTP 401")
+    assert got.reason_code == "unauthorized" and told == ["down", "up", "401"]
     ob.retry_now()
     with ApiClient(link.base_url, sup_token) as api:
         sender.step(ob, api)

@@ -13,12 +13,12 @@ import uuid
 
 import pytest
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from shapely.geometry import Point, Polygon
 
 from gis.frames import from_metres, to_metres
 from gridmaps.model import City, Cell, Community, Component, Department, District, Street
+from server.accounts.tokens import issue
 from server.maps import index
 from server.maps.demo_loader import load_city
 
@@ -86,7 +86,8 @@ def jpeg(color=(200, 30, 30), size=(64, 48), exif: bool = False) -> bytes:
 
 @pytest.fixture
 def cast(db):
-    """Load the toy city and return {username: APIClient authenticated with a token}."""
+    """Load the toy city and return {username: APIClient authenticated with a token}; each
+    client's ``token`` is its key."""
     index.forget()
     result = load_city(toy_city(), label="toy")
     clients = {}
@@ -95,8 +96,8 @@ def cast(db):
     for username, _, _ in result.users:
         user = User.objects.get(username=username)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}",
-                           HTTP_ACCEPT_LANGUAGE="en")
+        client.token, _ = issue(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {client.token}", HTTP_ACCEPT_LANGUAGE="en")
         client.user = user
         clients[username] = client
     clients["anonymous"] = APIClient(HTTP_ACCEPT_LANGUAGE="en")

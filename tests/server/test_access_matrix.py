@@ -171,8 +171,8 @@ RULES = {
     "api-case-duplicates": SEES_CASE,
     "api-cases": AUTHED,
     "api-classes": AUTHED,
-    "api-console-cells": AUTHED,
-    "api-console-components": CENTRE | {"dept_roads", "dept_water"},  # the console map layer
+    "api-console-cells": CENTRE | {"dept_roads", "dept_water"},  # the console map layers
+    "api-console-components": CENTRE | {"dept_roads", "dept_water"},
     "api-console-stats": CENTRE,
     "api-console-supervisors": CENTRE,
     "api-departments": AUTHED,
@@ -206,7 +206,9 @@ RULES = {
     "api-portal-photo": NOBODY,  # photos are public only once the case is closed
     "api-report": {"supervisor", "acceptor", "calltaker"},
     "api-schema": ALL - {"revoked"},
-    "api-token": ALL - {"revoked"},
+    # signing in ignores a stale Authorization header: a handset whose token expired or was
+    # revoked must be able to sign in again while it still sends the old one
+    "api-token": ALL,
     "api-token-revoke": AUTHED,
     "api-video-alert": NOBODY,  # camera platforms use X-Api-Key, not user accounts
     "api-workflow": ALL - {"revoked"},

@@ -64,9 +64,8 @@ def test_every_ws_rule_is_written():
 
 
 def _world(cast):
-    from rest_framework.authtoken.models import Token
-
     from server.accounts.models import User
+    from server.accounts.tokens import issue
 
     a = cast["supervisor"].post("/api/reports/", report_form(), format="multipart").json()[
         "number"]
@@ -74,13 +73,13 @@ def _world(cast):
         assert act(cast[who], a, action, **dict(data)).status_code == 200
     b = cast["acceptor"].post("/api/reports/", report_form(), format="multipart").json()["number"]
     # A handset token, then the handset is lost and its token revoked.
-    revoked = Token.objects.get(user__username="supervisor").key
+    revoked = cast["supervisor"].token
     assert cast["supervisor"].post("/api/auth/revoke/", {}, format="json").status_code == 200
     tokens = {"revoked": revoked, "anonymous": None}
     cookies = {"revoked": None, "anonymous": None}
     for username in set(WHO) - set(tokens):
         user = User.objects.get(username=username)
-        tokens[username] = Token.objects.get_or_create(user=user)[0].key
+        tokens[username] = issue(user)[0]
         page = Client()
         page.force_login(user)
         cookies[username] = page.cookies[settings.SESSION_COOKIE_NAME].value

@@ -176,7 +176,7 @@ def test_health_answers_without_database_or_login(db, client, django_assert_num_
 
 
 @pytest.mark.django_db(transaction=True, available_apps=[
-    "django.contrib.contenttypes", "django.contrib.auth", "rest_framework.authtoken",
+    "django.contrib.contenttypes", "django.contrib.auth",
     "server.accounts"])  # only these tables are emptied afterwards: a fast teardown
 def test_a_request_gives_its_connection_back_in_its_own_thread(client, monkeypatch):
     """The test client, unlike a server, does not close connections after a request: only

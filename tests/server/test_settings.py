@@ -28,3 +28,26 @@ def test_production_mode_without_secret_key_refuses_to_start():
     out = _manage({}, "check")
     assert out.returncode != 0
     assert "SECRET_KEY must be set" in out.stderr
+
+
+def test_throttle_counts_are_shared_by_every_worker_process():
+    """Open311, portal and camera throttles live in the cache: with Redis, a count one worker
+    process made is the count another sees (in memory, N workers would allow N times the
+    rate), and it sits in its own Redis database, apart from the channel layer's keys."""
+    import pytest
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("embedded: one process, its memory is the one place")
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    assert settings.CACHES["default"]["LOCATION"].endswith("/1")
+    key = f"throttle-probe-{secrets.token_hex(4)}"
+    code = ("import django; django.setup(); from django.core.cache import cache; "
+            f"cache.set({key!r}, [1, 2, 3], 60)")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="server.settings", PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert cache.get(key) == [1, 2, 3]
+    cache.delete(key)

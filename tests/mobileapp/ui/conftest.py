@@ -20,6 +20,12 @@ else:
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+    # A phone: 720×1280 pixels at density 2 (360×640 dp), the size the layout is made for.
+    os.environ.setdefault("KIVY_METRICS_DENSITY", "2")
+    from kivy.config import Config
+
+    Config.set("graphics", "width", "720")
+    Config.set("graphics", "height", "1280")
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "mobileapp"
 

@@ -60,6 +60,8 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
     monkeypatch.setenv("DCM_GPS", f'{cells[3]["lat"]},{cells[3]["lon"]},8')
     sim, task_number = case_handled(live.base_url, cells[4])
     app = HandsetApp(base_url=link.base_url, data_dir=str(tmp_path / "phone"))
+    from mobileapp.platform.camera import FileCamera
+    app.camera = FileCamera(str(photo))
     failures: list[BaseException] = []
     timings: dict[str, float] = {}
 
@@ -90,7 +92,7 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         yield lambda: len(picker.ids.class_list.children) == 1
         picker.ids.class_list.children[0].dispatch("on_release")
         assert report.class_code == "0103"
-        report.ids.position.text = f'{cells[2]["lat"]},{cells[2]["lon"]}'
+        report.set_point(cells[2]["lat"], cells[2]["lon"], 5, source="typed")
         report.set_photo(str(photo))
         report.ids.description.text = "雨水井盖破损 UI test"
         yield 0.3
@@ -98,7 +100,8 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         report.send()
         root.current = "outbox"
         outbox = root.get_screen("outbox")
-        yield lambda: outbox.rows and "已发送" in outbox.rows[0]["text"]
+        yield lambda: app.outbox.items()[0].state == "sent"
+        outbox.refresh()
         yield 0.5
         shot("outbox")
 
@@ -134,6 +137,7 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         assert root.current == "report"
         assert report.component_code == target.code and report.kind == "component"
         assert report.position == f"{target.lat:.6f},{target.lon:.6f}"
+        assert report.place.source == "component"
         report.toggle_voice()
         report.toggle_voice()                        # record, stop: the WAV file
         assert report.voice_bytes and report.status.startswith("语音")
@@ -152,14 +156,16 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         sim.act("acceptor", task_number, "request_check", "checking", assignee="supervisor")
         yield lambda: task_number in app.board.tasks   # pushed: no poll since sign-in
         assert [t.number for t in mapscreen.ids.map.tasks] == [task_number]  # on the map too
-        report.set_photo(str(photo))  # the check's site photo
         root.current = "tasks"
         tasks = root.get_screen("tasks")
-        yield lambda: len(tasks.ids.task_list.children) == 3  # fixed / not fixed / map
+        yield lambda: len(tasks.ids.task_list.children) == 1 and tasks.details.get(task_number)
+        [task] = [t for t in app.tasks if t.number == task_number]
+        assert tasks.answer(task, "fixed") is False      # no site photo on the card yet
+        app.camera.path = str(photo)
+        tasks.take_photo(task)                           # the card's own camera
+        yield 0.3
         shot("tasks")
-        fixed = [b for b in tasks.ids.task_list.children if "已处理" in b.text]
-        assert task_number in fixed[0].text
-        fixed[0].dispatch("on_release")
+        assert tasks.answer(task, "fixed") is True
 
         # Component update (部件更新): the asset tapped on the map is reported missing.
         root.current = "map"
@@ -186,10 +192,13 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         yield lambda: len(app.outbox.items()) >= 5 and all(
             i.state in ("sent", "refused") for i in app.outbox.items() if i.kind != "track")
         outbox = root.get_screen("outbox")
+        outbox.rows = []
         outbox.refresh()
-        texts = [r["text"] for r in outbox.rows]
-        assert any(t.startswith("部件更新 丢失 — 已发送") for t in texts), texts
-        assert any(t.startswith("上班签到 — 已发送") for t in texts), texts
+        from kivy.uix.label import Label
+        texts = [w.text for w in outbox.ids.item_list.walk(restrict=True)
+                 if isinstance(w, Label)]
+        assert any(t.endswith("部件更新 丢失") for t in texts), texts
+        assert any(t.endswith("上班签到") for t in texts), texts
 
     steps = None
     waiting = {"until": None, "pred": None, "deadline": 0.0}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rest_framework.test import APIClient
+
 from tests.server.conftest import cell_centre  # noqa: F401 (the toy grid the cast loads)
 
 import workflows
@@ -64,6 +66,34 @@ def test_components_only_for_the_centres_and_departments(cast):
             assert r.status_code == 403, (who, path)
             assert "leaders" in r.json()["error"]["message"], r.json()
     assert cast["anonymous"].get(bbox).status_code in (401, 403)
+
+
+def test_cells_layer_only_for_the_centres_and_departments(cast):
+    for who in ("leader", "dispatcher", "dept_water"):
+        assert cast[who].get("/api/console/map/cells/").status_code == 200, who
+    for who in ("supervisor", "mapkeeper"):
+        assert cast[who].get("/api/console/map/cells/").status_code == 403, who
+    assert cast["anonymous"].get("/api/console/map/cells/").status_code in (401, 403)
+
+
+def test_a_bbox_is_checked_before_geos_sees_it(cast):
+    """A huge coordinate aborted the process (GEOS 3.11's WKT writer, on SpatiaLite); NaN gave
+    500. Each is a 400 naming bbox, in the user's language, for every role that may ask."""
+    for bad in ("-1e308,-1e308,1e308,1e308", "nan,39.92,116.43,39.94",
+                "116.40,39.92,inf,39.94", "-181,39.92,116.43,39.94", "116.40,39.92,116.43",
+                "116.43,39.92,116.40,39.94", "116.40,39.94,116.43,39.92", "", "a,b,c,d",
+                "1" * 10_000 + ",1,2,3"):
+        for who in ("leader", "dept_roads"):
+            r = cast[who].get("/api/console/map/components/", {"bbox": bad})
+            assert r.status_code == 400, (bad, who, r.status_code)
+            assert r.json()["error"]["field"] == "bbox", r.json()
+            assert "bbox" in r.json()["error"]["message"]
+    zh = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    zh.force_authenticate(cast["leader"].user)
+    r = zh.get("/api/console/map/components/", {"bbox": "nan,1,2,3"})
+    assert r.status_code == 400 and "必须" in r.json()["error"]["message"], r.json()
+    whole = cast["leader"].get("/api/console/map/components/", {"bbox": "-180,-90,180,90"})
+    assert whole.status_code == 200 and len(whole.json()["features"]) == 1
 
 
 def test_dashboard_figures(cast, report):

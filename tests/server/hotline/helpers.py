@@ -13,11 +13,11 @@ import io
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from shapely.geometry import LineString, Point
 
 from gridmaps.model import DutyGrid, Place
+from server.accounts.tokens import issue
 from server.hotline import places
 from server.maps import index
 from server.maps.demo_loader import load_city
@@ -52,7 +52,7 @@ def cast(db):
     for username, _, _ in result.users:
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         client.user = User.objects.get(username=username)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=client.user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue(client.user)[0]}")
         clients[username] = client
     clients["anonymous"] = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     yield clients

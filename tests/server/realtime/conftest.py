@@ -18,7 +18,6 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import TestCase
-from rest_framework.authtoken.models import Token
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +44,9 @@ def own_channel_layer(settings):
 def _token(username: str) -> str:
     from server.accounts.models import User
 
-    return Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+    from server.accounts.tokens import issue
+
+    return issue(User.objects.get(username=username))[0]
 
 
 def application():
@@ -54,12 +55,15 @@ def application():
     return app
 
 
-async def connect(username: str | None, path: str = "/ws/events/"):
-    """Open a socket as ``username`` (token auth); returns (communicator, connected, code)."""
-    query = f"?token={await database_sync_to_async(_token)(username)}" if username else ""
-    comm = WebsocketCommunicator(application(), path + query,
-                                 headers=[(b"origin", b"http://127.0.0.1"),
-                                          (b"host", b"127.0.0.1")])
+async def connect(username: str | None, path: str = "/ws/events/", *, header: bool = False):
+    """Open a socket as ``username`` (token auth: in ``?token=``, or with ``header`` in the
+    ``Authorization`` header); returns (communicator, connected, code)."""
+    key = await database_sync_to_async(_token)(username) if username else None
+    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    if key and header:
+        headers.append((b"authorization", f"Token {key}".encode()))
+    comm = WebsocketCommunicator(application(), path + (f"?token={key}" if key and not header
+                                                        else ""), headers=headers)
     connected, code = await comm.connect(timeout=5)
     return comm, connected, code
 

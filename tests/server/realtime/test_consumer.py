@@ -31,6 +31,17 @@ def test_anonymous_and_roleless_sockets_are_refused(cast):
     run(scenario)
 
 
+def test_a_token_in_the_authorization_header_opens_the_socket(cast):
+    """The handset's way: the key never appears in the URL (URLs are logged)."""
+    async def scenario():
+        comm, ok, code = await connect("supervisor", header=True)
+        assert ok, code
+        assert (await comm.receive_json_from())["type"] == "hello"
+        await comm.disconnect()
+
+    run(scenario)
+
+
 def test_hello_then_live_events_to_the_right_groups(cast, report):
     number = report()
 
