@@ -1,8 +1,9 @@
 """Pure spatial code: coordinate frames, point placement and geocoding.
 
 Owns:
-  * ``gis.frames``: conversions between WGS84, CGCS2000, GCJ-02 and BD-09, and the projected
-    metre frame (EPSG:4548, ``Frame.PROJECTED``) used for every distance and area.
+  * ``gis.frames``: conversions between WGS84, CGCS2000, GCJ-02 and BD-09, and a city's
+    projected metre frame (``MetricFrame``, chosen by ``metric_frame_for``; EPSG:4548, Beijing's,
+    by default) used for every distance and area.
   * ``gis.placement``: ``PlacementIndex.place(lon, lat, frame) -> Placement``, which answers
     "which unit grid cell, community, street and duty grid hold this point and which components
     are near it", and ``place_many`` for arrays, from in-memory indexes built of

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from gis.buckets import PointBuckets
-from gis.frames import coords_to_metres, to_metres_array
+from gis.frames import DEFAULT_METRIC, MetricFrame
 
 __all__ = ["ComponentStore"]
 
@@ -46,7 +46,8 @@ class ComponentStore:
     """All components of an index. ``result_type(code, class_code, distance_m, owner_code,
     maintainer_code)`` builds each result (``gis.placement.NearbyComponent``)."""
 
-    def __init__(self, records: Iterable, cell_bounds: tuple[float, float, float, float] | None, result_type):
+    def __init__(self, records: Iterable, cell_bounds: tuple[float, float, float, float] | None, result_type,
+                 metric: MetricFrame = DEFAULT_METRIC):
         self._result_type = result_type
         records = list(records)
         n = len(records)
@@ -71,7 +72,7 @@ class ComponentStore:
 
         is_point = shapely.get_type_id(geoms) == 0
         pi = np.flatnonzero(is_point)
-        x, y = to_metres_array(*shapely.get_coordinates(geoms[pi]).T) if pi.size else (np.empty(0), np.empty(0))
+        x, y = metric.to_metres_array(*shapely.get_coordinates(geoms[pi]).T) if pi.size else (np.empty(0), np.empty(0))
         self.points = PointBuckets(x, y, rank[pi], _grow(cell_bounds, x, y))
         p = pi[self.points.order]
         self.p_cls, self.p_rank, self.p_owner, self.p_maint, self.p_code = cls[p], rank[p], owner[p], maint[p], codes[p]
@@ -80,7 +81,7 @@ class ComponentStore:
         self._mv_owner, self._mv_maint = memoryview(self.p_owner), memoryview(self.p_maint)
 
         o = np.flatnonzero(~is_point)
-        self.o_geoms = shapely.transform(geoms[o], coords_to_metres) if o.size else np.empty(0, dtype=object)
+        self.o_geoms = shapely.transform(geoms[o], metric.coords_to_metres) if o.size else np.empty(0, dtype=object)
         self.o_tree = shapely.STRtree(self.o_geoms)
         self.o_bounds = shapely.bounds(self.o_geoms).reshape(-1, 4)
         self.o_cls, self.o_rank, self.o_owner, self.o_maint, self.o_code = cls[o], rank[o], owner[o], maint[o], codes[o]

@@ -15,9 +15,14 @@ Frames:
   * BD-09: what Baidu maps use, a further rotation/offset of GCJ-02. It is applied everywhere,
     also outside China (as Baidu does). Its inverse is iterated too (the one-step inverse is
     off by up to about 0.16 m).
-  * Projected metres: ``PROJECTED_EPSG = 4548``, CGCS2000 / 3-degree Gauss-Kruger CM 117E, right
-    for Beijing (longitudes 115.5-118.5 E). Use it for every distance and area; lon/lat degrees
-    are not metres. As an input frame it is ``Frame.PROJECTED`` ("cgcs2000_gk39": zone 39 of the
+  * Projected metres: every distance and area is measured in a city's **metric frame**
+    (``MetricFrame``): the CGCS2000 3-degree Gauss-Kruger zone of its central meridian inside
+    China (EPSG:4534-4554, central meridians 75E-135E), the WGS84 UTM zone elsewhere
+    (EPSG:326xx north, 327xx south), or one the city names (``metric_frame_for``). The
+    module-level functions below use ``DEFAULT_METRIC``, ``PROJECTED_EPSG = 4548``
+    (CGCS2000 / 3-degree Gauss-Kruger CM 117E, right for Beijing, longitudes 115.5-118.5 E);
+    code that serves any city takes a ``MetricFrame``. Lon/lat degrees are not metres. As an
+    input frame a point in metres is ``Frame.PROJECTED`` ("cgcs2000_gk39": zone 39 of the
     3-degree belts, central meridian 117E, *without* the zone number in the easting, which is
     EPSG:4548, not EPSG:4527); for it "lon, lat" are easting x and northing y in metres.
 
@@ -39,7 +44,9 @@ import numpy as np
 from pyproj import Transformer
 
 __all__ = [
+    "DEFAULT_METRIC",
     "Frame",
+    "MetricFrame",
     "PROJECTED_EPSG",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
@@ -51,6 +58,8 @@ __all__ = [
     "from_metres_array",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "metric_frame",
+    "metric_frame_for",
     "out_of_china",
     "to_metres",
     "to_metres_array",
@@ -316,3 +325,108 @@ def coords_from_metres(coords: np.ndarray) -> np.ndarray:
     """An (N, 2) metre array -> an (N, 2) lon/lat array; fits ``shapely.transform``."""
     lon, lat = from_metres_array(coords[:, 0], coords[:, 1])
     return np.column_stack((lon, lat))
+
+
+# ---- a city's metric frame ----
+
+#: CGCS2000 3-degree Gauss-Kruger zones without the zone number in the easting: EPSG:4534 has its
+#: central meridian at 75E, each next code 3 degrees further east, EPSG:4554 at 135E.
+GK3_FIRST_EPSG, GK3_FIRST_MERIDIAN, GK3_LAST_MERIDIAN = 4534, 75, 135
+
+
+@lru_cache(maxsize=32)
+def _transformers(epsg: int) -> tuple[Transformer, Transformer, str]:
+    from pyproj import CRS
+
+    crs = CRS.from_epsg(epsg)
+    if not crs.is_projected:
+        raise ValueError(f"EPSG:{epsg} ({crs.name}) is not a projected frame in metres")
+    # Lon/lat are taken in the frame's own datum: CGCS2000 and WGS84 are centimetres apart.
+    geographic = crs.geodetic_crs
+    return (Transformer.from_crs(geographic, crs, always_xy=True),
+            Transformer.from_crs(crs, geographic, always_xy=True), crs.name)
+
+
+class MetricFrame:
+    """A projected frame in metres (an EPSG code) for a city's distances and areas.
+
+    ``to_metres``/``from_metres`` (scalars), the ``*_array`` forms and ``coords_to_metres``/
+    ``coords_from_metres`` (for ``shapely.transform``) mirror the module-level functions.
+    Raises ValueError for a code that is not a projected CRS. Instances for one code are
+    interchangeable (equality and hash by ``epsg``)."""
+
+    __slots__ = ("epsg", "name", "_fwd", "_inv")
+
+    def __init__(self, epsg: int):
+        self.epsg = int(epsg)
+        self._fwd, self._inv, self.name = _transformers(self.epsg)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, MetricFrame) and other.epsg == self.epsg
+
+    def __hash__(self) -> int:
+        return hash(self.epsg)
+
+    def __repr__(self) -> str:
+        return f"MetricFrame(EPSG:{self.epsg} {self.name})"
+
+    @property
+    def label(self) -> str:
+        return f"EPSG:{self.epsg}"
+
+    def to_metres(self, lon: float, lat: float) -> tuple[float, float]:
+        x, y = self._fwd.transform(lon, lat)
+        return float(x), float(y)
+
+    def from_metres(self, x: float, y: float) -> tuple[float, float]:
+        lon, lat = self._inv.transform(x, y)
+        return float(lon), float(lat)
+
+    def to_metres_array(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self._fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+    def from_metres_array(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        lon, lat = self._inv.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+    def coords_to_metres(self, coords: np.ndarray) -> np.ndarray:
+        return np.column_stack(self.to_metres_array(coords[:, 0], coords[:, 1]))
+
+    def coords_from_metres(self, coords: np.ndarray) -> np.ndarray:
+        return np.column_stack(self.from_metres_array(coords[:, 0], coords[:, 1]))
+
+
+@lru_cache(maxsize=32)
+def metric_frame(epsg: int | str) -> MetricFrame:
+    """The MetricFrame of an EPSG code given as 4548, "4548" or "EPSG:4548"; ValueError else."""
+    text = str(epsg).strip().upper().removeprefix("EPSG:")
+    if not text.isdigit():
+        raise ValueError(f"a metric frame is an EPSG code such as EPSG:4548, not {epsg!r}")
+    return MetricFrame(int(text))
+
+
+DEFAULT_METRIC = metric_frame(PROJECTED_EPSG)
+"""EPSG:4548, the frame of the module-level functions (Beijing's Dongcheng)."""
+
+
+def metric_frame_for(lon: float, lat: float, country: str | None = None,
+                     explicit: int | str | None = None) -> MetricFrame:
+    """The metric frame for a city centred at (``lon``, ``lat``).
+
+    ``explicit`` (an EPSG code) wins. Else, for ``country`` "CN" (or no country and a point
+    inside the GCJ-02 rectangle of ``out_of_china``), the CGCS2000 3-degree Gauss-Kruger zone
+    whose central meridian is nearest (EPSG:4534-4554); for any other country the WGS84 UTM
+    zone of ``lon`` (EPSG:326zz north of the equator, 327zz south; the Norway and Svalbard
+    exceptions are not applied: name the frame explicitly there). Raises ValueError for
+    coordinates off the earth or a bad explicit code."""
+    if explicit not in (None, ""):
+        return metric_frame(explicit)
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValueError(f"no metric frame for lon {lon!r}, lat {lat!r}: not on the earth")
+    in_china = (country or "").upper() == "CN" if country else not out_of_china(lon, lat)
+    if in_china:
+        meridian = min(max(3 * math.floor(lon / 3 + 0.5), GK3_FIRST_MERIDIAN), GK3_LAST_MERIDIAN)
+        return metric_frame(GK3_FIRST_EPSG + (meridian - GK3_FIRST_MERIDIAN) // 3)
+    zone = min(int((lon + 180) // 6) + 1, 60)
+    return metric_frame((32600 if lat >= 0 else 32700) + zone)

@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis.frames import coords_to_metres, from_metres, to_metres
+from gis.frames import DEFAULT_METRIC, MetricFrame
 
 __all__ = ["Gazetteer", "Match", "PlaceRecord", "normalise"]
 
@@ -116,10 +116,12 @@ class Gazetteer:
 
     ``admin_names``: names that may precede an address and mean nothing for matching (street
     offices without "街道", a city's short name); names ending in 省/市/区/县/街道/镇/乡/社区 are
-    recognised without being listed.
+    recognised without being listed. ``metric``: the city's metric frame, for distances.
     """
 
-    def __init__(self, places: Iterable[PlaceRecord], admin_names: Iterable[str] = ()):
+    def __init__(self, places: Iterable[PlaceRecord], admin_names: Iterable[str] = (), *,
+                 metric: MetricFrame = DEFAULT_METRIC):
+        self._metric = metric
         self._places = sorted(places, key=lambda p: p.code)
         self._keys = [normalise(p.name) for p in self._places]
         self._by_key: dict[str, list[int]] = {}
@@ -139,7 +141,7 @@ class Gazetteer:
         for numbers in self._numbers.values():
             numbers.sort()
         geoms = [p.geometry for p in self._places]
-        metres = shapely.transform(np.array(geoms, dtype=object), coords_to_metres) if geoms else np.empty(0, object)
+        metres = shapely.transform(np.array(geoms, dtype=object), metric.coords_to_metres) if geoms else np.empty(0, object)
         self._geoms_m = metres
         self._tree = shapely.STRtree(metres)
         self._points = [_representative(g) for g in geoms]
@@ -261,7 +263,7 @@ class Gazetteer:
         """The nearest door plate within ``max_distance_m`` metres, else the nearest place."""
         if not len(self._places) or not max_distance_m >= 0:
             return None
-        point = shapely.Point(*to_metres(lon, lat))
+        point = shapely.Point(*self._metric.to_metres(lon, lat))
         idx = self._tree.query(point, predicate="dwithin", distance=max_distance_m)
         if idx.size == 0:
             return None
@@ -273,7 +275,7 @@ class Gazetteer:
         i, d = ranked[0]
         nearest = shapely.shortest_line(self._geoms_m[i], point).coords[0]
         score = 1.0 - d / max_distance_m if max_distance_m > 0 else 1.0
-        return self._match(i, max(score, 0.0), from_metres(*nearest))
+        return self._match(i, max(score, 0.0), self._metric.from_metres(*nearest))
 
 
 def _representative(geom: BaseGeometry) -> tuple[float, float]:

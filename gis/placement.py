@@ -3,8 +3,8 @@ components are near it.
 
 ``PlacementIndex`` is built once from plain records (no ORM objects) and answers
 ``place(lon, lat, frame) -> Placement`` and, for many points at once, ``place_many``. Everything
-is held projected to metres (``gis.frames.PROJECTED_EPSG``), so every distance is a true
-distance in metres, not degrees.
+is held projected to metres in the city's metric frame (``gis.frames.MetricFrame``, by default
+EPSG:4548), so every distance is a true distance in metres, not degrees.
 
 Storage, chosen for speed and memory at a million components (see ``gis.buckets``):
   * cells: shapely polygons in code order, an STRtree, and a bucket raster that answers about
@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.buckets import OUTSIDE, CellBuckets
 from gis.components import ComponentStore
-from gis.frames import Frame, coords_to_metres, frame_to_metres, frame_to_metres_array, to_metres
+from gis.frames import DEFAULT_METRIC, Frame, MetricFrame, to_wgs84, to_wgs84_array
 
 __all__ = [
     "EDGE_TOLERANCE_M",
@@ -152,11 +152,11 @@ class OutsideManagedArea(ValueError):
         super().__init__(f"{where} {reason}")
 
 
-def _to_metres_geoms(geoms: list[BaseGeometry]) -> np.ndarray:
+def _to_metres_geoms(geoms: list[BaseGeometry], metric: MetricFrame) -> np.ndarray:
     if not geoms:
         return np.empty(0, dtype=object)
     # One vectorised pyproj call for all coordinates of all geometries.
-    return shapely.transform(np.array(geoms, dtype=object), coords_to_metres)
+    return shapely.transform(np.array(geoms, dtype=object), metric.coords_to_metres)
 
 
 class PlacementIndex:
@@ -168,6 +168,9 @@ class PlacementIndex:
     geometry, or a duty grid naming an unknown cell. Cells are expected to tile the area without
     overlaps (the index does not check it; the map import does). A cell listed by several duty
     grids belongs to the one with the lowest code.
+
+    ``metric`` is the city's metric frame (``gis.frames.metric_frame_for``); a point given in
+    ``Frame.PROJECTED`` is x, y metres in that frame.
     """
 
     def __init__(
@@ -175,7 +178,10 @@ class PlacementIndex:
         cells: Iterable[CellRecord],
         components: Iterable[ComponentRecord] = (),
         duty_grids: Iterable[DutyGridRecord] = (),
+        *,
+        metric: MetricFrame = DEFAULT_METRIC,
     ):
+        self.metric = metric
         cells = sorted(cells, key=lambda c: c.code)  # index order == code order: "lowest code" is "lowest index"
         _check_unique("cell", [c.code for c in cells])
         for cell in cells:
@@ -188,18 +194,27 @@ class PlacementIndex:
         self._cell_community = [c.community_code for c in cells]
         self._cell_street = [c.street_code for c in cells]
         self._bounds = tuple(float(v) for v in shapely.total_bounds([c.geometry for c in cells])) if cells else None
-        self._cell_geoms = _to_metres_geoms([c.geometry for c in cells])
+        self._cell_geoms = _to_metres_geoms([c.geometry for c in cells], metric)
         self._cell_tree = STRtree(self._cell_geoms)
         self._cell_buckets = CellBuckets(self._cell_geoms, EDGE_TOLERANCE_M, self._cell_tree) if cells else None
         del cells
 
-        self._components = ComponentStore(components, _cell_bounds_m(self._cell_geoms), NearbyComponent)
+        self._components = ComponentStore(components, _cell_bounds_m(self._cell_geoms), NearbyComponent, metric)
         grid_of_cell = _duty_grid_of_cell(duty_grids, self._cell_codes)
         # Everything a placement reports about a cell, in one tuple per cell.
         self._cell_info = [
             (code, community, street, *grid_of_cell.get(code, (None, ())))
             for code, community, street in zip(self._cell_codes, self._cell_community, self._cell_street)
         ]
+
+    def _xy(self, lon: float, lat: float, frame: Frame | str) -> tuple[float, float]:
+        """Metres in the index's frame of a finite point given in ``frame`` (non-finite when the
+        frame cannot project it); raises ValueError for an unknown frame."""
+        if frame == Frame.WGS84 or frame == Frame.CGCS2000:
+            return self.metric.to_metres(lon, lat)
+        if Frame(frame) is Frame.PROJECTED:
+            return float(lon), float(lat)
+        return self.metric.to_metres(*to_wgs84(lon, lat, frame))
 
     @property
     def cell_count(self) -> int:
@@ -257,10 +272,7 @@ class PlacementIndex:
             raise ValueError("accuracy_m, radius_m and limit must be numbers, not negative")
         if not (math.isfinite(lon) and math.isfinite(lat)):
             raise ValueError(f"coordinates must be finite, got lon {lon!r}, lat {lat!r}")
-        if frame == Frame.WGS84 or frame == Frame.CGCS2000:
-            x, y = to_metres(lon, lat)
-        else:
-            x, y = frame_to_metres(lon, lat, frame)
+        x, y = self._xy(lon, lat, frame)
         if not (math.isfinite(x) and math.isfinite(y)):
             # A real point the metre frame cannot project (far from its zone, e.g. the
             # Pacific): nowhere near any cell.
@@ -298,7 +310,7 @@ class PlacementIndex:
             raise ValueError("radius_m and limit must be numbers, not negative")
         if not (math.isfinite(lon) and math.isfinite(lat)):
             raise ValueError(f"coordinates must be finite, got lon {lon!r}, lat {lat!r}")
-        x, y = frame_to_metres(lon, lat, frame)
+        x, y = self._xy(lon, lat, frame)
         if not (math.isfinite(x) and math.isfinite(y)):
             return ()  # a real point the metre frame cannot project: far from every component
         return self._components.nearby(x, y, radius_m, class_code, limit)
@@ -351,7 +363,11 @@ class PlacementIndex:
         """
         if not radius_m >= 0:
             raise ValueError("radius_m must be a number, not negative")
-        x, y = frame_to_metres_array(lons, lats, frame)
+        frame = Frame(frame)
+        if frame is Frame.PROJECTED:
+            x, y = np.array(lons, dtype=float), np.array(lats, dtype=float)
+        else:
+            x, y = self.metric.to_metres_array(*to_wgs84_array(lons, lats, frame))
         finite = np.isfinite(x) & np.isfinite(y)
         cell = np.full(len(x), OUTSIDE, dtype=np.int64)
         if self._cell_buckets is not None and finite.any():

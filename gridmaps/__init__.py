@@ -9,6 +9,9 @@ Owns:
   * ``gridmaps.tiling``: cutting an outline (in metres) into streets, communities and cells.
   * ``gridmaps.demo``: ``build_demo_city()``, a deterministic synthetic city on the real
     Dongcheng outline, for development, tests and demos.
+  * ``gridmaps.grid``: ``grid_city()``, streets, communities and cells cut from any city's
+    district outline in its own metric frame (``python -m gridmaps.grid``).
+  * ``gridmaps.importer``: the one import core, with its repairs (``gridmaps.importer.repair``).
   * ``gridmaps/data``: the reference and demo data files (see its README.md).
 
 The package namespace re-exports the model and the classification; import ``gridmaps.demo``

@@ -5,7 +5,8 @@ the grid standards (CJ/T 213 and CJ/T 214; Beijing's DB11/T 2157-2023 for 15-dig
 
   * district: 6-digit admin code (GB/T 2260), e.g. ``110101``;
   * street: district + 3 digits; community: street + 3 digits;
-  * cell: community + ``sequence_digits`` (2 -> 14-digit code, 3 -> 15-digit code), numbered
+  * cell: community + ``sequence_digits`` (2 -> 14-digit code, 3 -> 15-digit code, up to 5 ->
+    17 digits for communities of more than 999 cells), numbered
     west -> east, then north -> south inside the community;
   * component: district + 4-digit class code + 6-digit sequence per class = 16 digits.
 
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 
 from shapely.geometry.base import BaseGeometry
 
+from gis.frames import metric_frame
 from gis.placement import CellRecord, ComponentRecord, DutyGridRecord, PlacementIndex
 
 __all__ = [
     "DEPARTMENT_KINDS",
     "City",
+    "CitySettings",
     "Cell",
     "Community",
     "Component",
@@ -124,6 +127,30 @@ class Place:
 
 
 @dataclass(frozen=True)
+class CitySettings:
+    """The city's own settings, kept with its map version: its clock and calendar (an IANA time
+    zone; the ISO 3166 country, and optionally its subdivision, whose public holidays are off)
+    and the metric frame (an EPSG code) every area and distance is measured in."""
+
+    name: str = ""
+    country: str = "CN"
+    subdivision: str = ""
+    time_zone: str = "Asia/Shanghai"
+    metric_epsg: int = 4548
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "country": self.country, "subdivision": self.subdivision,
+                "time_zone": self.time_zone, "metric_epsg": self.metric_epsg}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "CitySettings":
+        """Settings from ``as_dict``'s shape; missing keys (a version stored before they
+        existed) take the defaults, which are Beijing's."""
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
 class City:
     """A whole managed district.
 
@@ -140,6 +167,7 @@ class City:
     components: tuple[Component, ...]
     sequence_digits: int
     places: tuple[Place, ...] = ()
+    settings: CitySettings = CitySettings()
 
     def placement_index(self) -> PlacementIndex:
         """A new ``gis.PlacementIndex`` over this city's cells, components and duty grids.
@@ -154,4 +182,5 @@ class City:
                 for c in self.components
             ),
             (DutyGridRecord(g.code, g.cell_codes, g.supervisor_usernames) for g in self.duty_grids),
+            metric=metric_frame(self.settings.metric_epsg),
         )

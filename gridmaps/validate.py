@@ -15,14 +15,17 @@ tile each community without gaps or overlaps, codes extend their parents' codes)
   * references: known component classes, departments, place kinds, supervisors (when the caller
     passes the set of supervisor usernames), each cell in at most one duty grid.
 
-Every measure is in metres (``gis.frames``, EPSG:4548). Each problem names the layer, the
-feature's position (``index``) and, when ``refs`` are given, its source layer and OGR FID.
+Every measure is in metres in the city's metric frame (``metric``, a ``gis.frames.MetricFrame``;
+EPSG:4548 unless given). Each problem names the layer, the feature's position (``index``), where
+it is (``at``, lon/lat: the feature's inner point, or the overlap's or gap's) and, when ``refs``
+are given, its source layer and OGR FID.
 Problems of types in ``SET_PROBLEM_TYPES`` concern several features together (an overlap, a gap): no
 single feature can be skipped to fix them.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Collection, Mapping, Sequence
@@ -30,7 +33,7 @@ from typing import Collection, Mapping, Sequence
 import numpy as np
 import shapely
 
-from gis.frames import coords_to_metres
+from gis.frames import DEFAULT_METRIC, MetricFrame
 from gridmaps.classification import class_by_code
 from gridmaps.model import DEPARTMENT_KINDS, PLACE_KINDS, City
 
@@ -60,6 +63,8 @@ PROBLEM_TYPES = {
     "gap": "part of a parent covered by none of its children",
 }
 SET_PROBLEM_TYPES = frozenset({"overlap", "gap"})
+SEQUENCE_DIGITS = (2, 3, 4, 5)
+"""Cell sequence digits a code scheme may use: 14-digit (CJ/T 213) to 17-digit cell codes."""
 _SINGULAR = {"district": "district", "streets": "street", "communities": "community", "cells": "cell"}
 
 
@@ -67,7 +72,7 @@ _SINGULAR = {"district": "district", "streets": "street", "communities": "commun
 class Rules:
     """Deployment settings and tolerances (a mapping's [settings] and [tolerances])."""
 
-    cell_sequence_digits: int = 3  # 2: 14-digit cell codes (CJ/T 213); 3: 15-digit (DB11/T 2157)
+    cell_sequence_digits: int = 3  # 2: 14-digit cell codes (CJ/T 213); 3: 15-digit (DB11/T 2157); up to 5
     component_minor_digits: int = 2  # 2: 16-digit component codes (CJ/T 214); 3: 17-digit drafts
     cell_min_area_m2: float = 500.0
     cell_max_area_m2: float = 200_000.0
@@ -97,15 +102,21 @@ class Problem:
     message: str
     source: str = ""
     index: int | None = field(default=None, compare=False)
+    at: tuple[float, float] | None = field(default=None, compare=False)  # lon, lat
 
     @property
     def skippable(self) -> bool:
         """Skipping this one feature removes the problem (it may cause others, e.g. a gap)."""
         return self.index is not None and self.problem_type not in SET_PROBLEM_TYPES
 
+    @property
+    def where(self) -> str:
+        """"lon,lat" to 7 decimals (about 1 cm), or "" when the problem has no place."""
+        return f"{self.at[0]:.7f},{self.at[1]:.7f}" if self.at else ""
+
     def as_dict(self) -> dict:
         return {"layer": self.layer, "source": self.source, "fid": self.fid, "code": self.code,
-                "kind": self.problem_type, "message": self.message}
+                "kind": self.problem_type, "message": self.message, "at": list(self.at) if self.at else None}
 
 
 def normalise_class(digits: str, minor_digits: int) -> str:
@@ -117,35 +128,59 @@ def normalise_class(digits: str, minor_digits: int) -> str:
 
 
 def validate(city: City, rules: Rules = Rules(), *, refs: Mapping[str, Sequence[FeatureRef]] | None = None,
-             supervisors: Collection[str] | None = None, classes: Collection[str] | None = None) -> list[Problem]:
+             supervisors: Collection[str] | None = None, classes: Collection[str] | None = None,
+             metric: MetricFrame = DEFAULT_METRIC) -> list[Problem]:
     """All problems of ``city``, in layer order. ``refs`` parallels the city's tuples by layer
     name; ``supervisors`` are the known supervisor usernames (None: not checked); ``classes`` the
-    known component class codes (default: the reference classification)."""
-    return _Checker(city, rules, refs or {}, supervisors, classes).run()
+    known component class codes (default: the reference classification); ``metric`` the frame
+    areas and distances are measured in."""
+    return _Checker(city, rules, refs or {}, supervisors, classes, metric).run()
 
 
 def _digits(code: str, n: int) -> bool:
     return len(code) == n and code.isascii() and code.isdigit()
 
 
-def _metres(geoms: Sequence) -> np.ndarray:
+def _metres(geoms: Sequence, metric: MetricFrame = DEFAULT_METRIC) -> np.ndarray:
     arr = np.empty(len(geoms), dtype=object)
     arr[:] = list(geoms)
-    return shapely.transform(arr, coords_to_metres) if len(arr) else arr
+    return shapely.transform(arr, metric.coords_to_metres) if len(arr) else arr
+
+
+def inner_point(geom) -> tuple[float, float] | None:
+    """A point of ``geom`` to name where it is (inside a polygon when GEOS can find one; the
+    middle of its bounds for a geometry too broken for that); None without a geometry."""
+    if geom is None or geom.is_empty:
+        return None
+    try:
+        p = geom.representative_point() if geom.is_valid else geom.envelope.centroid
+    except shapely.errors.GEOSException:
+        p = geom.envelope.centroid
+    return (round(p.x, 7), round(p.y, 7)) if not p.is_empty else None
 
 
 class _Checker:
-    def __init__(self, city, rules, refs, supervisors, classes):
-        self.city, self.rules, self.refs = city, rules, refs
+    def __init__(self, city, rules, refs, supervisors, classes, metric=DEFAULT_METRIC):
+        self.city, self.rules, self.refs, self.metric = city, rules, refs, metric
         self.supervisors = None if supervisors is None else set(supervisors)
         self.classes = set(class_by_code("component")) if classes is None else set(classes)
         self.problems: list[Problem] = []
 
-    def add(self, layer: str, i: int | None, code: str, problem_type: str, message: str) -> None:
+    def add(self, layer: str, i: int | None, code: str, problem_type: str, message: str,
+            at_metres=None) -> None:
+        """Record a problem; ``at_metres``: a geometry in metres naming the place (else the
+        feature's own inner point)."""
         ref = self.refs.get(layer)
         r = ref[i] if ref is not None and i is not None and i < len(ref) else None
+        if at_metres is not None and not at_metres.is_empty:
+            p = shapely.point_on_surface(at_metres)
+            at = tuple(round(v, 7) for v in self.metric.from_metres(p.x, p.y))
+        else:
+            items = self.city.district if layer == "district" else getattr(self.city, layer, ())
+            item = items if layer == "district" else (items[i] if i is not None and i < len(items) else None)
+            at = inner_point(getattr(item, "geometry", None))
         self.problems.append(Problem(layer, r.fid if r else None, code, problem_type, message,
-                                     r.source if r else "", i))
+                                     r.source if r else "", i, at))
 
     def run(self) -> list[Problem]:
         c, r = self.city, self.rules
@@ -164,7 +199,7 @@ class _Checker:
                          f"street {cell.street_code} differs from its community's "
                          f"({c.communities[parent].street_code})")
 
-        district_m = _metres([c.district.geometry])
+        district_m = _metres([c.district.geometry], self.metric)
         street_m = self.polygons("streets", c.streets)
         community_m = self.polygons("communities", c.communities)
         cell_m = self.polygons("cells", c.cells)
@@ -230,11 +265,16 @@ class _Checker:
         """Metre geometries of ``items``, None where the geometry is unusable (reported)."""
         ok = [self.geometry_ok(layer, i, x.code, x.geometry, ("Polygon", "MultiPolygon"))
               for i, x in enumerate(items)]
-        return _metres([x.geometry if good else None for x, good in zip(items, ok)])
+        return _metres([x.geometry if good else None for x, good in zip(items, ok)], self.metric)
 
     def district_geometry(self, geom) -> None:
-        if geom is None or geom.is_empty or not geom.is_valid:
-            self.add("district", 0, self.city.district.code, "invalid_geometry", "district outline unusable")
+        if geom is None or geom.is_empty:
+            self.add("district", 0, self.city.district.code, "invalid_geometry", "district outline empty")
+        elif not geom.is_valid:
+            # The reason names the spot in metres; the report's place is in lon/lat.
+            self.add("district", 0, self.city.district.code, "invalid_geometry",
+                     f"district outline invalid in the metric frame ({self.metric.label}): "
+                     f"{shapely.is_valid_reason(geom)}", at_metres=_reason_point(geom))
 
     def nesting(self, layer, items, geoms, parent_layer, parents, parent_geoms, parent_index) -> None:
         """Children inside their parent (within ``containment_m``); parents fully covered."""
@@ -263,7 +303,11 @@ class _Checker:
                 continue
             gap = float(shapely.area(parent_geoms[p])) - covered.get(p, 0.0)
             if gap > self.rules.gap_m2:
-                self.add(parent_layer, p, parent.code, "gap", f"{gap:,.1f} m² covered by none of its {layer}")
+                members = groups.get(p)
+                hole = (shapely.difference(parent_geoms[p], shapely.union_all(geoms[members]))
+                        if members else parent_geoms[p])
+                self.add(parent_layer, p, parent.code, "gap", f"{gap:,.1f} m² covered by none of its {layer}",
+                         at_metres=_largest_part(hole))
 
     def overlaps(self, layer, items, geoms) -> None:
         good = np.flatnonzero([g is not None for g in geoms])
@@ -278,10 +322,12 @@ class _Checker:
         # Neighbours share edges; only pairs whose interiors meet can overlap by an area.
         inner = shapely.relate_pattern(geoms[a], geoms[b], "T********")
         a, b = a[inner], b[inner]
-        areas = shapely.area(shapely.intersection(geoms[a], geoms[b])) if a.size else np.empty(0)
-        for i, j, area in zip(a.tolist(), b.tolist(), areas.tolist()):
+        shared = shapely.intersection(geoms[a], geoms[b]) if a.size else np.empty(0, dtype=object)
+        areas = shapely.area(shared) if a.size else np.empty(0)
+        for k, (i, j, area) in enumerate(zip(a.tolist(), b.tolist(), areas.tolist())):
             if area > self.rules.overlap_m2:
-                self.add(layer, j, items[j].code, "overlap", f"overlaps {items[i].code} by {area:,.1f} m²")
+                self.add(layer, j, items[j].code, "overlap", f"overlaps {items[i].code} by {area:,.1f} m²",
+                         at_metres=_largest_part(shared[k]))
 
     # -- references ---------------------------------------------------------------------------
     def duty_grids(self, cells: dict[str, int]) -> None:
@@ -355,7 +401,7 @@ class _Checker:
         comp_idx, cell_idx = (np.array(x) for x in zip(*pairs))
         usable = np.array([cell_m[j] is not None for j in cell_idx], dtype=bool)
         comp_idx, cell_idx = comp_idx[usable], cell_idx[usable]
-        geoms = _metres([c.components[i].geometry for i in comp_idx])
+        geoms = _metres([c.components[i].geometry for i in comp_idx], self.metric)
         near = shapely.dwithin(geoms, cell_m[cell_idx], r.component_cell_m)
         for i, j in zip(comp_idx[~near].tolist(), cell_idx[~near].tolist()):
             self.add("components", i, c.components[i].code, "outside_parent",
@@ -374,3 +420,18 @@ class _Checker:
                 self.add("places", i, p.code, "unknown_parent", f"street {p.street_code} is not in the map")
             self.unique("places", first, i, p.code)
             self.geometry_ok("places", i, p.code, p.geometry, ())
+
+
+def _reason_point(geom):
+    """The spot GEOS names in its validity reason ("Self-intersection[x y]"), as a Point."""
+    m = re.search(r"\[(\S+) (\S+)\]", shapely.is_valid_reason(geom))
+    try:
+        return shapely.Point(float(m.group(1)), float(m.group(2))) if m else None
+    except ValueError:
+        return None
+
+
+def _largest_part(geom):
+    """The polygon part of largest area (where to point a reader at a gap or an overlap)."""
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"] if geom is not None else []
+    return max(parts, key=lambda g: g.area) if parts else geom

@@ -15,7 +15,13 @@ What the source may leave out, and how it is filled in (docs/map-import.md lists
     else the cells whose representative point lies in the duty grid's polygon;
   * departments without a layer: one per owner and maintainer code seen on components (named by
     the code), plus one territory department ``ST<street code>`` per street, as the demo has;
-  * a place's street: the street under its representative point.
+  * a place's street: the street under its representative point;
+  * with ``generate_codes``, codes for a source that has none: streets numbered 001, 002, ...
+    after the district code (``district_code``, else 000000), communities after their street's
+    code, cells after their community's (``cell_sequence_digits`` digits), each level in
+    reading order of its inner points (north to south, then west to east); a community's street
+    and a cell's community are the polygons holding its inner point (one street and one
+    community when the source has no such layer).
 
 Chinese values of states and kinds (完好, 权属单位, 门牌, ...) are read as their English codes.
 Every part but departments (source order) comes out in code order, with a parallel list of ``FeatureRef`` for the report.
@@ -30,10 +36,10 @@ from typing import Iterable
 import numpy as np
 import shapely
 
-from gis.frames import coords_to_metres
+from gis.frames import DEFAULT_METRIC, MetricFrame
 from gridmaps.importer.mapping import Mapping
 from gridmaps.importer.reader import LayerData
-from gridmaps.model import City, Cell, Community, Component, Department, District, DutyGrid, Place, Street
+from gridmaps.model import City, CitySettings, Cell, Community, Component, Department, District, DutyGrid, Place, Street
 from gridmaps.validate import FeatureRef, normalise_class
 
 __all__ = ["ALIASES", "build_city"]
@@ -53,7 +59,9 @@ def _rows(layers: Iterable[LayerData]):
     for data in layers:
         names = list(data.values)
         for k, fid in enumerate(data.fids):
-            yield FeatureRef(data.source, fid), {n: data.values[n][k] for n in names}, data.geoms[k]
+            values = {n: data.values[n][k] for n in names}
+            values.setdefault("code", "")  # a source without codes (generate_codes)
+            yield FeatureRef(data.source, fid), values, data.geoms[k]
 
 
 def _sorted(items: list, refs: list[FeatureRef]) -> tuple[tuple, list[FeatureRef]]:
@@ -84,31 +92,38 @@ def _locate(geoms: np.ndarray, targets: list, codes: list[str]) -> list[str]:
     return out
 
 
-def _areas(geoms: list) -> list[float]:
+def _areas(geoms: list, metric: MetricFrame = DEFAULT_METRIC) -> list[float]:
     arr = np.empty(len(geoms), dtype=object)
     arr[:] = geoms
     if not len(arr):
         return []
     ok = ~shapely.is_missing(arr)
     areas = np.zeros(len(arr))
-    areas[ok] = shapely.area(shapely.transform(arr[ok], coords_to_metres))
+    areas[ok] = shapely.area(shapely.transform(arr[ok], metric.coords_to_metres))
     return [round(float(a), 2) for a in areas]
 
 
-def build_city(data: dict[str, list[LayerData]], mapping: Mapping) -> tuple[City, dict[str, list[FeatureRef]]]:
-    """The city and, per part, the source of each feature (parallel to the city's tuples)."""
+def build_city(data: dict[str, list[LayerData]], mapping: Mapping, metric: MetricFrame = DEFAULT_METRIC,
+               settings_out: CitySettings | None = None) -> tuple[City, dict[str, list[FeatureRef]]]:
+    """The city and, per part, the source of each feature (parallel to the city's tuples).
+    Areas are measured in ``metric``; ``settings_out`` is kept with the city."""
     settings, rules = mapping.settings, mapping.rules
     refs: dict[str, list[FeatureRef]] = {}
 
     cell_rows = list(_rows(data.get("cells", [])))
+    community_rows = list(_rows(data["communities"])) if "communities" in data else None
+    street_rows = list(_rows(data["streets"])) if "streets" in data else None
+    if settings.generate_codes:
+        _generate_codes(settings.district_code or "000000", street_rows, community_rows, cell_rows,
+                        rules.cell_sequence_digits)
     cell_geoms = [g for _, _, g in cell_rows]
     cells = [Cell(code=v["code"], community_code=v.get("community_code") or v["code"][:12],
                   street_code=v.get("street_code") or "", area_m2=a, geometry=g)
-             for (_, v, g), a in zip(cell_rows, _areas(cell_geoms))]
+             for (_, v, g), a in zip(cell_rows, _areas(cell_geoms, metric))]
     cell_refs = [r for r, _, _ in cell_rows]
 
-    if "communities" in data:
-        rows = list(_rows(data["communities"]))
+    if community_rows is not None:
+        rows = community_rows
         communities = [Community(v["code"], v.get("name") or v["code"], v.get("street_code") or v["code"][:9], g)
                        for _, v, g in rows]
         community_refs = [r for r, _, _ in rows]
@@ -120,8 +135,8 @@ def build_city(data: dict[str, list[LayerData]], mapping: Mapping) -> tuple[City
                                           c.area_m2, c.geometry) for c in cells]
 
     district_rows = list(_rows(data.get("district", [])))
-    if "streets" in data:
-        rows = list(_rows(data["streets"]))
+    if street_rows is not None:
+        rows = street_rows
         streets = [Street(v["code"], v.get("name") or v["code"], "", g) for _, v, g in rows]
         street_refs = [r for r, _, _ in rows]
     else:
@@ -163,7 +178,8 @@ def build_city(data: dict[str, list[LayerData]], mapping: Mapping) -> tuple[City
     for part, (items, part_refs) in parts.items():
         # Departments keep the source's order (the demo lists fixed ones before territories).
         out[part], refs[part] = (tuple(items), part_refs) if part == "departments" else _sorted(items, part_refs)
-    city = City(district=district, sequence_digits=rules.cell_sequence_digits, **out)
+    city = City(district=district, sequence_digits=rules.cell_sequence_digits,
+                settings=settings_out or CitySettings(), **out)
     return city, refs
 
 
@@ -228,3 +244,54 @@ def _derived_departments(components: list[Component], streets: list[Street]):
     departments = [Department(code, code, kind) for code, kind in sorted(kinds.items())]
     departments += [Department(f"ST{s.code}", f"{s.name}办事处", "territory") for s in streets]
     return departments, [FeatureRef("(derived)", None)] * len(departments)
+
+
+def _reading_order(rows: list) -> list[int]:
+    """Row indices north to south, then west to east, by inner point (rows without a geometry last)."""
+    def key(k):
+        g = rows[k][2]
+        if g is None or g.is_empty:
+            return (1, 0.0, 0.0)
+        p = g.representative_point() if g.is_valid else g.envelope.centroid
+        return (0, -round(p.y, 4), p.x)  # 1e-4 degree (about 10 m) rows, so a row reads west to east
+    return sorted(range(len(rows)), key=key)
+
+
+def _holder(rows: list, parents: list | None) -> list[int]:
+    """For each row, the index of the parent row whose polygon holds its inner point (-1: none)."""
+    if not parents:
+        return [-1] * len(rows)
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [g for _, _, g in rows]
+    found = _locate(geoms, [g for _, _, g in parents], [f"{k:09d}" for k in range(len(parents))])
+    return [int(h) if h else -1 for h in found]
+
+
+def _generate_codes(district: str, streets: list | None, communities: list | None, cells: list,
+                    digits: int) -> None:
+    """Write generated codes into the rows' values (see the module docstring)."""
+    street_code: dict[int, str] = {}
+    if streets:
+        for n, k in enumerate(_reading_order(streets), start=1):
+            street_code[k] = f"{district}{n:03d}"
+            streets[k][1]["code"] = street_code[k]
+    community_code: dict[int, str] = {}
+    if communities:
+        holder = _holder(communities, streets)
+        seq: Counter = Counter()
+        for k in _reading_order(communities):
+            parent = street_code.get(holder[k], f"{district}001")
+            seq[parent] += 1
+            community_code[k] = f"{parent}{seq[parent]:03d}"
+            communities[k][1].update(code=community_code[k], street_code=parent)
+    if communities:
+        holder, of = _holder(cells, communities), community_code
+    elif streets:
+        holder, of = _holder(cells, streets), {k: f"{c}001" for k, c in street_code.items()}
+    else:
+        holder, of = [-1] * len(cells), {}
+    seq = Counter()
+    for k in _reading_order(cells):
+        parent = of.get(holder[k], f"{district}001001")
+        seq[parent] += 1
+        cells[k][1].update(code=f"{parent}{seq[parent]:0{digits}d}", community_code=parent, street_code=parent[:9])

@@ -7,6 +7,11 @@ the source and never stores anything unless the city is entirely consistent:
 
   * a source that cannot be read as the mapping says (unreadable file, unknown layer or field,
     no CRS) gives one problem and no city;
+  * the city's metric frame is the mapping's ``metric_crs``, else the one of its extent's centre
+    (``gis.frames.metric_frame_for`` with the mapping's country); every area and distance of the
+    repair and the check is measured in it, and the city keeps it (``City.settings``);
+  * what can be repaired is repaired first (``gridmaps.importer.repair``, the mapping's
+    ``[repair]``), each repair listed in ``ImportResult.repairs`` with its feature and place;
   * any validation problem gives no city, unless ``skip_bad``: then every feature with a problem
     of its own is dropped and the rest validated again (dropping a street drops what hangs on
     it) until nothing is left to drop; problems that no single feature can fix (an overlap, a
@@ -24,10 +29,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Collection
 
+import numpy as np
+import shapely
+
+from gis.frames import MetricFrame, metric_frame_for
 from gridmaps.importer.build import build_city
 from gridmaps.importer.mapping import Mapping, MappingError, load_mapping
 from gridmaps.importer.reader import Progress, Source, SourceError, read_layer
-from gridmaps.model import City
+from gridmaps.importer.repair import Repair, repair_city
+from gridmaps.model import City, CitySettings
 from gridmaps.validate import LAYERS, FeatureRef, Problem, validate
 
 __all__ = ["ImportResult", "MappingError", "run"]
@@ -49,16 +59,24 @@ class ImportResult:
     dry_run: bool = False
     stored: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
+    repairs: list[Repair] = field(default_factory=list)
+    metric: MetricFrame | None = None
 
     @property
     def ok(self) -> bool:
         return self.city is not None
 
     def report(self, limit: int = 200) -> str:
-        """A plain-text report: one line per problem, then a summary line."""
+        """A plain-text report: one line per repair, one per problem (layer, source layer, FID,
+        code, kind, lon/lat, message), then a summary line."""
         skipped = set(self.skipped)
-        lines = [f"{p.layer}\t{p.source or '-'}\tFID {p.fid if p.fid is not None else '-'}\t{p.code or '-'}\t"
-                 f"{p.problem_type}\t{p.message}{'  [skipped]' if p in skipped else ''}" for p in self.problems[:limit]]
+        lines = [f"repaired\t{r.layer}\t{r.source or '-'}\tFID {r.fid if r.fid is not None else '-'}\t{r.code or '-'}\t"
+                 f"{r.kind}\t{r.where or '-'}\t{r.message}" for r in self.repairs[:limit]]
+        if len(self.repairs) > limit:
+            lines.append(f"... and {len(self.repairs) - limit} more repairs")
+        lines += [f"{p.layer}\t{p.source or '-'}\tFID {p.fid if p.fid is not None else '-'}\t{p.code or '-'}\t"
+                  f"{p.problem_type}\t{p.where or '-'}\t{p.message}{'  [skipped]' if p in skipped else ''}"
+                  for p in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"... and {len(self.problems) - limit} more problems")
         lines.append(self.summary())
@@ -74,7 +92,9 @@ class ImportResult:
             verdict = f"consistent (nothing stored), {len(self.skipped)} feature problem(s) skipped"
         else:
             verdict = f"imported ({self.stored}), {len(self.skipped)} feature problem(s) skipped"
-        return f"{verdict}; read {read or 'nothing'}"
+        repaired = f"; {len(self.repairs)} repair(s)" if self.repairs else ""
+        frame = f"; metric frame {self.metric.label} ({self.metric.name})" if self.metric else ""
+        return f"{verdict}; read {read or 'nothing'}{repaired}{frame}"
 
 
 def run(path: str | Path, mapping: str | Path | dict | Mapping | None = None, *, dry_run: bool = False,
@@ -105,10 +125,20 @@ def run(path: str | Path, mapping: str | Path | dict | Mapping | None = None, *,
     result.seconds["read"] = t1 - t0
     if progress:
         progress("check", 0, None)
-    city, refs = build_city(data, mapping)
+    try:
+        metric = _metric_frame(data, mapping)
+    except ValueError as e:
+        result.problems.append(Problem("source", None, "", "bad_crs", f"metric frame: {e}"))
+        return result
+    result.metric = metric
+    s = mapping.settings
+    settings = CitySettings(name=s.district_name, country=s.country.upper(), subdivision=s.subdivision,
+                            time_zone=s.time_zone, metric_epsg=metric.epsg)
+    city, refs = build_city(data, mapping, metric, settings)
+    city, refs, result.repairs = repair_city(city, refs, mapping.repairs, metric)
     seen: set[Problem] = set()
     for _ in range(MAX_ROUNDS):
-        found = validate(city, mapping.rules, refs=refs, supervisors=supervisors, classes=classes)
+        found = validate(city, mapping.rules, refs=refs, supervisors=supervisors, classes=classes, metric=metric)
         for p in found:
             if p not in seen:
                 seen.add(p)
@@ -139,6 +169,20 @@ def run(path: str | Path, mapping: str | Path | dict | Mapping | None = None, *,
         result.stored = store(city)
         result.seconds["store"] = time.perf_counter() - t2
     return result
+
+
+def _metric_frame(data: dict, mapping: Mapping) -> MetricFrame:
+    """The mapping's metric frame, else the one for the centre of the cells' extent."""
+    settings = mapping.settings
+    if settings.metric_crs:
+        return metric_frame_for(0, 0, explicit=settings.metric_crs)
+    geoms = [g for layer in data.get("cells", []) for g in layer.geoms if g is not None]
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    if not len(arr):
+        return metric_frame_for(0, 0, explicit=4548)  # nothing to measure: the default
+    minx, miny, maxx, maxy = shapely.total_bounds(arr)
+    return metric_frame_for((minx + maxx) / 2, (miny + maxy) / 2, settings.country)
 
 
 def _without(city: City, refs: dict[str, list[FeatureRef]], drop: dict[str, set[int]]):

@@ -11,8 +11,15 @@ A mapping is a small TOML (or JSON) file; ``docs/map-import.md`` describes it an
     crs = "EPSG:4548"               # for sources without a CRS: EPSG code, PROJ string or WKT
     force_crs = false               # true: use crs even where the source names one
     encoding = "GBK"                # shapefiles without a .cpg
+    country = "CN"                  # ISO 3166 code: the working calendar's holidays, the frame
+    subdivision = ""                # a state or province for its own holidays (``holidays``)
+    time_zone = "Asia/Shanghai"     # the city's clock: deadlines are reckoned in it
+    metric_crs = ""                 # metre frame for every check; "" = from the city's extent
+    generate_codes = false          # true: number streets, communities and cells (no codes)
 
     [tolerances]                    # gridmaps.validate.Rules fields, all optional
+
+    [repair]                        # gridmaps.importer.repair.Repairs fields, all optional
 
     [layers.cells]                  # or [[layers.components]] (several sources for one part)
     layer = "cells"                 # source layer name
@@ -36,7 +43,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from gridmaps.validate import Rules
+from gridmaps.importer.repair import Repairs
+from gridmaps.validate import SEQUENCE_DIGITS, Rules
 
 __all__ = ["MAPPINGS_DIR", "PARTS", "MappingError", "LayerSpec", "Mapping", "Settings", "load_mapping"]
 
@@ -69,6 +77,11 @@ class Settings:
     crs: str = ""
     force_crs: bool = False
     encoding: str = ""
+    country: str = "CN"
+    subdivision: str = ""
+    time_zone: str = "Asia/Shanghai"
+    metric_crs: str = ""
+    generate_codes: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,7 @@ class Mapping:
     rules: Rules
     layers: dict[str, tuple[LayerSpec, ...]]
     name: str = ""
+    repairs: Repairs = Repairs()
 
 
 def load_mapping(source: str | Path | dict | Mapping | None = None) -> Mapping:
@@ -126,7 +140,7 @@ def load_mapping(source: str | Path | dict | Mapping | None = None) -> Mapping:
 
 
 def _parse(data: dict[str, Any], name: str) -> Mapping:
-    _known(data, {"settings", "tolerances", "layers"}, "the mapping")
+    _known(data, {"settings", "tolerances", "repair", "layers"}, "the mapping")
     rule_data = dict(data.get("tolerances", {}))
     # Code lengths are settings to the user but rules to the validator: accept them in either.
     for key in ("cell_sequence_digits", "component_minor_digits"):
@@ -136,8 +150,10 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
                      if k not in ("cell_sequence_digits", "component_minor_digits")}
     settings = _dataclass(Settings, settings_data, "[settings]")
     rules = _dataclass(Rules, rule_data, "[tolerances]")
-    if rules.cell_sequence_digits not in (2, 3):
-        raise MappingError("cell_sequence_digits must be 2 (14-digit cells) or 3 (15-digit cells)")
+    repairs = _dataclass(Repairs, data.get("repair", {}), "[repair]")
+    if rules.cell_sequence_digits not in SEQUENCE_DIGITS:
+        raise MappingError("cell_sequence_digits must be 2 to 5 (14- to 17-digit cells; 3 is Beijing's 15)")
+    _check_city(settings)
     if rules.component_minor_digits not in (2, 3):
         raise MappingError("component_minor_digits must be 2 (16-digit components) or 3 (17-digit)")
 
@@ -152,7 +168,27 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
     for part in REQUIRED_PARTS:
         if part not in layers:
             raise MappingError(f"the mapping has no [layers.{part}]: a city needs {part}")
-    return Mapping(settings=settings, rules=rules, layers=layers, name=name)
+    return Mapping(settings=settings, rules=rules, layers=layers, name=name, repairs=repairs)
+
+
+def _check_city(settings: Settings) -> None:
+    """Refuse a time zone, country or metric frame the server could not use later."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from gis.frames import metric_frame
+
+    try:
+        ZoneInfo(settings.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise MappingError(f"[settings] time_zone {settings.time_zone!r} is not an IANA time zone "
+                           f"such as Asia/Shanghai") from None
+    if not (len(settings.country) == 2 and settings.country.isascii() and settings.country.isalpha()):
+        raise MappingError(f"[settings] country {settings.country!r} must be a 2-letter ISO 3166 code")
+    if settings.metric_crs:
+        try:
+            metric_frame(settings.metric_crs)
+        except ValueError as e:
+            raise MappingError(f"[settings] metric_crs: {e}") from None
 
 
 def _layer(part: str, data: Any, i: int) -> LayerSpec:

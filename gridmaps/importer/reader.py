@@ -99,18 +99,37 @@ class Source:
         self._layers: dict[str, Path] | None = None
 
     def layers(self) -> dict[str, Path]:
-        """{layer name: dataset} over every dataset; opening each once."""
+        """{layer name: dataset} over every dataset that opens, each opened once. A file that
+        does not open (a stray note, a broken export the mapping never names) is left out and
+        remembered in ``unreadable``: it matters only if a named layer is then missing."""
         if self._layers is None:
             found: dict[str, Path] = {}
+            self.unreadable: dict[str, str] = {}
             for ds_path in self.datasets:
-                ds = _open(ds_path, (), ds_path.name)
+                try:
+                    ds = _open(ds_path, (), ds_path.name)
+                except SourceError as e:
+                    if len(self.datasets) == 1:  # the source itself, not a stray file beside it
+                        raise
+                    self.unreadable[ds_path.name] = str(e)
+                    continue
                 for i in range(ds.GetLayerCount()):
                     found.setdefault(ds.GetLayer(i).GetName(), ds_path)
             self._layers = found
         return self._layers
 
+    def _by_stem(self, layer: str) -> Path | None:
+        """The one dataset named like the layer (cells.shp, cells.geojson for layer "cells")."""
+        hits = [p for p in self.datasets if p.stem.lower() == layer.lower() and not p.is_dir()]
+        return hits[0] if len(hits) == 1 else None
+
     def locate(self, spec: LayerSpec) -> tuple[Path, str | None]:
-        """(dataset, layer name or None for its only layer); raises SourceError unknown_layer."""
+        """(dataset, layer name or None for its only layer); raises SourceError unknown_layer.
+
+        Only what the mapping names is opened when it can be found by name: a ``file``, else a
+        dataset whose stem is the layer's name; other files are opened only to look for a
+        layer inside a multi-layer dataset (a GeoPackage), and one that does not open is then
+        skipped, not fatal."""
         if spec.file:
             base = self.root if self.root.is_dir() else self.root.parent
             ds_path = base / spec.file
@@ -118,6 +137,15 @@ class Source:
                 raise SourceError("unknown_layer", f"[layers.{spec.part}]: file {spec.file} is not in the source",
                                   spec.label)
             return ds_path, spec.layer or None
+        named = self._by_stem(spec.layer) if len(self.datasets) > 1 else None
+        if named is not None:
+            ds = _open(named, (), spec.label)
+            names = [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
+            if spec.layer in names:
+                return named, spec.layer
+            folded = {n.lower(): n for n in names}
+            if spec.layer.lower() in folded:
+                return named, folded[spec.layer.lower()]
         layers = self.layers()
         if spec.layer in layers:
             return layers[spec.layer], spec.layer
@@ -125,8 +153,9 @@ class Source:
         if spec.layer.lower() in folded:
             name = folded[spec.layer.lower()]
             return layers[name], name
+        skipped = "".join(f"; {name} did not open ({why})" for name, why in sorted(self.unreadable.items()))
         raise SourceError("unknown_layer", f"[layers.{spec.part}]: no layer {spec.layer!r} in the source; it has: "
-                          f"{', '.join(sorted(layers)) or '(no layers)'}", spec.label)
+                          f"{', '.join(sorted(layers)) or '(no layers)'}{skipped}", spec.label)
 
 
 def _open(path: Path, options: tuple[str, ...], label: str):

@@ -1,7 +1,7 @@
 """Possible duplicates (疑似重复) of a case: open cases on the same component, or of the same
 kind and class nearby and recent, across channels. The distance and window are data
-(``workflows/data/duplicate_rules.json``). Distances are computed in metres with gis.frames, so
-SpatiaLite and PostGIS give the same answer."""
+(``workflows/data/duplicate_rules.json``). Distances are computed in metres in the active
+city's frame with gis.frames, so SpatiaLite and PostGIS give the same answer."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.db.models import Q
 
-from gis.frames import to_metres
 from server.cases.models import Case
+from server.maps.index import active_metric
 from workflows.states import FINAL_STATES
 
 RULES = Path(__file__).resolve().parents[2] / "workflows" / "data" / "duplicate_rules.json"
@@ -37,10 +37,11 @@ def possible_duplicates(case: Case, limit: int = 10) -> list[tuple[Case, float, 
     candidates = (Case.objects.exclude(pk=case.pk)
                   .exclude(state__in=[s.value for s in FINAL_STATES])
                   .filter(near | same_component))
-    here = to_metres(x, y)
+    metric = active_metric()  # the city's frame: true metres anywhere
+    here = metric.to_metres(x, y)
     out = []
     for other in candidates[:500]:
-        there = to_metres(other.location.x, other.location.y)
+        there = metric.to_metres(other.location.x, other.location.y)
         distance = math.dist(here, there)
         if case.component_code and other.component_code == case.component_code:
             out.append((other, distance, "same component"))

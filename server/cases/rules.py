@@ -1,9 +1,10 @@
-"""The rules in force: the working calendar (official holidays + the city's overrides in the
-database) and the node limits (``workflows/data/node_limits.json`` + the city's
-``NodeLimitOverride`` rows). Rebuilt only when an override changes (two cheap aggregates compare
-both tables' counts and last changes: per call inside a transaction, at most once a second
-outside one, ``server.reread_cache``). Deadlines are computed when a case enters a node and stored
-with it, so a changed limit applies to the deadlines set from then on."""
+"""The rules in force: the working calendar (the active city's clock and its country's holidays,
+``server.maps.index.active_settings``, + the city's overrides in the database) and the node
+limits (``workflows/data/node_limits.json`` + the city's ``NodeLimitOverride`` rows). Rebuilt
+only when an override changes (two cheap aggregates compare both tables' counts and last
+changes: per call inside a transaction, at most once a second outside one,
+``server.reread_cache``). Deadlines are computed when a case enters a node and stored with it,
+so a changed limit applies to the deadlines set from then on."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import threading
 from django.db.models import Count, Max
 
 from server.cases.models import CalendarOverride, FilingCondition, NodeLimitOverride
+from server.maps.index import active_settings
 from server.reread_cache import RereadCache
 from workflows import Rules
 from workflows.calendar import WorkingCalendar
@@ -38,13 +40,16 @@ _stamp = RereadCache(_read_stamp)
 
 def current_rules() -> Rules:
     global _cached
-    stamp = _stamp.get()
+    city = active_settings()
+    stamp = (_stamp.get(), city.time_zone, city.country, city.subdivision)
     cached = _cached
     if cached is not None and cached[0] == stamp:
         return cached[1]
     with _lock:
         overrides = CalendarOverride.objects.values_list("day", "is_workday")
-        rules = Rules(calendar=WorkingCalendar(build(overrides)), limits=node_limits())
+        calendar = WorkingCalendar(build(overrides, zone=city.time_zone, country=city.country,
+                                         subdivision=city.subdivision))
+        rules = Rules(calendar=calendar, limits=node_limits())
         _cached = (stamp, rules)
         return rules
 

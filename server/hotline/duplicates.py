@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from gis.frames import to_metres
 from server.cases.duplicates import rules
 from server.cases.models import Case
+from server.maps.index import active_metric
 from workflows.states import FINAL_STATES
 
 
@@ -32,10 +32,11 @@ def duplicates_at(kind: str, class_code: str, lon: float, lat: float,
     same_component = Q(component_code=component_code) if component_code else Q(pk=None)
     candidates = (Case.objects.exclude(state__in=[s.value for s in FINAL_STATES])
                   .filter(near | same_component))
-    here = to_metres(lon, lat)
+    metric = active_metric()  # the city's frame: true metres anywhere
+    here = metric.to_metres(lon, lat)
     out = []
     for other in candidates[:500]:
-        distance = math.dist(here, to_metres(other.location.x, other.location.y))
+        distance = math.dist(here, metric.to_metres(other.location.x, other.location.y))
         if component_code and other.component_code == component_code:
             out.append((other, distance, "same component"))
         elif distance <= r["distance_m"]:

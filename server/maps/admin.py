@@ -130,6 +130,7 @@ class MapVersionAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import a map",
             "form": form, "result": result, "error": error,
             "problems": [(p, p in skipped) for p in (result.problems[:500] if result else [])],
+            "repairs": result.repairs[:500] if result else [],
             "version_url": (reverse("admin:maps_mapversion_change", args=[result.stored])
                             if result and result.stored else None),
         }

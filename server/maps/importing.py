@@ -3,7 +3,8 @@ database as its store. ``manage.py import_map`` and the admin upload both call `
 
 Contract: a new version is created only when the import is consistent and not a dry run; it is
 inactive unless ``activate``; its ``summary`` keeps the counts, the mapping's name and the
-problem report (skipped features), so the admin can show what was left out.
+problem report (skipped features) and the repairs made, so the admin can show what was left out
+and what was changed.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def import_map(path: str | Path, mapping: str | Path | dict | Mapping | None = N
     if result.stored is not None:
         version = MapVersion.objects.get(pk=result.stored)
         version.summary["skipped"] = [p.as_dict() for p in result.skipped[:REPORT_LIMIT]]
+        version.summary["repairs"] = [r.as_dict() for r in result.repairs[:REPORT_LIMIT]]
         version.summary["seconds"] = {k: round(v, 2) for k, v in result.seconds.items()}
         version.save(update_fields=["summary"])
     return result

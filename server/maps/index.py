@@ -5,7 +5,8 @@ of the active ``MapVersion``) and rebuilt when another version becomes active: c
 the active version id, one indexed query (outside a transaction at most once a second,
 ``server.reread_cache``), so that all workers follow an activation (``server.maps.versions``)
 without a restart. A placement names the duty grid holding its
-cell and that grid's supervisor usernames.
+cell and that grid's supervisor usernames. The index and the gazetteer measure in the version's
+metric frame (``summary["city"]``, ``gridmaps.model.CitySettings``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 import shapely
 from django.db import connection
 
+from gis.frames import MetricFrame, metric_frame
 from gis.gazetteer import Gazetteer, PlaceRecord
+from gridmaps.model import CitySettings
 from gis.placement import CellRecord, ComponentRecord, DutyGridRecord, Placement, PlacementIndex
 from server.maps.models import Cell, Community, Component, DutyGrid, MapVersion, Place, Street
 from server.maps.rawgeo import select_rows
@@ -33,6 +36,11 @@ class LoadedMap:
     index: PlacementIndex
     community_names: dict[str, str]
     street_names: dict[str, str]
+    settings: CitySettings = CitySettings()
+
+    @property
+    def metric(self) -> MetricFrame:
+        return self.index.metric
 
 
 _lock = threading.Lock()
@@ -54,9 +62,11 @@ def _build(version: MapVersion) -> LoadedMap:
     grids = [DutyGridRecord(code=g.code, cell_codes=tuple(g.cell_codes),
                             supervisor_usernames=tuple(sorted(u.username for u in g.supervisors.all())))
              for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code")]
+    settings = CitySettings.from_dict(version.summary.get("city"))
     return LoadedMap(
         version_id=version.pk,
-        index=PlacementIndex(cells, components, grids),
+        index=PlacementIndex(cells, components, grids, metric=metric_frame(settings.metric_epsg)),
+        settings=settings,
         community_names=dict(Community.objects.filter(version=version).values_list("code", "name")),
         street_names=dict(Street.objects.filter(version=version).values_list("code", "name")),
     )
@@ -90,6 +100,31 @@ def active_map() -> LoadedMap:
         return _loaded
 
 
+_settings: tuple[int | None, CitySettings] | None = None
+
+
+def active_settings() -> CitySettings:
+    """The active version's city settings (its clock, calendar country, metric frame): one
+    small query when the active version changes, without building the placement index;
+    Beijing's defaults when no version is active."""
+    global _settings
+    active_id = _active.get()
+    current = _settings
+    if current is not None and current[0] == active_id:
+        return current[1]
+    summary = (MapVersion.objects.filter(pk=active_id).values_list("summary", flat=True).first()
+               if active_id is not None else None)
+    settings = CitySettings.from_dict((summary or {}).get("city"))
+    _settings = (active_id, settings)
+    return settings
+
+
+def active_metric() -> MetricFrame:
+    """The metric frame of the active city (Beijing's EPSG:4548 when none is active): what
+    distances between points are measured in outside the placement index."""
+    return metric_frame(active_settings().metric_epsg)
+
+
 def place(lon: float, lat: float, *, accuracy_m: float = 0.0,
           class_code: str | None = None) -> tuple[LoadedMap, Placement]:
     """Place a WGS84 point on the active map (raises gis.placement.OutsideManagedArea)."""
@@ -112,14 +147,15 @@ def gazetteer() -> tuple[int, Gazetteer]:
                           Place, ("code", "name", "place_type", "street_code", "geom"), loaded.version_id)]
             # Street office names may lead an address without "街道": tell the gazetteer.
             admin = [n.removesuffix("街道") for n in loaded.street_names.values()]
-            _gazetteer = (loaded.version_id, Gazetteer(places, admin_names=admin))
+            _gazetteer = (loaded.version_id, Gazetteer(places, admin_names=admin, metric=loaded.metric))
         return _gazetteer
 
 
 def forget() -> None:
     """Drop the cached index and gazetteer (tests that swap databases call this)."""
-    global _loaded, _gazetteer
+    global _loaded, _gazetteer, _settings
     _active.forget()
     with _lock:
         _loaded = None
         _gazetteer = None
+        _settings = None

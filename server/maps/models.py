@@ -54,10 +54,11 @@ class Community(models.Model):
 
 
 class Cell(models.Model):
-    """A unit grid cell (单元网格), about 10,000 m²; code 14 digits (CJ/T 213) or 15 (Beijing)."""
+    """A unit grid cell (单元网格), about 10,000 m²; code 14 digits (CJ/T 213), 15 (Beijing), up
+    to 17 (a community of more than 999 cells)."""
 
     version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="cells")
-    code = models.CharField(max_length=15)
+    code = models.CharField(max_length=17)
     community_code = models.CharField(max_length=12)
     street_code = models.CharField(max_length=9)
     area_m2 = models.FloatField()
@@ -78,7 +79,7 @@ class Component(models.Model):
     name = models.CharField(max_length=100)
     owner_code = models.CharField(max_length=32, blank=True)
     maintainer_code = models.CharField(max_length=32, blank=True)
-    cell_code = models.CharField(max_length=15)
+    cell_code = models.CharField(max_length=17)
     state = models.CharField(max_length=10, choices=STATES, default="intact")
     geom = models.GeometryField(srid=4326)
 

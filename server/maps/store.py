@@ -3,7 +3,8 @@
 ``store_city(city, label=, source=, activate=)`` writes a new version in one transaction (the
 import core's ``store`` and the demo loader both end here); ``activate=True`` also activates it
 through ``server.maps.versions.activate`` in that transaction. ``city_from_db(version)`` gives
-the city back (for export). Departments are versioned too: storing lists them with the version
+the city back (for export). The city's settings (clock, calendar country, metric frame) are kept
+in the version's ``summary["city"]``; a version stored before they existed reads as Beijing's. Departments are versioned too: storing lists them with the version
 (``server.maps.departments.stage``) and changes no live department; activation applies them.
 """
 
@@ -16,7 +17,7 @@ from django.db import transaction
 from shapely.geometry import MultiPolygon, Polygon
 
 from gridmaps.model import Cell as CityCell
-from gridmaps.model import City, District
+from gridmaps.model import City, CitySettings, District
 from gridmaps.model import Community as CityCommunity
 from gridmaps.model import Component as CityComponent
 from gridmaps.model import Department as CityDepartment
@@ -62,7 +63,8 @@ def store_city(city: City, *, label: str, source: str = "", activate: bool = Fal
     version = MapVersion.objects.create(
         label=label[:100], source=source[:200], active=False, sequence_digits=city.sequence_digits,
         summary={"district": [city.district.code, city.district.name], "counts": counts,
-                 "departments": [d.code for d in city.departments], **(summary or {})})
+                 "departments": [d.code for d in city.departments], "city": city.settings.as_dict(),
+                 **(summary or {})})
     v = version.pk
     insert_rows(Street, ("version", "code", "name", "geom"),
                 ((v, s.code, s.name, _multi_wkb(s.geometry)) for s in city.streets))
@@ -124,4 +126,5 @@ def city_from_db(version: MapVersion | int) -> City:
                         .values_list("code", "name", "responsibility"))
     return City(district=District(district_code, district_name or district_code, outline), streets=streets,
                 communities=communities, cells=cells, duty_grids=grids, departments=departments,
-                components=components, sequence_digits=version.sequence_digits, places=places)
+                components=components, sequence_digits=version.sequence_digits, places=places,
+                settings=CitySettings.from_dict(version.summary.get("city")))

@@ -149,3 +149,48 @@ def test_projected_frame_is_metres_in_and_out():
     assert frame_to_metres(*gcj, Frame.GCJ02) == pytest.approx((x, y), abs=0.001)
     ax, ay = frame_to_metres_array(np.array([gcj[0]]), np.array([gcj[1]]), "gcj02")
     assert (ax[0], ay[0]) == pytest.approx((x, y), abs=0.001)
+
+
+# ---- a city's metric frame ----
+
+@pytest.mark.parametrize(("lon", "lat", "country", "epsg"), [
+    (116.40, 39.90, None, 4548),   # Beijing: CM 117E
+    (104.07, 30.66, None, 4544),   # Chengdu: CM 105E
+    (87.62, 43.83, "CN", 4538),    # Urumqi: CM 87E
+    (121.47, 31.23, "CN", 4549),   # Shanghai: CM 120E (121.5E is the zone edge)
+    (75.99, 39.47, "CN", 4534),    # Kashgar: CM 75E (76.5E is the zone edge)
+    (13.40, 52.52, "DE", 32633),   # Berlin: UTM 33N
+    (-58.38, -34.60, "AR", 32721), # Buenos Aires: UTM 21S
+    (126.98, 37.57, "KR", 32652),  # Seoul: inside the GCJ-02 rectangle, but not China
+])
+def test_metric_frame_follows_the_citys_meridian(lon, lat, country, epsg):
+    from gis.frames import metric_frame_for
+
+    frame = metric_frame_for(lon, lat, country)
+    assert frame.epsg == epsg
+    x, _ = frame.to_metres(lon, lat)
+    assert abs(x - 500_000) < 200_000  # near the central meridian: small scale error
+
+
+def test_a_named_metric_frame_wins_and_a_geographic_one_is_refused():
+    from gis.frames import metric_frame, metric_frame_for
+
+    assert metric_frame_for(104.07, 30.66, "CN", explicit="EPSG:32648").epsg == 32648
+    with pytest.raises(ValueError, match="not a projected frame"):
+        metric_frame(4326)
+    with pytest.raises(ValueError, match="EPSG code"):
+        metric_frame("UTM 33")
+
+
+def test_areas_in_the_wrong_zone_are_wrong():
+    # A 100 m square near Urumqi measured in Beijing's frame is off by over 1 %: why the frame
+    # must follow the city.
+    import shapely
+    from gis.frames import DEFAULT_METRIC, metric_frame_for
+
+    right = metric_frame_for(87.62, 43.83, "CN")
+    x, y = right.to_metres(87.62, 43.83)
+    square = shapely.box(x, y, x + 100, y + 100)
+    lonlat = shapely.transform(square, right.coords_from_metres)
+    assert shapely.transform(lonlat, right.coords_to_metres).area == pytest.approx(10_000, rel=1e-6)
+    assert abs(shapely.transform(lonlat, DEFAULT_METRIC.coords_to_metres).area / 10_000 - 1) > 0.01

@@ -293,7 +293,10 @@ def test_progress_is_reported(tmp_path, city):
     ({"layers": {"cells": {"layer": "c", "fields": {"colour": "x"}}}}, "colour"),
     ({"layers": {"streets": {"layer": "s"}}}, "no [layers.cells]"),
     ({"layers": {"cells": {"fields": {}}}}, "needs a source"),
-    ({"settings": {"cell_sequence_digits": 4}, "layers": {"cells": {"layer": "c"}}}, "cell_sequence_digits"),
+    ({"settings": {"cell_sequence_digits": 6}, "layers": {"cells": {"layer": "c"}}}, "cell_sequence_digits"),
+    ({"settings": {"time_zone": "Mars/Olympus"}, "layers": {"cells": {"layer": "c"}}}, "time_zone"),
+    ({"settings": {"metric_crs": "EPSG:4326"}, "layers": {"cells": {"layer": "c"}}}, "metric_crs"),
+    ({"repair": {"overlap_rule": "coin"}, "layers": {"cells": {"layer": "c"}}}, "overlap_rule"),
     ("no-such-mapping", "cannot read mapping"),
 ])
 def test_bad_mappings_are_refused_before_reading(mapping, message):

@@ -75,3 +75,33 @@ def test_bad_input_is_refused():
 def test_source_names_the_package_and_years():
     assert "chinesecalendar" in CAL.data.source and 2026 in CAL.data.covered_years
     assert timedelta(hours=8).total_seconds() == CAL.seconds_per_day
+
+
+# ---- a city in another country and time zone ----
+
+def test_a_work_hour_ends_an_hour_later_on_the_citys_own_clock():
+    for zone, country in (("Asia/Urumqi", "CN"), ("Europe/Berlin", "DE"),
+                          ("America/Sao_Paulo", "BR")):
+        cal = WorkingCalendar(build(zone=zone, country=country))
+        start = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo(zone))  # a Tuesday, 09:00 local
+        end = cal.add(start, 1, Unit.WORK_HOURS)
+        assert (end.hour, end.minute, str(end.tzinfo)) == (10, 0, zone)
+        assert end - start == timedelta(hours=1)
+
+
+def test_another_countrys_holidays_and_overrides():
+    berlin = WorkingCalendar(build([(date(2026, 12, 24), False)], zone="Europe/Berlin",
+                                   country="DE", subdivision="BE"))
+    assert not berlin.is_workday(date(2026, 12, 25))      # Christmas Day, a Friday
+    assert not berlin.is_workday(date(2027, 3, 8))        # Women's Day (a Monday): Berlin's own
+    assert not berlin.is_workday(date(2026, 12, 24))      # the city's override
+    assert berlin.is_workday(date(2026, 10, 1))           # China's National Day is a workday there
+    source = berlin.data.source
+    assert "holidays" in source and "DE-BE" in source and "1 city overrides" in source
+    beijing = WorkingCalendar(build())
+    assert not beijing.is_workday(date(2026, 10, 1)) and beijing.is_workday(date(2026, 12, 25))
+
+
+def test_an_unknown_country_is_refused():
+    with pytest.raises(ValueError, match="no public holidays known for country 'XQ'"):
+        build(country="XQ")

@@ -1,8 +1,10 @@
 """manage.py import_map PATH --mapping M [--dry-run] [--skip-bad] [--activate] [--label L]
 
 Reads a map (Shapefile, GeoPackage, GeoJSON, FileGDB, CSV with WKT, or a folder of them) with a
-field mapping (docs/map-import.md), checks it and stores it as a new, inactive map version
-(``--activate`` activates it too). Prints every problem with its layer and feature id. Exit
+field mapping (docs/map-import.md), repairs what the mapping's [repair] allows, checks it and
+stores it as a new, inactive map version (``--activate`` activates it too). Prints every repair
+and every problem with its layer, feature id and lon/lat (``--dry-run``: the same report,
+nothing stored). Exit
 status: 0 imported (or would be, with --dry-run), 1 not imported.
 """
 
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(f"mapping: {e}") from None
         finally:
             bars.close()
-        if result.problems:
+        if result.problems or result.repairs:
             self.stdout.write(result.report())
         else:
             self.stdout.write(result.summary())
