@@ -116,7 +116,8 @@ class Phone:
 
     def camera_app_returns(self, code: int, write: bytes | None) -> None:
         """The camera app finishes: writes the photo to the URI's file, then the result."""
-        intent = next(a[0] for n, a in reversed(self.calls) if n == "activity.startActivityForResult")
+        intent = next(a[0] for n, a in reversed(self.calls)
+                      if n == "activity.startActivityForResult")
         uri = intent.extras["output"]
         if write is not None:
             (self.cache / "photos" / uri.text.rsplit("/", 1)[1]).write_bytes(write)
