@@ -205,6 +205,54 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "Photos: {before} reported · {after} after"},
     "task.refused": {"zh": "上次提交被拒：{reason}", "en": "Last answer refused: {reason}"},
     "task.queued": {"zh": "已提交，联网后发送", "en": "Answered; sent when online"},
+    # -- Android: permissions asked at first use, the camera app, the background service ------
+    "perm.camera.why": {"zh": "拍照上报需要使用相机。接下来系统会询问，请选择“允许”。",
+                        "en": "Reports need the camera. Android will ask next: choose Allow."},
+    "perm.location.why": {
+        "zh": "上报位置、考勤打卡和巡查轨迹需要精确位置。接下来请选择“使用应用时允许”，"
+              "并保持“精确位置”开启。",
+        "en": "Report positions, clock-in and the patrol track need your precise location. "
+              "Choose 'While using the app' next and keep 'Precise' on."},
+    "perm.background_location.why": {
+        "zh": "为了锁屏或切换到其他应用时继续记录巡查轨迹，请在接下来的页面选择“始终允许”。"
+              "不允许也可以：轨迹仍由通知栏中的后台服务记录。",
+        "en": "To keep the patrol track while the screen is locked or another app is open, "
+              "choose 'Allow all the time' next. You may refuse: the service in the "
+              "notification bar still records it."},
+    "perm.microphone.why": {"zh": "按住说话需要使用麦克风录制语音说明。",
+                            "en": "Hold-to-talk needs the microphone for voice notes."},
+    "perm.notifications.why": {
+        "zh": "通知栏会显示后台发送和巡查轨迹的状态，请允许通知。",
+        "en": "The notification bar shows background sending and the patrol track: allow "
+              "notifications."},
+    "perm.refused.camera": {"zh": "未获得相机权限，无法拍照上报。",
+                            "en": "No camera permission: photos cannot be taken."},
+    "perm.refused.location": {"zh": "未获得精确位置权限，无法定位、打卡或记录轨迹。",
+                              "en": "No precise location permission: no fix, clock-in or "
+                                    "track."},
+    "perm.refused.background_location": {
+        "zh": "未获得“始终允许”定位：轨迹只在后台服务运行时记录。",
+        "en": "Location not allowed all the time: the track is recorded while the service "
+              "runs."},
+    "perm.refused.microphone": {"zh": "未获得麦克风权限，无法录制语音。",
+                                "en": "No microphone permission: no voice notes."},
+    "perm.refused.notifications": {"zh": "通知未开启：后台服务照常运行，但通知栏不显示其状态。",
+                                   "en": "Notifications off: the service runs, its status is "
+                                         "not shown."},
+    "perm.how": {"zh": "请在“设置 › 应用 › 城管通 › 权限”中开启。",
+                 "en": "Turn it on in Settings › Apps › City Patrol › Permissions."},
+    "perm.retry": {"zh": "再次点按时会重新询问。", "en": "Tap again to be asked again."},
+    "perm.continue": {"zh": "继续", "en": "Continue"},
+    "perm.settings": {"zh": "打开设置", "en": "Open settings"},
+    "perm.ok": {"zh": "知道了", "en": "OK"},
+    "camera.no_app": {"zh": "手机上没有可用的相机应用", "en": "No camera app on this phone"},
+    "camera.failed": {"zh": "相机没有保存照片，请重拍", "en": "The camera saved no photo; retry"},
+    "service.channel": {"zh": "后台发送与巡查轨迹", "en": "Sending and patrol track"},
+    "service.idle": {"zh": "发件箱已清空", "en": "Outbox empty"},
+    "service.pending": {"zh": "待发送 {n} 项", "en": "{n} waiting to send"},
+    "service.offline": {"zh": "无网络，联网后自动发送", "en": "offline, sent when online"},
+    "service.relogin": {"zh": "请重新登录后发送", "en": "sign in again to send"},
+    "service.tracking": {"zh": "巡查轨迹记录中", "en": "Recording the patrol track"},
 }
 
 #: A server refusal by its code, in the user's words, with what to do. The server's own

@@ -34,6 +34,9 @@ from mobileapp.core.sender import Sender
 from mobileapp.core.tasks import RESULTS, TaskInbox
 from mobileapp.core.track import TrackRecorder
 from mobileapp.platform import camera, gps
+from mobileapp.platform.android import open_app_settings
+from mobileapp.platform.permissions import permissions
+from mobileapp.platform.service import TRACKING_FLAG, service_link, token_id
 from mobileapp.platform.voice import recorder
 from mobileapp.ui.fonts import register_cjk_font
 
@@ -91,7 +94,8 @@ class HandsetApp(App):
         self.token: str | None = None
         self.sender: Sender | None = None
         self.gps = gps()
-        self.camera = camera()
+        # The Android camera answers on Android's UI thread: its result hops to Kivy's loop.
+        self.camera = camera(deliver=lambda fn, arg: Clock.schedule_once(lambda dt: fn(arg)))
         self.recorder = recorder()
         self.live: LiveFeed | None = None
         self.board = TaskBoard()
@@ -113,6 +117,14 @@ class HandsetApp(App):
         self.title = self.t("app.title")
         register_cjk_font()
         self.outbox = Outbox(self.data_dir / "outbox.sqlite3")
+        # Android asks at first use, with our explanation first; the desktop grants all.
+        self.permissions = permissions(
+            explain=self._explain_permission, refused=self._permission_refused,
+            call_soon=lambda fn: Clock.schedule_once(lambda dt: fn()),
+            state_path=self.data_dir / "permissions.json")
+        # Android: the sender and the patrol track live in a foreground service (its own
+        # process); the desktop runs them here.
+        self.service = service_link(self.data_dir)
         self.drafts = Drafts(self.outbox)
         saved = self._load_session()
         if saved.get("base_url") and not self._fixed_url:
@@ -129,7 +141,7 @@ class HandsetApp(App):
         if self.token:
             self._online()
             root.current = "report"
-        if (self.data_dir / "tracking").exists():
+        if (self.data_dir / TRACKING_FLAG).exists():
             self.set_tracking(True)  # patrol was on when the app was killed
         Clock.schedule_interval(lambda dt: self.refresh_outbox(), 1.0)
         self.refresh_status()
@@ -209,6 +221,8 @@ class HandsetApp(App):
         if self.sender:
             self.sender.stop(timeout=0.5)
             self.sender = None
+        if self.service.available:
+            self.service.stop()  # the outbox waits in the file for the next sign-in
         self.token = None
         self.api.token = None
         self._save_session(token=None)
@@ -217,8 +231,10 @@ class HandsetApp(App):
         self.root.current = "login"
         self.refresh_status()
 
-    def confirm(self, text: str, ok_text: str, on_ok):
-        """A two-button question; ``on_ok()`` only on the second button."""
+    def confirm(self, text: str, ok_text: str, on_ok, cancel_text: str | None = None,
+                on_cancel=None):
+        """A two-button question; ``on_ok()`` only on the second button, ``on_cancel()`` (if
+        given) on the first."""
         from kivy.uix.boxlayout import BoxLayout
         from kivy.uix.button import Button
         from kivy.uix.label import Label
@@ -231,7 +247,8 @@ class HandsetApp(App):
         row = BoxLayout(size_hint_y=None, height="56dp", spacing="8dp")
         popup = Popup(title=self.t("app.title"), content=body, size_hint=(.92, None),
                       height="280dp", auto_dismiss=False, title_size="18sp")
-        for label, then in ((self.t("common.cancel"), None), (ok_text, on_ok)):
+        for label, then in ((cancel_text or self.t("common.cancel"), on_cancel),
+                            (ok_text, on_ok)):
             b = Button(text=label)
             b.bind(on_release=lambda _b, then=then: (popup.dismiss(), then and then()))
             row.add_widget(b)
@@ -260,7 +277,63 @@ class HandsetApp(App):
         new.current = current
         self.refresh_status()
 
+    # -- Android: permissions, the camera, the service ----------------------------------------
+
+    def _explain_permission(self, need, go, cancel) -> None:
+        """Before Android's own dialog: why, in the user's language."""
+        self.confirm(self.t(f"perm.{need.name}.why"), self.t("perm.continue"), go,
+                     on_cancel=cancel)
+
+    def _permission_refused(self, need, permanent: bool) -> None:
+        """A refusal: what does not work now, and the way back (the app's settings page)."""
+        text = self.t(f"perm.refused.{need.name}") + "\n" + self.t(
+            "perm.how" if permanent else "perm.retry")
+        screen = self.root.current_screen if self.root else None
+        if screen is not None and hasattr(screen, "status"):
+            screen.status = self.t(f"perm.refused.{need.name}")
+        self.confirm(text, self.t("perm.settings"), open_app_settings,
+                     cancel_text=self.t("perm.ok"))
+
+    def take_photo(self, on_done) -> None:
+        """The shutter: camera permission first (Android), then the camera; ``on_done(path)``
+        on Kivy's loop, None when cancelled (with the reason shown if it was not the user)."""
+        def done(path):
+            error = getattr(self.camera, "error", None)
+            if path is None and error:
+                self.confirm(self.t(f"camera.{'no_app' if error == 'no_camera_app' else 'failed'}"),
+                             self.t("perm.ok"), None)
+            on_done(path)
+        self.permissions.ensure("camera", lambda: self.camera.take(done))
+
+    def start_service(self) -> None:
+        """Android: the foreground service sends and tracks; notifications asked first (the
+        service runs without them, its notification hidden)."""
+        def go():
+            self.service.start(self.t("app.title"), self.t("service.idle"))
+        self.permissions.ensure("notifications", go, otherwise=go)
+
+    def _follow_service(self) -> None:
+        """Each second: the service's link state and a 401 it met, and a restart when its
+        heartbeat stopped (killed by the system or a battery manager)."""
+        state = self.service.state()
+        if state.get("link") is not None:
+            self.net_up = state["link"]
+        if (state.get("unauthorized") and self.token
+                and state.get("token_id") == token_id(self.token)):
+            self.session_expired()
+        if self.token and not self.needs_login and not self.service.alive():
+            self.start_service()
+
+    def track_pending(self) -> int:
+        """Patrol points waiting to be batched into the outbox."""
+        if self.track is not None:
+            return self.track.pending()
+        return int(self.service.state().get("track_pending") or 0) if self.tracking else 0
+
     def start_sender(self) -> None:
+        if self.service.available:
+            self.start_service()
+            return
         if self.sender:
             self.sender.stop(timeout=30)  # another server: let an in-flight upload finish
         self.sender = Sender(self.outbox.path, self.base_url, self.token or "",
@@ -303,9 +376,13 @@ class HandsetApp(App):
         """A report or answer was put in the outbox: send now rather than after a nap."""
         if self.sender:
             self.sender.wake()
+        elif self.service.available and self.token and not self.service.wake():
+            self.start_service()
         self.refresh_outbox()
 
     def refresh_outbox(self) -> None:
+        if self.service.available:
+            self._follow_service()
         self.refresh_status()
         if self.root and self.root.has_screen("outbox"):
             self.root.get_screen("outbox").refresh()
@@ -373,8 +450,12 @@ class HandsetApp(App):
 
     def current_fix(self, max_age_s: float | None = None):
         """The newest GPS fix, switching the receiver on; None when there is none yet (or it
-        is older than ``max_age_s``: not where the user is now)."""
-        self.gps.start()
+        is older than ``max_age_s``: not where the user is now). Android: location permission
+        first (the receiver starts once it is granted)."""
+        if self.permissions.granted("location"):
+            self.gps.start()
+        else:
+            self.permissions.ensure("location", self.gps.start)
         fix = self.gps.last_fix() or self.fix
         if fix is None or (max_age_s is not None and time.time() - fix.at > max_age_s):
             return None
@@ -386,8 +467,23 @@ class HandsetApp(App):
             self.queued()
 
     def set_tracking(self, on: bool) -> None:
-        """Patrol track (巡查轨迹) on or off; off sends what is waiting."""
-        flag = self.data_dir / "tracking"
+        """Patrol track (巡查轨迹) on or off; off sends what is waiting. Android: the service
+        records it (the flag file tells it), after fine location and then, alone, background
+        location (optional) were asked."""
+        flag = self.data_dir / TRACKING_FLAG
+        if self.service.available:
+            def go():
+                flag.touch()
+                self.tracking = True
+                self.queued()
+            if not on:
+                flag.unlink(missing_ok=True)
+                self.tracking = False
+                self.queued()
+            elif not self.tracking:
+                self.permissions.ensure("location", lambda: self.permissions.ensure(
+                    "background_location", go, otherwise=go))
+            return
         if on and self.track is None:
             self.track = TrackRecorder(self.outbox)
             flag.touch()

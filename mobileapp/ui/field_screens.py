@@ -38,7 +38,7 @@ class DutyScreen(Screen):
                               state=item_state(i, app.lang))
         else:
             self.last = app.t("duty.never")
-        self.pending = app.track.pending() if app.track else 0
+        self.pending = app.track_pending()
 
     def clock(self, direction: str) -> None:
         """Clock in or out where the phone is now; clock-in starts the patrol track,

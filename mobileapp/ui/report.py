@@ -102,11 +102,11 @@ class PhotoMixin:
     def take_photo(self) -> None:
         """The camera (the shutter is the user's); a desktop without a fixed photo picks a
         file instead."""
-        cam = App.get_running_app().camera
-        if getattr(cam, "path", "unset") is None:
+        app = App.get_running_app()
+        if getattr(app.camera, "path", "unset") is None:
             pick_photo_file(self.set_photo)
         else:
-            cam.take(self.set_photo)
+            app.take_photo(self.set_photo)  # Android: camera permission first
 
 
 class ReportScreen(PhotoMixin, Screen):
@@ -248,7 +248,7 @@ class ReportScreen(PhotoMixin, Screen):
                 return
             self.with_fresh_fix(since, lambda fix: self._quick_send(kind, code, name, photo,
                                                                     fix))
-        app.camera.take(photo_taken)
+        app.take_photo(photo_taken)
 
     def _quick_send(self, kind, code, name, photo, fix) -> None:
         app = App.get_running_app()
@@ -388,7 +388,12 @@ class ReportScreen(PhotoMixin, Screen):
     # -- voice: hold to talk -------------------------------------------------------------
 
     def voice_down(self) -> None:
-        rec = App.get_running_app().recorder
+        app = App.get_running_app()
+        rec = app.recorder
+        if rec.available and not app.permissions.granted("microphone"):
+            # First use: explained, then asked; the next press records.
+            app.permissions.ensure("microphone", lambda: None)
+            return
         if rec.available and not rec.recording:
             rec.start()
             self.recording = True

@@ -324,7 +324,7 @@ class TasksScreen(Screen):
         if getattr(app.camera, "path", "unset") is None:
             pick_photo_file(taken)
         else:
-            app.camera.take(taken)
+            app.take_photo(taken)  # Android: camera permission first
 
     def on_map(self, task) -> None:
         app = App.get_running_app()
