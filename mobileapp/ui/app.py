@@ -46,20 +46,33 @@ KV_RULES = [Path(__file__).with_name(n) for n in ("report.kv", "field.kv")]
 KV = Path(__file__).with_name("screens.kv")
 
 
+def _soon(owner, call) -> None:
+    """``call()`` on Kivy's loop, unless ``owner`` (the app running when the work was asked
+    for) has stopped by then: a worker thread's late answer must not reach a later app in the
+    same process."""
+    def run(dt):
+        if owner is None or App.get_running_app() is owner:
+            call()
+    Clock.schedule_once(run)
+
+
 def background(fn, on_done) -> None:
     """Run ``fn()`` on a worker thread; ``on_done(result, error)`` runs on Kivy's loop."""
+    owner = App.get_running_app()
+
     def work():
         try:
             result, error = fn(), None
         except Exception as exc:  # shown to the user by on_done
             result, error = None, exc
-        Clock.schedule_once(lambda dt: on_done(result, error))
+        _soon(owner, lambda: on_done(result, error))
     threading.Thread(target=work, daemon=True).start()
 
 
 def on_loop(fn):
     """``fn`` wrapped to run on Kivy's loop, whatever thread calls it."""
-    return lambda *args: Clock.schedule_once(lambda dt: fn(*args))
+    owner = App.get_running_app()
+    return lambda *args: _soon(owner, lambda: fn(*args))
 
 
 class HandsetApp(App):
@@ -135,6 +148,8 @@ class HandsetApp(App):
         self.map_cache = MapCache(self.data_dir / "map")
         self.duty_map = self.map_cache.load()        # offline: the last map, no network
         self.gps.on_fix = on_loop(self._got_fix)
+        for kv in [*KV_RULES, KV]:  # once: a second app in the process would double the rules
+            Builder.unload_file(str(kv))
         for kv in KV_RULES:
             Builder.load_file(str(kv))
         root = Builder.load_file(str(KV))
@@ -143,7 +158,10 @@ class HandsetApp(App):
             root.current = "report"
         if (self.data_dir / TRACKING_FLAG).exists():
             self.set_tracking(True)  # patrol was on when the app was killed
-        Clock.schedule_interval(lambda dt: self.refresh_outbox(), 1.0)
+        # While this app runs (False ends the interval: a later app in the same process, as in
+        # tests, must not be called by this one).
+        Clock.schedule_interval(
+            lambda dt: App.get_running_app() is self and (self.refresh_outbox() or True), 1.0)
         self.refresh_status()
         return root
 

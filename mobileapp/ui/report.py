@@ -146,7 +146,11 @@ class ReportScreen(PhotoMixin, Screen):
     def on_kv_post(self, *args):
         self._fill_nearby()
         App.get_running_app().bind(fix=self._follow)
-        Clock.schedule_interval(lambda dt: self.show_fix(), 1.0)
+        # The fix's age ticks on screen while this screen's app runs (returning False ends an
+        # interval: a later app in the same process, as in tests, is not called by this one).
+        owner = App.get_running_app()
+        Clock.schedule_interval(
+            lambda dt: App.get_running_app() is owner and (self.show_fix() or True), 1.0)
 
     def on_enter(self, *args):
         self.load_classes()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import struct
 import time
+import uuid
 
 import httpx
+
 import pytest
 
 from bench.simulate import Simulator, make_photo
@@ -23,7 +25,10 @@ def case_handled(base_url: str, cell: dict) -> tuple[Simulator, str]:
     sim = Simulator(base_url)
     sim.prepare()
     r = sim.call("supervisor", "POST", "/api/reports/", data={
-        "idempotency_key": "ui-check-task-1", "kind": "event", "class_code": "0103",
+        # a key of its own each time: the UI tests share one server, and a repeated key would
+        # answer with the case an earlier test already took through the loop
+        "idempotency_key": f"ui-check-task-{uuid.uuid4().hex[:12]}", "kind": "event",
+        "class_code": "0103",
         "lat": str(cell["lat"]), "lon": str(cell["lon"]), "accuracy_m": "5",
         "description": "待核查 UI"}, files={"photo": ("p.jpg", make_photo(5), "image/jpeg")})
     number = r.json()["number"]
@@ -224,9 +229,11 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
                 waiting["until"] = time.monotonic() + step
         except StopIteration:
             app.stop()
+            return False  # the driver ends with its app: it must not stop the next test's
         except BaseException as exc:  # reported after the loop ends
             failures.append(exc)
             app.stop()
+            return False
 
     Clock.schedule_interval(tick, 0.05)
     app.run()

@@ -464,9 +464,11 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
                 waiting["until"] = time.monotonic() + step
         except StopIteration:
             app.stop()
+            return False  # the driver ends with its app: it must not stop the next test's
         except BaseException as exc:  # reported after the loop ends
             failures.append(exc)
             app.stop()
+            return False
 
     Clock.schedule_interval(tick, 0.05)
     app.run()
