@@ -11,7 +11,8 @@ import hashlib
 import json
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -25,8 +26,8 @@ from server.cases.models import Case, Photo, VoiceNote
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
-from server.cases.selectors import case_summary
 from server.cases.photos import photo_state
+from server.cases.selectors import SORTS, CaseQuery, case_story, case_summary, search_cases
 from server.cases.upload_fields import PhotoField
 from server.idempotency import KEY_PATTERN
 from workflows import SYSTEM_ACTIONS, Action, State
@@ -77,40 +78,94 @@ class ActionSerializer(serializers.Serializer):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _values(request, name: str) -> list[str]:
+    """A multi-valued parameter: repeated (?state=a&state=b) or comma-separated (?state=a,b)."""
+    return [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
+            if v.strip()]
+
+
+class CaseSearchParams(serializers.Serializer):
+    """The case search's query string; every value is checked, and a bad one is refused with
+    400 naming the parameter."""
+
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True, trim_whitespace=True,
+                              help_text="number, description, street or community name")
+    number = serializers.RegexField(r"^[A-Za-z0-9-]{1,32}$", required=False,
+                                    help_text="case number or its beginning")
+    state = serializers.ListField(child=serializers.ChoiceField(sorted(STATE_VALUES)),
+                                  required=False, max_length=len(STATE_VALUES))
+    open = serializers.BooleanField(required=False, default=False,
+                                    help_text="only cases not yet closed, voided, rejected or merged")
+    kind = serializers.ChoiceField([k for k, _ in Case.KINDS], required=False)
+    class_code = serializers.RegexField(r"^[0-9]{2,5}$", required=False)
+    department = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,32}$", required=False)
+    street = serializers.RegexField(r"^[0-9]{1,9}$", required=False)
+    community = serializers.RegexField(r"^[0-9]{1,12}$", required=False)
+    channel = serializers.ListField(child=serializers.ChoiceField([c for c, _ in Case.CHANNELS]),
+                                    required=False, max_length=len(Case.CHANNELS))
+    light = serializers.ListField(child=serializers.ChoiceField(["green", "yellow", "red"]),
+                                  required=False, max_length=3)
+    overdue = serializers.BooleanField(required=False, default=False)
+    since = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"],
+                                      help_text="reported at or after (date or ISO time)")
+    until = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"],
+                                      help_text="reported before (date or ISO time)")
+    sort = serializers.ChoiceField(SORTS, required=False, default="urgent")
+    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=500)
+    offset = serializers.IntegerField(required=False, default=0, min_value=0,
+                                      max_value=10_000_000)
+
+    MULTI = ("state", "channel", "light")
+
+    @classmethod
+    def from_request(cls, request) -> "CaseSearchParams":
+        data = {k: request.query_params.get(k) for k in request.query_params
+                if k not in cls.MULTI}
+        for name in cls.MULTI:
+            if name in request.query_params:
+                data[name] = _values(request, name)
+        ser = cls(data=data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        if d.get("since") and d.get("until") and d["since"] >= d["until"]:
+            raise ApiError("invalid", "since must be before until", field="since")
+        return ser
+
+    def query(self) -> CaseQuery:
+        d = self.validated_data
+        return CaseQuery(text=d.get("q", ""), number=d.get("number", ""),
+                         states=tuple(d.get("state", ())), open_only=d["open"],
+                         kind=d.get("kind", ""), class_code=d.get("class_code", ""),
+                         department=d.get("department", ""), street=d.get("street", ""),
+                         community=d.get("community", ""), channels=tuple(d.get("channel", ())),
+                         lights=tuple(d.get("light", ())), overdue=d["overdue"],
+                         since=d.get("since"), until=d.get("until"), sort=d["sort"])
+
+
 class CaseListView(APIView):
-    @extend_schema(summary="Cases the user may see, newest first", tags=["cases"],
-                   operation_id="cases_list", parameters=[
-        OpenApiParameter("state", str, description="filter by state, e.g. filed"),
-        OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
-        responses={200: dict})
+    @extend_schema(summary="Search the cases the user may see; overdue first by default",
+                   tags=["cases"], operation_id="cases_list",
+                   parameters=[CaseSearchParams], responses={200: dict})
     def get(self, request):
-        qs = access.visible_cases(request.user)
-        state = request.query_params.get("state")
-        if state:
-            if state not in STATE_VALUES:
-                raise ApiError("invalid", f"unknown state {state!r}", field="state")
-            qs = qs.filter(state=state)
-        try:
-            limit = min(int(request.query_params.get("limit", 100)), 500)
-            offset = max(int(request.query_params.get("offset", 0)), 0)
-        except ValueError:
-            raise ApiError("invalid", "limit and offset must be integers", field="limit") from None
+        params = CaseSearchParams.from_request(request)
+        now = timezone.now()
+        qs = search_cases(access.visible_cases(request.user), params.query(), now)
+        limit, offset = params.validated_data["limit"], params.validated_data["offset"]
         total = qs.count()
-        rows = [case_summary(c, request.user) for c in qs[offset:offset + max(limit, 0)]]
-        return Response({"count": total, "results": rows})
+        rows = [case_summary(c, request.user) for c in qs[offset:offset + limit]]
+        return Response({"count": total, "limit": limit, "offset": offset, "now": now.isoformat(),
+                         "results": rows})
 
 
 class CaseDetailView(APIView):
-    @extend_schema(summary="One case with its events and photos", tags=["cases"],
-                   responses={200: dict})
+    @extend_schema(summary="One case with its story: every step with its actor, note and photos",
+                   tags=["cases"], responses={200: dict})
     def get(self, request, number: str):
         case = get_object_or_404(access.visible_cases(request.user), number=number)
         body = case_summary(case, request.user)
-        body["events"] = [
-            {"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-             "at": e.at.isoformat(), "actor": e.actor.username, "actor_role": e.actor_role,
-             "deadline": e.deadline.isoformat() if e.deadline else None, "data": e.data}
-            for e in case.events.select_related("actor")]
+        # Each step with its actor (name, role, department), what was entered (data: note,
+        # reason, result ...) and the photos it took.
+        body["events"] = case_story(case)
         suggestion = suggest_department(case)
         body["suggested_department"] = (
             {"code": suggestion.department.code, "name": suggestion.department.name,
@@ -118,13 +173,8 @@ class CaseDetailView(APIView):
         body["duplicates"] = _duplicates(case)
         # The caller (hotline, Open311) only for the roles that need to call back; else None.
         body["contact"] = access.contact_of(case, request.user)
-        # state: "clean" (served), "pending" (the photo cleaner has not run yet: retry) or
-        # "refused" (it could not be decoded; reason says why): server.intake.uploads.
-        # "kind" is the wire name of Photo.stage (before, after, check, verify, self).
-        body["photos"] = [{"id": p.id, "kind": p.stage, "url": f"/api/photos/{p.id}/",
-                           "width": p.width, "height": p.height,
-                           **dict(zip(("state", "reason"), photo_state(p)))}
-                          for p in case.photos.select_related("upload")]
+        body["reporter"] = case.reporter.get_full_name() or case.reporter.username
+        body["photos"] = [p for e in body["events"] for p in e["photos"]]
         body["voice_notes"] = [{"id": v.id, "url": f"/api/voice/{v.id}/", "format": v.format,
                                 "content_type": v.content_type, "size": v.size}
                                for v in case.voice_notes.all()]
