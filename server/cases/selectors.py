@@ -113,6 +113,13 @@ class CaseQuery:
     since: datetime | None = None
     until: datetime | None = None
     sort: str = "urgent"
+    #: Only cases in a state where this role has a step to take (a console's "to do" tab).
+    todo_for: Role | None = None
+
+
+def actionable_states(role: Role) -> list[str]:
+    """The states in which ``role`` may take some step (``workflows.allowed_actions``)."""
+    return [s.value for s in State if allowed_actions(CaseSnapshot(state=s), role)]
 
 
 def _codes_named(names: dict[str, str], text: str) -> list[str]:
@@ -139,6 +146,8 @@ def search_cases(qs: QuerySet, query: CaseQuery, now: datetime) -> QuerySet:
         qs = qs.filter(number__startswith=query.number)
     if query.states:
         qs = qs.filter(state__in=query.states)
+    if query.todo_for is not None:
+        qs = qs.filter(state__in=actionable_states(query.todo_for))
     if query.open_only:
         qs = qs.exclude(state__in=FINAL_VALUES)
     if query.kind:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -84,6 +85,11 @@ def _values(request, name: str) -> list[str]:
             if v.strip()]
 
 
+def _choice(choices, what: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices, error_messages={
+        "invalid_choice": f"unknown {what} {{input!r}}; one of: {', '.join(choices)}"})
+
+
 class CaseSearchParams(serializers.Serializer):
     """The case search's query string; every value is checked, and a bad one is refused with
     400 naming the parameter."""
@@ -92,7 +98,7 @@ class CaseSearchParams(serializers.Serializer):
                               help_text="number, description, street or community name")
     number = serializers.RegexField(r"^[A-Za-z0-9-]{1,32}$", required=False,
                                     help_text="case number or its beginning")
-    state = serializers.ListField(child=serializers.ChoiceField(sorted(STATE_VALUES)),
+    state = serializers.ListField(child=_choice(sorted(STATE_VALUES), "state"),
                                   required=False, max_length=len(STATE_VALUES))
     open = serializers.BooleanField(required=False, default=False,
                                     help_text="only cases not yet closed, voided, rejected or merged")
@@ -101,11 +107,13 @@ class CaseSearchParams(serializers.Serializer):
     department = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,32}$", required=False)
     street = serializers.RegexField(r"^[0-9]{1,9}$", required=False)
     community = serializers.RegexField(r"^[0-9]{1,12}$", required=False)
-    channel = serializers.ListField(child=serializers.ChoiceField([c for c, _ in Case.CHANNELS]),
+    channel = serializers.ListField(child=_choice([c for c, _ in Case.CHANNELS], "channel"),
                                     required=False, max_length=len(Case.CHANNELS))
-    light = serializers.ListField(child=serializers.ChoiceField(["green", "yellow", "red"]),
+    light = serializers.ListField(child=_choice(["green", "yellow", "red"], "light"),
                                   required=False, max_length=3)
     overdue = serializers.BooleanField(required=False, default=False)
+    todo = serializers.BooleanField(required=False, default=False,
+                                    help_text="only cases in a state where your role acts")
     since = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"],
                                       help_text="reported at or after (date or ISO time)")
     until = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"],
@@ -131,7 +139,7 @@ class CaseSearchParams(serializers.Serializer):
             raise ApiError("invalid", "since must be before until", field="since")
         return ser
 
-    def query(self) -> CaseQuery:
+    def query(self, user) -> CaseQuery:
         d = self.validated_data
         return CaseQuery(text=d.get("q", ""), number=d.get("number", ""),
                          states=tuple(d.get("state", ())), open_only=d["open"],
@@ -139,7 +147,8 @@ class CaseSearchParams(serializers.Serializer):
                          department=d.get("department", ""), street=d.get("street", ""),
                          community=d.get("community", ""), channels=tuple(d.get("channel", ())),
                          lights=tuple(d.get("light", ())), overdue=d["overdue"],
-                         since=d.get("since"), until=d.get("until"), sort=d["sort"])
+                         since=d.get("since"), until=d.get("until"), sort=d["sort"],
+                         todo_for=access.role_of(user) if d["todo"] else None)
 
 
 class CaseListView(APIView):
@@ -149,7 +158,7 @@ class CaseListView(APIView):
     def get(self, request):
         params = CaseSearchParams.from_request(request)
         now = timezone.now()
-        qs = search_cases(access.visible_cases(request.user), params.query(), now)
+        qs = search_cases(access.visible_cases(request.user), params.query(request.user), now)
         limit, offset = params.validated_data["limit"], params.validated_data["offset"]
         total = qs.count()
         rows = [case_summary(c, request.user) for c in qs[offset:offset + limit]]
@@ -174,11 +183,22 @@ class CaseDetailView(APIView):
         # The caller (hotline, Open311) only for the roles that need to call back; else None.
         body["contact"] = access.contact_of(case, request.user)
         body["reporter"] = case.reporter.get_full_name() or case.reporter.username
+        body["call"] = _call(case)
         body["photos"] = [p for e in body["events"] for p in e["photos"]]
         body["voice_notes"] = [{"id": v.id, "url": f"/api/voice/{v.id}/", "format": v.format,
                                 "content_type": v.content_type, "size": v.size}
                                for v in case.voice_notes.all()]
         return Response(body)
+
+
+def _call(case: Case) -> dict | None:
+    """A hotline case's line, urgency and the address as the caller said it (not personal data:
+    the caller's name and phone are ``contact``, for the roles that may read them)."""
+    try:
+        call = case.hotline_call  # reverse relation: hotline sits above cases, no import
+    except ObjectDoesNotExist:
+        return None
+    return {"line": call.line, "urgency": call.urgency, "address": call.address}
 
 
 def _duplicates(case: Case) -> list[dict]:

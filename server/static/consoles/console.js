@@ -12,9 +12,12 @@
     const r = await fetch(path, Object.assign({credentials: "same-origin",
       headers: {"X-CSRFToken": DCM.csrf(), "Accept": "application/json"}}, opts || {}));
     const body = await r.json().catch(() => ({}));
+    // A session that ended (logged out elsewhere, expired): back to the login page, then here.
+    if ((r.status === 401 || r.status === 403) && body.error && body.error.code === "not_authenticated") DCM.toLogin();
     if (!r.ok) throw new Error((body.error && body.error.message) || body.detail || r.statusText);
     return body;
   };
+  DCM.toLogin = () => { location.assign("/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search)); };
   DCM.el = (tag, attrs, ...children) => {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -71,6 +74,26 @@
   };
   DCM.time = (iso) => iso ? new Date(iso).toLocaleString(DCM.lang === "zh" ? "zh-CN" : "en-GB",
     {month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"}) : "";
+  // The server's clock minus this one's (from a list's "now"): countdowns follow the server.
+  DCM.skew = 0;
+  // "2 h 05 min" / "2小时05分" left, or how long overdue; "" for a case without a deadline.
+  DCM.duration = (ms) => {
+    const m = Math.floor(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor(m % 1440 / 60), mm = m % 60;
+    if (DCM.lang === "zh") return (d ? d + "天" : "") + (d || h ? h + "小时" : "") + mm + "分";
+    return (d ? d + " d " : "") + (d || h ? h + " h " : "") + mm + " min";
+  };
+  DCM.left = (c) => {
+    if (!c.deadline || DCM.finalStates.has(c.state)) return {text: "", late: false};
+    const ms = Date.parse(c.deadline) - (Date.now() + DCM.skew);
+    return ms < 0 ? {text: interpolate(gettext("%s overdue"), [DCM.duration(ms)]), late: true}
+      : {text: interpolate(gettext("%s left"), [DCM.duration(ms)]), late: false};
+  };
+  window.interpolate = window.interpolate || ((fmt, args) => { let i = 0; return fmt.replace(/%s/g, () => args[i++]); });
+  // Codes the server stores, in the page's language.
+  DCM.channelName = (code) => ({handset: gettext("Supervisor's handset"), hotline: gettext("Hotline"),
+    web: gettext("Website"), open311: gettext("Open311"), video: gettext("Video")})[code] || code;
+  DCM.kindName = (code) => ({component: gettext("component"), event: gettext("event")})[code] || code;
+  DCM.place = (c) => [c.street_name, c.community_name].filter(Boolean).join(" · ") || c.cell_code;
 
   // A photo shrunk in the browser before upload (slow links): longest side 1280 px, JPEG 0.8.
   DCM.shrink = (file) => new Promise((resolve) => {

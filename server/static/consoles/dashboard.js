@@ -36,7 +36,7 @@
       el("tr", {dataset: {number: c.number}}, el("td", {}, DCM.lightEl(c), " " + c.number),
         el("td", {}, DCM.labelEl("states", c.state)), el("td", {}, c.department_name || ""), el("td", {}, DCM.time(c.deadline)))));
     document.querySelector("#rank-streets tbody").replaceChildren(...stats.streets.map((s, i) =>
-      el("tr", {}, el("td", {}, String(i + 1)), el("td", {}, s.code), el("td", {class: "n"}, String(s.total)))));
+      el("tr", {}, el("td", {}, String(i + 1)), el("td", {title: s.code}, s.name || s.code), el("td", {class: "n"}, String(s.total)))));
     if (map) map.heat(stats.by_cell);
   }
   async function reload() { stats = await api("/api/console/stats/"); draw(); }
