@@ -14,8 +14,22 @@
     const body = await r.json().catch(() => ({}));
     // A session that ended (logged out elsewhere, expired): back to the login page, then here.
     if ((r.status === 401 || r.status === 403) && body.error && body.error.code === "not_authenticated") DCM.toLogin();
-    if (!r.ok) throw new Error((body.error && body.error.message) || body.detail || r.statusText);
+    if (!r.ok) throw new Error(body.error ? DCM.errorText(body.error) : body.detail || r.statusText);
     return body;
+  };
+  // The server's refusals are worded in English (the workflow rules are language-free): the
+  // frequent ones in the page's language by their code, a missing field by its form label.
+  DCM.errorText = (error) => {
+    if (error.code === "stale") return gettext("The case changed since you opened it: look at it again, then repeat the step.");
+    const missing = /^'(\w+)' is required/.exec(error.message || "");
+    if (missing) {
+      let label = missing[1];
+      for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields) if (f.name === label) label = f[DCM.lang];
+      return interpolate(gettext("%s is required."), [label]);
+    }
+    if (error.code === "wrong_state") return gettext("This step cannot be taken in the case's present state.") + " (" + error.message + ")";
+    if (error.code === "role_not_allowed") return gettext("Your role may not take this step.") + " (" + error.message + ")";
+    return error.message;
   };
   DCM.toLogin = () => { location.assign("/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search)); };
   DCM.el = (tag, attrs, ...children) => {

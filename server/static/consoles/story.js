@@ -25,9 +25,10 @@
         ev.currentTarget.replaceWith(img(p))}, gettext("Show photo") + " (" + photoKind(p.kind) + ")") : img(p));
   }
   // What a person entered with a step, labelled in the page's language.
-  const FIELDS = [["note", "Note"], ["reason", "Reason"], ["result", "Result"],
-    ["department_code", "Department"], ["assignee", "Supervisor"], ["satisfaction", "Satisfaction"],
-    ["extension_value", "Extension"], ["into", "Merged into"], ["condition_code", "Filing condition"]];
+  const FIELDS = [["note", gettext("Note")], ["reason", gettext("Reason")], ["result", gettext("Result")],
+    ["department_code", gettext("Department")], ["assignee", gettext("Supervisor")],
+    ["satisfaction", gettext("Satisfaction")], ["extension_value", gettext("Extension")],
+    ["into", gettext("Merged into")], ["condition_code", gettext("Filing condition")]];
   function choice(code) {
     for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields)
       for (const c of f.choices || []) if (c.code === String(code)) return c[DCM.lang];
@@ -46,7 +47,7 @@
       if (key === "department_code") value = (DCM.departments.find((x) => x.code === value) || {}).name || value;
       else if (key === "result") value = choice(value);
       else if (key === "extension_value") value = value + " " + choice(data.extension_unit || "");
-      out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, gettext(label) + ": "), String(value)));
+      out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, label + ": "), String(value)));
     }
     return out;
   }
