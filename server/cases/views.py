@@ -94,14 +94,15 @@ class CaseSearchParams(serializers.Serializer):
     """The case search's query string; every value is checked, and a bad one is refused with
     400 naming the parameter."""
 
-    q = serializers.CharField(max_length=100, required=False, allow_blank=True, trim_whitespace=True,
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True,
                               help_text="number, description, street or community name")
     number = serializers.RegexField(r"^[A-Za-z0-9-]{1,32}$", required=False,
                                     help_text="case number or its beginning")
     state = serializers.ListField(child=_choice(sorted(STATE_VALUES), "state"),
                                   required=False, max_length=len(STATE_VALUES))
-    open = serializers.BooleanField(required=False, default=False,
-                                    help_text="only cases not yet closed, voided, rejected or merged")
+    open = serializers.BooleanField(
+        required=False, default=False,
+        help_text="only cases not yet closed, voided, rejected or merged")
     kind = serializers.ChoiceField([k for k, _ in Case.KINDS], required=False)
     class_code = serializers.RegexField(r"^[0-9]{2,5}$", required=False)
     department = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,32}$", required=False)
