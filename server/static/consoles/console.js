@@ -54,6 +54,9 @@
     return DCM.el("span", {class: cls, title: x ? (DCM.lang === "zh" ? x.en : x.zh) : null,
       "data-code": code}, x ? x[DCM.lang] : code);
   };
+  // The buttons of a case for this page's user: the published table (role, state) -> actions,
+  // the same rule the API's "actions" comes from, so a pushed case needs no second request.
+  DCM.actionsFor = (c) => ((DCM.wf.allowed || {})[document.body.dataset.role] || {})[c.state] || [];
   DCM.classes = {};
   DCM.className = (c) => {
     const k = DCM.classes[c.kind + ":" + c.class_code];
@@ -66,6 +69,7 @@
     for (const kind of ["states", "actions", "roles"])
       for (const x of wf[kind]) DCM.wf[kind][x.code] = x;
     DCM.finalStates = new Set(wf.states.filter((s) => s.final).map((s) => s.code));
+    DCM.wf.allowed = wf.allowed || {};
     const jobs = [DCM.api("/api/classes/").then((cs) => { for (const c of cs) DCM.classes[c.kind + ":" + c.code] = c; })];
     if (opts && opts.departments) jobs.push(DCM.api("/api/departments/").then((d) => { DCM.departments = d; }));
     if (opts && opts.supervisors) jobs.push(DCM.api("/api/console/supervisors/").then((s) => { DCM.supervisors = s; }).catch(() => {}));

@@ -123,7 +123,7 @@
   }
 
   // --- live ----------------------------------------------------------------------------------
-  // A pushed summary has no per-user actions: show it at once, then fetch the user's view.
+  // The selected case's story after a push (the list itself renders from the push).
   const pending = new Map();
   function refresh(number) {
     clearTimeout(pending.get(number));
@@ -154,14 +154,15 @@
   function onCase(msg) {
     const number = msg.case.number, known = cases.get(number);
     if (light && !known && msg.case.department_code === document.body.dataset.department) alertNew(msg.case);
-    if (known) {  // on this page: repaint the row now, its buttons when the user's view comes
-      render(Object.assign({}, msg.case, {actions: known.actions}));
+    const gone = light && msg.case.department_code !== document.body.dataset.department;
+    if (known && !gone) {  // on this page: repainted from the push, buttons from the table
+      render(Object.assign({}, msg.case, {actions: DCM.actionsFor(msg.case)}));
       flash(number);
-      refresh(number);
+      if (tab === "todo" && !DCM.actionsFor(msg.case).length) reloadSoon(300);  // done here
     } else {
-      reloadSoon(300);  // may belong on this page now: ask the search again (batched)
+      reloadSoon(300);  // may belong on this page now, or not any more: ask the search again
     }
-    if (selected === number && !known) refresh(number);
+    if (selected === number) refresh(number);  // the open story: its new step and photos
   }
 
   function showDetail(d) {

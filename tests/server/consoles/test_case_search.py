@@ -104,3 +104,18 @@ def test_the_story_shows_each_steps_actor_note_and_photos(cast, report):
     assert [p["kind"] for p in by_action["report"]["photos"]] == ["before"]
     assert by_action["check"]["data"]["note"] == "已复查"
     assert story["street_name"] == "东华门街道" and story["reporter"]
+
+
+def test_the_published_table_gives_the_buttons_the_api_gives(cast, report):
+    """A console renders a pushed case with the buttons of /api/workflow/'s table: they must be
+    the ones the API lists for the same user and state."""
+    allowed = cast["anonymous"].get("/api/workflow/").json()["allowed"]
+    number = report()
+    for who, action, data, _ in LOOP:
+        for role in ("acceptor", "dutychief", "dispatcher", "dept_roads", "leader"):
+            r = cast[role].get(f"/api/cases/{number}/")
+            if r.status_code == 404:  # a department before the case is sent to it
+                continue
+            c = r.json()
+            assert c["actions"] == allowed[cast[role].user.role][c["state"]], (role, c["state"])
+        assert act(cast[who], number, action, **dict(data)).status_code == 200
