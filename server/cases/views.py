@@ -16,7 +16,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -217,7 +217,7 @@ class CaseDuplicatesView(APIView):
 
 
 class CaseActionView(APIView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]  # a plain HTML form too
 
     @extend_schema(request=ActionSerializer, responses={200: dict}, tags=["cases"],
                    summary="Take an action on a case (受理, 立案, 派遣, 反馈, 核查, 结案 ...)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from server.accounts import access
@@ -55,3 +56,12 @@ def role_menu(context):
         url = reverse(url_name)
         items.append({"url": url, "label": label, "key": key, "current": here.startswith(url)})
     return {"items": items}
+
+
+@register.simple_tag
+def role_label(user) -> str:
+    """The user's role in the page's language (the stored choice label carries both)."""
+    role = access.role_of(user)
+    if role is None:
+        return ""
+    return role.zh if (get_language() or "zh").startswith("zh") else role.en

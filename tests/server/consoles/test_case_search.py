@@ -119,3 +119,12 @@ def test_the_published_table_gives_the_buttons_the_api_gives(cast, report):
             c = r.json()
             assert c["actions"] == allowed[cast[role].user.role][c["state"]], (role, c["state"])
         assert act(cast[who], number, action, **dict(data)).status_code == 200
+
+
+def test_an_action_takes_a_plain_form_body(cast, report):
+    number = report()
+    r = cast["acceptor"].post(f"/api/cases/{number}/actions/reject/",
+                              "reason=%E9%87%8D%E5%A4%8D",
+                              content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 200, r.content
+    assert r.json()["state"] == "rejected"
