@@ -22,7 +22,7 @@ from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from server.cases.actions import do_timer, due_light_changes
@@ -121,7 +121,12 @@ async def run_in_server(interval: float = IN_SERVER_INTERVAL_S) -> None:
             await call(_sweep_logged)
             await asyncio.sleep(max(0.05, interval - (time.monotonic() - started)))
     finally:
-        await call(stack.close)
+        def release() -> None:
+            stack.close()
+            connections.close_all()  # this thread's own connection, which held the lock
+
+        await call(release)
+        executor.shutdown(wait=False)
 
 
 def in_server(app, interval: float = IN_SERVER_INTERVAL_S):
