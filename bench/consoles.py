@@ -102,7 +102,7 @@ def measure_api(user) -> dict:
     longest = (Case.objects.annotate(n=Count("events")).order_by("-n")
                .values_list("number", "n")[:20])
     open_times, events = [], []
-    for num, n in longest:
+    for num, _n in longest:
         t = time.perf_counter()
         r = client.get(f"/api/cases/{num}/")
         open_times.append((time.perf_counter() - t) * 1000)
