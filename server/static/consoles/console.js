@@ -58,9 +58,11 @@
   // the same rule the API's "actions" comes from, so a pushed case needs no second request.
   DCM.actionsFor = (c) => ((DCM.wf.allowed || {})[document.body.dataset.role] || {})[c.state] || [];
   DCM.classes = {};
-  DCM.className = (c) => {
+  DCM.className = (c, short) => {
     const k = DCM.classes[c.kind + ":" + c.class_code];
-    return k ? (DCM.lang === "zh" ? k.major_zh + "/" + k.minor_zh : k.major_en + "/" + k.minor_en) : c.class_code;
+    if (!k) return c.class_code;
+    const minor = DCM.lang === "zh" ? k.minor_zh : k.minor_en;
+    return short ? minor : (DCM.lang === "zh" ? k.major_zh : k.major_en) + "/" + minor;
   };
   DCM.departments = [];
   DCM.supervisors = [];
@@ -98,7 +100,7 @@
   DCM.duration = (ms) => {
     const m = Math.floor(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor(m % 1440 / 60), mm = m % 60;
     if (DCM.lang === "zh") return (d ? d + "天" : "") + (d || h ? h + "小时" : "") + mm + "分";
-    return (d ? d + " d " : "") + (d || h ? h + " h " : "") + mm + " min";
+    return (d ? d + "d " : "") + (d || h ? h + "h " : "") + mm + "m";
   };
   DCM.left = (c) => {
     if (!c.deadline || DCM.finalStates.has(c.state)) return {text: "", late: false};

@@ -37,7 +37,7 @@
       el("td", {class: "c-num"}, el("a", {href: "/console/case/" + encodeURIComponent(c.number) + "/",
         onclick: (ev) => ev.stopPropagation()}, c.number)),
       el("td", {class: "c-state"}, DCM.labelEl("states", c.state, "state")),
-      el("td", {class: "c-class"}, DCM.className(c)),
+      el("td", {class: "c-class", title: DCM.className(c)}, DCM.className(c, true)),
       el("td", {class: "c-place", title: c.cell_code}, DCM.place(c)),
       el("td", {class: "c-desc", title: c.description}, c.description),
       light ? null : el("td", {class: "c-dept", title: c.department_name || ""}, c.department_name || ""),
