@@ -85,7 +85,7 @@ def measure_api(user) -> dict:
     from server.cases.models import Case
     from server.maps.models import Community
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")  # an allowed host, as a browser would send
     client.force_login(user)
     community = Community.objects.order_by("code").first()
     number = Case.objects.order_by("-id").values_list("number", flat=True).first()
