@@ -138,9 +138,12 @@
       if (suggested) sel.value = suggested;
       return sel;
     }
-    if (f.kind === "supervisor" && DCM.supervisors.length) return DCM.el("select", {name, required: f.required},
-      f.required ? null : DCM.el("option", {value: ""}, gettext("automatic (the duty grid's supervisor)")),
-      DCM.supervisors.map((s) => DCM.el("option", {value: s.id}, s.name)));
+    // Hundreds of supervisors: a box that finds one by name or username as it is typed.
+    if (f.kind === "supervisor" && DCM.supervisors.length) return DCM.el("span", {},
+      DCM.el("input", {name, list: "supervisor-list", required: f.required, autocomplete: "off",
+        placeholder: f.required ? "" : gettext("automatic (the duty grid's supervisor)")}),
+      DCM.el("datalist", {id: "supervisor-list"}, DCM.supervisors.map((s) =>
+        DCM.el("option", {value: s.username}, s.name === s.username ? s.username : s.name + " · " + s.username))));
     if (f.kind === "number") return DCM.el("input", {name, type: "number", step: "any", min: "0", required: f.required});
     if (f.kind === "photo") return DCM.el("input", {name, type: "file", accept: "image/*", capture: "environment", required: f.required});
     return DCM.el("input", {name, required: f.required, autocomplete: "off"});
