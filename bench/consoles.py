@@ -38,7 +38,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.rankings import base_url, drop, pg_dsn
+from bench.rankings import base_url, pg_dsn
 from bench.rankings_load import load, log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,7 +217,10 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            drop(url, db)
+            from tests.e2e.server_process import drop_database
+
+            drop_database(url, db)  # ends its sessions, waits out an autovacuum worker
+            log(f"dropped database {db}")
     result["load"] = os.getloadavg()[0]
     result["wall_s"] = round(time.monotonic() - started, 1)
     print(json.dumps(result, ensure_ascii=False))
