@@ -24,7 +24,7 @@ from workflows import Role
 
 #: Where each role starts.
 HOME = {Role.ACCEPTOR: "console-supervision", Role.DUTY_CHIEF: "console-supervision",
-        Role.CALL_TAKER: "console-supervision", Role.DISPATCHER: "console-command",
+        Role.CALL_TAKER: "hotline", Role.DISPATCHER: "console-command",
         Role.LEADER: "console-dashboard", Role.DEPARTMENT: "console-department"}
 
 

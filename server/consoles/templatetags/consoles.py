@@ -33,12 +33,13 @@ MENU = {
     Role.DISPATCHER: ("command", "supervision", "dashboard", "evaluation"),
     Role.LEADER: ("dashboard", "evaluation", "supervision", "command"),
     Role.DEPARTMENT: ("department", "evaluation"),
-    Role.MAPKEEPER: ("admin",),
 }
+#: The admin is listed for staff accounts only (the admin lets no one else in), whatever
+#: their role.
 
 
 def menu_for(user) -> list[str]:
-    """The page keys ``user`` may use, in menu order (staff also get the admin)."""
+    """The page keys ``user`` may use, in menu order, the admin last for staff."""
     pages = list(MENU.get(access.role_of(user), ()))
     if getattr(user, "is_staff", False) and "admin" not in pages:
         pages.append("admin")
