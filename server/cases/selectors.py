@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case as Choose
-from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 
 from server.accounts import access
 from server.accounts.models import User
@@ -87,9 +86,11 @@ def place_names(case: Case) -> dict[str, str]:
 
 # --- search ----------------------------------------------------------------------------------
 
-#: Sort orders of the case search; "urgent" (the default) puts overdue open cases first, then
-#: the open ones by how soon they fall due, then the rest newest first.
-SORTS = ("urgent", "newest", "oldest", "deadline", "number")
+#: Sort orders of the case search. "urgent" (the default): overdue cases first (the longest
+#: overdue at the top), then the others by how soon they fall due, then the cases without a
+#: running limit (finished, or in an untimed state: the workflow clears their deadline),
+#: newest first. One index (``case_urgent``) serves it.
+SORTS = ("urgent", "newest", "oldest", "number")
 
 
 @dataclass(frozen=True)
@@ -176,14 +177,7 @@ def search_cases(qs: QuerySet, query: CaseQuery, now: datetime) -> QuerySet:
         return qs.order_by("created_at", "id")
     if query.sort == "number":
         return qs.order_by("number")
-    if query.sort == "deadline":
-        return qs.order_by(F("deadline").asc(nulls_last=True), "-created_at", "-id")
-    urgency = Choose(
-        When(Q(state__in=FINAL_VALUES), then=Value(2)),
-        When(Q(deadline__lt=now), then=Value(0)),
-        default=Value(1), output_field=IntegerField())
-    return qs.annotate(urgency=urgency).order_by(
-        "urgency", F("deadline").asc(nulls_last=True), "-created_at", "-id")
+    return qs.order_by(F("deadline").asc(nulls_last=True), "-created_at", "-id")
 
 
 # --- a case's story --------------------------------------------------------------------------
