@@ -6,6 +6,7 @@ here narrows that queryset, never widens it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,6 +92,9 @@ def place_names(case: Case) -> dict[str, str]:
 #: running limit (finished, or in an untimed state: the workflow clears their deadline),
 #: newest first. One index (``case_urgent``) serves it.
 SORTS = ("urgent", "newest", "oldest", "number")
+#: Search text that can only be (a piece of) a case number: letters and digits, a digit among
+#: at least four of them.
+NUMBERISH = re.compile(r"^(?=.*[0-9])[A-Za-z0-9]{4,32}$")
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,11 @@ def _codes_named(names: dict[str, str], text: str) -> list[str]:
 
 def search_cases(qs: QuerySet, query: CaseQuery, now: datetime) -> QuerySet:
     """``qs`` (already what the user may see) narrowed and ordered by ``query``."""
-    if query.text:
+    if query.text and NUMBERISH.match(query.text):
+        # A piece of a case number (what people copy from a phone or a call): the numbers
+        # only, which are upper case; reading every description too doubled the time.
+        qs = qs.filter(number__contains=query.text.upper())
+    elif query.text:
         match = Q(number__icontains=query.text) | Q(description__icontains=query.text)
         try:
             loaded = active_map()
