@@ -136,6 +136,7 @@ def measure_browser(env: dict, username: str) -> dict:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(proc, base + "/api/schema/", server_log, 120)
+        number = fresh_case()  # before Playwright's loop: the report's push is sent from here
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -151,7 +152,6 @@ def measure_browser(env: dict, username: str) -> dict:
                 paints.append(page.evaluate("performance.now()"))
             # A case reported through the actions (the synthetic logs carry no timer fields),
             # found by its number, then made due 3 s from now.
-            number = fresh_case()
             page.goto(base + f"/console/command/?tab=all&q={number}")
             page.wait_for_selector(f"#queue tr[data-number='{number}']", timeout=30000)
             page.wait_for_selector("#live[data-state='live']", timeout=30000)
