@@ -29,11 +29,16 @@ cat <<MSG
     calltaker, leader, and one per department: dept_<code> (see README)
 
 MSG
-# The timer worker (traffic lights) runs beside the server; it holds a lock, so a second
-# `make run` on the same database leaves the first one's worker in charge.
-.venv/bin/python server/manage.py run_timers &
-timers=$!
-trap 'kill $timers 2>/dev/null' EXIT INT TERM
+# The timer worker (traffic lights). With the in-memory channel layer (no REDIS_URL) only the
+# server process can push, so the timer runs inside it; with Redis it runs beside the server.
+# It holds a lock, so a second `make run` on the same database leaves the first one in charge.
+if [ -z "${REDIS_URL:-}" ]; then
+  export DCM_TIMERS_IN_SERVER=1
+else
+  .venv/bin/python server/manage.py run_timers &
+  timers=$!
+  trap 'kill $timers 2>/dev/null' EXIT INT TERM
+fi
 # One worker, photos cleaned in the request (no cleaner process): the embedded default needs
 # nothing else; scripts/serve.py --workers N is the production layout (docs/operations.md).
 $PY scripts/serve.py ${SERVER:+--server "$SERVER"} --workers 1 --photo-workers 0 --bind 127.0.0.1 \

@@ -38,6 +38,13 @@ application = ProtocolTypeRouter(
     }
 )
 
+# The embedded default (`make run`): the timer worker inside this one server process, whose
+# in-memory channel layer a worker of its own could not reach (server/cases/timers.py).
+if os.environ.get("DCM_TIMERS_IN_SERVER") == "1":
+    from server.cases.timers import in_server  # noqa: E402
+
+    application = in_server(application)
+
 # Everything imported so far lives as long as the worker: keep it out of the collector's full
 # passes, which otherwise walk it all (~100-200 ms with Django, DRF and GDAL loaded) and stall
 # every socket of the worker meanwhile (bench/fanout.py). Objects made later are collected as

@@ -42,7 +42,8 @@ urlpatterns = [
     path("api/", include(api)),
     path("admin/", admin.site.urls),
     path("accounts/login/", GuardedLoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Out of the app, back to its own login page (not the admin's "logged out" page).
+    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     # Open311 GeoReport v2, camera alerts, the hotline page and API, the portal.
     path("open311/v2/", include("server.open311.urls")),
     path("api/video/alerts/", CameraAlertView.as_view(), name="api-video-alert"),

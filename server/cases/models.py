@@ -79,7 +79,15 @@ class Case(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["light", "yellow_at"], name="case_timer_yellow"),
-                   models.Index(fields=["light", "deadline"], name="case_timer_red")]
+                   models.Index(fields=["light", "deadline"], name="case_timer_red"),
+                   # The case search (server.cases.selectors.search_cases): its default order
+                   # (an ascending index keeps NULLs last, as the order asks), the newest first,
+                   # and the place filters.
+                   models.Index(fields=["deadline", "-created_at", "-id"], name="case_urgent"),
+                   models.Index(fields=["-created_at", "-id"], name="case_newest"),
+                   models.Index(fields=["street_code", "-created_at"], name="case_street"),
+                   models.Index(fields=["community_code", "-created_at"],
+                                name="case_community")]
 
     def __str__(self) -> str:
         return self.number

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,8 +30,8 @@ from server.cases.models import Case, Photo, VoiceNote
 from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
-from server.cases.selectors import case_summary
 from server.cases.photos import photo_state
+from server.cases.selectors import SORTS, CaseQuery, case_story, case_summary, search_cases
 from server.cases.upload_fields import PhotoField
 from server.idempotency import KEY_PATTERN
 from workflows import SYSTEM_ACTIONS, Action, State
@@ -80,41 +82,103 @@ class ActionSerializer(serializers.Serializer):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _values(request, name: str) -> list[str]:
+    """A multi-valued parameter: repeated (?state=a&state=b) or comma-separated (?state=a,b)."""
+    return [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
+            if v.strip()]
+
+
+def _choice(choices, what: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices, error_messages={
+        "invalid_choice": f"unknown {what} {{input!r}}; one of: {', '.join(choices)}"})
+
+
+class CaseSearchParams(serializers.Serializer):
+    """The case search's query string; every value is checked, and a bad one is refused with
+    400 naming the parameter."""
+
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                              help_text="number, description, street or community name")
+    number = serializers.RegexField(r"^[A-Za-z0-9-]{1,32}$", required=False,
+                                    help_text="case number or its beginning")
+    state = serializers.ListField(child=_choice(sorted(STATE_VALUES), "state"),
+                                  required=False, max_length=len(STATE_VALUES))
+    open = serializers.BooleanField(
+        required=False, default=False,
+        help_text="only cases not yet closed, voided, rejected or merged")
+    kind = serializers.ChoiceField([k for k, _ in Case.KINDS], required=False)
+    class_code = serializers.RegexField(r"^[0-9]{2,5}$", required=False)
+    department = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,32}$", required=False)
+    street = serializers.RegexField(r"^[0-9]{1,9}$", required=False)
+    community = serializers.RegexField(r"^[0-9]{1,12}$", required=False)
+    channel = serializers.ListField(child=_choice([c for c, _ in Case.CHANNELS], "channel"),
+                                    required=False, max_length=len(Case.CHANNELS))
+    light = serializers.ListField(child=_choice(["green", "yellow", "red"], "light"),
+                                  required=False, max_length=3)
+    overdue = serializers.BooleanField(required=False, default=False)
+    todo = serializers.BooleanField(required=False, default=False,
+                                    help_text="only cases in a state where your role acts")
+    since = params.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"],
+                                      help_text="reported at or after (date or ISO time)")
+    until = params.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"],
+                                      help_text="reported before (date or ISO time)")
+    sort = serializers.ChoiceField(SORTS, required=False, default="urgent")
+    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=500)
+    offset = serializers.IntegerField(required=False, default=0, min_value=0,
+                                      max_value=params.MAX_OFFSET)
+
+    MULTI = ("state", "channel", "light")
+
+    @classmethod
+    def from_request(cls, request) -> "CaseSearchParams":
+        data = {k: request.query_params.get(k) for k in request.query_params
+                if k not in cls.MULTI}
+        for name in cls.MULTI:
+            if name in request.query_params:
+                data[name] = _values(request, name)
+        ser = cls(data=data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        if d.get("since") and d.get("until") and d["since"] >= d["until"]:
+            raise ApiError("invalid", "since must be before until", field="since")
+        return ser
+
+    def query(self, user) -> CaseQuery:
+        d = self.validated_data
+        return CaseQuery(text=d.get("q", ""), number=d.get("number", ""),
+                         states=tuple(d.get("state", ())), open_only=d["open"],
+                         kind=d.get("kind", ""), class_code=d.get("class_code", ""),
+                         department=d.get("department", ""), street=d.get("street", ""),
+                         community=d.get("community", ""), channels=tuple(d.get("channel", ())),
+                         lights=tuple(d.get("light", ())), overdue=d["overdue"],
+                         since=d.get("since"), until=d.get("until"), sort=d["sort"],
+                         todo_for=access.role_of(user) if d["todo"] else None)
+
+
 class CaseListView(APIView):
-    @extend_schema(summary="Cases the user may see, newest first", tags=["cases"],
-                   operation_id="cases_list", parameters=[
-        OpenApiParameter("state", str, description="filter by state, e.g. filed"),
-        OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
-        responses={200: dict})
+    @extend_schema(summary="Search the cases the user may see; overdue first by default",
+                   tags=["cases"], operation_id="cases_list",
+                   parameters=[CaseSearchParams], responses={200: dict})
     def get(self, request):
-        qs = access.visible_cases(request.user)
-        state = request.query_params.get("state")
-        if state:
-            if state not in STATE_VALUES:
-                raise ApiError("invalid", f"unknown state {state!r}", field="state")
-            qs = qs.filter(state=state)
-        # A limit over 500 is cut to 500; an offset past the table is an empty page, but one
-        # past 2**63 is an SQL error: both are checked here.
-        limit = min(params.integer(request.query_params, "limit", lo=0, hi=params.MAX_OFFSET,
-                                   default=100), 500)
-        offset = params.integer(request.query_params, "offset", lo=0, hi=params.MAX_OFFSET,
-                                default=0)
+        search = CaseSearchParams.from_request(request)
+        now = timezone.now()
+        qs = search_cases(access.visible_cases(request.user), search.query(request.user), now)
+        limit, offset = search.validated_data["limit"], search.validated_data["offset"]
         total = qs.count()
         rows = [case_summary(c, request.user) for c in qs[offset:offset + limit]]
-        return Response({"count": total, "results": rows})
+        return Response({"count": total, "limit": limit, "offset": offset, "now": now.isoformat(),
+                         "results": rows})
 
 
 class CaseDetailView(APIView):
-    @extend_schema(summary="One case with its events and photos", tags=["cases"],
-                   responses={200: dict})
+    @extend_schema(summary="One case with its story: every step with its actor, note and photos",
+                   tags=["cases"], responses={200: dict})
     def get(self, request, number: str):
         case = get_object_or_404(access.visible_cases(request.user), number=number)
         body = case_summary(case, request.user)
-        body["events"] = [
-            {"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-             "at": e.at.isoformat(), "actor": e.actor.username, "actor_role": e.actor_role,
-             "deadline": e.deadline.isoformat() if e.deadline else None, "data": e.data}
-            for e in case.events.select_related("actor")]
+        # Each step with its actor (name, role, department), what was entered (data: note,
+        # reason, result ...) and the photos it took.
+        body["events"] = case_story(case)
         suggestion = suggest_department(case)
         body["suggested_department"] = (
             {"code": suggestion.department.code, "name": suggestion.department.name,
@@ -122,17 +186,23 @@ class CaseDetailView(APIView):
         body["duplicates"] = _duplicates(case, request.user)
         # The caller (hotline, Open311) only for the roles that need to call back; else None.
         body["contact"] = access.contact_of(case, request.user)
-        # state: "clean" (served), "pending" (the photo cleaner has not run yet: retry) or
-        # "refused" (it could not be decoded; reason says why): server.intake.uploads.
-        # "kind" is the wire name of Photo.stage (before, after, check, verify, self).
-        body["photos"] = [{"id": p.id, "kind": p.stage, "url": f"/api/photos/{p.id}/",
-                           "width": p.width, "height": p.height,
-                           **dict(zip(("state", "reason"), photo_state(p)))}
-                          for p in case.photos.select_related("upload")]
+        body["reporter"] = case.reporter.get_full_name() or case.reporter.username
+        body["call"] = _call(case)
+        body["photos"] = [p for e in body["events"] for p in e["photos"]]
         body["voice_notes"] = [{"id": v.id, "url": f"/api/voice/{v.id}/", "format": v.format,
                                 "content_type": v.content_type, "size": v.size}
                                for v in case.voice_notes.all()]
         return Response(body)
+
+
+def _call(case: Case) -> dict | None:
+    """A hotline case's line, urgency and the address as the caller said it (not personal data:
+    the caller's name and phone are ``contact``, for the roles that may read them)."""
+    try:
+        call = case.hotline_call  # reverse relation: hotline sits above cases, no import
+    except ObjectDoesNotExist:
+        return None
+    return {"line": call.line, "urgency": call.urgency, "address": call.address}
 
 
 def _duplicates(case: Case, user) -> list[dict]:
@@ -155,7 +225,7 @@ class CaseDuplicatesView(APIView):
 
 
 class CaseActionView(APIView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]  # a plain HTML form too
 
     @extend_schema(request=ActionSerializer, responses={200: dict}, tags=["cases"],
                    summary="Take an action on a case (受理, 立案, 派遣, 反馈, 核查, 结案 ...)")

@@ -23,7 +23,8 @@ from server import params
 from server.api_errors import ApiError
 from server.cases.selectors import case_summary
 from server.consoles.workflow_meta import workflow_description
-from server.maps.models import Cell, Component, MapVersion
+from server.maps.index import NoActiveMap, active_map
+from server.maps.models import Cell, Community, Component, MapVersion, Street
 from workflows import Role
 
 #: Most components one bbox request returns (a city has hundreds of thousands).
@@ -106,6 +107,23 @@ class SupervisorsView(APIView):
                          .order_by("username")])
 
 
+class PlacesView(APIView):
+    """The active map's streets and communities by name, for the case search's pickers."""
+
+    @extend_schema(summary="Streets and communities of the active map (code, name)",
+                   tags=["consoles"], responses={200: dict})
+    def get(self, request):
+        if access.role_of(request.user) is None:
+            raise PermissionDenied("for any account with a role")
+        version = _active_version()
+        return Response({
+            "streets": [{"code": c, "name": n} for c, n in Street.objects.filter(
+                version=version).order_by("code").values_list("code", "name")],
+            "communities": [{"code": c, "name": n, "street": st} for c, n, st in
+                            Community.objects.filter(version=version).order_by("code")
+                            .values_list("code", "name", "street_code")]})
+
+
 class StatsView(APIView):
     """Dashboard figures over the cases the user may see (the centres and leaders: all)."""
 
@@ -125,6 +143,10 @@ class StatsView(APIView):
                    .order_by("-total", "department__code"))
         by_street = (qs.values("street_code").annotate(total=Count("id"))
                      .order_by("-total", "street_code")[:20])
+        try:
+            street_names = active_map().street_names
+        except NoActiveMap:
+            street_names = {}
         return Response({
             "at": now.isoformat(),
             "total": qs.count(),
@@ -136,5 +158,6 @@ class StatsView(APIView):
             "departments": [{"code": d["department__code"], "name": d["department__name"],
                              "total": d["total"], "open": d["open"], "overdue": d["overdue"]}
                             for d in by_dept],
-            "streets": [{"code": s["street_code"], "total": s["total"]} for s in by_street],
+            "streets": [{"code": s["street_code"], "name": street_names.get(s["street_code"], ""),
+                         "total": s["total"]} for s in by_street],
         })

@@ -11,7 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -22,7 +24,7 @@ from workflows import Role
 
 #: Where each role starts.
 HOME = {Role.ACCEPTOR: "console-supervision", Role.DUTY_CHIEF: "console-supervision",
-        Role.CALL_TAKER: "console-supervision", Role.DISPATCHER: "console-command",
+        Role.CALL_TAKER: "hotline", Role.DISPATCHER: "console-command",
         Role.LEADER: "console-dashboard", Role.DEPARTMENT: "console-department"}
 
 
@@ -78,3 +80,16 @@ def department_terminal(request):
     return render(request, "consoles/department.html",
                   {**_titles(N_("Department terminal")), "page": "department",
                    "department": request.user.department})
+
+
+@login_required
+@ensure_csrf_cookie
+def case_page(request, number: str):
+    """One case's whole story (every step with its actor, note and photos), for anyone who may
+    see the case; a case they may not see is "not found", like one that does not exist."""
+    if not access.visible_cases(request.user).filter(number=number).exists():
+        raise Http404(_("No case with this number, or not one your account may see."))
+    role = access.role_of(request.user)
+    back = reverse(HOME[role]) if role in HOME else "/"
+    return render(request, "consoles/case.html", {"number": number, "back": back,
+                                                  "map_config": map_config()})

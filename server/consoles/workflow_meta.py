@@ -12,6 +12,7 @@ Pure: imports ``workflows`` only; the view in ``api.py`` serves the result as JS
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import workflows
@@ -116,8 +117,11 @@ def _final_states() -> set:
     return {t.target for t in workflows.TRANSITIONS if t.target is not None} - sources
 
 
+@lru_cache(maxsize=1)
 def workflow_description() -> dict[str, Any]:
-    """States, actions (with fields and shortcut letters) and roles, each with zh/en labels."""
+    """States, actions (with fields and shortcut letters) and roles, each with zh/en labels,
+    and which actions each role has in each state. Computed once (the table is code); callers
+    must not change it."""
     final = _final_states()
     states = [{"code": s.value, "zh": s.zh, "en": s.en, "final": s in final}
               for s in workflows.State]
@@ -125,4 +129,8 @@ def workflow_description() -> dict[str, Any]:
                 "shortcut": SHORTCUTS.get(a.value, "")}
                for a in workflows.Action]
     roles = [{"code": r.value, "zh": r.zh, "en": r.en} for r in workflows.Role]
-    return {"states": states, "actions": actions, "roles": roles}
+    # role -> state -> the buttons (``workflows.allowed_actions``, the very rule the API's
+    # ``actions`` comes from): a console renders a pushed case without asking for it again.
+    allowed = {r.value: {s.value: [a.value for a in workflows.allowed_actions(
+        workflows.CaseSnapshot(state=s), r)] for s in workflows.State} for r in workflows.Role}
+    return {"states": states, "actions": actions, "roles": roles, "allowed": allowed}

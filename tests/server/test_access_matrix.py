@@ -140,6 +140,8 @@ REQUESTS = {
     "api-workflow": ("api", "get", "/api/workflow/", None),
     "api-health": ("api", "get", "/api/health/", None),
     "api-console-stats": ("api", "get", "/api/console/stats/", None),
+    "api-console-places": ("api", "get", "/api/console/places/", None),
+    "console-case": ("page", "get", f"/console/case/{N}/", None),
     "api-console-supervisors": ("api", "get", "/api/console/supervisors/", None),
     "api-console-cells": ("api", "get", "/api/console/map/cells/", None),
     "api-console-components": ("api", "get", "/api/console/map/components/", None),
@@ -176,6 +178,7 @@ RULES = {
     "api-console-cells": CENTRE | {"dept_roads", "dept_water"},  # the console map layers
     "api-console-components": CENTRE | {"dept_roads", "dept_water"},
     "api-console-stats": CENTRE,
+    "api-console-places": AUTHED,
     "api-console-supervisors": CENTRE,
     "api-departments": AUTHED,
     "api-docs": ALL - {"revoked"},
@@ -215,6 +218,7 @@ RULES = {
     "api-token-revoke": AUTHED,
     "api-video-alert": NOBODY,  # camera platforms use X-Api-Key, not user accounts
     "api-workflow": ALL - {"revoked"},
+    "console-case": SEES_CASE,
     "console-command": CENTRE,
     "console-dashboard": CENTRE,
     "console-department": {"dept_roads", "dept_water"},
@@ -248,6 +252,8 @@ def test_every_route_has_a_rule():
 
 
 def _allowed(name: str, response) -> bool:
+    if name == "logout":  # everyone is sent back to the login page
+        return response.status_code == 302
     if response.status_code in (401, 403, 404):
         return False
     if response.status_code == 302 and "/accounts/login/" in response.get("Location", ""):

@@ -12,9 +12,26 @@
     const r = await fetch(path, Object.assign({credentials: "same-origin",
       headers: {"X-CSRFToken": DCM.csrf(), "Accept": "application/json"}}, opts || {}));
     const body = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error((body.error && body.error.message) || body.detail || r.statusText);
+    // A session that ended (logged out elsewhere, expired): back to the login page, then here.
+    if ((r.status === 401 || r.status === 403) && body.error && body.error.code === "not_authenticated") DCM.toLogin();
+    if (!r.ok) throw new Error(body.error ? DCM.errorText(body.error) : body.detail || r.statusText);
     return body;
   };
+  // The server's refusals are worded in English (the workflow rules are language-free): the
+  // frequent ones in the page's language by their code, a missing field by its form label.
+  DCM.errorText = (error) => {
+    if (error.code === "stale") return gettext("The case changed since you opened it: look at it again, then repeat the step.");
+    const missing = /^'(\w+)' is required/.exec(error.message || "");
+    if (missing) {
+      let label = missing[1];
+      for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields) if (f.name === label) label = f[DCM.lang];
+      return interpolate(gettext("%s is required."), [label]);
+    }
+    if (error.code === "wrong_state") return gettext("This step cannot be taken in the case's present state.") + " (" + error.message + ")";
+    if (error.code === "role_not_allowed") return gettext("Your role may not take this step.") + " (" + error.message + ")";
+    return error.message;
+  };
+  DCM.toLogin = () => { location.assign("/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search)); };
   DCM.el = (tag, attrs, ...children) => {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -37,10 +54,15 @@
     return DCM.el("span", {class: cls, title: x ? (DCM.lang === "zh" ? x.en : x.zh) : null,
       "data-code": code}, x ? x[DCM.lang] : code);
   };
+  // The buttons of a case for this page's user: the published table (role, state) -> actions,
+  // the same rule the API's "actions" comes from, so a pushed case needs no second request.
+  DCM.actionsFor = (c) => ((DCM.wf.allowed || {})[document.body.dataset.role] || {})[c.state] || [];
   DCM.classes = {};
-  DCM.className = (c) => {
+  DCM.className = (c, short) => {
     const k = DCM.classes[c.kind + ":" + c.class_code];
-    return k ? (DCM.lang === "zh" ? k.major_zh + "/" + k.minor_zh : k.major_en + "/" + k.minor_en) : c.class_code;
+    if (!k) return c.class_code;
+    const minor = DCM.lang === "zh" ? k.minor_zh : k.minor_en;
+    return short ? minor : (DCM.lang === "zh" ? k.major_zh : k.major_en) + "/" + minor;
   };
   DCM.departments = [];
   DCM.supervisors = [];
@@ -49,6 +71,7 @@
     for (const kind of ["states", "actions", "roles"])
       for (const x of wf[kind]) DCM.wf[kind][x.code] = x;
     DCM.finalStates = new Set(wf.states.filter((s) => s.final).map((s) => s.code));
+    DCM.wf.allowed = wf.allowed || {};
     const jobs = [DCM.api("/api/classes/").then((cs) => { for (const c of cs) DCM.classes[c.kind + ":" + c.code] = c; })];
     if (opts && opts.departments) jobs.push(DCM.api("/api/departments/").then((d) => { DCM.departments = d; }));
     if (opts && opts.supervisors) jobs.push(DCM.api("/api/console/supervisors/").then((s) => { DCM.supervisors = s; }).catch(() => {}));
@@ -71,6 +94,26 @@
   };
   DCM.time = (iso) => iso ? new Date(iso).toLocaleString(DCM.lang === "zh" ? "zh-CN" : "en-GB",
     {month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"}) : "";
+  // The server's clock minus this one's (from a list's "now"): countdowns follow the server.
+  DCM.skew = 0;
+  // "2 h 05 min" / "2小时05分" left, or how long overdue; "" for a case without a deadline.
+  DCM.duration = (ms) => {
+    const m = Math.floor(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor(m % 1440 / 60), mm = m % 60;
+    if (DCM.lang === "zh") return (d ? d + "天" : "") + (d || h ? h + "小时" : "") + mm + "分";
+    return (d ? d + "d " : "") + (d || h ? h + "h " : "") + mm + "m";
+  };
+  DCM.left = (c) => {
+    if (!c.deadline || DCM.finalStates.has(c.state)) return {text: "", late: false};
+    const ms = Date.parse(c.deadline) - (Date.now() + DCM.skew);
+    return ms < 0 ? {text: interpolate(gettext("%s overdue"), [DCM.duration(ms)]), late: true}
+      : {text: interpolate(gettext("%s left"), [DCM.duration(ms)]), late: false};
+  };
+  window.interpolate = window.interpolate || ((fmt, args) => { let i = 0; return fmt.replace(/%s/g, () => args[i++]); });
+  // Codes the server stores, in the page's language.
+  DCM.channelName = (code) => ({handset: gettext("Supervisor's handset"), hotline: gettext("Hotline"),
+    web: gettext("Website"), open311: gettext("Open311"), video: gettext("Video")})[code] || code;
+  DCM.kindName = (code) => ({component: gettext("component"), event: gettext("event")})[code] || code;
+  DCM.place = (c) => [c.street_name, c.community_name].filter(Boolean).join(" · ") || c.cell_code;
 
   // A photo shrunk in the browser before upload (slow links): longest side 1280 px, JPEG 0.8.
   DCM.shrink = (file) => new Promise((resolve) => {
@@ -95,9 +138,12 @@
       if (suggested) sel.value = suggested;
       return sel;
     }
-    if (f.kind === "supervisor" && DCM.supervisors.length) return DCM.el("select", {name, required: f.required},
-      f.required ? null : DCM.el("option", {value: ""}, gettext("automatic (the duty grid's supervisor)")),
-      DCM.supervisors.map((s) => DCM.el("option", {value: s.id}, s.name)));
+    // Hundreds of supervisors: a box that finds one by name or username as it is typed.
+    if (f.kind === "supervisor" && DCM.supervisors.length) return DCM.el("span", {},
+      DCM.el("input", {name, list: "supervisor-list", required: f.required, autocomplete: "off",
+        placeholder: f.required ? "" : gettext("automatic (the duty grid's supervisor)")}),
+      DCM.el("datalist", {id: "supervisor-list"}, DCM.supervisors.map((s) =>
+        DCM.el("option", {value: s.username}, s.name === s.username ? s.username : s.name + " · " + s.username))));
     if (f.kind === "number") return DCM.el("input", {name, type: "number", step: "any", min: "0", required: f.required});
     if (f.kind === "photo") return DCM.el("input", {name, type: "file", accept: "image/*", capture: "environment", required: f.required});
     return DCM.el("input", {name, required: f.required, autocomplete: "off"});

@@ -47,6 +47,7 @@
         clearInterval(this.pinger);
         if (this.ws !== ws) return;
         this.onStatus("offline");
+        this.checkSession();
         setTimeout(() => this.connect(), this.delay + Math.random() * 300);
         this.delay = Math.min(this.delay * 2, 15000);
       };
@@ -55,6 +56,17 @@
         // A ping keeps proxies from closing an idle socket and lets the server refresh groups.
         this.pinger = setInterval(() => this.send({type: "ping"}), 25000);
       };
+    }
+    // A socket refused because the session ended (logged out in another tab, expired) would
+    // retry forever: ask the API who we are, and go to the login page when nobody.
+    async checkSession() {
+      try {
+        const r = await fetch("/api/me/", {credentials: "same-origin", headers: {"Accept": "application/json"}});
+        if (r.status === 401 || r.status === 403) {
+          this.ws = null;
+          (window.DCM.toLogin || (() => location.assign("/accounts/login/")))();
+        }
+      } catch (e) { /* the server is down, not the session: keep retrying */ }
     }
     send(obj) { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(obj)); }
     receive(msg) {

@@ -1,22 +1,21 @@
-// Supervision center and command center: a live queue of cases, the selected case's detail
-// (photos, placement, class, possible duplicates, suggested department, history), a map, and
-// the actions the server says this user may take (case.actions), with keyboard shortcuts:
-//   ↓/j ↑/k select · 1–9 the nth action · the letter shown on a button · Enter map focus · ? help
+// Supervision center, command center and department terminal: one page of the case search
+// (server-side filters, order and paging: GET /api/cases/), kept live by the websocket; the
+// selected case's story beside it (story.js); the actions the server says this user may take
+// (case.actions), with keyboard shortcuts:
+//   ↓/j ↑/k select · 1–9 the nth action · the letter shown on a button · ? help
+// The filters live in the address (?q=...&state=...): a search is a link to keep or send.
 (function () {
   "use strict";
   const {el, api} = DCM;
   const body = document.querySelector("#queue tbody");
-  const cases = new Map();   // number -> summary (with actions)
-  const rows = new Map();    // number -> <tr>
-  let selected = null, tab = "todo", map = null;
+  const form = document.getElementById("search");
+  const PAGE = 50;
+  let cases = new Map();     // number -> summary (with actions), the rows of this page
+  let rows = new Map();      // number -> <tr>
+  let selected = null, tab = "todo", map = null, offset = 0, total = 0, reloadTimer = null;
   // The department terminal: no map, photos only on request (slow links), an alert on new work.
   const light = document.body.dataset.page === "department";
 
-  function visibleInTab(c) {
-    if (tab === "todo") return (c.actions || []).length > 0;
-    if (tab === "open") return !DCM.finalStates.has(c.state);
-    return true;
-  }
   function actionButtons(c) {
     return (c.actions || []).map((a, i) => {
       const key = (DCM.wf.actions[a] || {}).shortcut;
@@ -25,43 +24,106 @@
         key ? el("kbd", {}, key) : null);
     });
   }
+  function leftEl(c) {
+    const left = DCM.left(c);
+    return el("span", {class: "left" + (left.late ? " late" : "")}, left.text);
+  }
+  function fill(tr, c) {
+    const lt = DCM.light(c);
+    tr.dataset.state = c.state;
+    tr.dataset.light = lt;
+    tr.classList.toggle("overdue", lt === "red" || DCM.left(c).late);
+    tr.replaceChildren(...[el("td", {class: "c-light"}, DCM.lightEl(c)),
+      el("td", {class: "c-num"}, el("a", {href: "/console/case/" + encodeURIComponent(c.number) + "/",
+        onclick: (ev) => ev.stopPropagation()}, c.number)),
+      el("td", {class: "c-state"}, DCM.labelEl("states", c.state, "state")),
+      el("td", {class: "c-class", title: DCM.className(c)}, DCM.className(c, true)),
+      el("td", {class: "c-place", title: c.cell_code}, DCM.place(c)),
+      el("td", {class: "c-desc", title: c.description}, c.description),
+      light ? null : el("td", {class: "c-dept", title: c.department_name || ""}, c.department_name || ""),
+      el("td", {class: "c-left", title: DCM.time(c.deadline)}, leftEl(c)),
+      el("td", {class: "c-actions"}, actionButtons(c))].filter(Boolean));
+    tr.classList.toggle("selected", selected === c.number);
+  }
   function render(c) {
     cases.set(c.number, c);
-    let tr = rows.get(c.number);
-    if (!tr) {
-      tr = el("tr", {dataset: {number: c.number}, tabindex: "-1", onclick: () => select(c.number)});
-      rows.set(c.number, tr);
-      body.prepend(tr);
-    }
-    tr.dataset.state = c.state;
-    tr.replaceChildren(el("td", {}, DCM.lightEl(c)), el("td", {class: "num"}, c.number),
-      el("td", {}, DCM.labelEl("states", c.state, "state")), el("td", {}, DCM.className(c)),
-      el("td", {}, c.cell_code), el("td", {class: "desc"}, c.description),
-      el("td", {}, c.department_name || ""), el("td", {}, DCM.time(c.deadline)),
-      el("td", {class: "actions"}, actionButtons(c)));
-    tr.hidden = !visibleInTab(c);
-    tr.classList.toggle("selected", selected === c.number);
+    const tr = rows.get(c.number);
+    if (tr) fill(tr, c);
     if (map) map.pin(c, select);
-    document.getElementById("count").textContent = [...rows.values()].filter((r) => !r.hidden).length;
-  }
-  function remove(number) {
-    const tr = rows.get(number);
-    if (tr) tr.remove();
-    rows.delete(number); cases.delete(number);
-    if (map) map.unpin(number);
-    if (selected === number) { selected = null; document.getElementById("detail").replaceChildren(); }
   }
   function flash(number) {
     const tr = rows.get(number);
     if (tr) { tr.classList.remove("flash"); void tr.offsetWidth; tr.classList.add("flash"); }
   }
 
-  async function loadAll() {
-    const data = await api("/api/cases/?limit=300");
-    for (const n of [...rows.keys()]) remove(n);
-    for (const c of data.results.reverse()) render(c);
+  // --- the search ----------------------------------------------------------------------------
+  function params() {
+    const q = new URLSearchParams();
+    for (const e of form.elements) if (e.name && e.value && !(e.name === "sort" && e.value === "urgent")) q.set(e.name, e.value);
+    return q;
   }
-  // A pushed summary has no per-user actions: show it at once, then fetch the user's view.
+  function apiQuery() {
+    const q = params();
+    if (tab === "todo") q.set("todo", "true"); else if (tab === "open") q.set("open", "true");
+    q.set("limit", PAGE); q.set("offset", offset);
+    return q;
+  }
+  function showPager() {
+    const info = document.getElementById("page-info");
+    info.textContent = total ? interpolate(gettext("%s–%s of %s"), [offset + 1, Math.min(offset + PAGE, total), total]) : gettext("no cases");
+    document.querySelector('#pager [data-go="prev"]').disabled = offset === 0;
+    document.querySelector('#pager [data-go="next"]').disabled = offset + PAGE >= total;
+    document.getElementById("count").textContent = total;
+  }
+  async function loadPage() {
+    const q = params();
+    if (tab !== "todo") q.set("tab", tab);
+    if (offset) q.set("page", Math.floor(offset / PAGE) + 1);
+    history.replaceState(null, "", location.pathname + (q.toString() ? "?" + q : ""));
+    const data = await api("/api/cases/?" + apiQuery());
+    DCM.skew = Date.parse(data.now) - Date.now();
+    total = data.count;
+    if (map) for (const n of cases.keys()) map.unpin(n);
+    cases = new Map(); rows = new Map();
+    const trs = data.results.map((c) => {
+      const tr = el("tr", {dataset: {number: c.number}, tabindex: "-1", onclick: () => select(c.number)});
+      rows.set(c.number, tr); cases.set(c.number, c); fill(tr, c);
+      if (map) map.pin(c, select);
+      return tr;
+    });
+    body.replaceChildren(...trs);
+    showPager();
+  }
+  function reloadSoon(ms) {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => loadPage().catch(() => {}), ms);
+  }
+  function fromAddress() {
+    const q = new URLSearchParams(location.search);
+    for (const e of form.elements) if (e.name && q.has(e.name)) e.value = q.get(e.name);
+    tab = q.get("tab") || tab;
+    offset = Math.max(0, (parseInt(q.get("page"), 10) || 1) - 1) * PAGE;
+    for (const x of document.querySelectorAll("#tabs button")) x.classList.toggle("current", x.dataset.tab === tab);
+  }
+  function option(value, label, title) { return el("option", {value, title: title || null}, label); }
+  async function fillPickers() {
+    const add = (name, opts) => { const s = form.elements[name]; if (s) s.append(...opts); };
+    add("state", Object.values(DCM.wf.states).map((s) => option(s.code, s[DCM.lang])));
+    add("channel", ["handset", "hotline", "web", "open311", "video"].map((c) => option(c, DCM.channelName(c))));
+    const classes = Object.values(DCM.classes).sort((a, b) => (a.kind + a.code).localeCompare(b.kind + b.code));
+    const seen = new Set();
+    add("class_code", classes.filter((c) => !seen.has(c.code) && seen.add(c.code)).map((c) =>
+      option(c.code, DCM.className({kind: c.kind, class_code: c.code}), c.code)));
+    add("department", DCM.departments.map((d) => option(d.code, d.name, d.code)));
+    try {
+      const places = await api("/api/console/places/");
+      add("street", places.streets.map((s) => option(s.code, s.name, s.code)));
+      add("community", places.communities.map((c) => option(c.code, c.name, c.code)));
+    } catch (e) { /* no active map: the pickers stay empty */ }
+  }
+
+  // --- live ----------------------------------------------------------------------------------
+  // The selected case's story after a push (the list itself renders from the push).
   const pending = new Map();
   function refresh(number) {
     clearTimeout(pending.get(number));
@@ -71,7 +133,7 @@
         const d = await api("/api/cases/" + encodeURIComponent(number) + "/");
         render(d);
         if (selected === number) showDetail(d);
-      } catch (e) { remove(number); }
+      } catch (e) { reloadSoon(200); }
     }, 80));
   }
   let beeper = null;
@@ -90,62 +152,21 @@
     if (window.Notification && Notification.permission === "granted") new Notification(gettext("New case"), {body: c.number});
   }
   function onCase(msg) {
-    const known = cases.get(msg.case.number);
+    const number = msg.case.number, known = cases.get(number);
     if (light && !known && msg.case.department_code === document.body.dataset.department) alertNew(msg.case);
-    render(Object.assign({}, msg.case, {actions: known ? known.actions : []}));
-    flash(msg.case.number);
-    refresh(msg.case.number);
+    const gone = light && msg.case.department_code !== document.body.dataset.department;
+    if (known && !gone) {  // on this page: repainted from the push, buttons from the table
+      render(Object.assign({}, msg.case, {actions: DCM.actionsFor(msg.case)}));
+      flash(number);
+      if (tab === "todo" && !DCM.actionsFor(msg.case).length) reloadSoon(300);  // done here
+    } else {
+      reloadSoon(300);  // may belong on this page now, or not any more: ask the search again
+    }
+    if (selected === number) refresh(number);  // the open story: its new step and photos
   }
 
-  function section(title, ...content) { return el("section", {}, el("h3", {}, title), ...content); }
   function showDetail(d) {
-    const img = (p) => el("a", {href: p.url, target: "_blank"},
-      el("img", {src: p.url, alt: photoKind(p.kind), class: "photo", loading: "lazy", title: photoKind(p.kind)}));
-    // A report's photo waits for the photo cleaner ("pending") and is never served before; its
-    // photo_cleaned event refreshes this case, which then shows it (or why it was refused).
-    const photos = (d.photos || []).map((p) => p.state === "pending" ?
-      el("span", {class: "photo placeholder pending", "data-state": "pending"}, gettext("Photo being processed…")) :
-      p.state === "refused" ? el("span", {class: "photo placeholder refused", "data-state": "refused", title: p.reason || ""},
-        gettext("Photo refused: not a usable image")) :
-      light ? el("button", {class: "photo-btn", onclick: (ev) =>
-        ev.currentTarget.replaceWith(img(p))}, gettext("Show photo") + " (" + photoKind(p.kind) + ")") : img(p));
-    const dups = d.duplicates ? section(gettext("Possible duplicates"), d.duplicates.length ?
-      el("ul", {class: "dups"}, d.duplicates.map((x) => el("li", {}, (x.number || "") + " " +
-        (x.distance_m !== undefined ? Math.round(x.distance_m) + " m " : "") + gettext(x.why || x.reason || "")))) :
-      el("p", {class: "muted"}, gettext("none"))) : null;
-    const sd = d.suggested_department;
-    document.getElementById("detail").replaceChildren(
-      el("h2", {}, d.number, " ", DCM.labelEl("states", d.state, "state"), " ", DCM.lightEl(d)),
-      el("div", {class: "photos"}, photos),
-      el("dl", {},
-        el("dt", {}, gettext("Class")), el("dd", {}, DCM.className(d) + " (" + d.kind + " " + d.class_code + ")"),
-        el("dt", {}, gettext("Placement")), el("dd", {}, gettext("cell") + " " + d.cell_code + " · " + gettext("community") + " " + d.community_code + " · " + gettext("street") + " " + d.street_code),
-        el("dt", {}, gettext("Position")), el("dd", {}, d.lat.toFixed(6) + ", " + d.lon.toFixed(6)),
-        d.component_code ? el("dt", {}, gettext("Component")) : null, d.component_code ? el("dd", {}, d.component_code) : null,
-        el("dt", {}, gettext("Description")), el("dd", {}, d.description),
-        el("dt", {}, gettext("Department")), el("dd", {}, d.department_name || "—"),
-        sd ? el("dt", {}, gettext("Suggested department")) : null, sd ? el("dd", {class: "suggested"}, sd.name + " (" + sd.code + ")") : null,
-        el("dt", {}, gettext("Deadline")), el("dd", {}, DCM.time(d.deadline) || "—")),
-      el("div", {class: "actions"}, actionButtons(d)),
-      dups,
-      section(gettext("History"), el("ol", {class: "events"}, (d.events || []).map((e) =>
-        el("li", {}, DCM.time(e.at) + " ", DCM.labelEl("actions", e.action), " · " + e.actor +
-          eventNote(e))))));
-  }
-  // What a step's data adds to its line: the photo cleaner's result in the page's language
-  // (its reason for a refusal is recorded in English: shown after it, in brackets); other
-  // steps show their reason as entered.
-  function eventNote(e) {
-    const data = e.data || {};
-    if (e.action === "photo_cleaned")
-      return " · " + (data.result === "refused" ? gettext("photo refused") + (data.reason ? " (" + data.reason + ")" : "")
-        : gettext("photo ready"));
-    return data.reason ? " · " + data.reason : "";
-  }
-  function photoKind(kind) {
-    return {before: gettext("Reported photo"), after: gettext("Photo after handling"),
-      check: gettext("Check photo"), verify: gettext("Verification photo"),
-      self: gettext("Self-handled photo")}[kind] || kind;
+    document.getElementById("detail").replaceChildren(DCM.story(d, {light, buttons: actionButtons}));
   }
   async function select(number) {
     selected = number;
@@ -154,7 +175,7 @@
     if (tr) tr.scrollIntoView({block: "nearest"});
     const c = cases.get(number);
     if (map && c) map.focus(c);
-    try {  // the detail carries what the list lacks (suggested department, duplicates)
+    try {  // the detail carries what the list lacks (the story, duplicates, suggestion)
       const d = await api("/api/cases/" + encodeURIComponent(number) + "/");
       cases.set(number, Object.assign(cases.get(number) || {}, d));
       showDetail(d);
@@ -168,7 +189,7 @@
   }
 
   function move(step) {
-    const list = [...body.querySelectorAll("tr:not([hidden])")];
+    const list = [...body.querySelectorAll("tr")];
     if (!list.length) return;
     let i = list.findIndex((tr) => tr.dataset.number === selected);
     i = Math.max(0, Math.min(list.length - 1, i < 0 ? 0 : i + step));
@@ -177,24 +198,36 @@
   document.addEventListener("keydown", (ev) => {
     if (ev.target.closest("input,select,textarea,dialog") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const c = selected && cases.get(selected);
-    if (ev.key === "ArrowDown" || ev.key === "j") { move(1); ev.preventDefault(); }
+    // A letter an action of the selected case uses goes to that action (request_check's "k"
+    // before moving up); the arrows always move.
+    const a = c && (c.actions || []).find((x) => (DCM.wf.actions[x] || {}).shortcut === ev.key);
+    if (a) { run(c.number, a); ev.preventDefault(); }
+    else if (ev.key === "ArrowDown" || ev.key === "j") { move(1); ev.preventDefault(); }
     else if (ev.key === "ArrowUp" || ev.key === "k") { move(-1); ev.preventDefault(); }
     else if (ev.key === "?") document.getElementById("keys").toggleAttribute("open");
     else if (c && /^[1-9]$/.test(ev.key) && c.actions[+ev.key - 1]) { run(c.number, c.actions[+ev.key - 1]); ev.preventDefault(); }
-    else if (c) {
-      const a = (c.actions || []).find((x) => (DCM.wf.actions[x] || {}).shortcut === ev.key);
-      if (a) { run(c.number, a); ev.preventDefault(); }
-    }
   });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => {
-    tab = b.dataset.tab;
+    tab = b.dataset.tab; offset = 0;
     for (const x of document.querySelectorAll("#tabs button")) x.classList.toggle("current", x === b);
-    for (const [n, tr] of rows) tr.hidden = !visibleInTab(cases.get(n));
-    document.getElementById("count").textContent = [...rows.values()].filter((r) => !r.hidden).length;
+    loadPage();
   });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); offset = 0; loadPage(); });
+  form.addEventListener("change", (ev) => { if (ev.target.tagName === "SELECT" || ev.target.type === "date") { offset = 0; loadPage(); } });
+  form.addEventListener("reset", () => setTimeout(() => { offset = 0; loadPage(); }, 0));
+  document.getElementById("pager").addEventListener("click", (ev) => {
+    const go = ev.target.closest("button") && ev.target.closest("button").dataset.go;
+    if (!go) return;
+    offset = Math.max(0, offset + (go === "next" ? PAGE : -PAGE));
+    loadPage();
+  });
+  // Countdowns tick (and a row turns red when its time is up) without a server round trip.
+  setInterval(() => { for (const [n, tr] of rows) fill(tr, cases.get(n)); }, 30000);
 
   (async () => {
-    await DCM.load({departments: !light, supervisors: !light});
+    await DCM.load({departments: true, supervisors: !light});
+    await fillPickers();
+    fromAddress();
     const config = document.getElementById("map-config");
     if (window.L && config) DCM.map = map = new DCM.Map("map", JSON.parse(config.textContent));
     // Listen first, then load: an event committed while the list loads is applied after it
@@ -202,11 +235,11 @@
     const early = [];
     let loaded = false;
     DCM.live = new DCM.Live({onCase: (m) => (loaded ? onCase(m) : early.push(m)),
-      onReset: loadAll, onStatus: DCM.statusEl});
-    await loadAll();
+      onReset: loadPage, onStatus: DCM.statusEl});
+    await loadPage();
+    if (!total && tab === "todo" && !location.search) document.querySelector('#tabs [data-tab="open"]').click();
     loaded = true;
     early.forEach(onCase);
-    if (![...cases.values()].some((c) => (c.actions || []).length)) document.querySelector('#tabs [data-tab="open"]').click();
     document.body.dataset.ready = "1";
   })();
 })();

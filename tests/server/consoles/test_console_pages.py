@@ -27,6 +27,7 @@ def test_pages_by_role(cast, client, who, path, status):
 
 @pytest.mark.parametrize("who, page", [("acceptor", "/console/supervision/"),
                                        ("dispatcher", "/console/command/"),
+                                       ("calltaker", "/hotline/"),
                                        ("leader", "/console/dashboard/"),
                                        ("dept_water", "/console/department/")])
 def test_home_sends_each_role_to_its_page(cast, client, who, page):
@@ -70,3 +71,34 @@ def test_department_terminal_is_light(cast, client):
     html = client.get("/console/department/").content.decode()
     assert "leaflet" not in html and "echarts" not in html
     assert 'data-department="roads"' in html or 'dataset.department = "roads"' in html
+
+
+@pytest.mark.parametrize("who, pages", [
+    ("calltaker", ["/hotline/", "/console/supervision/"]),
+    ("leader", ["/console/dashboard/", "/evaluation/", "/console/supervision/",
+                "/console/command/"]),
+    ("dept_water", ["/console/department/", "/evaluation/"]),
+])
+def test_each_role_has_a_menu_of_the_pages_it_uses(cast, client, who, pages):
+    import re
+
+    client.force_login(cast[who].user)
+    html = client.get("/accounts/login/").content.decode()  # a page on base.html
+    menu = re.search(r'<nav class="menu">(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r'href="([^"]+)"', menu) == pages
+    for page in pages:  # every page in the menu opens for that role
+        assert client.get(page).status_code == 200, page
+
+
+def test_logout_lands_on_the_login_page(cast, client):
+    client.force_login(cast["acceptor"].user)
+    r = client.post("/accounts/logout/")
+    assert r.status_code == 302 and r["Location"] == "/accounts/login/"
+
+
+def test_a_refusal_page_has_the_menu_and_the_reason(cast, client):
+    client.force_login(cast["leader"].user)
+    r = client.get("/console/department/")
+    html = r.content.decode()
+    assert r.status_code == 403 and '<nav class="menu">' in html
+    assert "专业部门" in html or "department users" in html

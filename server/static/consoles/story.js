@@ -1,0 +1,105 @@
+// DCM.story(d): a case's whole story as the side panel and the case page show it: what and
+// where (names, not codes), who reported it and how (channel, urgency, the caller for the roles
+// the server gives it to), the buttons, possible duplicates, then every step with its actor
+// (name, role, department), time, what was entered (note, reason, result...) and its photos.
+(function () {
+  "use strict";
+  const {el} = DCM;
+
+  function photoKind(kind) {
+    return {before: gettext("Reported photo"), after: gettext("Photo after handling"),
+      check: gettext("Check photo"), verify: gettext("Verification photo"),
+      self: gettext("Self-handled photo")}[kind] || kind;
+  }
+  // The photos on a slow link (the department terminal) are buttons until asked for.
+  function photoEls(photos, onDemand) {
+    const img = (p) => el("a", {href: p.url, target: "_blank"},
+      el("img", {src: p.url, alt: photoKind(p.kind), class: "photo", loading: "lazy", title: photoKind(p.kind)}));
+    // A report's photo waits for the photo cleaner ("pending") and is never served before; its
+    // photo_cleaned event refreshes the case, which then shows it (or why it was refused).
+    return (photos || []).map((p) => p.state === "pending" ?
+      el("span", {class: "photo placeholder pending", "data-state": "pending"}, gettext("Photo being processed…")) :
+      p.state === "refused" ? el("span", {class: "photo placeholder refused", "data-state": "refused", title: p.reason || ""},
+        gettext("Photo refused: not a usable image")) :
+      onDemand ? el("button", {class: "photo-btn", onclick: (ev) =>
+        ev.currentTarget.replaceWith(img(p))}, gettext("Show photo") + " (" + photoKind(p.kind) + ")") : img(p));
+  }
+  // What a person entered with a step, labelled in the page's language.
+  const FIELDS = [["note", gettext("Note")], ["reason", gettext("Reason")], ["result", gettext("Result")],
+    ["department_code", gettext("Department")], ["assignee", gettext("Supervisor")],
+    ["satisfaction", gettext("Satisfaction")], ["extension_value", gettext("Extension")],
+    ["into", gettext("Merged into")], ["condition_code", gettext("Filing condition")]];
+  function choice(code) {
+    for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields)
+      for (const c of f.choices || []) if (c.code === String(code)) return c[DCM.lang];
+    return String(code);
+  }
+  function entered(e) {
+    const data = e.data || {};
+    if (e.action === "photo_cleaned")
+      return [el("span", {class: "muted"}, data.result === "refused" ? gettext("photo refused") : gettext("photo ready"))];
+    if (e.action === "timer") return [el("span", {class: "muted"}, {yellow: gettext("due soon"), red: gettext("overdue"),
+      green: gettext("on time")}[data.light] || "")];
+    const out = [];
+    for (const [key, label] of FIELDS) {
+      if (data[key] === undefined || data[key] === null || data[key] === "") continue;
+      let value = data[key];
+      if (key === "department_code") value = (DCM.departments.find((x) => x.code === value) || {}).name || value;
+      else if (key === "result") value = choice(value);
+      else if (key === "extension_value") value = value + " " + choice(data.extension_unit || "");
+      out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, label + ": "), String(value)));
+    }
+    return out;
+  }
+  function actor(e) {
+    const by = e.by || {name: e.actor, role_zh: e.actor_role, role_en: e.actor_role};
+    const post = [DCM.lang === "zh" ? by.role_zh : by.role_en, by.department].filter(Boolean).join(" · ");
+    return el("span", {class: "actor", title: by.username || ""}, by.name, post ? el("span", {class: "post"}, " (" + post + ")") : null);
+  }
+  function section(title, ...content) { return el("section", {}, el("h3", {}, title), ...content); }
+  function row(label, value, cls) {
+    return value === "" || value === null || value === undefined ? [] :
+      [el("dt", {}, label), el("dd", {class: cls || null}, value)];
+  }
+
+  DCM.story = (d, opts) => {
+    opts = opts || {};
+    const left = DCM.left(d);
+    const sd = d.suggested_department;
+    const contact = d.contact;
+    const call = d.call;
+    return el("div", {class: "story-body"},
+      el("h2", {}, DCM.lightEl(d), " ", opts.link === false ? d.number :
+        el("a", {href: "/console/case/" + encodeURIComponent(d.number) + "/", class: "num"}, d.number),
+        " ", DCM.labelEl("states", d.state, "state"),
+        left.text ? el("span", {class: "left" + (left.late ? " late" : "")}, " " + left.text) : null),
+      el("dl", {},
+        row(gettext("Class"), DCM.className(d) + " · " + DCM.kindName(d.kind)),
+        row(gettext("Place"), [d.street_name, d.community_name].filter(Boolean).join(" · ") || gettext("unknown")),
+        row(gettext("Address"), call && call.address),
+        row(gettext("Description"), d.description),
+        row(gettext("Channel"), DCM.channelName(d.channel) + (call ? " " + call.line : "")),
+        row(gettext("Urgency"), call ? (call.urgency === "urgent" ? gettext("urgent") : gettext("normal")) : "", call && call.urgency === "urgent" ? "urgent" : ""),
+        row(gettext("Reported by"), d.reporter),
+        contact ? row(gettext("Caller"), [contact.name, contact.phone, contact.email].filter(Boolean).join(" · ")) : [],
+        row(gettext("Reported at"), DCM.time(d.created_at)),
+        row(gettext("Department"), d.department_name || "—"),
+        sd ? row(gettext("Suggested department"), sd.name, "suggested") : [],
+        row(gettext("Deadline"), DCM.time(d.deadline) || "—"),
+        row(gettext("Component"), d.component_code),
+        row(gettext("Grid cell"), d.cell_code)),
+      el("div", {class: "actions"}, opts.buttons ? opts.buttons(d) : null),
+      d.duplicates ? section(gettext("Possible duplicates"), d.duplicates.length ?
+        el("ul", {class: "dups"}, d.duplicates.map((x) => el("li", {},
+          el("a", {href: "/console/case/" + encodeURIComponent(x.number) + "/"}, x.number), " ",
+          DCM.labelEl("states", x.state), " · " + Math.round(x.distance_m) + " m · " +
+          (x.why === "same component" ? gettext("same component") : gettext("same class nearby"))))) :
+        el("p", {class: "muted"}, gettext("none"))) : null,
+      section(gettext("History"), el("ol", {class: "events"}, (d.events || []).map((e) =>
+        el("li", {dataset: {action: e.action}},
+          el("div", {class: "step"}, el("time", {datetime: e.at}, DCM.time(e.at)), " ",
+            DCM.labelEl("actions", e.action, "act-name"), " · ", actor(e)),
+          entered(e), e.photos && e.photos.length ? el("div", {class: "photos"}, photoEls(e.photos, opts.light)) : null)))));
+  };
+  DCM.photoKind = photoKind;
+})();

@@ -1,0 +1,130 @@
+"""Finding and reading a case in a real browser, at 1440, 768 and 390 px, in Chinese and
+English: a case found by the search and opened on its own page (the dispatcher's note shown with
+its step), the department terminal used at phone width (every button on screen), a lost session
+sent to the login page, and logout landing on the login page. Screenshots in
+test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.simulate import DEMO_PASSWORD, Simulator
+from tests.browser.test_consoles import T, report
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+NOTE = "请今天内处理，注意行人安全"
+
+
+@pytest.fixture(scope="module")
+def sim(live):
+    s = Simulator(live.base_url)
+    s.prepare()
+    return s
+
+
+@pytest.fixture(scope="module")
+def dispatched(sim):
+    """A case dispatched to the simulator's department with a note from the dispatcher."""
+    number = report(sim, 91)
+    for who, action, body in (("acceptor", "accept", {}), ("dutychief", "file", {}),
+                              ("dispatcher", "dispatch", {"department_code": sim.department_code,
+                                                          "note": NOTE})):
+        r = sim.call(who, "POST", f"/api/cases/{number}/actions/{action}/", json=body)
+        assert r.status_code == 200, r.text
+    return number
+
+
+def signed_in(browser, live, username, width, lang):
+    ctx = browser.new_context(locale="zh-CN" if lang == "zh" else "en-GB",
+                              viewport={"width": width, "height": 1080 if width > 1000 else 900})
+    page = ctx.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(live.page_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if lang == "en":
+        page.click("#langform button[value='en']")
+        page.wait_for_load_state()
+    return page
+
+
+@pytest.mark.parametrize("width,lang", [(1440, "zh"), (1440, "en"), (768, "zh"), (390, "en")])
+def test_a_case_found_by_search_and_opened(browser, live, dispatched, shots, width, lang):
+    page = signed_in(browser, live, "dispatcher", width, lang)
+    page.goto(live.page_url + "/console/command/?tab=all")
+    page.wait_for_selector("body[data-ready='1']", timeout=T)
+    page.fill("#search input[name=q]", dispatched[-6:])
+    page.press("#search input[name=q]", "Enter")
+    page.wait_for_function("document.querySelectorAll('#queue tbody tr').length === 1",
+                           timeout=T)
+    assert f"q={dispatched[-6:]}" in page.url  # the search is a link
+    row = page.locator(f"#queue tr[data-number='{dispatched}']")
+    if width >= 1440:  # every column on screen, the buttons included
+        box = row.locator("td.c-left").bounding_box()
+        assert box and box["x"] + box["width"] <= width, box
+    shots(page, f"search-{width}-{lang}")
+    row.locator("td.c-num a").click()
+    page.wait_for_selector("body[data-page='case'][data-ready='1']", timeout=T)
+    story = page.inner_text("#detail")
+    assert NOTE in story  # the dispatcher's note, with its step
+    dispatch = page.locator("ol.events li[data-action='dispatch']")
+    assert NOTE in dispatch.inner_text()
+    assert page.locator("ol.events li[data-action='report'] img.photo").count() == 1
+    words = ("派遣", "派遣员", "街道") if lang == "zh" else ("Dispatch", "Dispatcher", "Place")
+    for word in words:
+        assert word in story, (word, story)
+    if lang == "zh":  # no English field labels in the Chinese page
+        for english in ("Place", "Channel", "Note", "overdue", "left"):
+            assert english not in story, (english, story)
+    shots(page, f"case-{width}-{lang}")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_the_department_terminal_at_phone_width(browser, live, sim, dispatched, shots):
+    page = signed_in(browser, live, sim.department_user, 390, "zh")
+    page.goto(live.page_url + "/console/department/")
+    page.wait_for_selector("body[data-ready='1']", timeout=T)
+    row = page.locator(f"#queue tr[data-number='{dispatched}']")
+    row.wait_for(timeout=T)
+    button = row.locator("button[data-action='dept_accept']")
+    box = button.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert box["height"] >= 28  # big enough to tap
+    assert row.bounding_box()["width"] > 300  # a card across the screen, not a squeezed column
+    shots(page, "department-390-zh")
+    button.click()
+    page.click("#act-ok")
+    page.wait_for_selector(f"#queue tr[data-number='{dispatched}'][data-state='handling']",
+                           state="attached", timeout=T)
+    assert page.errors == []
+    page.context.close()
+
+
+def test_logout_and_a_lost_session_land_on_the_login_page(browser, live, shots):
+    page = signed_in(browser, live, "acceptor", 1440, "zh")
+    page.goto(live.page_url + "/console/supervision/")
+    page.wait_for_selector("#live[data-state='live']", timeout=T)
+    # The session ends elsewhere (another tab logs out): this page goes to the login page.
+    other = page.context.new_page()
+    other.goto(live.page_url + "/console/supervision/")
+    other.click("header form[action$='/logout/'] button")
+    other.wait_for_url("**/accounts/login/**", timeout=T)
+    assert other.locator("input[name=username]").count() == 1
+    page.evaluate("DCM.live.drop()")
+    page.wait_for_url("**/accounts/login/?next=*", timeout=T)
+    shots(page, "lost-session-login")
+    # A page the role may not use: 403 with the menu and the reason.
+    page.fill("input[name=username]", "calltaker")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("header nav.menu a[href='/hotline/']").count() == 1
+    page.goto(live.page_url + "/console/department/")
+    assert page.locator("header nav.menu a").count() >= 2
+    assert "部门" in page.inner_text(".refusal .reason")
+    shots(page, "403-calltaker-zh")
+    page.context.close()
