@@ -43,6 +43,7 @@ class Door:
     media: str = "text/html"
     tag: str = "pages"
     redirects: bool = True  # answers 302 (the login page, or the page of one's role)
+    path_params: tuple[str, ...] = ()  # names in ``path`` ({number})
 
 
 PAGES = (
@@ -52,6 +53,8 @@ PAGES = (
     Door("/console/department/", "Department terminal (专业部门)"),
     Door("/console/dashboard/", "Leader dashboard (领导桌面)"),
     Door("/hotline/", "Hotline call-taker page (热线)"),
+    Door("/console/case/{number}/", "A case's whole story: every step, its actor, note and "
+         "photos (案件详情)", path_params=("number",)),
     Door("/evaluation/", "Evaluation: rankings with trends (综合评价)",
          params=PERIOD + (("source", "rollups (default) or straight (from the event log)",
                            ["rollups", "straight"]),)),
@@ -87,11 +90,15 @@ def _operation(door: Door, method: str) -> dict:
     }
     if door.redirects:
         op["responses"]["302"] = {"description": "to the login page, or the page of one's role"}
-    if method == "get" and door.params:
-        op["parameters"] = [
+    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                  for name in door.path_params]
+    if method == "get":
+        parameters += [
             {"in": "query", "name": name, "required": False, "description": text,
              "schema": {"type": "string", **({"enum": enum} if enum else {})}}
             for name, text, enum in door.params]
+    if parameters:
+        op["parameters"] = parameters
     if method == "post":
         op["responses"]["403"] = {"description": "without the form's CSRF token"}
         if door.form:

@@ -123,7 +123,9 @@ class CaseSearchParams(serializers.Serializer):
     until = params.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"],
                                       help_text="reported before (date or ISO time)")
     sort = serializers.ChoiceField(SORTS, required=False, default="urgent")
-    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=500)
+    # A limit over 500 is cut to 500 (older clients ask for more); past MAX_OFFSET is refused.
+    limit = serializers.IntegerField(required=False, default=100, min_value=1,
+                                     max_value=params.MAX_OFFSET)
     offset = serializers.IntegerField(required=False, default=0, min_value=0,
                                       max_value=params.MAX_OFFSET)
 
@@ -163,7 +165,8 @@ class CaseListView(APIView):
         search = CaseSearchParams.from_request(request)
         now = timezone.now()
         qs = search_cases(access.visible_cases(request.user), search.query(request.user), now)
-        limit, offset = search.validated_data["limit"], search.validated_data["offset"]
+        limit = min(search.validated_data["limit"], 500)
+        offset = search.validated_data["offset"]
         total = qs.count()
         rows = [case_summary(c, request.user) for c in qs[offset:offset + limit]]
         return Response({"count": total, "limit": limit, "offset": offset, "now": now.isoformat(),

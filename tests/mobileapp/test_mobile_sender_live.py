@@ -85,7 +85,7 @@ def test_sender_killed_mid_upload_loses_nothing_and_duplicates_nothing(
         sender.stop()
     assert done.attempts == 2
     assert server_case_count(live.base_url, sup_token) == before + 1
-    newest = httpx.get(live.base_url + "/api/cases/", params={"limit": 1},
+    newest = httpx.get(live.base_url + "/api/cases/", params={"limit": 1, "sort": "newest"},
                        headers={"Authorization": f"Token {sup_token}"}).json()["results"][0]
     assert newest["number"] == done.case_number
     assert newest["description"] == "上传中被杀"

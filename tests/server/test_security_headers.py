@@ -1,4 +1,4 @@
-"""Every answer carries the Content-Security-Policy (server/csp.py: no inline script or style,
+"""Every answer carries the Content-Security-Policy (server/content_policy.py: no inline script or style,
 the page's own websocket allowed), X-Content-Type-Options and Referrer-Policy: pages, the API,
 errors and static files alike."""
 
