@@ -76,7 +76,7 @@ if BENCH_FLOOR:
 MIDDLEWARE = [
     "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries
     "django.middleware.security.SecurityMiddleware",
-    "server.content_policy.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
+    "server.content_policy.CSPMiddleware",  # CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "server.intake.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -321,9 +321,9 @@ def _origin(url: str) -> list[str]:
     return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 
-# Content-Security-Policy on every answer (server/content_policy.py adds the page's own websocket): no
-# inline script or style anywhere (templates and static JS keep to that: tests/browser
-# /test_csp.py walks the pages and fails on any violation).
+# Content-Security-Policy on every answer (server/content_policy.py adds the page's own
+# websocket): no inline script or style anywhere (templates and static JS keep to that:
+# tests/browser/test_csp.py walks the pages and fails on any violation).
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
