@@ -1,6 +1,6 @@
 """Every answer carries the Content-Security-Policy (server/content_policy.py: no inline script
-or style, the page's own websocket allowed), X-Content-Type-Options and Referrer-Policy: pages, the API,
-errors and static files alike."""
+or style, the page's own websocket allowed), X-Content-Type-Options and Referrer-Policy: pages,
+the API, errors and static files alike."""
 
 from __future__ import annotations
 
