@@ -1,8 +1,8 @@
 """``server.body_limit.BodyLimit`` on the real ASGI application, driven by ASGI messages (the
-servers themselves: tests/e2e/test_body_limit_servers.py): a declared length over the limit
-is refused before a byte is read, a chunked body once its running total passes the limit,
-and nothing more of it is read; a bad ``Content-Length`` is refused with 400; bodies within the limit
-reach Django whole."""
+servers themselves: tests/e2e/test_body_limit_servers.py): a declared length over the limit is
+refused before a byte is read, a chunked body once its running total passes the limit, and
+nothing more of it is read; a bad ``Content-Length`` is refused with 400; bodies within the
+limit reach Django whole."""
 
 from __future__ import annotations
 
