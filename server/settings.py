@@ -7,6 +7,9 @@ DEBUG         "1"/"true" for development; production mode is DEBUG off
 ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost)
 MEDIA_ROOT    where photos are stored (default: var/media)
 PHOTOS_CLEAN_LATER  "1": report photos are re-encoded by the photo cleaner (scripts/serve.py)
+DATABASE_REPLICA_URL  postgis://... of a streaming hot standby: the read-only routes of
+              server/dbrouting.py (dashboards, rankings, exports, Open311 lists, the portal)
+              read it; absent: every read goes to DATABASE_URL
 DB_POOL       PostgreSQL connection pool per process, on unless "0" (DB_POOL_MIN/MAX/TIMEOUT)
 REQUEST_THREADS  long-lived threads per worker for HTTP requests' sync code (default 2); "0":
               Django's default, a new thread per request (server/request_threads.py)
@@ -75,6 +78,7 @@ if BENCH_FLOOR:
 
 MIDDLEWARE = [
     "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries
+    "server.dbrouting.StandbyReadsMiddleware",  # read-only routes read the standby, if any
     "django.middleware.security.SecurityMiddleware",
     "server.csp.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -168,6 +172,19 @@ else:
     raise ImproperlyConfigured(
         f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
 DATABASES = {"default": _db}
+#: A streaming hot standby for the read-only routes (server/dbrouting.py says which and why).
+#: Tests mirror it onto the default test database (there is no second test database to make).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    _standby = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=0)
+    if _standby["ENGINE"] != "django.contrib.gis.db.backends.postgis":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be postgis:// (a PostgreSQL hot "
+                                   f"standby), not {DATABASE_REPLICA_URL!r}")
+    _standby["OPTIONS"] = {**_db.get("OPTIONS", {}), **_standby.get("OPTIONS", {})}
+    _standby["TEST"] = {"MIRROR": "default"}
+    DATABASES["standby"] = _standby
+STANDBY_READS = bool(DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["server.dbrouting.StandbyRouter"]
 #: Long-lived threads per worker for HTTP requests' Django code (server/request_threads.py). Two
 #: overlap one request's database waits with another's work; more only add GIL hand-offs:
 #: bench.intake on 4 workers gave 132/s with 2, 73-117/s with 6, 57-120/s with 1.
