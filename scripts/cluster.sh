@@ -16,6 +16,11 @@
 #        scripts/cluster.sh status  what answers
 #        scripts/cluster.sh env     the settings a node gets (to run manage.py against it)
 #        scripts/cluster.sh clean   stop, then remove $STATE
+#   Drills (by hand; `start` again brings a killed node back):
+#        scripts/cluster.sh kill-node PORT   SIGKILL one app node, all its processes
+#        scripts/cluster.sh kill-redis       SIGKILL the Redis master; the sentinels promote
+#        scripts/cluster.sh kill-pg          stop the PostgreSQL primary at once (-m immediate)
+#                                            and promote the standby (pg_ctl promote)
 # Separate from scripts/services.sh's PostgreSQL and Redis (own ports, own data): both can run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -242,6 +247,40 @@ stop_all() {
   log "stopped (data kept in $STATE)"
 }
 
+kill_node() {  # SIGKILL the node's group and its server's groups (serve.py starts each child
+  # in a session of its own, so the node's group alone would leave the server serving).
+  local port=$1 pid child
+  [ -f "$STATE/node-$port.pid" ] || die "no node on :$port ($STATE/node-$port.pid missing)"
+  pid=$(cat "$STATE/node-$port.pid")
+  for child in $(pgrep -f "scripts/serve.py .*--port $port\$" || true); do
+    for g in $(pgrep -P "$child" || true); do kill -KILL -- "-$g" 2>/dev/null || true; done
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$STATE/node-$port.pid"
+  log "node :$port killed (SIGKILL); \`$0 start\` brings it back"
+}
+
+kill_redis() {
+  local master
+  master=$(redis-cli -p "${SENTINELS[0]}" sentinel get-master-addr-by-name $MASTER_NAME | tail -1)
+  kill -KILL "$(redis-cli -p "$master" info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')"
+  log "redis master :$master killed; waiting for the sentinels"
+  local t0=$SECONDS now
+  while now=$(redis-cli -p "${SENTINELS[0]}" sentinel get-master-addr-by-name $MASTER_NAME | tail -1)
+        [ "$now" = "$master" ]; do
+    [ $((SECONDS - t0)) -lt 60 ] || die "no promotion within 60 s"
+    sleep 0.5
+  done
+  log "sentinels promoted :$now after $((SECONDS - t0)) s"
+}
+
+kill_pg() {
+  as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-primary" -m immediate -w stop >/dev/null
+  log "primary :$PG_PRIMARY stopped (immediate); promoting the standby :$PG_STANDBY"
+  as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-standby" -w promote >/dev/null
+  log "standby promoted; the old primary is out of the pair (\`$0 clean\` makes a fresh one)"
+}
+
 status() {
   local port s
   for port in $PROXY "${NODES[@]}"; do
@@ -272,6 +311,9 @@ case "${1:-start}" in
   stop) stop_all ;;
   status) status ;;
   env) node_env ;;
+  kill-node) kill_node "${2:?usage: $0 kill-node PORT}" ;;
+  kill-redis) kill_redis ;;
+  kill-pg) kill_pg ;;
   clean) stop_all; rm -rf "$STATE" ;;
   *) die "usage: $0 start|stop|status|env|clean" ;;
 esac
