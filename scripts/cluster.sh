@@ -204,7 +204,8 @@ $servers    keepalive 32;
     location / {
       proxy_pass http://dcm_nodes;
       proxy_http_version 1.1;
-      proxy_set_header Host \$host;
+      # The port too: the websocket origin check compares the page's host and port with it.
+      proxy_set_header Host \$http_host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto \$scheme;
       proxy_set_header Upgrade \$http_upgrade;
