@@ -21,6 +21,14 @@ pytestmark = [
 ROUTED = override_settings(STANDBY_READS=True)
 
 
+@pytest.fixture(autouse=True)
+def _close_standby():
+    """The test client leaves connections open; an open mirror session would stop the test
+    database from being dropped at the end of the run."""
+    yield
+    connections[STANDBY].close()
+
+
 def _queries(method, path, client):
     with CaptureQueriesContext(connections["default"]) as primary, \
             CaptureQueriesContext(connections[STANDBY]) as standby:
@@ -78,3 +86,17 @@ def test_standby_lag_is_for_staff_and_names_a_standby_that_is_not_one(cast):
 def test_plain_health_touches_no_database(client):
     response, primary, standby = _queries("get", "/api/health/", client)
     assert response.json() == {"ok": True} and primary == [] and standby == []
+
+
+@ROUTED
+def test_only_get_and_head_of_a_listed_route_are_marked(rf):
+    from server.dbrouting import StandbyReadsMiddleware
+
+    seen = []
+    middleware = StandbyReadsMiddleware(lambda request: seen.append(
+        StandbyRouter().db_for_read(Case)))
+    for method, path in (("get", "/api/evaluation/rankings/"), ("head", "/portal/"),
+                         ("post", "/api/evaluation/export/"), ("get", "/api/cases/"),
+                         ("get", "/no/such/page/")):
+        middleware(getattr(rf, method)(path))
+    assert seen == [STANDBY, STANDBY, None, None, None]
