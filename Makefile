@@ -5,6 +5,8 @@
 #   make app       the field handset (Kivy) against BASE_URL
 #   make simulate  drive N cases (default 50) through the loop against BASE_URL
 #   make bench     every benchmark in bench/
+#   make cluster   nginx + 3 app nodes + PostgreSQL primary/standby + Redis with Sentinel on
+#                  loopback (docs/scaling.md); make cluster-stop stops it
 SHELL := /bin/bash
 PY := .venv/bin/python
 PORT ?= 8000
@@ -18,7 +20,8 @@ LINT := (rc=0; $(PY) -m ruff check --quiet --output-format concise . || rc=1; \
 	.venv/bin/lint-imports --no-cache --no-logo || rc=1; \
 	$(PY) scripts/check_house_rules.py || rc=1; exit $$rc)
 
-.PHONY: setup setup-services run app test test-fast simulate bench lint migrations-check clean
+.PHONY: setup setup-services run app test test-fast simulate bench lint migrations-check clean \
+	cluster cluster-stop
 
 setup:
 	@bash scripts/install-system.sh base
@@ -61,6 +64,14 @@ bench: setup-services
 	@set -e; eval "$$(bash scripts/services.sh)"; for b in bench/*.py; do \
 	  m=$$(basename $$b .py); case $$m in __init__|simulate|wsclient|common) continue;; esac; \
 	  echo "== bench.$$m"; DCM_EMBEDDED=1 $(PY) -m bench.$$m; done
+
+# The past-one-machine topology from real engines on loopback (scripts/cluster.sh, run by hand;
+# never part of `make test`).
+cluster: setup-services
+	@bash scripts/cluster.sh start
+
+cluster-stop:
+	@bash scripts/cluster.sh stop
 
 lint: setup
 	@$(LINT)

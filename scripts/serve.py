@@ -80,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     # drained on one core only: bench.intake's sustained rate went from 36-42/s to 62/s).
     ap.add_argument("--photo-workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args(argv)
-    if args.workers > 1 and not os.environ.get("REDIS_URL"):
-        ap.error("several workers need REDIS_URL (the in-memory channel layer is per process)")
+    if args.workers > 1 and not (os.environ.get("REDIS_URL") or os.environ.get("REDIS_SENTINELS")):
+        ap.error("several workers need REDIS_URL or REDIS_SENTINELS (the in-memory channel "
+                 "layer is per process)")
     sock = None if args.server == "granian" else listen(args.bind, args.port)
     fds = () if sock is None else (sock.fileno(),)
     cmds = commands(args.server, None if sock is None else sock.fileno(), args.workers,

@@ -6,8 +6,31 @@ whole middleware stack, so it measures what one request costs the server and not
 
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from server.dbrouting import replica_lag
 
 
 @require_GET
 def health(request):
     return JsonResponse({"ok": True})
+
+
+class StandbyHealthView(APIView):
+    """GET /api/health/standby/: the hot standby's lag, for operators (staff only).
+
+    Apart from ``/api/health/`` so that a load balancer's probe never touches a database.
+    ``{"configured": false}`` without a standby; otherwise ``server.dbrouting.replica_lag``'s
+    fields, and HTTP 503 when ``error`` says the standby or the primary cannot be measured.
+    """
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(summary="The hot standby's replay lag (staff only)", tags=["health"],
+                   responses={200: dict, 503: dict})
+    def get(self, request):
+        lag = replica_lag()
+        return Response(lag, status=503 if "error" in lag else 200)

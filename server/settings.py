@@ -2,11 +2,16 @@
 
 DATABASE_URL  spatialite:///path/file.sqlite3 (default: var/dcm.sqlite3) or postgis://user:pw@host/db
 REDIS_URL     absent: the in-memory channel layer (one process only); set: channels-redis
+REDIS_SENTINELS  host:port,... of Redis Sentinels (instead of REDIS_URL): the channel layer and
+              the cache follow the master REDIS_SENTINEL_MASTER (default "dcm") across failovers
 SECRET_KEY    required when DEBUG is off
 DEBUG         "1"/"true" for development; production mode is DEBUG off
 ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost)
 MEDIA_ROOT    where photos are stored (default: var/media)
 PHOTOS_CLEAN_LATER  "1": report photos are re-encoded by the photo cleaner (scripts/serve.py)
+DATABASE_REPLICA_URL  postgis://... of a streaming hot standby: the read-only routes of
+              server/dbrouting.py (dashboards, rankings, exports, Open311 lists, the portal)
+              read it; absent: every read goes to DATABASE_URL
 DB_POOL       PostgreSQL connection pool per process, on unless "0" (DB_POOL_MIN/MAX/TIMEOUT)
 REQUEST_THREADS  long-lived threads per worker for HTTP requests' sync code (default 2); "0":
               Django's default, a new thread per request (server/request_threads.py)
@@ -75,6 +80,7 @@ if BENCH_FLOOR:
 
 MIDDLEWARE = [
     "server.connections.ReleaseConnectionsMiddleware",  # outermost: after every other's queries
+    "server.dbrouting.StandbyReadsMiddleware",  # read-only routes read the standby, if any
     "django.middleware.security.SecurityMiddleware",
     "server.content_policy.CSPMiddleware",  # CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -168,6 +174,22 @@ else:
     raise ImproperlyConfigured(
         f"DATABASE_URL must be spatialite:// or postgis://, not {DATABASE_URL!r}")
 DATABASES = {"default": _db}
+#: A streaming hot standby for the read-only routes (server/dbrouting.py says which and why).
+#: Tests mirror it onto the default test database (there is no second test database to make).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    _standby = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=0)
+    if _standby["ENGINE"] != "django.contrib.gis.db.backends.postgis":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be postgis:// (a PostgreSQL hot "
+                                   f"standby), not {DATABASE_REPLICA_URL!r}")
+    # The same pool sizes; nothing else of the primary's options (its hosts and
+    # target_session_attrs=read-write would refuse the standby).
+    if "pool" in _db.get("OPTIONS", {}):
+        _standby.setdefault("OPTIONS", {})["pool"] = dict(_db["OPTIONS"]["pool"])
+    _standby["TEST"] = {"MIRROR": "default"}
+    DATABASES["standby"] = _standby
+STANDBY_READS = bool(DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["server.dbrouting.StandbyRouter"]
 #: Long-lived threads per worker for HTTP requests' Django code (server/request_threads.py). Two
 #: overlap one request's database waits with another's work; more only add GIL hand-offs:
 #: bench.intake on 4 workers gave 132/s with 2, 73-117/s with 6, 57-120/s with 1.
@@ -176,6 +198,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer and cache -----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS", "")
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "dcm")
 #: The cache holds the request throttles (Open311, the portal, camera alerts): with several
 #: workers they must be counted in one place, or N workers allow N times the rate. On Redis
 #: (Django's own backend) in its own database number (CACHE_URL, default REDIS_URL's server,
@@ -184,7 +208,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 _redis = urlsplit(REDIS_URL)
 CACHE_URL = os.environ.get("CACHE_URL") or (
     urlunsplit((_redis.scheme, _redis.netloc, "/1", _redis.query, "")) if REDIS_URL else "")
-if CACHE_URL:
+if REDIS_SENTINELS:
+    from server.redis_sentinel import parse_sentinels
+
+    try:
+        _sentinels = parse_sentinels(REDIS_SENTINELS)
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": f"sentinel://{REDIS_SENTINEL_MASTER}/1",
+                          "OPTIONS": {"pool_class": "server.redis_sentinel.SentinelPool",
+                                      "sentinels": _sentinels},
+                          "KEY_PREFIX": os.environ.get("CHANNEL_PREFIX", "dcm")}}
+elif CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": CACHE_URL,
                           "KEY_PREFIX": os.environ.get("CHANNEL_PREFIX", "dcm")}}
@@ -198,14 +234,18 @@ CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
 #: restart) joins groups concurrently and would fail handshakes with "Too many connections".
 _REDIS_HOST = {"address": REDIS_URL,
                "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", 2000))}
-if REDIS_URL and CHANNEL_LAYER == "pubsub":
+if REDIS_SENTINELS:
+    # channels-redis asks the sentinels for the master, and again after a failover.
+    _REDIS_HOST = {"sentinels": _sentinels, "master_name": REDIS_SENTINEL_MASTER, "db": 0,
+                   "max_connections": _REDIS_HOST["max_connections"]}
+if (REDIS_URL or REDIS_SENTINELS) and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [_REDIS_HOST], "prefix": os.environ.get("CHANNEL_PREFIX", "dcm")},
         }
     }
-elif REDIS_URL:
+elif REDIS_URL or REDIS_SENTINELS:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -8,13 +8,14 @@ from server.accounts.views import (ClassListView, DepartmentListView, GuardedLog
                                    RevokeTokenView, TokenView)
 from server.cases.views import (CaseActionView, CaseDetailView, CaseDuplicatesView,
                                 CaseListView, PhotoView, VoiceView)
-from server.health import health
+from server.health import StandbyHealthView, health
 from server.intake.views import ReportView
 from server.maps.views import CellListView
 from server.open311.camera import CameraAlertView
 
 api = [
     path("health/", health, name="api-health"),
+    path("health/standby/", StandbyHealthView.as_view(), name="api-health-standby"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("me/", MeView.as_view(), name="api-me"),

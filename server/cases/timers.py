@@ -22,7 +22,7 @@ from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
 from server.cases.actions import do_timer, due_light_changes
@@ -33,6 +33,8 @@ ADVISORY_KEY = 0x64636D74  # "dcmt"
 INTERVAL_S = 15.0
 #: Inside the server a pass a second: a light change reaches open pages within 2 s.
 IN_SERVER_INTERVAL_S = 1.0
+#: After the database went away, try again this often (a failover takes seconds).
+RETRY_S = 2.0
 
 
 def sweep(now=None) -> int:
@@ -75,22 +77,51 @@ def single_runner(wait: bool = True):
             yield True
 
 
+def lock_held() -> bool:
+    """True while this worker's database session still holds the one-timer-worker lock. A
+    session lost with its server (a PostgreSQL failover: the driver then connects to the new
+    primary) has lost the lock with it, and another worker may have taken it."""
+    if connection.vendor != "postgresql":
+        return True  # the file lock lives as long as this process
+    with connection.cursor() as cur:
+        # A bigint key shows in pg_locks as classid (high 32 bits) and objid (low), objsubid 1.
+        cur.execute("SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND "
+                    "pid = pg_backend_pid() AND classid::bigint = %s AND objid::bigint = %s "
+                    "AND objsubid = 1 AND granted)",
+                    [ADVISORY_KEY >> 32, ADVISORY_KEY & 0xFFFFFFFF])
+        return cur.fetchone()[0]
+
+
 def run(interval: float = INTERVAL_S, passes: int | None = None) -> None:
-    """Sweep every ``interval`` seconds (for ``passes`` passes, or forever)."""
-    with single_runner() as held:
-        if not held:
-            return
-        n = 0
-        while passes is None or n < passes:
-            started = time.monotonic()
-            try:
-                count = sweep()
-                if count:
-                    log.info("timer: %d light changes recorded", count)
-            except Exception:  # keep the worker alive; the next pass retries
-                log.exception("timer sweep failed")
-            n += 1
-            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+    """Sweep every ``interval`` seconds (for ``passes`` passes, or forever).
+
+    Survives its database going away: waiting for the lock or sweeping, a lost connection is
+    closed and the lock waited for again (after a PostgreSQL failover, on the new primary), so
+    a worker neither dies nor goes on sweeping without the lock while another takes it."""
+    n = 0
+    while passes is None or n < passes:
+        try:
+            with single_runner() as held:
+                if not held:
+                    return
+                while passes is None or n < passes:
+                    started = time.monotonic()
+                    if not lock_held():
+                        log.warning("timer: the lock was lost with the database session; "
+                                    "waiting for it again")
+                        break
+                    try:
+                        count = sweep()
+                        if count:
+                            log.info("timer: %d light changes recorded", count)
+                    except Exception:  # keep the worker alive; the next pass retries
+                        log.exception("timer sweep failed")
+                    n += 1
+                    time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        except DatabaseError:
+            log.exception("timer: database unavailable; retrying in %.0f s", RETRY_S)
+            connection.close()
+            time.sleep(RETRY_S)
 
 
 def _sweep_logged() -> None:

@@ -139,6 +139,7 @@ REQUESTS = {
     "console-dashboard": ("page", "get", "/console/dashboard/", None),
     "api-workflow": ("api", "get", "/api/workflow/", None),
     "api-health": ("api", "get", "/api/health/", None),
+    "api-health-standby": ("api", "get", "/api/health/standby/", None),
     "api-console-stats": ("api", "get", "/api/console/stats/", None),
     "api-console-places": ("api", "get", "/api/console/places/", None),
     "console-case": ("page", "get", f"/console/case/{N}/", None),
@@ -187,6 +188,7 @@ RULES = {
     "api-evaluation-publish": {"leader"},
     "api-evaluation-rankings": RANKED,
     "api-health": ALL,  # no authentication at all: a revoked token is not even read
+    "api-health-standby": NOBODY,  # staff (operators) only, and no role of the cast is staff
     "api-hotline-callback": {"calltaker"},  # 409 here: the case is not closed
     "api-hotline-callbacks": {"acceptor", "dutychief", "calltaker", "leader"},
     "api-hotline-calls": {"acceptor", "calltaker"},

@@ -93,3 +93,11 @@ def _try_lock(q):
             q.put(True)
         except BlockingIOError:
             q.put(False)
+
+
+def test_the_worker_knows_whether_its_session_still_holds_the_lock(db):
+    """A session lost in a failover loses its lock: ``run`` checks before each pass."""
+    if connection.vendor == "postgresql":
+        assert timers.lock_held() is False
+    with timers.single_runner(wait=False) as held:
+        assert held is True and timers.lock_held() is True
