@@ -78,7 +78,16 @@ class Item:
 
 def connect(path: str | Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
+    # Switching a new file to WAL answers "locked" at once (SQLite does not wait on it) while
+    # the other process (the app or its service) is switching it too: try again briefly.
+    for attempt in range(100):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
     conn.execute("PRAGMA synchronous=FULL")  # a report acknowledged to the user is on disk
     return conn
 
@@ -91,10 +100,18 @@ class Outbox:
         self.path = Path(path)
         self.db = connect(self.path)
         self.db.executescript(SCHEMA)
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(outbox)")}
-        for name, sql_type in ADDED_COLUMNS.items():
-            if name not in have:
-                self.db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {sql_type}")
+        # The app and its sending service may open the file at the same moment: the columns
+        # are looked at and added under one write lock, so only one of them adds each.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            have = {row[1] for row in self.db.execute("PRAGMA table_info(outbox)")}
+            for name, sql_type in ADDED_COLUMNS.items():
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {sql_type}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         if recover:
             self.recover()
 

@@ -73,3 +73,28 @@ def test_core_and_platform_import_no_kivy():
             "mobileapp.core.messages, mobileapp.platform; "
             "sys.exit('kivy' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_app_and_its_service_open_a_new_outbox_at_once(tmp_path):
+    """On Android the app and its sending service open the same file: whichever comes first
+    adds the newer columns, and the other never fails with 'duplicate column name'."""
+    import threading
+
+    for n in range(20):
+        path = tmp_path / f"outbox-{n}.sqlite3"
+        errors: list[BaseException] = []
+        start = threading.Barrier(2)
+
+        def open_it():
+            start.wait()
+            try:
+                Outbox(path).close()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == []
