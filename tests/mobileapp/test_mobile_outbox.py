@@ -80,21 +80,21 @@ def test_the_app_and_its_service_open_a_new_outbox_at_once(tmp_path):
     adds the newer columns, and the other never fails with 'duplicate column name'."""
     import threading
 
+    def open_it(path, start, errors):
+        start.wait()
+        try:
+            Outbox(path).close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
     for n in range(20):
-        path = tmp_path / f"outbox-{n}.sqlite3"
         errors: list[BaseException] = []
         start = threading.Barrier(2)
-
-        def open_it():
-            start.wait()
-            try:
-                Outbox(path).close()
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=open_it) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        threads = [threading.Thread(target=open_it,
+                                    args=(tmp_path / f"outbox-{n}.sqlite3", start, errors))
+                   for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
         assert errors == []
