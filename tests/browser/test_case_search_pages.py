@@ -58,7 +58,7 @@ def test_a_case_found_by_search_and_opened(browser, live, dispatched, shots, wid
     page.wait_for_selector("body[data-ready='1']", timeout=T)
     page.fill("#search input[name=q]", dispatched[-6:])
     page.press("#search input[name=q]", "Enter")
-    page.wait_for_function("document.querySelectorAll('#queue tbody tr').length === 1",
+    page.wait_for_function("() => document.querySelectorAll('#queue tbody tr').length === 1",
                            timeout=T)
     assert f"q={dispatched[-6:]}" in page.url  # the search is a link
     row = page.locator(f"#queue tr[data-number='{dispatched}']")

@@ -104,7 +104,7 @@ class Watched:
     def clean(self, where: str) -> list[str]:
         """What went wrong on the page now (empty: nothing ran)."""
         # An onerror fires when its broken image fails: wait until every image is done.
-        self.page.wait_for_function("[...document.images].every((i) => i.complete)",
+        self.page.wait_for_function("() => [...document.images].every((i) => i.complete)",
                                     timeout=T)
         wrong = []
         flag = self.page.evaluate("window.__xss")
