@@ -58,13 +58,23 @@ def test_a_case_found_by_search_and_opened(browser, live, dispatched, shots, wid
     page.wait_for_selector("body[data-ready='1']", timeout=T)
     page.fill("#search input[name=q]", dispatched[-6:])
     page.press("#search input[name=q]", "Enter")
-    page.wait_for_function("() => document.querySelectorAll('#queue tbody tr').length === 1",
-                           timeout=T)
+    # The found case alone: the queue before the search may also hold one row (another case).
+    page.wait_for_function(
+        "(n) => { const rows = document.querySelectorAll('#queue tbody tr');"
+        " return rows.length === 1 && rows[0].dataset.number === n; }",
+        arg=dispatched, timeout=T)
     assert f"q={dispatched[-6:]}" in page.url  # the search is a link
     row = page.locator(f"#queue tr[data-number='{dispatched}']")
     if width >= 1440:  # every column on screen, the buttons included
-        box = row.locator("td.c-left").bounding_box()
-        assert box and box["x"] + box["width"] <= width, box
+        cell = row.locator("td.c-left")
+        cell.wait_for(state="visible", timeout=T)
+        # A push may re-render the row between finding it and measuring it: measure the new one.
+        box = page.wait_for_function(
+            "(n) => { const c = document.querySelector(`#queue tr[data-number='${n}'] td.c-left`);"
+            " if (!c) return null; const r = c.getBoundingClientRect();"
+            " return r.width > 0 ? {x: r.x, width: r.width} : null; }",
+            arg=dispatched, timeout=T).json_value()
+        assert box["x"] + box["width"] <= width, box
     shots(page, f"search-{width}-{lang}")
     row.locator("td.c-num a").click()
     page.wait_for_selector("body[data-page='case'][data-ready='1']", timeout=T)
