@@ -36,18 +36,12 @@ setup-services:
 run: setup
 	@PORT=$(PORT) bash scripts/run.sh
 
-# make lint first (seconds, no services), then the whole suite on PostGIS + Redis, then the
-# server tests again on the SpatiaLite default, then the browser tests in their own process
-# (Playwright's sync API and pytest-asyncio clash).
+# make lint first (seconds, no services), then scripts/test-suites.sh: the whole suite on
+# PostGIS + Redis, and beside it the server tests again on the SpatiaLite default, the browser
+# tests and the handset's screens (each in its own process: Playwright's sync API, pytest-asyncio
+# and Kivy clash in one).
 test: setup-services
-	@set -e; $(LINT); eval "$$(bash scripts/services.sh)"; \
-	  DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider tests; \
-	  env -u DATABASE_URL -u REDIS_URL DCM_EMBEDDED=1 DCM_VAR=var/test-spatialite \
-	    $(PY) -m pytest -q -p no:cacheprovider tests/server; \
-	  DCM_BROWSER=1 DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider -p no:asyncio \
-	    -p no:django -W ignore::pytest.PytestConfigWarning tests/browser; \
-	  DCM_KIVY=1 DCM_EMBEDDED=1 $(PY) -m pytest -q -p no:cacheprovider -p no:asyncio \
-	    -p no:django -W ignore::pytest.PytestConfigWarning tests/mobileapp/ui
+	@set -e; $(LINT); eval "$$(bash scripts/services.sh)"; bash scripts/test-suites.sh
 
 # Quick loop for developers: pure packages and the lint checker, no services needed.
 test-fast: setup

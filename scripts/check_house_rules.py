@@ -72,7 +72,7 @@ TEXT_NAMES = frozenset({"Makefile", "run", ".importlinter", ".gitignore"})
 SKIP_PARTS = frozenset({"node_modules", ".venv", "vendor", "var", "__pycache__", ".git"})
 
 PROCESS_PATTERNS = [
-    (re.compile(r"\bissues?\s*(?:#\s*)?\d+", re.IGNORECASE), "a tracker issue number"),
+    (re.compile(r"\bissues?[\s-]*(?:#\s*)?\d+", re.IGNORECASE), "a tracker issue number"),
     (re.compile(r"\b(?:this|that|earlier|previous|last|later|next|same|an earlier|a later)"
                 r"\s+(?:work\s+)?sessions?\b", re.IGNORECASE), "a work session of the authors"),
     (re.compile(r"\b(?:" + "|".join(OUTSIDE_NOTES) + r")\.md\b"), "a note outside the repository"),

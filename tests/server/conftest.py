@@ -9,16 +9,18 @@ leader, and one user per department (dept_roads, dept_water).
 from __future__ import annotations
 
 import io
+import secrets
 import uuid
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 from shapely.geometry import Point, Polygon
 
 from gis.frames import from_metres, to_metres
 from gridmaps.model import City, Cell, Community, Component, Department, District, Street
-from server.accounts.tokens import issue
+from server.accounts.tokens import digest
 from server.maps import index
 from server.maps.demo_loader import load_city
 
@@ -84,24 +86,37 @@ def jpeg(color=(200, 30, 30), size=(64, 48), exif: bool = False) -> bytes:
     return out.getvalue()
 
 
+def cast_clients(usernames) -> dict:
+    """{username: APIClient authenticated with a token of its own} for ``usernames``, plus
+    ``"anonymous"``; each client's ``token`` is its key and ``user`` its user.
+
+    The tokens are written in one statement: ``issue()`` (a login's path, with its pruning of
+    old tokens, tested on its own) costs five statements a user, which every test paid for the
+    whole cast."""
+    from server.accounts.models import ApiToken, User
+
+    now = timezone.now()
+    users = {u.username: u for u in User.objects.filter(username__in=list(usernames))}
+    keys = {name: secrets.token_hex(20) for name in users}
+    ApiToken.objects.bulk_create([ApiToken(digest=digest(keys[name]), user=user, created=now,
+                                           last_used=now) for name, user in users.items()])
+    clients = {}
+    for name in usernames:
+        client = APIClient()
+        client.token, client.user = keys[name], users[name]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {client.token}", HTTP_ACCEPT_LANGUAGE="en")
+        clients[name] = client
+    clients["anonymous"] = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    return clients
+
+
 @pytest.fixture
 def cast(db):
     """Load the toy city and return {username: APIClient authenticated with a token}; each
     client's ``token`` is its key."""
     index.forget()
     result = load_city(toy_city(), label="toy")
-    clients = {}
-    from server.accounts.models import User
-
-    for username, _, _ in result.users:
-        user = User.objects.get(username=username)
-        client = APIClient()
-        client.token, _ = issue(user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {client.token}", HTTP_ACCEPT_LANGUAGE="en")
-        client.user = user
-        clients[username] = client
-    clients["anonymous"] = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    yield clients
+    yield cast_clients([username for username, _, _ in result.users])
     index.forget()
 
 

@@ -1,4 +1,4 @@
-"""Shared by the issue-7 tests (hotline, open311, portal): the toy city with a gazetteer and a
+"""Shared by the hotline, Open311 and portal tests: the toy city with a gazetteer and a
 duty grid, the cast on it, and a public case taken through the whole loop by the API.
 
 Gazetteer (all in the toy community): 王府井大街 (a road along the north cells), its door
@@ -13,15 +13,13 @@ import io
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 from shapely.geometry import LineString, Point
 
 from gridmaps.model import DutyGrid, Place
-from server.accounts.tokens import issue
 from server.hotline import places
 from server.maps import index
 from server.maps.demo_loader import load_city
-from tests.server.conftest import cell_centre, jpeg, toy_city
+from tests.server.conftest import cast_clients, cell_centre, jpeg, toy_city
 
 
 def places_city():
@@ -42,19 +40,11 @@ def places_city():
 def cast(db):
     """The shared cast (tests/server/conftest.py) on the city with places and a duty grid;
     rate-limit counters and the gazetteer cache start empty."""
-    from server.accounts.models import User
-
     index.forget()
     places.forget()
     cache.clear()
     result = load_city(places_city(), label="toy-places")
-    clients = {}
-    for username, _, _ in result.users:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.user = User.objects.get(username=username)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {issue(client.user)[0]}")
-        clients[username] = client
-    clients["anonymous"] = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    clients = cast_clients([username for username, _, _ in result.users])
     yield clients
     index.forget()
     places.forget()

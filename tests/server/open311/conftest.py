@@ -1,3 +1,3 @@
-"""The issue-7 cast: the toy city with a gazetteer and a duty grid (helpers.py)."""
+"""The hotline cast: the toy city with a gazetteer and a duty grid (helpers.py)."""
 
 from tests.server.hotline.helpers import cast  # noqa: F401  (overrides the shared fixture)
