@@ -11,8 +11,10 @@ from __future__ import annotations
 import io
 import secrets
 import uuid
+from contextlib import contextmanager
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
@@ -110,14 +112,46 @@ def cast_clients(usernames) -> dict:
     return clients
 
 
+def toy_cast() -> dict:
+    """The toy city loaded and its cast's clients (``cast_clients``)."""
+    index.forget()
+    result = load_city(toy_city(), label="toy")
+    return cast_clients([username for username, _, _ in result.users])
+
+
 @pytest.fixture
 def cast(db):
     """Load the toy city and return {username: APIClient authenticated with a token}; each
     client's ``token`` is its key."""
+    yield toy_cast()
     index.forget()
-    result = load_city(toy_city(), label="toy")
-    yield cast_clients([username for username, _, _ in result.users])
-    index.forget()
+
+
+@contextmanager
+def module_transaction(django_db_blocker):
+    """A transaction around a whole module, rolled back when it ends: what a module-scoped
+    fixture writes in it (a played month, a world of cases) is written once and read by every
+    test, and each test's own ``db`` transaction nests inside it as a savepoint, so a test's
+    writes still vanish after it (Django's ``TestCase.setUpTestData``, for pytest). Use::
+
+        @pytest.fixture(scope="module")
+        def world(django_db_setup, django_db_blocker):
+            with module_transaction(django_db_blocker):
+                with django_db_blocker.unblock():
+                    data = ...
+                yield data
+
+    and let the tests ask for ``db`` (or a function fixture that does) beside it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            index.forget()
 
 
 def report_form(**over):

@@ -9,16 +9,26 @@ from django.test import Client
 
 from server.evaluation.models import DailyRollup
 from workflows.scoring_rules import default_evaluation_rules
+from tests.server.conftest import module_transaction, toy_cast
 from tests.server.walkplay import play
 
 DEC = "period=month&date=2026-12"
 
 
+@pytest.fixture(scope="module")
+def played(django_db_setup, django_db_blocker):
+    """16 walks played once for the module (each test's writes still roll back)."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            clients = toy_cast()
+            play(clients, 16)
+        yield clients
+
+
 @pytest.fixture
-def history(cast, hooked):
-    play(cast, 16)
+def history(played, db, hooked):
     assert DailyRollup.objects.exists()
-    return cast
+    return played
 
 
 def _rows(body, kind):

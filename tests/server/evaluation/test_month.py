@@ -44,7 +44,8 @@ from django.test import Client
 from django.utils import timezone
 
 from server.maps.models import DutyGrid, MapVersion
-from tests.server.conftest import COMMUNITY, STREET, cell_centre, jpeg
+from tests.server.conftest import (COMMUNITY, STREET, cell_centre, jpeg, module_transaction,
+                                  toy_cast)
 
 BJ = ZoneInfo("Asia/Shanghai")
 CELLS = {n: f"{COMMUNITY}{n:03d}" for n in range(1, 5)}
@@ -134,9 +135,21 @@ def deadline(body) -> str:
     return datetime.fromisoformat(body["handle_deadline"]).astimezone(BJ).strftime("%m-%d %H:%M")
 
 
+@pytest.fixture(scope="module")
+def played_month(django_db_setup, django_db_blocker):
+    """The month played once for the module (each test's writes still roll back)."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as clock:
+            played = play_month(toy_cast(), clock)
+        yield played
+
+
 @pytest.fixture
-def month(cast, monkeypatch):
-    return play_month(cast, monkeypatch)
+def month(played_month, db, monkeypatch):
+    """The played month, its clock at 12-05 12:00 again for this test."""
+    played_month.now = at("12-05 12:00")
+    monkeypatch.setattr(timezone, "now", lambda: played_month.now)
+    return played_month
 
 
 def play_month(cast, monkeypatch) -> Month:
