@@ -25,8 +25,8 @@ from server.accounts.access import Ability
 from server.accounts.models import User
 from server.cases.models import Case
 from server.maps.models import DutyGrid, MapVersion
-from tests.server.conftest import cell_centre, report_form
-from tests.server.hotline.helpers import cast, close_public  # noqa: F401 (the cast fixture)
+from tests.server.conftest import cell_centre, module_transaction, report_form
+from tests.server.hotline.helpers import close_public, forget_places, places_cast
 from tests.server.test_loop import LOOP, act
 from workflows import Role
 from workflows.scoring_rules import default_evaluation_rules
@@ -62,8 +62,7 @@ ABLE = {
 }
 
 
-@pytest.fixture
-def people(cast):  # noqa: F811 (the fixture imported above)
+def make_people(cast) -> dict:
     who = {name: client.user for name, client in cast.items() if name != "anonymous"}
     who["system"] = User.objects.create(username="timer-like", role=Role.SYSTEM.value)
     who["norole"] = User.objects.create(username="norole")
@@ -77,8 +76,7 @@ def people(cast):  # noqa: F811 (the fixture imported above)
     return who
 
 
-@pytest.fixture
-def world(cast, people):  # noqa: F811
+def make_world(cast) -> dict:
     a = cast["supervisor"].post("/api/reports/", report_form(), format="multipart").json()[
         "number"]
     for who, action, data, _ in LOOP[:3]:
@@ -94,6 +92,33 @@ def world(cast, people):  # noqa: F811
     c = r.json()["number"]
     close_public(cast, c)
     return {"A": a, "B": b, "C": c}
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The cast, the people and the world, made once for the module (each test's writes
+    still roll back)."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            clients = places_cast()
+            built = (clients, make_people(clients), make_world(clients))
+        yield built
+        forget_places()
+
+
+@pytest.fixture
+def cast(built, db):
+    return built[0]
+
+
+@pytest.fixture
+def people(built, db):
+    return built[1]
+
+
+@pytest.fixture
+def world(built, db):
+    return built[2]
 
 
 def test_every_ability_has_a_rule_here_and_in_the_table():

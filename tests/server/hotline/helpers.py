@@ -36,19 +36,28 @@ def places_city():
     return dataclasses.replace(city, places=plates, duty_grids=(grid,))
 
 
-@pytest.fixture
-def cast(db):
+def places_cast() -> dict:
     """The shared cast (tests/server/conftest.py) on the city with places and a duty grid;
     rate-limit counters and the gazetteer cache start empty."""
     index.forget()
     places.forget()
     cache.clear()
     result = load_city(places_city(), label="toy-places")
-    clients = cast_clients([username for username, _, _ in result.users])
-    yield clients
+    return cast_clients([username for username, _, _ in result.users])
+
+
+def forget_places() -> None:
+    """Empties what ``places_cast`` filled outside the database."""
     index.forget()
     places.forget()
     cache.clear()
+
+
+@pytest.fixture
+def cast(db):
+    """``places_cast()`` for one test."""
+    yield places_cast()
+    forget_places()
 
 
 def act(client, number, action, **data):
