@@ -121,7 +121,8 @@ def closed_loop(people, case: Case, t0: datetime, dept_code: str, *, public: boo
         steps += [(people["acceptor"], Action.SEND_VERIFY, {}, (), "verifying"),
                   (None, Action.VERIFY, {"result": "confirmed"}, (photo,), "accepted")]
     steps += [(people["dutychief"], Action.FILE, {}, (), "filed"),
-              (people["dispatcher"], Action.DISPATCH, {"department_code": dept_code}, (), "dispatched"),
+              (people["dispatcher"], Action.DISPATCH, {"department_code": dept_code}, (),
+               "dispatched"),
               (worker, Action.DEPT_ACCEPT, {}, (), "handling"),
               (worker, Action.FEEDBACK, {"note": "已修复 fixed"}, (photo,), "handled"),
               (people["acceptor"], Action.REQUEST_CHECK, {}, (), "checking"),
@@ -137,8 +138,8 @@ def closed_loop(people, case: Case, t0: datetime, dept_code: str, *, public: boo
             grids = DutyGrid.objects.filter(version_id=case.map_version_id, supervisors=who)
             assert any(case.cell_code in g.cell_codes for g in grids), who
         stage = {Action.CHECK: "check", Action.VERIFY: "verify"}.get(action, "after")
-        case = do_case_action(who, case.number, action, params, photos=photos, photo_stage=stage,
-                              now=now)
+        case = do_case_action(who, case.number, action, params, photos=photos,
+                              photo_stage=stage, now=now)
         assert case.state == state, action
         if action is Action.DISPATCH:
             # The handling limit runs from the dispatch: class 0101's default condition gives 4
@@ -150,7 +151,8 @@ def closed_loop(people, case: Case, t0: datetime, dept_code: str, *, public: boo
 def test_chengdu_from_its_outline_to_a_closed_case(people, tmp_path):
     city = CITIES / "chengdu_jinjiang"
     assert grid.main([str(city / "outline.gcj02.geojson"), "--code", "510104", "--name", "锦江区",
-                      "--frame", "gcj02", "--cell-size", "200", "--out", str(tmp_path / "grid")]) == 0
+                      "--frame", "gcj02", "--cell-size", "200",
+                      "--out", str(tmp_path / "grid")]) == 0
     shutil.copy(city / "departments.csv", tmp_path / "grid")
     version = import_city(tmp_path / "grid", city / "mapping.toml")
     # The generated roster: a duty grid per community, two supervisors each.
@@ -169,7 +171,8 @@ def test_chengdu_from_its_outline_to_a_closed_case(people, tmp_path):
     case = closed_loop(people, case, case.created_at, "WATER")
     assert case.street_code.startswith("510104") and case.map_version_id == version.pk
     # 09:30 dispatch + 4 working hours: 2:30 to noon, lunch, 1:30 from 14:00 = 15:30 local.
-    assert case.handle_deadline.astimezone(ZoneInfo("Asia/Shanghai")).time().isoformat() == "15:30:00"
+    local = case.handle_deadline.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert local.time().isoformat() == "15:30:00"
     assert Department.objects.get(code="WATER").name_en == "Jinjiang water supply"
 
 
