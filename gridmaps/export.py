@@ -2,9 +2,12 @@
 
 ``export_city(city, path, driver="GPKG"|"GeoJSON")`` writes the parts in WGS84 (EPSG:4326,
 lon/lat) with exactly the field names ``gridmaps/mappings/default.toml`` reads, so that
-export -> import gives the same city back (tested). Layers: district, streets, communities,
-cells, duty_grids (cells and supervisor usernames comma-separated; outline = union of its cells),
-departments (no geometry), components, places. Polygons are written as MultiPolygons.
+export -> import gives the same city back (tested), its settings included. Layers: city (no
+geometry, one row: district code and name, country, subdivision, time zone, metric frame as
+``EPSG:n``, cell sequence digits), district, streets, communities, cells, duty_grids (cells and
+supervisor usernames comma-separated; outline = union of its cells), departments (no geometry;
+class codes and accounts comma-separated), components, places. Polygons are written as
+MultiPolygons.
 
 Refuses to overwrite an existing file or a non-empty folder (FileExistsError).
 """
@@ -30,6 +33,12 @@ DRIVERS = ("GPKG", "GeoJSON")
 
 #: layer -> (geometry type, [(field name, city attribute or function)]).
 LAYER_FIELDS: dict[str, tuple[int, list[tuple[str, Callable]]]] = {
+    "city": (ogr.wkbNone, [("code", lambda x: x.district.code), ("name", lambda x: x.settings.name),
+                           ("country", lambda x: x.settings.country),
+                           ("subdivision", lambda x: x.settings.subdivision),
+                           ("time_zone", lambda x: x.settings.time_zone),
+                           ("metric_crs", lambda x: f"EPSG:{x.settings.metric_epsg}"),
+                           ("cell_sequence_digits", lambda x: str(x.sequence_digits))]),
     "district": (ogr.wkbMultiPolygon, [("code", lambda x: x.code), ("name", lambda x: x.name)]),
     "streets": (ogr.wkbMultiPolygon, [("code", lambda x: x.code), ("name", lambda x: x.name)]),
     "communities": (ogr.wkbMultiPolygon, [("code", lambda x: x.code), ("name", lambda x: x.name),
@@ -40,7 +49,10 @@ LAYER_FIELDS: dict[str, tuple[int, list[tuple[str, Callable]]]] = {
                                          ("cells", lambda x: ",".join(x.cell_codes)),
                                          ("supervisor", lambda x: ",".join(x.supervisor_usernames))]),
     "departments": (ogr.wkbNone, [("code", lambda x: x.code), ("name", lambda x: x.name),
-                                  ("kind", lambda x: x.kind)]),
+                                  ("kind", lambda x: x.kind), ("name_en", lambda x: x.name_en),
+                                  ("street", lambda x: x.street_code),
+                                  ("classes", lambda x: ",".join(x.class_codes)),
+                                  ("accounts", lambda x: ",".join(x.accounts))]),
     "components": (ogr.wkbUnknown, [("code", lambda x: x.code), ("class", lambda x: x.class_code),
                                     ("name", lambda x: x.name), ("owner", lambda x: x.owner_code),
                                     ("maintainer", lambda x: x.maintainer_code), ("cell", lambda x: x.cell_code),
@@ -62,6 +74,7 @@ def _parts(city: City) -> dict[str, list[tuple[object, object]]]:
         member = [cell_geoms[c] for c in g.cell_codes if c in cell_geoms]
         grids.append((g, _multi(shapely.union_all(member)) if member else None))
     return {
+        "city": [(city, None)],
         "district": [(city.district, _multi(city.district.geometry))],
         "streets": [(s, _multi(s.geometry)) for s in city.streets],
         "communities": [(c, _multi(c.geometry)) for c in city.communities],

@@ -36,6 +36,7 @@ __all__ = [
     "PLACE_KINDS",
     "Place",
     "Street",
+    "Supervisor",
 ]
 
 DEPARTMENT_KINDS = ("owner", "maintainer", "territory", "enforcement")
@@ -92,11 +93,28 @@ class DutyGrid:
 
 @dataclass(frozen=True)
 class Department:
-    """``kind`` is one of ``DEPARTMENT_KINDS``; ``code`` is ASCII."""
+    """``kind`` is one of ``DEPARTMENT_KINDS``; ``code`` is ASCII. ``name_en``: its English name
+    ("" = none); ``street_code``: for a territory, the street it answers for ("" = from an
+    ``ST<street code>`` code); ``class_codes``: the component classes it owns (dispatch suggests
+    it for a component case of those classes when no component record names an owner);
+    ``accounts``: usernames of its department accounts, created when its version is activated."""
 
     code: str
     name: str
     kind: str
+    name_en: str = ""
+    street_code: str = ""
+    class_codes: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    """A supervisor (监督员) a roster names: the import creates the user (role supervisor, no
+    usable password) if it does not exist yet. ``name``: the person's full name."""
+
+    username: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,6 +186,7 @@ class City:
     sequence_digits: int
     places: tuple[Place, ...] = ()
     settings: CitySettings = CitySettings()
+    supervisors: tuple[Supervisor, ...] = ()
 
     def placement_index(self) -> PlacementIndex:
         """A new ``gis.PlacementIndex`` over this city's cells, components and duty grids.

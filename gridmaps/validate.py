@@ -13,7 +13,11 @@ tile each community without gaps or overlaps, codes extend their parents' codes)
     its children by more than ``gap_m2``; cell areas between ``cell_min_area_m2`` and
     ``cell_max_area_m2``; components within ``component_cell_m`` of their cell;
   * references: known component classes, departments, place kinds, supervisors (when the caller
-    passes the set of supervisor usernames), each cell in at most one duty grid.
+    passes the set of supervisor usernames; those the city's roster names count as known), each
+    cell in at most one duty grid; a territory department's street, the classes a department
+    owns; account names the import would create (supervisors, department accounts): valid
+    usernames, one role and one department each, not taken by a user of another role (when the
+    caller passes ``users``, existing usernames and their roles).
 
 Every measure is in metres in the city's metric frame (``metric``, a ``gis.frames.MetricFrame``;
 EPSG:4548 unless given). Each problem names the layer, the feature's position (``index``), where
@@ -41,6 +45,7 @@ __all__ = ["COMPONENT_STATES", "LAYERS", "PROBLEM_TYPES", "SET_PROBLEM_TYPES", "
            "normalise_class", "validate"]
 
 LAYERS = ("district", "streets", "communities", "cells", "duty_grids", "departments", "components", "places")
+_USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 COMPONENT_STATES = ("intact", "damaged", "missing", "abandoned", "removed")
 
 PROBLEM_TYPES = {
@@ -53,6 +58,7 @@ PROBLEM_TYPES = {
     "unknown_class": "a component class not in the classification",
     "unknown_department": "an owner or maintainer that is not a department",
     "unknown_supervisor": "a duty grid supervisor who is not a supervisor user",
+    "username_taken": "an account name already used by another user, role or department",
     "cell_in_two_duty_grids": "a cell already in another duty grid",
     "empty_geometry": "no geometry, or an empty one",
     "wrong_geometry_type": "e.g. a cell that is not a polygon",
@@ -129,12 +135,15 @@ def normalise_class(digits: str, minor_digits: int) -> str:
 
 def validate(city: City, rules: Rules = Rules(), *, refs: Mapping[str, Sequence[FeatureRef]] | None = None,
              supervisors: Collection[str] | None = None, classes: Collection[str] | None = None,
-             metric: MetricFrame = DEFAULT_METRIC) -> list[Problem]:
+             metric: MetricFrame = DEFAULT_METRIC, users: Mapping[str, str] | None = None) -> list[Problem]:
     """All problems of ``city``, in layer order. ``refs`` parallels the city's tuples by layer
     name; ``supervisors`` are the known supervisor usernames (None: not checked); ``classes`` the
     known component class codes (default: the reference classification); ``metric`` the frame
-    areas and distances are measured in."""
-    return _Checker(city, rules, refs or {}, supervisors, classes, metric).run()
+    areas and distances are measured in; ``users``: existing username -> role (None: accounts
+    are checked among themselves only)."""
+    checker = _Checker(city, rules, refs or {}, supervisors, classes, metric)
+    checker.users = dict(users or {})
+    return checker.run()
 
 
 def _digits(code: str, n: int) -> bool:
@@ -162,7 +171,8 @@ def inner_point(geom) -> tuple[float, float] | None:
 class _Checker:
     def __init__(self, city, rules, refs, supervisors, classes, metric=DEFAULT_METRIC):
         self.city, self.rules, self.refs, self.metric = city, rules, refs, metric
-        self.supervisors = None if supervisors is None else set(supervisors)
+        self.supervisors = None if supervisors is None else set(supervisors) | {p.username for p in city.supervisors}
+        self.users: dict[str, str] = {}
         self.classes = set(class_by_code("component")) if classes is None else set(classes)
         self.problems: list[Problem] = []
 
@@ -219,7 +229,8 @@ class _Checker:
             self.overlaps(layer, items, geoms)
 
         self.duty_grids(cells)
-        departments = self.departments()
+        departments = self.departments(streets)
+        self.accounts()
         self.components(cells, cell_m, departments)
         self.places(streets)
         return self.problems
@@ -353,9 +364,17 @@ class _Checker:
                     self.add("duty_grids", i, g.code, "unknown_supervisor",
                              f"no supervisor user named {', '.join(unknown)}")
 
-    def departments(self) -> set[str]:
+    def departments(self, streets: dict[str, int]) -> set[str]:
         first: dict[str, int] = {}
         for i, d in enumerate(self.city.departments):
+            if d.street_code and (d.kind != "territory" or d.street_code not in streets):
+                self.add("departments", i, d.code, "unknown_parent" if d.kind == "territory" else "bad_value",
+                         f"street {d.street_code} is not in the map" if d.kind == "territory"
+                         else f"only a territory answers for a street; {d.kind} {d.code} names {d.street_code}")
+            unknown = [c for c in d.class_codes if c not in self.classes]
+            if unknown:
+                self.add("departments", i, d.code, "unknown_class",
+                         f"class(es) {', '.join(unknown)} not in the classification")
             if not d.code or not d.code.isascii() or len(d.code) > 32 or d.code != d.code.strip():
                 self.add("departments", i, d.code, "bad_code", "department code must be 1–32 ASCII characters")
             if d.kind not in DEPARTMENT_KINDS:
@@ -365,6 +384,31 @@ class _Checker:
                 self.add("departments", i, d.code, "missing_value", "department without a name")
             self.unique("departments", first, i, d.code)
         return set(first)
+
+    def accounts(self) -> None:
+        """Supervisors the roster names and department accounts: valid usernames, one owner each,
+        none taken by an existing user of another role."""
+        owner: dict[str, str] = {}
+
+        def check(layer: str, i: int | None, code: str, username: str, role: str, who: str) -> None:
+            if not _USERNAME.match(username):
+                self.add(layer, i, code, "bad_value", f"account {username!r}: letters, digits and @.+-_ only, "
+                         f"at most 150")
+            elif username in owner and owner[username] != who:
+                self.add(layer, i, code, "username_taken", f"account {username} is also {owner[username]}")
+            elif self.users.get(username, role) != role:
+                self.add(layer, i, code, "username_taken",
+                         f"account {username} exists already as a {self.users[username] or 'user without role'}")
+            owner.setdefault(username, who)
+
+        grid_of = {u: i for i, g in enumerate(self.city.duty_grids) for u in g.supervisor_usernames}
+        for p in self.city.supervisors:
+            i = grid_of.get(p.username)
+            check("duty_grids", i, self.city.duty_grids[i].code if i is not None else "", p.username,
+                  "supervisor", "a supervisor")
+        for i, d in enumerate(self.city.departments):
+            for username in d.accounts:
+                check("departments", i, d.code, username, "department", f"an account of {d.code}")
 
     def components(self, cells: dict[str, int], cell_m: np.ndarray, departments: set[str]) -> None:
         c, r = self.city, self.rules

@@ -1,5 +1,6 @@
 """Evaluation periods (考核周期): a day, a week (Monday first), a month or any run of days, in
-local days (Asia/Shanghai), so that per-day rollups add up to a period exactly."""
+local days of the city's time zone (the server passes the active city's; ``ZONE``,
+Asia/Shanghai, is the default), so that per-day rollups add up to a period exactly."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 @dataclass(frozen=True)
 class Period:
-    """Local days ``start`` ≤ day < ``end`` (Asia/Shanghai): a day, week, month or custom."""
+    """Local days ``start`` ≤ day < ``end`` (in the zone ``bounds`` is given): a day, week,
+    month or custom."""
 
     start: date
     end: date

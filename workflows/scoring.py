@@ -265,8 +265,9 @@ def score(events: Iterable[Mapping[str, Any]], rules: EvaluationRules, period: P
 
 def facts_behind(facts: Iterable[Fact], period: Period, entity_type: str, entity: str, counter: str,
                  regions: Mapping[str, tuple[str, str, str]] | None = None,
-                 duty_grids: Mapping[str, Iterable[str]] | None = None) -> list[Fact]:
-    """The facts that make up one counter of one entity (a drill-down to the cases). For a
+                 duty_grids: Mapping[str, Iterable[str]] | None = None, zone=ZONE) -> list[Fact]:
+    """The facts that make up one counter of one entity (a drill-down to the cases), ``period``
+    in local days of ``zone``. For a
     stock, the facts of the cases still counted at the period's end."""
     regions = regions or {}
     if entity_type == "supervisor" and counter == "missed":
@@ -280,7 +281,7 @@ def facts_behind(facts: Iterable[Fact], period: Period, entity_type: str, entity
     else:
         want = lambda f: (f.entity_type == entity_type and f.entity == entity  # noqa: E731
                           and f.counter == counter)
-    start, end = period.bounds()
+    start, end = period.bounds(zone)
     out = [f for f in facts if want(f) and f.at < end and (f.at >= start or f.counter in STOCKS)]
     if counter in STOCKS:
         net: dict = {}

@@ -15,7 +15,19 @@ What the source may leave out, and how it is filled in (docs/map-import.md lists
     else the cells whose representative point lies in the duty grid's polygon;
   * departments without a layer: one per owner and maintainer code seen on components (named by
     the code), plus one territory department ``ST<street code>`` per street, as the demo has;
-  * a place's street: the street under its representative point;
+  * a place's street: the street under its representative point; places without a code (road
+    centre lines, address points as published) are grouped by name and kind, each group one
+    place (the segments of one road become one road), coded ``PL<6 digits>`` in name order;
+    a place's kind, when the source has none: ``road`` for lines, ``poi`` for points,
+    ``compound`` for polygons;
+  * a roster (``roster``: one row per supervisor and duty grid) makes duty grids: a row's
+    cells are its ``cells`` field, else every cell of its ``community_code``; rows of one duty
+    grid code add up; the supervisors it names are created (``City.supervisors``);
+  * no duty grids nor roster and ``roster_per_community = N``: one duty grid ``DG<community
+    code>`` per community with N supervisors ``sv<community code>_<k>`` (a generated roster);
+  * departments: ``street_code`` of a territory, else the street of an ``ST<street code>``
+    code; ``classes`` and ``accounts`` lists split like cells; with ``department_accounts``,
+    a department without accounts gets ``dept_<CODE>``;
   * with ``generate_codes``, codes for a source that has none: streets numbered 001, 002, ...
     after the district code (``district_code``, else 000000), communities after their street's
     code, cells after their community's (``cell_sequence_digits`` digits), each level in
@@ -39,8 +51,9 @@ import shapely
 from gis.frames import DEFAULT_METRIC, MetricFrame
 from gridmaps.importer.mapping import Mapping
 from gridmaps.importer.reader import LayerData
-from gridmaps.model import City, CitySettings, Cell, Community, Component, Department, District, DutyGrid, Place, Street
-from gridmaps.validate import FeatureRef, normalise_class
+from gridmaps.model import (City, CitySettings, Cell, Community, Component, Department, District, DutyGrid, Place,
+                            Street, Supervisor)
+from gridmaps.validate import FeatureRef, Problem, normalise_class
 
 __all__ = ["ALIASES", "build_city"]
 
@@ -104,9 +117,13 @@ def _areas(geoms: list, metric: MetricFrame = DEFAULT_METRIC) -> list[float]:
 
 
 def build_city(data: dict[str, list[LayerData]], mapping: Mapping, metric: MetricFrame = DEFAULT_METRIC,
-               settings_out: CitySettings | None = None) -> tuple[City, dict[str, list[FeatureRef]]]:
+               settings_out: CitySettings | None = None,
+               problems_out: list[Problem] | None = None) -> tuple[City, dict[str, list[FeatureRef]]]:
     """The city and, per part, the source of each feature (parallel to the city's tuples).
-    Areas are measured in ``metric``; ``settings_out`` is kept with the city."""
+    Areas are measured in ``metric``; ``settings_out`` is kept with the city. Problems of
+    rows that feed no feature of their own (a roster row naming an unknown community) are
+    appended to ``problems_out``."""
+    problems = problems_out if problems_out is not None else []
     settings, rules = mapping.settings, mapping.rules
     refs: dict[str, list[FeatureRef]] = {}
 
@@ -152,34 +169,31 @@ def build_city(data: dict[str, list[LayerData]], mapping: Mapping, metric: Metri
     refs["district"] = [district_rows[0][0] if district_rows else FeatureRef("(settings)", None)]
 
     grids, grid_refs = _duty_grids(data.get("duty_grids", []), cells)
+    supervisors: list[Supervisor] = []
+    if "roster" in data:
+        grids, grid_refs, supervisors = _roster(data["roster"], cells, grids, grid_refs, problems)
+    elif not grids and settings.roster_per_community:
+        grids, grid_refs, supervisors = _generated_roster(cells, settings.roster_per_community)
     components, component_refs = _components(data.get("components", []), cells, rules.component_minor_digits)
     if "departments" in data:
         rows = list(_rows(data["departments"]))
-        departments = [Department(v["code"], v.get("name") or v["code"],
-                                  ALIASES["department_kind"].get(v.get("kind", ""), v.get("kind", "")))
-                       for _, v, _ in rows]
+        departments = [_department(v, settings.department_accounts) for _, v, _ in rows]
         department_refs = [r for r, _, _ in rows]
     else:
-        departments, department_refs = _derived_departments(components, streets)
+        departments, department_refs = _derived_departments(components, streets, settings.department_accounts)
 
-    place_rows = list(_rows(data.get("places", [])))
-    place_geoms = np.empty(len(place_rows), dtype=object)
-    place_geoms[:] = [g for _, _, g in place_rows]
-    located = _locate(place_geoms, [s.geometry for s in streets], [s.code for s in streets])
-    places = [Place(code=v["code"], name=v.get("name", ""), kind=ALIASES["place_kind"].get(v.get("kind", ""),
-                    v.get("kind", "")), geometry=g, street_code=v.get("street_code") or located[k])
-              for k, (_, v, g) in enumerate(place_rows)]
+    places, place_refs = _places(list(_rows(data.get("places", []))), streets)
 
     parts = {"streets": (streets, street_refs), "communities": (communities, community_refs),
              "cells": (cells, cell_refs), "duty_grids": (grids, grid_refs),
              "departments": (departments, department_refs), "components": (components, component_refs),
-             "places": (places, [r for r, _, _ in place_rows])}
+             "places": (places, place_refs)}
     out = {}
     for part, (items, part_refs) in parts.items():
         # Departments keep the source's order (the demo lists fixed ones before territories).
         out[part], refs[part] = (tuple(items), part_refs) if part == "departments" else _sorted(items, part_refs)
     city = City(district=district, sequence_digits=rules.cell_sequence_digits,
-                settings=settings_out or CitySettings(), **out)
+                settings=settings_out or CitySettings(), supervisors=tuple(supervisors), **out)
     return city, refs
 
 
@@ -234,16 +248,113 @@ def _components(layers: list[LayerData], cells: list[Cell], minor_digits: int):
     return components, [r for r, _, _ in rows]
 
 
-def _derived_departments(components: list[Component], streets: list[Street]):
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(x for x in _SPLIT.split(value or "") if x)
+
+
+def _department(v: dict, accounts: bool) -> Department:
+    """A department from a row of a departments file or layer."""
+    kind = ALIASES["department_kind"].get(v.get("kind", ""), v.get("kind", ""))
+    code = v["code"]
+    named = _split(v.get("accounts", ""))
+    return Department(code, v.get("name") or code, kind, name_en=v.get("name_en", ""),
+                      street_code=v.get("street_code", ""),
+                      class_codes=tuple(normalise_class(c, 2) for c in _split(v.get("classes", ""))),
+                      accounts=named or ((f"dept_{code}",) if accounts and code else ()))
+
+
+def _derived_departments(components: list[Component], streets: list[Street], accounts: bool = False):
     kinds: dict[str, str] = {}
     for c in components:
         if c.owner_code:
             kinds.setdefault(c.owner_code, "owner")
         if c.maintainer_code:
             kinds.setdefault(c.maintainer_code, "maintainer")
-    departments = [Department(code, code, kind) for code, kind in sorted(kinds.items())]
-    departments += [Department(f"ST{s.code}", f"{s.name}办事处", "territory") for s in streets]
+    rows = [{"code": code, "kind": kind} for code, kind in sorted(kinds.items())]
+    rows += [{"code": f"ST{s.code}", "name": f"{s.name}办事处", "kind": "territory"} for s in streets]
+    departments = [_department(v, accounts) for v in rows]
     return departments, [FeatureRef("(derived)", None)] * len(departments)
+
+
+def _roster(layers: list[LayerData], cells: list[Cell], grids: list[DutyGrid], grid_refs: list[FeatureRef],
+            problems: list[Problem]):
+    """Duty grids and supervisors from roster rows, added to the duty grids of a layer."""
+    by_community: dict[str, list[str]] = defaultdict(list)
+    for c in cells:
+        by_community[c.community_code].append(c.code)
+    order = [g.code for g in grids]
+    found = {g.code: (g.name, list(g.cell_codes), list(g.supervisor_usernames), r)
+             for g, r in zip(grids, grid_refs)}
+    people: dict[str, str] = {}
+    def bad(ref: FeatureRef, code: str, kind: str, message: str) -> None:
+        problems.append(Problem("roster", ref.fid, code, kind, message, ref.source))
+
+    for ref, v, _ in _rows(layers):
+        code, username = v["code"], v.get("supervisor", "")
+        if not code:
+            bad(ref, code, "missing_value", "roster row without a duty grid code")
+            continue
+        if not username:
+            bad(ref, code, "missing_value", f"duty grid {code}: roster row without a supervisor username")
+        members = list(_split(v.get("cells", "")))
+        community = v.get("community_code", "")
+        if community:
+            if community not in by_community:
+                bad(ref, code, "unknown_parent", f"community {community} is not in the map")
+            members += by_community.get(community, [])
+        if code not in found:
+            found[code] = (v.get("name") or code, [], [], ref)
+            order.append(code)
+        name, grid_cells, grid_people, _ = found[code]
+        grid_cells += [c for c in members if c not in grid_cells]
+        if username and username not in grid_people:
+            grid_people.append(username)
+        if username:
+            people.setdefault(username, v.get("supervisor_name", ""))
+    grids = [DutyGrid(c, found[c][0], tuple(found[c][1]), tuple(found[c][2])) for c in order]
+    return grids, [found[c][3] for c in order], [Supervisor(u, n) for u, n in people.items()]
+
+
+def _generated_roster(cells: list[Cell], per_community: int):
+    """One duty grid per community, ``per_community`` supervisors each (no roster given)."""
+    by_community: dict[str, list[str]] = defaultdict(list)
+    for c in cells:
+        by_community[c.community_code].append(c.code)
+    grids, people = [], []
+    for community, codes in sorted(by_community.items()):
+        names = tuple(f"sv{community}_{k}" for k in range(1, per_community + 1))
+        grids.append(DutyGrid(f"DG{community}", f"DG{community}", tuple(sorted(codes)), names))
+        people += [Supervisor(u, "") for u in names]
+    return grids, [FeatureRef("(generated roster)", None)] * len(grids), people
+
+
+_KIND_BY_GEOMETRY = {"LineString": "road", "MultiLineString": "road", "Point": "poi", "MultiPoint": "poi",
+                     "Polygon": "compound", "MultiPolygon": "compound"}
+
+
+def _places(rows: list, streets: list[Street]) -> tuple[list[Place], list[FeatureRef]]:
+    """Places from gazetteer rows; rows without a code are grouped by name and kind (see the
+    module docstring)."""
+    coded, groups = [], defaultdict(list)
+    for ref, v, g in rows:
+        kind = v.get("kind", "")
+        kind = ALIASES["place_kind"].get(kind, kind) or _KIND_BY_GEOMETRY.get(getattr(g, "geom_type", ""), "")
+        if v["code"]:
+            coded.append((ref, v["code"], v.get("name", ""), kind, v.get("street_code", ""), g))
+        else:
+            groups[(v.get("name", ""), kind)].append((ref, v.get("street_code", ""), g))
+    for k, ((name, kind), members) in enumerate(sorted(groups.items()), start=1):
+        geoms = [g for _, _, g in members if g is not None and not g.is_empty]
+        geom = shapely.union_all(geoms) if len(geoms) > 1 else (geoms[0] if geoms else None)
+        if geom is not None and geom.geom_type == "MultiLineString":
+            geom = shapely.line_merge(geom)
+        coded.append((members[0][0], f"PL{k:06d}", name, kind, members[0][1], geom))
+    geoms = np.empty(len(coded), dtype=object)
+    geoms[:] = [x[5] for x in coded]
+    located = _locate(geoms, [s.geometry for s in streets], [s.code for s in streets])
+    places = [Place(code=code, name=name, kind=kind, geometry=g, street_code=street or located[k])
+              for k, (_, code, name, kind, street, g) in enumerate(coded)]
+    return places, [x[0] for x in coded]
 
 
 def _reading_order(rows: list) -> list[int]:

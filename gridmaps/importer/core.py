@@ -34,7 +34,7 @@ import shapely
 
 from gis.frames import MetricFrame, metric_frame_for
 from gridmaps.importer.build import build_city
-from gridmaps.importer.mapping import Mapping, MappingError, load_mapping
+from gridmaps.importer.mapping import PARTS, Mapping, MappingError, load_mapping, settings_from_city_layer
 from gridmaps.importer.reader import Progress, Source, SourceError, read_layer
 from gridmaps.importer.repair import Repair, repair_city
 from gridmaps.model import City, CitySettings
@@ -99,16 +99,19 @@ class ImportResult:
 
 def run(path: str | Path, mapping: str | Path | dict | Mapping | None = None, *, dry_run: bool = False,
         skip_bad: bool = False, progress: Progress | None = None, store: Callable[[City], Any] | None = None,
-        supervisors: Collection[str] | None = None, classes: Collection[str] | None = None) -> ImportResult:
+        supervisors: Collection[str] | None = None, classes: Collection[str] | None = None,
+        users: dict[str, str] | None = None) -> ImportResult:
     """Import ``path`` with ``mapping`` (see the module docstring). Raises MappingError for a bad
-    mapping (before touching the source); data problems are returned, not raised."""
+    mapping (before touching the source), or for a ``city`` layer whose settings are unusable;
+    data problems are returned, not raised. ``users``: existing username -> role, to check the
+    accounts the import would create against."""
     mapping = load_mapping(mapping)
     result = ImportResult(city=None, problems=[], dry_run=dry_run)
     t0 = time.perf_counter()
     try:
         source = Source(path)
         data = {}
-        for part in LAYERS:
+        for part in PARTS:
             for spec in mapping.layers.get(part, ()):
                 try:
                     layer = read_layer(source, spec, mapping.settings, progress)
@@ -125,6 +128,8 @@ def run(path: str | Path, mapping: str | Path | dict | Mapping | None = None, *,
     result.seconds["read"] = t1 - t0
     if progress:
         progress("check", 0, None)
+    if data.get("city"):
+        mapping = settings_from_city_layer(mapping, data["city"][0])
     try:
         metric = _metric_frame(data, mapping)
     except ValueError as e:
@@ -134,11 +139,13 @@ def run(path: str | Path, mapping: str | Path | dict | Mapping | None = None, *,
     s = mapping.settings
     settings = CitySettings(name=s.district_name, country=s.country.upper(), subdivision=s.subdivision,
                             time_zone=s.time_zone, metric_epsg=metric.epsg)
-    city, refs = build_city(data, mapping, metric, settings)
+    built: list[Problem] = []
+    city, refs = build_city(data, mapping, metric, settings, built)
     city, refs, result.repairs = repair_city(city, refs, mapping.repairs, metric)
     seen: set[Problem] = set()
     for _ in range(MAX_ROUNDS):
-        found = validate(city, mapping.rules, refs=refs, supervisors=supervisors, classes=classes, metric=metric)
+        found = built + validate(city, mapping.rules, refs=refs, supervisors=supervisors, classes=classes,
+                                 metric=metric, users=users)
         for p in found:
             if p not in seen:
                 seen.add(p)

@@ -16,6 +16,8 @@ A mapping is a small TOML (or JSON) file; ``docs/map-import.md`` describes it an
     time_zone = "Asia/Shanghai"     # the city's clock: deadlines are reckoned in it
     metric_crs = ""                 # metre frame for every check; "" = from the city's extent
     generate_codes = false          # true: number streets, communities and cells (no codes)
+    roster_per_community = 0        # N: no roster given, one duty grid per community, N supervisors
+    department_accounts = false     # true: an account dept_<CODE> for every department
 
     [tolerances]                    # gridmaps.validate.Rules fields, all optional
 
@@ -26,6 +28,7 @@ A mapping is a small TOML (or JSON) file; ``docs/map-import.md`` describes it an
     file = "cells.shp"              # optional: the dataset, relative to the imported path
     optional = false                # true: a missing layer is no error
     crs = "..."; encoding = "..."; open_options = ["GEOM_POSSIBLE_NAMES=wkt"]
+    optional_fields = ["name_en"]   # model fields whose source field may be missing
     [layers.cells.fields]           # model field = source field
     code = "BGID"
     [layers.components.values.state]  # source value = model value
@@ -39,26 +42,29 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from gridmaps.importer.repair import Repairs
 from gridmaps.validate import SEQUENCE_DIGITS, Rules
 
-__all__ = ["MAPPINGS_DIR", "PARTS", "MappingError", "LayerSpec", "Mapping", "Settings", "load_mapping"]
+__all__ = ["MAPPINGS_DIR", "PARTS", "MappingError", "LayerSpec", "Mapping", "Settings", "load_mapping",
+           "settings_from_city_layer"]
 
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 
 #: part -> model fields it can read. ``code`` is required; the rest default or are derived
 #: (docs/map-import.md says how). Parts are read in this order.
 PARTS: dict[str, tuple[str, ...]] = {
+    "city": ("code", "name", "country", "subdivision", "time_zone", "metric_crs", "cell_sequence_digits"),
     "district": ("code", "name"),
     "streets": ("code", "name"),
     "communities": ("code", "name", "street_code"),
     "cells": ("code", "community_code", "street_code"),
     "duty_grids": ("code", "name", "cells", "supervisors"),
-    "departments": ("code", "name", "kind"),
+    "roster": ("code", "name", "community_code", "cells", "supervisor", "supervisor_name"),
+    "departments": ("code", "name", "kind", "name_en", "street_code", "classes", "accounts"),
     "components": ("code", "class_code", "name", "owner_code", "maintainer_code", "cell_code", "state"),
     "places": ("code", "name", "kind", "street_code"),
 }
@@ -82,6 +88,8 @@ class Settings:
     time_zone: str = "Asia/Shanghai"
     metric_crs: str = ""
     generate_codes: bool = False
+    roster_per_community: int = 0
+    department_accounts: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,9 @@ class LayerSpec:
     open_options: tuple[str, ...] = ()
     fields: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Model fields whose source field may be absent (left empty then), e.g. columns newer
+    #: exports add; any other mapped field the source lacks is an ``unknown_field`` problem.
+    optional_fields: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -111,6 +122,8 @@ class Mapping:
     layers: dict[str, tuple[LayerSpec, ...]]
     name: str = ""
     repairs: Repairs = Repairs()
+    #: The [settings] keys the mapping sets itself (a ``city`` layer fills in the others).
+    given: frozenset[str] = frozenset()
 
 
 def load_mapping(source: str | Path | dict | Mapping | None = None) -> Mapping:
@@ -154,6 +167,8 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
     if rules.cell_sequence_digits not in SEQUENCE_DIGITS:
         raise MappingError("cell_sequence_digits must be 2 to 5 (14- to 17-digit cells; 3 is Beijing's 15)")
     _check_city(settings)
+    if not 0 <= settings.roster_per_community <= 50:
+        raise MappingError("roster_per_community must be 0 (no generated roster) to 50 supervisors")
     if rules.component_minor_digits not in (2, 3):
         raise MappingError("component_minor_digits must be 2 (16-digit components) or 3 (17-digit)")
 
@@ -168,7 +183,31 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
     for part in REQUIRED_PARTS:
         if part not in layers:
             raise MappingError(f"the mapping has no [layers.{part}]: a city needs {part}")
-    return Mapping(settings=settings, rules=rules, layers=layers, name=name, repairs=repairs)
+    return Mapping(settings=settings, rules=rules, layers=layers, name=name, repairs=repairs,
+                   given=frozenset(data.get("settings", {})) | ({"cell_sequence_digits"} & set(rule_data) & set(data.get("tolerances", {}))))
+
+
+def settings_from_city_layer(mapping: Mapping, layer) -> Mapping:
+    """``mapping`` with the settings a ``city`` layer (what ``gridmaps.export`` writes) gives for
+    the keys the mapping does not set itself. Raises MappingError for unusable values."""
+    if not layer.fids:
+        return mapping
+    row = {name: values[0] for name, values in layer.values.items() if values[0] not in (None, "")}
+    keys = {"code": "district_code", "name": "district_name", "country": "country",
+            "subdivision": "subdivision", "time_zone": "time_zone", "metric_crs": "metric_crs"}
+    changes = {keys[k]: str(v) for k, v in row.items() if k in keys and keys[k] not in mapping.given}
+    settings = replace(mapping.settings, **changes)
+    _check_city(settings)
+    rules = mapping.rules
+    digits = row.get("cell_sequence_digits")
+    if digits and "cell_sequence_digits" not in mapping.given:
+        try:
+            rules = replace(rules, cell_sequence_digits=int(float(digits)))
+        except ValueError:
+            raise MappingError(f"city layer: cell_sequence_digits {digits!r} is not a number") from None
+        if rules.cell_sequence_digits not in SEQUENCE_DIGITS:
+            raise MappingError("city layer: cell_sequence_digits must be 2 to 5")
+    return replace(mapping, settings=settings, rules=rules)
 
 
 def _check_city(settings: Settings) -> None:
@@ -203,13 +242,18 @@ def _layer(part: str, data: Any, i: int) -> LayerSpec:
     field_map.setdefault("code", "code")
     values = {k: {str(a): str(b) for a, b in v.items()} for k, v in data.get("values", {}).items()}
     _known(values, set(PARTS[part]), f"{where}.values")
+    optional_fields = data.get("optional_fields", [])
+    if not isinstance(optional_fields, list) or not all(isinstance(f, str) for f in optional_fields):
+        raise MappingError(f"{where}.optional_fields must be a list of model field names")
+    _known(dict.fromkeys(optional_fields), set(PARTS[part]), f"{where}.optional_fields")
     opts = data.get("open_options", [])
     if not isinstance(opts, list) or not all(isinstance(o, str) and "=" in o for o in opts):
         raise MappingError(f"{where}.open_options must be a list of \"NAME=VALUE\" strings")
     return LayerSpec(part=part, layer=str(data.get("layer", "")), file=str(data.get("file", "")),
                      optional=bool(data.get("optional", False)), crs=str(data.get("crs", "")),
                      encoding=str(data.get("encoding", "")), open_options=tuple(opts),
-                     fields={k: str(v) for k, v in field_map.items() if v}, values=values)
+                     fields={k: str(v) for k, v in field_map.items() if v}, values=values,
+                     optional_fields=tuple(optional_fields))
 
 
 def _known(data: Any, allowed: set[str], where: str) -> None:

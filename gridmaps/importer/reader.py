@@ -33,7 +33,7 @@ __all__ = ["DATASET_SUFFIXES", "LayerData", "Source", "SourceError", "read_layer
 DATASET_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".csv", ".gdb", ".sqlite", ".fgb")
 PROGRESS_EVERY = 5000
 USE_ARROW = True  # read through GDAL's Arrow stream where it works (tests compare both ways)
-NON_SPATIAL_PARTS = ("departments", "duty_grids")
+NON_SPATIAL_PARTS = ("city", "departments", "duty_grids", "roster")
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -312,6 +312,8 @@ def _columns(defn, spec: LayerSpec) -> dict[str, tuple[int, bool]]:
     columns = {}
     for model_field, src in spec.fields.items():
         i = defn.GetFieldIndex(src)
+        if i < 0 and model_field in spec.optional_fields:
+            continue  # a source written before the field existed: the field is left empty
         if i < 0:
             raise SourceError("unknown_field", f"{spec.label}: no field {src!r} (for {model_field}); the layer has: "
                               f"{', '.join(names) or '(no fields)'}", spec.label)

@@ -13,9 +13,10 @@ class DcmUserAdmin(UserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "responsibility", "street_code", "active")
+    list_display = ("code", "name", "name_en", "responsibility", "street_code", "class_codes",
+                    "active")
     list_filter = ("responsibility", "active")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
 
 
 @admin.register(AuthAudit)

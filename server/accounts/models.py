@@ -27,6 +27,11 @@ class Department(models.Model):
     responsibility = models.CharField(max_length=16, choices=RESPONSIBILITIES)
     #: For a territory department (街道办事处): the street it answers for (属地).
     street_code = models.CharField(max_length=9, blank=True, db_index=True)
+    name_en = models.CharField(max_length=100, blank=True)
+    #: Component classes it owns (4-digit codes, from the city's departments file): dispatch
+    #: suggests it for a component case of such a class that no component record names an
+    #: owner for (a city without a component census).
+    class_codes = models.JSONField(default=list, blank=True)
     #: False once the active map version no longer lists it: it receives no new cases, but
     #: is never deleted (cases and its users point at it) and comes back if a version lists it.
     active = models.BooleanField(default=True)

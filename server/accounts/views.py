@@ -126,7 +126,8 @@ class DepartmentListView(APIView):
     @extend_schema(summary="Departments a case can be dispatched to", tags=["accounts"],
                    responses={200: dict})
     def get(self, request):
-        return Response([{"code": d.code, "name": d.name, "kind": d.responsibility}
+        return Response([{"code": d.code, "name": d.name, "name_en": d.name_en,
+                          "kind": d.responsibility}
                          for d in Department.objects.filter(active=True)])
 
 

@@ -1,5 +1,7 @@
 """Dispatch suggestion (派遣建议): for a component, its owner first, then its
-maintainer, then the territory (先属主、后属地); for an event, the territory first (the street
+maintainer, then (no component record names one: a city without a component census) the
+department that owns the case's class (``Department.class_codes``, from the city's departments
+file), then the territory (先属主、后属地); for an event, the territory first (the street
 office of the case's street), then the enforcement department (先属地、后属主). Only active
 departments are suggested (one the active map version no longer lists is not)."""
 
@@ -49,6 +51,11 @@ def suggest_department(case: Case) -> Suggestion:
                 dept = Department.objects.filter(code=code, active=True).first() if code else None
                 if dept is not None:
                     return Suggestion(dept, rule)
+        # A few hundred departments at most: read in Python (JSON "contains" differs by backend).
+        dept = next((d for d in Department.objects.filter(active=True).order_by("code")
+                     if case.class_code in (d.class_codes or ())), None)
+        if dept is not None:
+            return Suggestion(dept, "owner")
         dept = _territory(case)
         return Suggestion(dept, "territory") if dept else Suggestion(None, "none")
     dept = _territory(case)

@@ -33,7 +33,7 @@ class Case(models.Model):
     location = models.PointField(srid=4326)
     accuracy_m = models.FloatField(default=0)
     map_version = models.ForeignKey("maps.MapVersion", on_delete=models.PROTECT)
-    cell_code = models.CharField(max_length=15, db_index=True)
+    cell_code = models.CharField(max_length=17, db_index=True)
     community_code = models.CharField(max_length=12)
     street_code = models.CharField(max_length=9)
     component_code = models.CharField(max_length=17, blank=True)

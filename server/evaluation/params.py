@@ -16,6 +16,8 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from server.maps.index import active_zone
+
 from server.accounts import access
 from server.accounts.access import RankingScope
 from server.params import ParamError, parse_day
@@ -66,7 +68,7 @@ def period_from(params) -> Period:
     text = params.get("date") or ""
     if period_type == "month" and len(text) == 7:
         text += "-01"
-    anchor = _day(text, "date") if text else timezone.localdate()
+    anchor = _day(text, "date") if text else timezone.localdate(timezone=active_zone())
     if period_type == "day":
         return Period.day(anchor)
     if period_type == "week":

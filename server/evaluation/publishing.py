@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from server.maps.index import active_zone
+
 from server.evaluation import selectors
 from server.evaluation.models import PublishedRanking
 from server.evaluation.params import BadRequest
@@ -65,7 +67,7 @@ def publish(period: Period, user, note: str = "") -> PublishedRanking:
     that is over, and for a correction without a note."""
     if not graded(period):
         raise BadRequest("only a calendar month is published: days and weeks are not graded")
-    if timezone.localdate() < period.end:
+    if timezone.localdate(timezone=active_zone()) < period.end:
         raise BadRequest(f"{period} is not over yet: publish it from {period.end} on")
     note = (note or "").strip()
     with transaction.atomic():

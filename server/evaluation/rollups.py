@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 
 from server.evaluation.models import DailyRollup, MonthlyStock
+from server.maps.index import active_zone
 from workflows.scoring import (SILENT_ACTIONS, STOCKS, Fact, Period, case_facts, fold,
                                local_day)
 
@@ -48,10 +49,12 @@ EVENT_FIELDS = ("case_id", "at", "action", "actor_id", "actor_role", "data")
 
 def rows_of(facts: Iterable[Fact], sign: int = 1,
             into: dict[Key, dict[str, int]] | None = None) -> dict[Key, dict[str, int]]:
-    """Facts summed per (local day, entity type, entity), times ``sign``, added ``into``."""
+    """Facts summed per (local day of the active city's time zone, entity type, entity), times
+    ``sign``, added ``into``."""
     out: dict[Key, dict[str, int]] = defaultdict(dict) if into is None else into
+    zone = active_zone()
     for f in facts:
-        row = out[(local_day(f.at), f.entity_type, f.entity)]
+        row = out[(local_day(f.at, zone), f.entity_type, f.entity)]
         row[f.counter] = row.get(f.counter, 0) + sign * f.n
     return out
 
@@ -130,7 +133,7 @@ def relevant_cases(period: Period):
     in a stock, or due at a deadline still to come."""
     from server.cases.models import Case
 
-    start, end = period.bounds()
+    start, end = period.bounds(active_zone())
     return Case.objects.filter(created_at__lt=end).filter(
         Q(updated_at__gte=start) | ~Q(state__in=FINISHED))
 
@@ -139,7 +142,7 @@ def rebuild_rollups(period: Period) -> int:
     """Recompute the rows of ``period``'s days from the event log; returns how many rows."""
     from server.cases.models import CaseEvent
 
-    start, end = period.bounds()
+    start, end = period.bounds(active_zone())
     events = (CaseEvent.objects.filter(case_id__in=relevant_cases(period).values("pk"))
               .order_by("case_id", "id").values_list(*EVENT_FIELDS))
     facts = (f for f in fold(event_records(events.iterator(chunk_size=5000)))

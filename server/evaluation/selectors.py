@@ -21,7 +21,7 @@ from server.evaluation.models import DailyRollup, MonthlyStock
 from server.evaluation.rollups import EVENT_FIELDS, event_records, relevant_cases
 from workflows.scoring import (FOLD_COUNTERS, STOCKS, Counters, Fact, Period, Scores, count,
                                evaluate, facts_behind, fold, normalise, parents)
-from workflows.periods import ZONE
+from server.maps.index import active_zone
 from workflows.scoring_rules import EvaluationRules, default_evaluation_rules
 
 
@@ -34,7 +34,7 @@ def period_facts(period: Period, cases=None) -> Iterable[Fact]:
 
 
 def straight_counters(period: Period) -> Counters:
-    return count(period_facts(period), period)
+    return count(period_facts(period), period, active_zone())
 
 
 def rollup_counters(period: Period) -> Counters:
@@ -157,8 +157,9 @@ def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
         cases = cases.filter(**{column[entity_type]: entity})
     elif entity_type == "district":
         cases = cases.filter(street_code__startswith=entity)
+    zone = active_zone()
     facts = facts_behind(period_facts(period, cases), period, entity_type, entity, counter,
-                         regions(), duty_grids())
+                         regions(), duty_grids(), zone)
     by_case: dict[int, list[Fact]] = defaultdict(list)
     for f in facts:
         by_case[f.case].append(f)
@@ -168,11 +169,11 @@ def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
         rows.append({"number": case.number, "state": case.state, "cell_code": case.cell_code,
                      "department": case.department.code if case.department_id else None,
                      "n": sum(f.n for f in fs),
-                     "at": [f.at.astimezone(ZONE).isoformat() for f in fs],
-                     "at_text": [f"{f.at.astimezone(ZONE):%Y-%m-%d %H:%M}" for f in fs],
-                     "why": [reason_text(f.why, ZONE) for f in fs],
-                     "created_at": case.created_at.astimezone(ZONE).isoformat(),
-                     "created_text": f"{case.created_at.astimezone(ZONE):%Y-%m-%d %H:%M}"})
+                     "at": [f.at.astimezone(zone).isoformat() for f in fs],
+                     "at_text": [f"{f.at.astimezone(zone):%Y-%m-%d %H:%M}" for f in fs],
+                     "why": [reason_text(f.why, zone) for f in fs],
+                     "created_at": case.created_at.astimezone(zone).isoformat(),
+                     "created_text": f"{case.created_at.astimezone(zone):%Y-%m-%d %H:%M}"})
     rows.sort(key=lambda r: r["at"][0])
     return rows
 

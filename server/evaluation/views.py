@@ -14,6 +14,8 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+
+from server.maps.index import active_zone
 from django.views.decorators.http import require_POST
 from django.utils.safestring import mark_safe
 
@@ -149,7 +151,8 @@ def rankings(request):
         "source": source, "graded": current.graded,
         "published": publishing.about(pub, period),
         "may_publish": (access.may(request.user, Ability.PUBLISH_RANKINGS) and current.graded
-                        and source == "rollups" and timezone.localdate() >= period.end),
+                        and source == "rollups"
+                        and timezone.localdate(timezone=active_zone()) >= period.end),
     }
     if scope.whole_city and current.graded:
         cells = {s.entity: s for s in current.by_entity_type.get("cell", ())}

@@ -24,7 +24,7 @@ class Attendance(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     location = models.PointField(srid=4326)
     accuracy_m = models.FloatField(default=0)
-    cell_code = models.CharField(max_length=15, blank=True)
+    cell_code = models.CharField(max_length=17, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
     request_hash = models.CharField(max_length=64)
 
@@ -77,7 +77,7 @@ class ComponentUpdate(models.Model):
     component_code = models.CharField(max_length=17, blank=True, db_index=True)
     class_code = models.CharField(max_length=5)
     location = models.PointField(srid=4326)
-    cell_code = models.CharField(max_length=15, blank=True)
+    cell_code = models.CharField(max_length=17, blank=True)
     note = models.CharField(max_length=500, blank=True)
     photo = models.FileField(upload_to="component-updates/%Y/%m/%d/", blank=True)
     photo_sha256 = models.CharField(max_length=64, blank=True)

@@ -143,6 +143,6 @@ admin.site.register(Place, list_display=("code", "name", "place_type", "street_c
                     search_fields=("code", "name"), list_filter=("place_type",))
 for model, fields in ((Street, ("code", "name")), (Community, ("code", "name", "street_code")),
                       (Cell, ("code", "community_code", "area_m2")),
-                      (MapDepartment, ("code", "name", "responsibility", "street_code")),
+                      (MapDepartment, ("code", "name", "name_en", "responsibility", "street_code", "accounts")),
                       (Component, ("code", "class_code", "name", "owner_code", "cell_code"))):
     admin.site.register(model, list_display=fields + ("version",), search_fields=("code",))

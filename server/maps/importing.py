@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from gridmaps.importer import ImportResult, Mapping, load_mapping, run
+from server.accounts.models import User
 from server.maps.models import MapVersion
 from server.maps.store import store_city, supervisor_usernames
 
@@ -36,7 +37,8 @@ def import_map(path: str | Path, mapping: str | Path | dict | Mapping | None = N
         return version.pk
 
     result = run(path, mapping, dry_run=dry_run, skip_bad=skip_bad, progress=progress, store=store,
-                 supervisors=supervisor_usernames())
+                 supervisors=supervisor_usernames(),
+                 users=dict(User.objects.values_list("username", "role")))
     if result.stored is not None:
         version = MapVersion.objects.get(pk=result.stored)
         version.summary["skipped"] = [p.as_dict() for p in result.skipped[:REPORT_LIMIT]]

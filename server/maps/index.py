@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import shapely
 from django.db import connection
@@ -101,6 +102,12 @@ def active_map() -> LoadedMap:
 
 
 _settings: tuple[int | None, CitySettings] | None = None
+
+
+def active_zone() -> ZoneInfo:
+    """The active city's time zone: its local days, weeks and months are the evaluation's
+    periods (``workflows.periods``), its local date is "today" (Beijing's without a map)."""
+    return ZoneInfo(active_settings().time_zone)
 
 
 def active_settings() -> CitySettings:

@@ -114,6 +114,11 @@ class MapDepartment(models.Model):
     name = models.CharField(max_length=100)
     responsibility = models.CharField(max_length=16)  # gridmaps.model.Department.kind
     street_code = models.CharField(max_length=9, blank=True)
+    name_en = models.CharField(max_length=100, blank=True)
+    #: Component classes it owns (4-digit codes); see ``accounts.Department.class_codes``.
+    class_codes = models.JSONField(default=list, blank=True)
+    #: Usernames of its department accounts, created (role department) on activation.
+    accounts = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="map_department_code")]

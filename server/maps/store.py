@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from shapely.geometry import MultiPolygon, Polygon
 
@@ -25,7 +26,7 @@ from gridmaps.model import DutyGrid as CityDutyGrid
 from gridmaps.model import Place as CityPlace
 from gridmaps.model import Street as CityStreet
 from server.accounts.models import User
-from server.maps.departments import stage
+from server.maps.departments import stage, territory_street
 from server.maps.models import (Cell, Community, Component, DutyGrid, MapDepartment, MapVersion, Place,
                                 Street)
 from server.maps.rawgeo import insert_rows, select_rows
@@ -52,7 +53,10 @@ def store_city(city: City, *, label: str, source: str = "", activate: bool = Fal
                summary: dict[str, Any] | None = None) -> MapVersion:
     """Write ``city`` as a new map version (inactive unless ``activate``), its departments
     listed with it: live departments change only when it is activated. Raises
-    UnknownSupervisors (nothing written) when a duty grid names a non-supervisor."""
+    UnknownSupervisors (nothing written) when a duty grid names a non-supervisor. The
+    supervisors the city's roster names (``city.supervisors``) are created first where missing
+    (role supervisor, no usable password, the roster's name as first name)."""
+    _create_supervisors(city)
     wanted = {u for g in city.duty_grids for u in g.supervisor_usernames}
     users = dict(User.objects.filter(username__in=wanted, role=Role.SUPERVISOR.value)
                  .values_list("username", "pk"))
@@ -96,6 +100,15 @@ def store_city(city: City, *, label: str, source: str = "", activate: bool = Fal
     return version
 
 
+def _create_supervisors(city: City) -> None:
+    existing = set(User.objects.filter(username__in=[p.username for p in city.supervisors])
+                   .values_list("username", flat=True))
+    unusable = make_password(None)
+    User.objects.bulk_create([User(username=p.username, first_name=p.name[:150], role=Role.SUPERVISOR.value,
+                                   password=unusable)
+                              for p in city.supervisors if p.username not in existing], batch_size=1000)
+
+
 def city_from_db(version: MapVersion | int) -> City:
     """The city stored as ``version``, with the departments as the version lists them."""
     version = version if isinstance(version, MapVersion) else MapVersion.objects.get(pk=version)
@@ -121,9 +134,13 @@ def city_from_db(version: MapVersion | int) -> City:
     grids = tuple(
         CityDutyGrid(g.code, g.name, tuple(g.cell_codes), tuple(sorted(u.username for u in g.supervisors.all())))
         for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code"))
-    departments = tuple(CityDepartment(code, name, kind) for code, name, kind in
-                        MapDepartment.objects.filter(version=version).order_by("pk")
-                        .values_list("code", "name", "responsibility"))
+    # A street the code already says (ST<street code>) is not repeated, as the source had it.
+    departments = tuple(
+        CityDepartment(code, name, kind, name_en, "" if street == territory_street(code, kind) else street,
+                       tuple(classes), tuple(accounts))
+        for code, name, kind, name_en, street, classes, accounts in
+        MapDepartment.objects.filter(version=version).order_by("pk")
+        .values_list("code", "name", "responsibility", "name_en", "street_code", "class_codes", "accounts"))
     return City(district=District(district_code, district_name or district_code, outline), streets=streets,
                 communities=communities, cells=cells, duty_grids=grids, departments=departments,
                 components=components, sequence_digits=version.sequence_digits, places=places,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from server.cases.models import Case, CaseEvent
 from server.evaluation.rollups import FINISHED, rebuild_rollups
+from server.maps.index import active_zone
 from workflows.scoring import Period, local_day
 
 
@@ -28,17 +29,19 @@ class Command(BaseCommand):
             last = date.fromisoformat(end) if end else None
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        zone = active_zone()  # the city's local days
         if last is None:  # a case falls due at its deadline: facts may be dated ahead
             ahead = (Case.objects.exclude(state__in=FINISHED).exclude(handle_deadline=None)
                      .order_by("-handle_deadline").values_list("handle_deadline", flat=True)
                      .first())
-            last = max(timezone.localdate(), local_day(ahead) if ahead else date.min)
+            last = max(timezone.localdate(timezone=zone),
+                       local_day(ahead, zone) if ahead else date.min)
         if first is None:
             oldest = CaseEvent.objects.order_by("at").values_list("at", flat=True).first()
             if oldest is None:
                 self.stdout.write("no events: nothing to rebuild")
                 return
-            first = local_day(oldest)
+            first = local_day(oldest, zone)
         day, rows = first, 0
         while day <= last:
             nxt = min(date(day.year + day.month // 12, day.month % 12 + 1, 1),
