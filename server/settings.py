@@ -281,7 +281,7 @@ BASEMAP_PATH = Path(os.environ.get("BASEMAP_PATH", VAR / "basemap.mbtiles"))
 BASEMAP_SOURCE = os.environ.get("BASEMAP_SOURCE", "")
 BASEMAP_SOURCE_FRAME = os.environ.get("BASEMAP_SOURCE_FRAME", "wgs84")
 BASEMAP_RENDER_PYTHON = os.environ.get("BASEMAP_RENDER_PYTHON", "/usr/bin/python3")
-BASEMAP_MIN_ZOOM = int(os.environ.get("BASEMAP_MIN_ZOOM", 12))
+BASEMAP_MIN_ZOOM = int(os.environ.get("BASEMAP_MIN_ZOOM", 11))
 BASEMAP_MAX_ZOOM = int(os.environ.get("BASEMAP_MAX_ZOOM", 16))
 
 # --- i18n -----------------------------------------------------------------------------------

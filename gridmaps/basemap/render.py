@@ -145,7 +145,7 @@ def style_xml(files: dict[str, str]) -> str:
                       + "</Rule></Style>")
         labels.append(("pois", "pois"))
     if "area-labels" in layers:
-        styles.append('<Style name="area-names"><Rule>' + zooms(12, 14)
+        styles.append('<Style name="area-names"><Rule>' + zooms(11, 14)
                       + text("name", 14, "#5d4a7d", bold=True, halo=2, extra='placement-type="simple"')
                       + "</Rule></Style>")
         labels.append(("area-names", "area-labels"))
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--layers", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--bounds", required=True, help="W,S,E,N in degrees (WGS84)")
-    ap.add_argument("--minzoom", type=int, default=12)
+    ap.add_argument("--minzoom", type=int, default=11)
     ap.add_argument("--maxzoom", type=int, default=17)
     ap.add_argument("--name", default="base map")
     ap.add_argument("--attribution", default="")
