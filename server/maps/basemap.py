@@ -48,6 +48,7 @@ ROAD_KINDS = {
 }
 KINDS = {"major", "road", "alley", "path"}
 PLACE_KINDS = {"road": "road", "alley": "alley"}  # gazetteer place type -> road kind
+BOUNDS_MARGIN = 0.01  # degrees (about 1 km) rendered round the district
 
 
 class BasemapError(RuntimeError):
@@ -235,7 +236,10 @@ def build(out: Path | None = None, *, source: Path | None = None, frame: str = "
     if check.returncode != 0:
         raise BasemapError(f"{python} cannot import mapnik: install Debian's python3-mapnik and "
                            "fonts-noto-cjk (scripts/install-system.sh base)")
-    bounds = city_bounds()
+    # A margin round the district, so names on its edge are not cut at the last tile.
+    w, s, e, n = city_bounds()
+    bounds = [round(w - BOUNDS_MARGIN, 6), round(s - BOUNDS_MARGIN, 6),
+              round(e + BOUNDS_MARGIN, 6), round(n + BOUNDS_MARGIN, 6)]
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="basemap-") as tmp:
         counts = write_layers(version, Path(tmp), source, frame)
