@@ -1,6 +1,7 @@
 """The base map's tiles as a client gets them: latency of ``GET /api/map/basemap/tiles/...``
 from a running server (``make run``), with a handset token, for tiles the package has, in a
-random order (cold: no ETag sent), and for the same tiles again with their ETag (304).
+random order (cold: no ETag sent), and for the same tiles again with their ETag (304); the
+baseline, measured in the same run, is ``GET /api/me/`` (signed in, a few fields).
 
 Run against a server: ``python -m bench.basemap --base-url http://127.0.0.1:8000 [-n 400]
 [--package var/basemap.mbtiles]``. The package file gives the tiles to ask for (it must be the
@@ -53,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             assert r.status_code == 200, (z, x, y, r.status_code)
             etags[(z, x, y)] = r.headers["ETag"]
             sizes.append(len(r.content))
+        baseline = []
+        for _ in picked:
+            t = time.perf_counter()
+            assert client.get("/api/me/").status_code == 200
+            baseline.append((time.perf_counter() - t) * 1000)
         for z, x, y in picked:
             t = time.perf_counter()
             r = client.get(f"/api/map/basemap/tiles/{z}/{x}/{y}.png",
@@ -63,7 +69,11 @@ def main(argv: list[str] | None = None) -> int:
                       "requests": a.n, "tile_p50_ms": pct(cold, .5), "tile_p95_ms": pct(cold, .95),
                       "tile_mean_bytes": round(sum(sizes) / len(sizes)),
                       "revalidate_p50_ms": pct(revalidated, .5),
-                      "revalidate_p95_ms": pct(revalidated, .95), "load": os.getloadavg()[0]}))
+                      "revalidate_p95_ms": pct(revalidated, .95),
+                      "baseline_me_p50_ms": pct(baseline, .5),
+                      "baseline_me_p95_ms": pct(baseline, .95),
+                      "tile_p50_over_baseline": round(pct(cold, .5) / pct(baseline, .5), 2),
+                      "load": round(os.getloadavg()[0], 1)}))
     return 0
 
 
