@@ -145,9 +145,9 @@ def style_xml(files: dict[str, str]) -> str:
                       + "</Rule></Style>")
         labels.append(("pois", "pois"))
     if "area-labels" in layers:
-        styles.append('<Style name="area-names"><Rule>' + zooms(11, 14)
-                      + text("name", 14, "#5d4a7d", bold=True, halo=2, extra='placement-type="simple"')
-                      + "</Rule></Style>")
+        styles.append('<Style name="area-names">' + "".join(
+            f"<Rule>{zooms(lo, hi)}" + text("name", size, "#5d4a7d", bold=True, halo=2)
+            + "</Rule>" for lo, hi, size in ((11, 11, 10), (12, 14, 14))) + "</Style>")
         labels.append(("area-names", "area-labels"))
     for style, source in labels:
         layer(source, [style])

@@ -24,8 +24,7 @@
   class DcmMap {
     constructor(div, config, opts) {
       this.opts = opts || {};
-      this.map = L.map(div, {preferCanvas: true, zoomControl: true, attributionControl: true, maxZoom: 20,
-        zoomSnap: 0.5});
+      this.map = L.map(div, {preferCanvas: true, zoomControl: true, attributionControl: true, maxZoom: 20});
       this.map.attributionControl.setPrefix(false);
       this.map.setView([39.93, 116.41], 14);
       this.heatCounts = null;

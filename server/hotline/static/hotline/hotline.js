@@ -47,7 +47,7 @@
 
   function initMap() {
     if (!window.L || !$("#map")) return;
-    map = L.map("map", {preferCanvas: true, maxZoom: 20, zoomSnap: 0.5}).setView([39.93, 116.41], 14);
+    map = L.map("map", {preferCanvas: true, maxZoom: 20}).setView([39.93, 116.41], 14);
     map.attributionControl.setPrefix(false);
     // The base map (streets and names) is what a call-taker aims at. Without one, a faint dot
     // per cell of the active map, on one canvas (thousands of cells: no SVG element each).
