@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, only those missing.
 # Usage: scripts/install-system.sh [base|services]
-#   base      GDAL, GEOS, PROJ, SpatiaLite, the Python headers and venv  (make run)
+#   base      GDAL, GEOS, PROJ, SpatiaLite, the Python headers and venv, Mapnik  (make run)
 #   services  + PostgreSQL 15 with PostGIS 3, Redis, chromium, gettext    (make test)
 # Idempotent: a second run finds everything present and returns at once.
 set -euo pipefail
 want=(libgdal-dev libgeos-dev libproj-dev proj-bin proj-data libsqlite3-mod-spatialite pkg-config
       python3-venv python3-dev build-essential)
+# The base map (manage.py build_basemap): Mapnik for Debian's python3 renders the tiles,
+# Noto Sans CJK draws the Chinese street names.
+want+=(python3-mapnik fonts-noto-cjk)
 # mobileapp (Kivy): its wheel bundles SDL2 but loads libmtdev at import (a traceback without it).
 want+=(libmtdev1)
 if [ "${1:-base}" = services ]; then

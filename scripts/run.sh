@@ -13,6 +13,9 @@ export DJANGO_SETTINGS_MODULE=server.settings
 mkdir -p "${DCM_VAR:-var}"
 $PY server/manage.py migrate --noinput -v0
 $PY server/manage.py load_demo_city --if-empty
+# The base map under the cells, rendered once from the map's own data (about half a minute;
+# docs/map-import.md). Without Debian's python3-mapnik the maps show the cells alone.
+$PY server/manage.py build_basemap --if-missing
 $PY server/manage.py collectstatic --noinput -v0
 cat <<MSG
 

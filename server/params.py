@@ -108,6 +108,18 @@ def integer(params, name: str, *, lo: int, hi: int, default: int | None = None) 
     return value
 
 
+def path_integer(text: str, name: str, *, lo: int, hi: int) -> int:
+    """A number from the URL path (``/tiles/{z}/{x}/{y}.png``): ASCII digits only (no sign,
+    space or ``+``), at most ``MAX_NUMBER_TEXT`` long, in [lo, hi]; else ParamError naming it."""
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_TEXT \
+        else None
+    if value is None or not lo <= value <= hi:
+        raise ParamError(name, _("%(name)s must be a whole number from %(lo)s to %(hi)s, not "
+                                 "%(value)s") % {"name": name, "lo": lo, "hi": hi,
+                                                 "value": _shown(text)})
+    return value
+
+
 def lon_lat(params, lon: str = "lon", lat: str = "lat") -> tuple[float, float]:
     """(lon, lat) of two required query parameters, in degrees (WGS84 ranges)."""
     return (number(params, lon, lo=-180, hi=180), number(params, lat, lo=-90, hi=90))
@@ -203,4 +215,4 @@ class DateTimeField(serializers.DateTimeField):  # noqa: TID251 (the one wrapper
 
 __all__ = ["DateTimeField", "FIRST_DAY", "LAST_DAY", "MAX_OFFSET", "NulFreeQueryMiddleware",
            "ParamError", "bbox", "check_day", "check_moment", "day", "finite", "integer",
-           "lon_lat", "number", "parse_day", "parse_number"]
+           "lon_lat", "number", "parse_day", "parse_number", "path_integer"]

@@ -270,6 +270,19 @@ MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_WMS_URL = os.environ.get("MAP_WMS_URL", "")
 MAP_WMS_LAYERS = os.environ.get("MAP_WMS_LAYERS", "")
 MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "")
+#: The deepest zoom a client may ask of a configured server (Leaflet enlarges past a package's
+#: own ``maxzoom``).
+MAP_MAX_ZOOM = int(os.environ.get("MAP_MAX_ZOOM", 19))
+#: Without MAP_TILE_URL / MAP_WMS_URL: the system's own base map package (server/maps/basemap.py),
+#: built by ``manage.py build_basemap`` (``make run`` builds it once) from the active map and,
+#: when BASEMAP_SOURCE names a folder, the city's road/building/water/green GeoJSON there
+#: (in BASEMAP_SOURCE_FRAME: wgs84, gcj02 or bd09). Rendered by Debian's python3-mapnik.
+BASEMAP_PATH = Path(os.environ.get("BASEMAP_PATH", VAR / "basemap.mbtiles"))
+BASEMAP_SOURCE = os.environ.get("BASEMAP_SOURCE", "")
+BASEMAP_SOURCE_FRAME = os.environ.get("BASEMAP_SOURCE_FRAME", "wgs84")
+BASEMAP_RENDER_PYTHON = os.environ.get("BASEMAP_RENDER_PYTHON", "/usr/bin/python3")
+BASEMAP_MIN_ZOOM = int(os.environ.get("BASEMAP_MIN_ZOOM", 11))
+BASEMAP_MAX_ZOOM = int(os.environ.get("BASEMAP_MAX_ZOOM", 16))
 
 # --- i18n -----------------------------------------------------------------------------------
 LOCALE_PATHS = [REPO / "server" / "locale"]

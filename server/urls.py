@@ -10,7 +10,7 @@ from server.cases.views import (CaseActionView, CaseDetailView, CaseDuplicatesVi
                                 CaseListView, PhotoView, VoiceView)
 from server.health import StandbyHealthView, health
 from server.intake.views import ReportView
-from server.maps.views import CellListView
+from server.maps.views import BasemapTileView, BasemapView, CellListView
 from server.open311.camera import CameraAlertView
 
 api = [
@@ -29,6 +29,9 @@ api = [
     path("cases/<str:number>/actions/<str:action>/", CaseActionView.as_view(),
          name="api-case-action"),
     path("map/cells/", CellListView.as_view(), name="api-map-cells"),
+    path("map/basemap/", BasemapView.as_view(), name="api-map-basemap"),
+    path("map/basemap/tiles/<str:z>/<str:x>/<str:y>.png", BasemapTileView.as_view(),
+         name="api-map-basemap-tile"),
     path("", include("server.field.urls")),  # attendance, tracks, duty map, updates
     path("photos/<int:pk>/", PhotoView.as_view(), name="api-photo"),
     path("voice/<int:pk>/", VoiceView.as_view(), name="api-voice"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -27,6 +26,4 @@ def hotline_page(request):
         "can_register": access.may(request.user, Ability.REGISTER_CALLS),
         # The map appears only when the vendored Leaflet is there; else lat/lon inputs do.
         "leaflet": finders.find("vendor/leaflet/leaflet.js") is not None,
-        "tile_url": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_ATTRIBUTION,
     })

@@ -130,6 +130,8 @@ def test_one_case_across_the_consoles(browser, live, sim, shots, tmp_path):
     leader.wait_for_function("() => DCM.map && Object.keys(DCM.map.cellLayers || {}).length > 0",
                              timeout=T)
     assert leader.locator("#map .leaflet-overlay-pane canvas").count() >= 1
+    # Under the cells, the base map the system renders and serves itself (streets and names).
+    leader.wait_for_selector("#map img.leaflet-tile-loaded", state="attached", timeout=T)
     shots(leader, "4-dashboard")
     for page in (acceptor, chief, dispatcher, dept, leader):
         assert page.errors == [], page.errors

@@ -66,6 +66,9 @@ class ServerProcess:
     def prepare(self) -> None:
         self.manage("migrate", "--noinput", "-v0")
         self.manage("load_demo_city", "--if-empty")
+        # The base map as make run builds it, to district zoom only (a few seconds, once per
+        # backend and process: the golden copy keeps it).
+        self.manage("build_basemap", "--if-missing", "--maxzoom", "13")
         self.manage("collectstatic", "--noinput", "-v0")
 
     def start(self, timeout: float = 60.0) -> None:

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from tests.server.conftest import WAV, jpeg, report_form
+from tests.server.maps.test_basemap import tiny_package
 from tests.server.test_loop import LOOP, act
 
 ROLES = ("anonymous", "supervisor", "acceptor", "dutychief", "dispatcher", "calltaker",
@@ -83,6 +84,8 @@ REQUESTS = {
     "api-case-duplicates": ("api", "get", f"/api/cases/{N}/duplicates/", None),
     "api-case-action": ("api", "post", f"/api/cases/{N}/actions/dept_accept/", {}),
     "api-map-cells": ("api", "get", "/api/map/cells/", None),
+    "api-map-basemap": ("api", "get", "/api/map/basemap/", None),
+    "api-map-basemap-tile": ("api", "get", "/api/map/basemap/tiles/16/53959/24827.png", None),
     "api-attendance": ("api", "get", "/api/attendance/?user=supervisor", None),
     "api-tracks": ("api", "get", "/api/tracks/?user=supervisor", None),
     "api-map-nearby": ("api", "get", "/api/map/nearby/?lat=39.93&lon=116.41", None),
@@ -198,6 +201,8 @@ RULES = {
     "api-hotline-reverse": CENTRE,
     "api-hotline-suggest": CENTRE,
     "api-map-cells": AUTHED,
+    "api-map-basemap": AUTHED,
+    "api-map-basemap-tile": AUTHED,  # the handset draws them too (tests/server/maps/test_basemap)
     "api-attendance": CENTRE | {"supervisor"},
     "api-tracks": CENTRE | {"supervisor"},
     "api-map-nearby": AUTHED,
@@ -263,7 +268,8 @@ def _allowed(name: str, response) -> bool:
     return response.status_code < 500
 
 
-def test_every_route_by_every_role(cast):
+def test_every_route_by_every_role(cast, settings, tmp_path):
+    settings.BASEMAP_PATH = tiny_package(tmp_path / "basemap.mbtiles")  # one tile to fetch
     world = setup_world(cast)
     wrong = []
     for name, _ in routes():

@@ -47,14 +47,23 @@
 
   function initMap() {
     if (!window.L || !$("#map")) return;
-    map = L.map("map").setView([39.93, 116.41], 14);
-    const tiles = JSON.parse($("#tile-url").textContent || '""');
-    if (tiles) L.tileLayer(tiles, {attribution: JSON.parse($("#tile-attribution").textContent || '""')}).addTo(map);
-    // Cells of the active map, so a click has something to aim at without a base map.
-    api("/api/map/cells/").then((d) => {
-      const pts = d.cells.map((c) => L.circleMarker([c.lat, c.lon], {radius: 2, weight: 1}).addTo(map));
-      if (pts.length) map.fitBounds(L.featureGroup(pts).getBounds());
-    }).catch(() => {});
+    map = L.map("map", {preferCanvas: true, maxZoom: 20}).setView([39.93, 116.41], 14);
+    map.attributionControl.setPrefix(false);
+    // The base map (streets and names) is what a call-taker aims at. Without one, a faint dot
+    // per cell of the active map, on one canvas (thousands of cells: no SVG element each).
+    const base = window.DCMBaseMap ? DCMBaseMap.load(map) : Promise.resolve({tiles: null});
+    base.then((b) => {
+      if (b.layer && b.layer.bounds) {
+        const [w, s, e, n] = b.layer.bounds;
+        map.fitBounds([[s, w], [n, e]]);
+      }
+      if (b.tiles) return;
+      api("/api/map/cells/").then((d) => {
+        const dots = L.layerGroup(d.cells.map((c) => L.circleMarker([c.lat, c.lon],
+          {radius: 1.5, weight: 0, fillOpacity: 0.5}))).addTo(map);
+        if (d.cells.length && !(b.layer && b.layer.bounds)) map.fitBounds(L.featureGroup(dots.getLayers()).getBounds());
+      }).catch(() => {});
+    });
     map.on("click", async (e) => {
       $("#place_code").value = "";
       setPoint(e.latlng.lat, e.latlng.lng, "地图选点 Picked on the map");
