@@ -8,15 +8,16 @@ set -euo pipefail
 want=(libgdal-dev libgeos-dev libproj-dev proj-bin proj-data libsqlite3-mod-spatialite pkg-config
       python3-venv python3-dev build-essential)
 # The base map (manage.py build_basemap): Mapnik for Debian's python3 renders the tiles,
-# Noto Sans CJK draws the Chinese street names.
-want+=(python3-mapnik fonts-noto-cjk)
+# WenQuanYi Micro Hei (4.5 MB) draws the Chinese street names; Noto Sans CJK is used instead
+# when installed (fonts-noto-cjk, 56 MB: not worth a fresh machine's first run).
+want+=(python3-mapnik fonts-wqy-microhei)
 # mobileapp (Kivy): its wheel bundles SDL2 but loads libmtdev at import (a traceback without it).
 want+=(libmtdev1)
 if [ "${1:-base}" = services ]; then
   want+=(postgresql-15 postgresql-15-postgis-3 redis-server)
   # Browser tests: Debian's chromium (Playwright downloads no browser here), a CJK font so the
   # screenshots show Chinese, and gettext to update the translation catalogs.
-  want+=(chromium fonts-wqy-microhei gettext)
+  want+=(chromium gettext)
   # Trying the handset (`make app`) on a headless machine: Xvfb, xdotool to tap, xwd to grab.
   want+=(xvfb x11-apps xdotool)
   # bench/intake.py: wrk, a load generator in C, so it takes little of the 2 cores it shares.
