@@ -15,8 +15,8 @@ want+=(python3-mapnik fonts-wqy-microhei)
 want+=(libmtdev1)
 if [ "${1:-base}" = services ]; then
   want+=(postgresql-15 postgresql-15-postgis-3 redis-server)
-  # Browser tests: Debian's chromium (Playwright downloads no browser here), a CJK font so the
-  # screenshots show Chinese, and gettext to update the translation catalogs.
+  # Browser tests: Debian's chromium (Playwright downloads no browser here; the base install's
+  # CJK font shows Chinese in the screenshots), and gettext to update the translation catalogs.
   want+=(chromium gettext)
   # Trying the handset (`make app`) on a headless machine: Xvfb, xdotool to tap, xwd to grab.
   want+=(xvfb x11-apps xdotool)
