@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "server.intake.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "server.maps.clock.CityTimeZoneMiddleware",  # times shown on the active city's clock
     "server.params.NulFreeQueryMiddleware",  # after the language is known: it words a refusal
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

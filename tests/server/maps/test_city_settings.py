@@ -9,12 +9,15 @@ import tomllib
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
+from django.utils import timezone
 
 from gridmaps.export import export_city
 from gridmaps.importer import MAPPINGS_DIR
 from server.cases.models import FilingCondition, NodeLimitOverride
 from server.cases.rules import current_rules
 from server.maps import index
+from server.maps.clock import CityTimeZoneMiddleware
 from server.maps.models import MapVersion
 from server.maps.store import city_from_db
 from tests.gridmaps.maptoy import toy_city
@@ -55,6 +58,12 @@ def test_the_active_citys_clock_calendar_and_frame_are_used(db, gpkg, tmp_path):
     rules = current_rules()
     assert rules.calendar.data.zone == "Europe/Berlin" and "DE-BE" in rules.calendar.data.source
     assert index.active_map().index.metric.epsg == 32650
+    # Pages, exports and messages show times on the city's clock, not the server's.
+    seen = []
+    CityTimeZoneMiddleware(lambda request: seen.append(timezone.get_current_timezone_name()))(
+        RequestFactory().get("/"))
+    assert seen == ["Europe/Berlin"]
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"  # and only for the request
 
 
 def test_dry_run_prints_the_repair_report(db, tmp_path):

@@ -1,0 +1,33 @@
+"""The city's clock on every page (城市时钟): a request is answered in the active city's time zone.
+
+Deadlines, working hours and evaluation periods already follow the active map version's time
+zone (``index.active_zone``). This middleware makes what Django renders follow it too: times in
+templates, exports and messages (``timezone.localtime``, ``{{ when }}``), so a city in another
+time zone does not read Beijing's times on its own pages. ``settings.TIME_ZONE`` stays the
+default when no map is active."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError
+from django.utils import timezone
+
+from server.maps.index import active_zone
+
+
+class CityTimeZoneMiddleware:
+    """Activates the active city's time zone for the request; answers as before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            timezone.activate(active_zone())
+        except DatabaseError:
+            # The database is down: the page that says so (health, a 503) still renders, on
+            # the server's own clock.
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
