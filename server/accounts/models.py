@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from workflows import Actor, Role
 
@@ -32,6 +33,8 @@ class Department(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -44,6 +47,8 @@ class User(AbstractUser):
                                    related_name="users")
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 name="department_users_have_a_department",
@@ -81,6 +86,8 @@ class AuthAudit(models.Model):
     count = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = _("sign-in audit record")
+        verbose_name_plural = _("sign-in audit records")
         ordering = ["-at"]
 
 
@@ -97,6 +104,10 @@ class LoginThrottle(models.Model):
     #: Attempts before this instant are refused without checking the password.
     blocked_until = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+
 
 class ApiToken(models.Model):
     """An API token (handsets, scripts): ``Authorization: Token <key>``. Only the SHA-256 of the
@@ -110,4 +121,6 @@ class ApiToken(models.Model):
     last_used = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MapVersion(models.Model):
@@ -25,6 +26,8 @@ class MapVersion(models.Model):
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("map version")
+        verbose_name_plural = _("map versions")
         constraints = [models.UniqueConstraint(fields=["active"], condition=models.Q(active=True),
                                                name="one_active_map_version")]
 
@@ -39,6 +42,8 @@ class Street(models.Model):
     geom = models.MultiPolygonField(srid=4326)
 
     class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="street_code")]
 
 
@@ -50,6 +55,8 @@ class Community(models.Model):
     geom = models.MultiPolygonField(srid=4326)
 
     class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="community_code")]
 
 
@@ -65,6 +72,8 @@ class Cell(models.Model):
     geom = models.MultiPolygonField(srid=4326)
 
     class Meta:
+        verbose_name = _("cell")
+        verbose_name_plural = _("cells")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="cell_code")]
 
 
@@ -84,6 +93,8 @@ class Component(models.Model):
     geom = models.GeometryField(srid=4326)
 
     class Meta:
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="component_code")]
         # A duty map reads the components of a few cells (server.field.maps).
         indexes = [models.Index(fields=["version", "cell_code"], name="component_version_cell")]
@@ -100,6 +111,8 @@ class DutyGrid(models.Model):
     supervisors = models.ManyToManyField("accounts.User", blank=True, related_name="duty_grids")
 
     class Meta:
+        verbose_name = _("duty grid")
+        verbose_name_plural = _("duty grids")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="duty_grid_code")]
 
 
@@ -116,6 +129,8 @@ class MapDepartment(models.Model):
     street_code = models.CharField(max_length=9, blank=True)
 
     class Meta:
+        verbose_name = _("map department")
+        verbose_name_plural = _("map departments")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="map_department_code")]
 
 
@@ -132,4 +147,6 @@ class Place(models.Model):
     geom = models.GeometryField(srid=4326)
 
     class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="place_code")]
