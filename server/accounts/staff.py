@@ -47,8 +47,8 @@ def ensure_group(role: Role) -> Group:
         if (p.content_type.app_label, p.codename) in wanted]
     missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
     if missing:
-        raise MissingPermissions(f"no permission {', '.join(sorted(f'{a}.{c}' for a, c in missing))}"
-                                 f": run manage.py migrate first")
+        names = ", ".join(sorted(f"{app}.{codename}" for app, codename in missing))
+        raise MissingPermissions(f"no permission {names}: run manage.py migrate first")
     group, _ = Group.objects.get_or_create(name=name)
     group.permissions.set(found)
     return group

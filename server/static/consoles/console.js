@@ -119,6 +119,10 @@
     const d = s.distance_m < 1000 ? s.distance_m + " m" : (s.distance_m / 1000).toFixed(1) + " km";
     return interpolate(s.basis === "track" ? gettext("%s (patrol track)") : gettext("%s (duty grid)"), [d]);
   };
+  // Why a department is suggested for dispatch (server/cases/dispatching.py's rules).
+  DCM.suggestionRule = (rule) => ({owner: gettext("owner of the component"),
+    maintainer: gettext("maintainer of the component"), "class": gettext("owner of this class of component"),
+    territory: gettext("street office (territory)"), enforcement: gettext("enforcement")})[rule] || "";
   DCM.place = (c) => [c.street_name, c.community_name].filter(Boolean).join(" · ") || c.cell_code;
 
   // A photo shrunk in the browser before upload (slow links): longest side 1280 px, JPEG 0.8.
