@@ -34,6 +34,9 @@ def test_the_map_keeper_signs_into_the_admin_and_works_on_the_map(cast):
                 "/admin/maps/component/", "/admin/maps/dutygrid/",
                 "/admin/field/componentupdate/"):
         assert client.get(url).status_code == 200, url
+    versions = client.get("/admin/maps/mapversion/").content.decode()
+    for text in ("导入地图", "回退版本", "生效时间", "创建时间"):  # its buttons and columns
+        assert text in versions, text
     for url in ("/admin/accounts/user/", "/admin/accounts/apitoken/", "/admin/cases/case/",
                 "/admin/cases/filingcondition/", "/admin/auth/group/"):
         assert client.get(url).status_code == 403, url
