@@ -177,11 +177,11 @@ def who_may(ability: Ability) -> str:
 
 def may_revoke_tokens_of(user, username: str) -> bool:
     """Anyone signed in may revoke their own tokens (a lost handset); a duty chief or an
-    administrator anyone's."""
+    administrator (a superuser; staff status alone is a map keeper's too) anyone's."""
     if user is None or not getattr(user, "is_authenticated", False) \
             or not getattr(user, "is_active", False):
         return False
-    return username == user.username or user.is_staff or role_of(user) == Role.DUTY_CHIEF
+    return username == user.username or user.is_superuser or role_of(user) == Role.DUTY_CHIEF
 
 
 # --- cases ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.contrib.admin import apps as admin_apps
 
 
@@ -13,7 +14,7 @@ class GuardedAdminConfig(admin_apps.AdminConfig):
 class AccountsConfig(AppConfig):
     name = "server.accounts"
     label = "accounts"
-    verbose_name = "用户与部门 Accounts"
+    verbose_name = _("Users and departments")
 
     def ready(self):
         from server.accounts import audit  # noqa: F401  (connects the login signal receivers)

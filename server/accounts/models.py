@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from workflows import Actor, Role
 
@@ -37,6 +38,8 @@ class Department(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -49,6 +52,8 @@ class User(AbstractUser):
                                    related_name="users")
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 name="department_users_have_a_department",
@@ -86,6 +91,8 @@ class AuthAudit(models.Model):
     count = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = _("sign-in audit record")
+        verbose_name_plural = _("sign-in audit records")
         ordering = ["-at"]
 
 
@@ -102,6 +109,10 @@ class LoginThrottle(models.Model):
     #: Attempts before this instant are refused without checking the password.
     blocked_until = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+
 
 class ApiToken(models.Model):
     """An API token (handsets, scripts): ``Authorization: Token <key>``. Only the SHA-256 of the
@@ -115,4 +126,6 @@ class ApiToken(models.Model):
     last_used = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created"]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from workflows import Action, State
 from workflows.calendar import Unit
@@ -77,6 +78,8 @@ class Case(models.Model):
     request_hash = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("Cases")  # "cases" is the counter word 件
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["light", "yellow_at"], name="case_timer_yellow"),
                    models.Index(fields=["light", "deadline"], name="case_timer_red"),
@@ -109,6 +112,8 @@ class CaseEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["id"]
 
     def save(self, *args, **kwargs):
@@ -137,6 +142,8 @@ class Photo(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
         ordering = ["id"]
 
 
@@ -145,6 +152,10 @@ class CaseNumberCounter(models.Model):
 
     day = models.DateField(unique=True)
     last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
 
 
 class FilingCondition(models.Model):
@@ -166,6 +177,8 @@ class FilingCondition(models.Model):
     data_version = models.CharField(max_length=16, blank=True)
 
     class Meta:
+        verbose_name = _("filing condition")
+        verbose_name_plural = _("filing conditions")
         ordering = ["kind", "class_code", "code"]
 
     def __str__(self) -> str:
@@ -181,6 +194,8 @@ class CalendarOverride(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("calendar day override")
+        verbose_name_plural = _("calendar day overrides")
         ordering = ["day"]
 
 
@@ -208,6 +223,8 @@ class NodeLimitOverride(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("node time limit override")
+        verbose_name_plural = _("node time limit overrides")
         ordering = ["node"]
 
     def __str__(self) -> str:
@@ -265,6 +282,10 @@ class ActionKey(models.Model):
     answer = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("action idempotency key")
+        verbose_name_plural = _("action idempotency keys")
+
 
 class VoiceNote(models.Model):
     """A report's voice note (语音), stored as sent after sniffing (``server.cases.voice``)."""
@@ -279,4 +300,6 @@ class VoiceNote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("voice note")
+        verbose_name_plural = _("voice notes")
         ordering = ["id"]

@@ -10,6 +10,8 @@ from functools import lru_cache
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -18,11 +20,11 @@ from rest_framework.views import APIView
 
 from server.accounts import access
 from server.accounts.access import Ability
-from server.accounts.models import User
 from server import params
 from server.api_errors import ApiError
 from server.cases.selectors import case_summary
 from server.consoles.workflow_meta import workflow_description
+from server.field.candidates import candidates
 from server.maps.index import NoActiveMap, active_map
 from server.maps.models import Cell, Community, Component, MapVersion, Street
 from workflows import Role
@@ -97,14 +99,31 @@ class ComponentsGeoJSONView(APIView):
 
 
 class SupervisorsView(APIView):
-    @extend_schema(summary="Field supervisors a verify or check task can go to",
-                   tags=["consoles"], responses={200: dict})
+    """The supervisors a verify or check task can go to: name, post (role and duty grids) and,
+    for ``?case=<number>``, the distance to the case (from the last patrol-track point of the
+    shift, else the duty grid), nearest first. ``?q=`` finds by name, username or grid."""
+
+    @extend_schema(summary="Field supervisors a verify or check task can go to, nearest first",
+                   tags=["consoles"], responses={200: dict}, parameters=[
+                       OpenApiParameter("case", str, description="case number: order by distance"),
+                       OpenApiParameter("q", str, description="part of a name, username or grid")])
     def get(self, request):
         _require(request.user, Ability.CENTRE_CONSOLES)
-        return Response([{"id": u.pk, "username": u.username,
-                          "name": u.get_full_name() or u.username}
-                         for u in User.objects.filter(role=Role.SUPERVISOR.value, is_active=True)
-                         .order_by("username")])
+        number = request.query_params.get("case") or ""
+        case = None
+        if number:
+            case = access.visible_cases(request.user).filter(number=number).first()
+            if case is None:
+                raise ApiError("not_found", _("no case %(number)s") % {"number": number},
+                               status_code=404)
+        query = (request.query_params.get("q") or "")[:50]
+        role = Role.SUPERVISOR.zh if get_language().startswith("zh") else Role.SUPERVISOR.en
+        return Response([{"id": c.user.pk, "username": c.user.username, "name": c.name,
+                          "post": " · ".join((role,) + c.grids),
+                          "distance_m": round(c.distance_m) if c.distance_m is not None else None,
+                          "basis": c.basis,
+                          "seen_at": c.seen_at.isoformat() if c.seen_at else None}
+                         for c in candidates(case, query)])
 
 
 class PlacesView(APIView):

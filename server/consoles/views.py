@@ -38,6 +38,8 @@ def home(request):
     role = access.role_of(request.user)
     if role in HOME:
         return redirect(HOME[role])
+    if role == Role.MAPKEEPER and request.user.is_staff:  # the map keeper works in the admin
+        return redirect("admin:index")
     return render(request, "consoles/home.html")
 
 

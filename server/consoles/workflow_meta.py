@@ -58,10 +58,11 @@ FIELD_CHOICES: dict[str, list[str]] = {
     "satisfaction": ["5", "4", "3", "2", "1"],
 }
 
-#: Keyboard letters for frequent actions (the consoles also map 1–9 to the nth button).
+#: Keyboard letters for frequent actions (the consoles also map 1–9 to the nth button). Never
+#: j or k (they move the selection), ? (help) or a digit: a printed letter always does its action.
 SHORTCUTS: dict[str, str] = {
     "accept": "a", "reject": "r", "file": "f", "void": "v", "dispatch": "d",
-    "close": "c", "request_check": "k", "send_verify": "y", "merge": "m",
+    "close": "c", "request_check": "h", "send_verify": "y", "merge": "m",
     "dept_accept": "a", "feedback": "b", "approve_return": "p", "approve_postpone": "p",
     "approve_suspend": "p",
 }

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_migrate
 
 
 class EvaluationConfig(AppConfig):
     name = "server.evaluation"
     label = "evaluation"
-    verbose_name = "综合评价 Evaluation"
+    verbose_name = _("Evaluation")
 
     def ready(self):
         post_migrate.connect(_rollups_after_migrate, sender=self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from workflows.scoring import ALL_COUNTERS, STOCKS
 
@@ -26,6 +27,8 @@ class DailyRollup(models.Model):
     del _name
 
     class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
         constraints = [models.UniqueConstraint(fields=["day", "entity_type", "entity"],
                                                name="rollup_one_row_per_day_and_entity")]
         indexes = [models.Index(fields=["entity_type", "day"], name="rollup_entity_type_day")]
@@ -48,6 +51,8 @@ class MonthlyStock(models.Model):
     del _name
 
     class Meta:
+        verbose_name = _("month-end stock")
+        verbose_name_plural = _("month-end stocks")
         constraints = [models.UniqueConstraint(fields=["month", "entity_type", "entity"],
                                                name="stock_one_row_per_month_and_entity")]
         indexes = [models.Index(fields=["entity_type", "month"], name="stock_entity_type_month")]
@@ -76,6 +81,8 @@ class PublishedRanking(models.Model):
     note = models.TextField(blank=True, default="")  # why a correction was published
 
     class Meta:
+        verbose_name = _("published ranking")
+        verbose_name_plural = _("published rankings")
         constraints = [models.UniqueConstraint(fields=["period_start", "period_end", "revision"],
                                                name="published_ranking_one_revision")]
         ordering = ["-period_start", "-revision"]

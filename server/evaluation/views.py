@@ -199,7 +199,8 @@ def bulletin(request):
                           query, rules)
         ranked = [r for r in table["rows"] if r["eligible"]]
         grades = {g: sum(r["grade"] == g for r in ranked) for g, _ in rules.grades}
-        sections.append({"number": NUMERALS[len(sections) + 2], "table": table, "top": ranked[:10],
+        # 一、overview and 二、heat map come first (the template): the tables from 三、on.
+        sections.append({"number": NUMERALS[len(sections) + 3], "table": table, "top": ranked[:10],
                          "bottom": ranked[-3:] if len(ranked) > 13 else [],
                          "unranked": len(table["rows"]) - len(ranked), "grades": grades})
     district = [r for r in current.by_entity_type.get("district", ()) if r.volume] or \

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FieldConfig(AppConfig):
     name = "server.field"
     label = "field"
-    verbose_name = "外业 Field work"
+    verbose_name = _("Field work")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Attendance(models.Model):
@@ -29,6 +30,8 @@ class Attendance(models.Model):
     request_hash = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance records")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["user", "at"], name="attendance_user_at")]
 
@@ -43,6 +46,10 @@ class TrackBatch(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True)
     request_hash = models.CharField(max_length=64)
 
+    class Meta:
+        verbose_name = _("track upload")
+        verbose_name_plural = _("track uploads")
+
 
 class TrackPoint(models.Model):
     """A breadcrumb of a supervisor's patrol (巡查轨迹), at the phone's time."""
@@ -55,6 +62,8 @@ class TrackPoint(models.Model):
     accuracy_m = models.FloatField(default=0)
 
     class Meta:
+        verbose_name = _("track point")
+        verbose_name_plural = _("track points")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["user", "at"], name="trackpoint_user_at")]
 
@@ -99,6 +108,8 @@ class ComponentUpdate(models.Model):
     request_hash = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("component update")
+        verbose_name_plural = _("component updates")
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HotlineConfig(AppConfig):
     name = "server.hotline"
     label = "hotline"
-    verbose_name = "热线 Hotline"
+    verbose_name = _("Hotline")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class HotlineCall(models.Model):
@@ -27,6 +28,8 @@ class HotlineCall(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("hotline call")
+        verbose_name_plural = _("hotline calls")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
     name = "server.intake"
     label = "intake"
-    verbose_name = "上报受理 Intake"
+    verbose_name = _("Intake")

@@ -11,6 +11,7 @@ its photo is never served.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PhotoUpload(models.Model):
@@ -27,6 +28,8 @@ class PhotoUpload(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("photo upload")
+        verbose_name_plural = _("photo uploads")
         indexes = [models.Index(fields=["state", "id"], name="photo_upload_queue")]
 
     def __str__(self) -> str:

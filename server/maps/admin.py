@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from gridmaps.importer import MAPPINGS_DIR, MappingError
 from server.maps.importing import import_map
@@ -73,12 +74,12 @@ class MapVersionAdmin(admin.ModelAdmin):
     actions = ["activate_selected"]
     change_list_template = "admin/maps/mapversion/change_list.html"
 
-    @admin.display(description="cells / components / duty grids / places")
+    @admin.display(description=_("cells / components / duty grids / places"))
     def counts(self, obj):
         c = (obj.summary or {}).get("counts", {})
         return " / ".join(str(c.get(k, "?")) for k in ("cells", "components", "duty_grids", "places"))
 
-    @admin.action(description="Activate the selected map version")
+    @admin.action(description=_("Activate the selected map version"))
     def activate_selected(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one map version to activate.", messages.ERROR)

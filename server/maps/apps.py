@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MapsConfig(AppConfig):
     name = "server.maps"
     label = "maps"
-    verbose_name = "网格地图 Grid maps"
+    verbose_name = _("Grid maps")

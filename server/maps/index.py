@@ -12,7 +12,8 @@ metric frame (``summary["city"]``, ``gridmaps.model.CitySettings``).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import shapely
@@ -38,6 +39,9 @@ class LoadedMap:
     community_names: dict[str, str]
     street_names: dict[str, str]
     settings: CitySettings = CitySettings()
+    #: class code -> the department most of its components name as owner (else maintainer):
+    #: who answers for a component of the class when the component itself is not known.
+    class_owners: dict[str, str] = field(default_factory=dict)
 
     @property
     def metric(self) -> MetricFrame:
@@ -65,12 +69,26 @@ def _build(version: MapVersion) -> LoadedMap:
              for g in DutyGrid.objects.filter(version=version).prefetch_related("supervisors").order_by("code")]
     settings = CitySettings.from_dict(version.summary.get("city"))
     return LoadedMap(
+        class_owners=_class_owners(components),
         version_id=version.pk,
         index=PlacementIndex(cells, components, grids, metric=metric_frame(settings.metric_epsg)),
         settings=settings,
         community_names=dict(Community.objects.filter(version=version).values_list("code", "name")),
         street_names=dict(Street.objects.filter(version=version).values_list("code", "name")),
     )
+
+
+def _class_owners(components: list[ComponentRecord]) -> dict[str, str]:
+    owners: dict[str, Counter] = {}
+    maintainers: dict[str, Counter] = {}
+    for c in components:
+        if c.owner_code:
+            owners.setdefault(c.class_code, Counter())[c.owner_code] += 1
+        elif c.maintainer_code:
+            maintainers.setdefault(c.class_code, Counter())[c.maintainer_code] += 1
+    # The most frequent code, the lowest one among equals: the same answer on every build.
+    return {cls: min(counts, key=lambda code: (-counts[code], code))
+            for cls, counts in (maintainers | owners).items()}
 
 
 def _active_id() -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MapVersion(models.Model):
@@ -14,17 +15,20 @@ class MapVersion(models.Model):
     rollback walks back the chain of activations. ``summary``: counts and the import settings.
     """
 
-    label = models.CharField(max_length=100)
-    source = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    active = models.BooleanField(default=False)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    replaced = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+    label = models.CharField(_("label"), max_length=100)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    active = models.BooleanField(_("active"), default=False)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    replaced = models.ForeignKey("self", verbose_name=_("replaced version"), null=True, blank=True,
+                                 on_delete=models.SET_NULL,
                                  related_name="+")
-    sequence_digits = models.PositiveSmallIntegerField(default=3)
-    summary = models.JSONField(default=dict, blank=True)
+    sequence_digits = models.PositiveSmallIntegerField(_("cell sequence digits"), default=3)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("map version")
+        verbose_name_plural = _("map versions")
         constraints = [models.UniqueConstraint(fields=["active"], condition=models.Q(active=True),
                                                name="one_active_map_version")]
 
@@ -33,23 +37,29 @@ class MapVersion(models.Model):
 
 
 class Street(models.Model):
-    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="streets")
-    code = models.CharField(max_length=9)
-    name = models.CharField(max_length=100)
-    geom = models.MultiPolygonField(srid=4326)
+    version = models.ForeignKey(MapVersion, verbose_name=_("map version"),
+                                on_delete=models.CASCADE, related_name="streets")
+    code = models.CharField(_("code"), max_length=9)
+    name = models.CharField(_("name"), max_length=100)
+    geom = models.MultiPolygonField(_("geometry"), srid=4326)
 
     class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="street_code")]
 
 
 class Community(models.Model):
-    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="communities")
-    code = models.CharField(max_length=12)
-    name = models.CharField(max_length=100)
-    street_code = models.CharField(max_length=9)
-    geom = models.MultiPolygonField(srid=4326)
+    version = models.ForeignKey(MapVersion, verbose_name=_("map version"),
+                                on_delete=models.CASCADE, related_name="communities")
+    code = models.CharField(_("code"), max_length=12)
+    name = models.CharField(_("name"), max_length=100)
+    street_code = models.CharField(_("street code"), max_length=9)
+    geom = models.MultiPolygonField(_("geometry"), srid=4326)
 
     class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="community_code")]
 
 
@@ -57,14 +67,17 @@ class Cell(models.Model):
     """A unit grid cell (单元网格), about 10,000 m²; code 14 digits (CJ/T 213), 15 (Beijing), up
     to 17 (a community of more than 999 cells)."""
 
-    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="cells")
-    code = models.CharField(max_length=17)
-    community_code = models.CharField(max_length=12)
-    street_code = models.CharField(max_length=9)
-    area_m2 = models.FloatField()
-    geom = models.MultiPolygonField(srid=4326)
+    version = models.ForeignKey(MapVersion, verbose_name=_("map version"),
+                                on_delete=models.CASCADE, related_name="cells")
+    code = models.CharField(_("code"), max_length=17)
+    community_code = models.CharField(_("community code"), max_length=12)
+    street_code = models.CharField(_("street code"), max_length=9)
+    area_m2 = models.FloatField(_("area (m²)"))
+    geom = models.MultiPolygonField(_("geometry"), srid=4326)
 
     class Meta:
+        verbose_name = _("cell")
+        verbose_name_plural = _("cells")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="cell_code")]
 
 
@@ -73,17 +86,20 @@ class Component(models.Model):
 
     STATES = [("intact", "完好"), ("damaged", "破损"), ("missing", "丢失"),
               ("abandoned", "废弃"), ("removed", "移除")]
-    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="components")
-    code = models.CharField(max_length=17)
-    class_code = models.CharField(max_length=5)
-    name = models.CharField(max_length=100)
-    owner_code = models.CharField(max_length=32, blank=True)
-    maintainer_code = models.CharField(max_length=32, blank=True)
-    cell_code = models.CharField(max_length=17)
-    state = models.CharField(max_length=10, choices=STATES, default="intact")
-    geom = models.GeometryField(srid=4326)
+    version = models.ForeignKey(MapVersion, verbose_name=_("map version"),
+                                on_delete=models.CASCADE, related_name="components")
+    code = models.CharField(_("code"), max_length=17)
+    class_code = models.CharField(_("class code"), max_length=5)
+    name = models.CharField(_("name"), max_length=100)
+    owner_code = models.CharField(_("owner"), max_length=32, blank=True)
+    maintainer_code = models.CharField(_("maintainer"), max_length=32, blank=True)
+    cell_code = models.CharField(_("cell code"), max_length=17)
+    state = models.CharField(_("state"), max_length=10, choices=STATES, default="intact")
+    geom = models.GeometryField(_("geometry"), srid=4326)
 
     class Meta:
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="component_code")]
         # A duty map reads the components of a few cells (server.field.maps).
         indexes = [models.Index(fields=["version", "cell_code"], name="component_version_cell")]
@@ -93,13 +109,17 @@ class DutyGrid(models.Model):
     """A supervisor's patrol area (责任网格): cells of one version, by code, and the supervisors
     (users with role supervisor) patrolling it."""
 
-    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="duty_grids")
-    code = models.CharField(max_length=32)
-    name = models.CharField(max_length=100)
-    cell_codes = models.JSONField(default=list)
-    supervisors = models.ManyToManyField("accounts.User", blank=True, related_name="duty_grids")
+    version = models.ForeignKey(MapVersion, verbose_name=_("map version"),
+                                on_delete=models.CASCADE, related_name="duty_grids")
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    cell_codes = models.JSONField(_("cell codes"), default=list)
+    supervisors = models.ManyToManyField("accounts.User", verbose_name=_("supervisors"), blank=True,
+                                         related_name="duty_grids")
 
     class Meta:
+        verbose_name = _("duty grid")
+        verbose_name_plural = _("duty grids")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="duty_grid_code")]
 
 
@@ -109,18 +129,21 @@ class MapDepartment(models.Model):
     version applies its departments (``server.maps.departments``); storing one changes nothing
     live."""
 
-    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="departments")
-    code = models.CharField(max_length=32)
-    name = models.CharField(max_length=100)
-    responsibility = models.CharField(max_length=16)  # gridmaps.model.Department.kind
-    street_code = models.CharField(max_length=9, blank=True)
-    name_en = models.CharField(max_length=100, blank=True)
+    version = models.ForeignKey(MapVersion, verbose_name=_("map version"),
+                                on_delete=models.CASCADE, related_name="departments")
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    responsibility = models.CharField(_("responsibility"), max_length=16)  # gridmaps.model.Department.kind
+    street_code = models.CharField(_("street code"), max_length=9, blank=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
     #: Component classes it owns (4-digit codes); see ``accounts.Department.class_codes``.
-    class_codes = models.JSONField(default=list, blank=True)
+    class_codes = models.JSONField(_("owned component classes"), default=list, blank=True)
     #: Usernames of its department accounts, created (role department) on activation.
-    accounts = models.JSONField(default=list, blank=True)
+    accounts = models.JSONField(_("accounts"), default=list, blank=True)
 
     class Meta:
+        verbose_name = _("map department")
+        verbose_name_plural = _("map departments")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="map_department_code")]
 
 
@@ -129,12 +152,15 @@ class Place(models.Model):
 
     PLACE_TYPES = [("road", "道路 road"), ("alley", "胡同 alley"), ("compound", "院落 compound"),
              ("door_plate", "门牌 door plate"), ("poi", "兴趣点 point of interest")]
-    version = models.ForeignKey(MapVersion, on_delete=models.CASCADE, related_name="places")
-    code = models.CharField(max_length=40)
-    name = models.CharField(max_length=200)
-    place_type = models.CharField(max_length=16, choices=PLACE_TYPES)  # map files: kind
-    street_code = models.CharField(max_length=9, blank=True)
-    geom = models.GeometryField(srid=4326)
+    version = models.ForeignKey(MapVersion, verbose_name=_("map version"),
+                                on_delete=models.CASCADE, related_name="places")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    place_type = models.CharField(_("place type"), max_length=16, choices=PLACE_TYPES)  # map files: kind
+    street_code = models.CharField(_("street code"), max_length=9, blank=True)
+    geom = models.GeometryField(_("geometry"), srid=4326)
 
     class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="place_code")]

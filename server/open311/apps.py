@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class Open311Config(AppConfig):
     name = "server.open311"
     label = "open311"
-    verbose_name = "Open311 与视频接入 Open311 and camera intake"
+    verbose_name = _("Open311 and camera intake")

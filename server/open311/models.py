@@ -4,6 +4,7 @@ camera platforms and their alerts. Keys are kept as SHA-256 only (``keys``)."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class _KeyHolder(models.Model):
@@ -27,6 +28,10 @@ class _KeyHolder(models.Model):
 class Open311Client(_KeyHolder):
     """An application that posts service requests with an ``api_key`` (a city app, a
     third-party reporting site)."""
+
+    class Meta(_KeyHolder.Meta):  # keeps its ordering
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
 
 
 class ServiceRequest(models.Model):
@@ -52,6 +57,8 @@ class ServiceRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("Open311 service request")
+        verbose_name_plural = _("Open311 service requests")
         ordering = ["-created_at"]
 
 
@@ -71,6 +78,8 @@ class RequestUpdate(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("Open311 request update")
+        verbose_name_plural = _("Open311 request updates")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["client", "client_update_id"],
                                                name="open311_update_once")]
@@ -81,6 +90,10 @@ class CameraPlatform(_KeyHolder):
 
     #: Alerts below this confidence are answered but not stored (the platform's false alarms).
     min_confidence = models.FloatField(default=0.5)
+
+    class Meta(_KeyHolder.Meta):  # keeps its ordering
+        verbose_name = _("camera platform")
+        verbose_name_plural = _("camera platforms")
 
 
 class CameraAlert(models.Model):
@@ -95,6 +108,8 @@ class CameraAlert(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("camera alert")
+        verbose_name_plural = _("camera alerts")
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["platform", "camera_id", "alert_id"],
                                                name="camera_alert_once")]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     name = "server.portal"
     label = "portal"
-    verbose_name = "门户网站 Public portal"
+    verbose_name = _("Public portal")

@@ -132,7 +132,7 @@ def closed_loop(people, case: Case, t0: datetime, dept_code: str, *, public: boo
         now = close_at if action is Action.CLOSE and close_at else t0 + timedelta(minutes=10 * k)
         if action is Action.DISPATCH:
             suggestion = suggest_department(case)
-            assert (suggestion.department.code, suggestion.rule) == (dept_code, "owner")
+            assert (suggestion.department.code, suggestion.rule) == (dept_code, "class")
         if who is None:  # the duty grid's supervisor the task went to
             who = case.assignee
             grids = DutyGrid.objects.filter(version_id=case.map_version_id, supervisors=who)

@@ -191,7 +191,8 @@ RULES = {
     "api-evaluation-publish": {"leader"},
     "api-evaluation-rankings": RANKED,
     "api-health": ALL,  # no authentication at all: a revoked token is not even read
-    "api-health-standby": NOBODY,  # staff (operators) only, and no role of the cast is staff
+    # superusers (operators) only: the map keeper's staff status is not enough
+    "api-health-standby": NOBODY,
     "api-hotline-callback": {"calltaker"},  # 409 here: the case is not closed
     "api-hotline-callbacks": {"acceptor", "dutychief", "calltaker", "leader"},
     "api-hotline-calls": {"acceptor", "calltaker"},

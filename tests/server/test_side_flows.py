@@ -7,7 +7,7 @@ import pytest
 
 from server.accounts.models import Department
 from server.cases.models import Case, CaseEvent
-from tests.server.conftest import jpeg, report_form
+from tests.server.conftest import cell_centre, jpeg, report_form
 from tests.server.test_loop import LOOP, act
 
 
@@ -86,6 +86,28 @@ def test_return_redispatch_records_the_suggestion(cast, report):
     assert r.json()["department_code"] == "water"
     # the department that gave it back no longer sees it
     assert cast["dept_roads"].get(f"/api/cases/{number}/").status_code == 404
+
+
+def test_component_suggestion_without_a_component_is_the_class_owner(cast, report):
+    """A storm-water cover reported in the south-east cell, 140 m from the only one the map
+    has: no component is found, so the owner of the class (the map's covers belong to
+    "water") comes before the street office."""
+    Department.objects.create(code="ST110101001", name="东华门街道办事处",
+                              responsibility="territory", street_code="110101001")
+    lon, lat = cell_centre(4)
+    number = report(lat=f"{lat:.7f}", lon=f"{lon:.7f}")
+    detail = cast["dispatcher"].get(f"/api/cases/{number}/").json()
+    assert detail["suggested_department"] == {"code": "water", "name": "排水集团",
+                                              "rule": "class"}
+    # a class the map has no component of: the street office (属地)
+    number = report(lat=f"{lat:.7f}", lon=f"{lon:.7f}", class_code="0101")
+    detail = cast["dispatcher"].get(f"/api/cases/{number}/").json()
+    assert detail["suggested_department"]["rule"] == "territory"
+    # an owner the live departments no longer list is not suggested
+    Department.objects.filter(code="water").update(active=False)
+    number = report(lat=f"{lat:.7f}", lon=f"{lon:.7f}")
+    detail = cast["dispatcher"].get(f"/api/cases/{number}/").json()
+    assert detail["suggested_department"]["code"] == "ST110101001"
 
 
 def test_event_suggestion_is_the_territory(cast):

@@ -113,6 +113,16 @@
   DCM.channelName = (code) => ({handset: gettext("Supervisor's handset"), hotline: gettext("Hotline"),
     web: gettext("Website"), open311: gettext("Open311"), video: gettext("Video")})[code] || code;
   DCM.kindName = (code) => ({component: gettext("component"), event: gettext("event")})[code] || code;
+  // A supervisor's distance to the case: "320 m" / "1.2 km", with where it was measured from.
+  DCM.distanceText = (s) => {
+    if (s.distance_m === null || s.distance_m === undefined) return "";
+    const d = s.distance_m < 1000 ? s.distance_m + " m" : (s.distance_m / 1000).toFixed(1) + " km";
+    return interpolate(s.basis === "track" ? gettext("%s (patrol track)") : gettext("%s (duty grid)"), [d]);
+  };
+  // Why a department is suggested for dispatch (server/cases/dispatching.py's rules).
+  DCM.suggestionRule = (rule) => ({owner: gettext("owner of the component"),
+    maintainer: gettext("maintainer of the component"), "class": gettext("owner of this class of component"),
+    territory: gettext("street office (territory)"), enforcement: gettext("enforcement")})[rule] || "";
   DCM.place = (c) => [c.street_name, c.community_name].filter(Boolean).join(" · ") || c.cell_code;
 
   // A photo shrunk in the browser before upload (slow links): longest side 1280 px, JPEG 0.8.
@@ -138,12 +148,25 @@
       if (suggested) sel.value = suggested;
       return sel;
     }
-    // Hundreds of supervisors: a box that finds one by name or username as it is typed.
-    if (f.kind === "supervisor" && DCM.supervisors.length) return DCM.el("span", {},
-      DCM.el("input", {name, list: "supervisor-list", required: f.required, autocomplete: "off",
-        placeholder: f.required ? "" : gettext("automatic (the duty grid's supervisor)")}),
-      DCM.el("datalist", {id: "supervisor-list"}, DCM.supervisors.map((s) =>
-        DCM.el("option", {value: s.username}, s.name === s.username ? s.username : s.name + " · " + s.username))));
+    // Hundreds of supervisors: a box that finds one by name, post or username as it is typed,
+    // nearest to the case first (the server measures from the shift's patrol track, else the
+    // duty grid), and the three nearest as buttons.
+    if (f.kind === "supervisor") {
+      const box = DCM.el("input", {name, list: "supervisor-list", required: f.required, autocomplete: "off",
+        placeholder: f.required ? "" : gettext("automatic (the duty grid's supervisor)")});
+      const list = DCM.el("datalist", {id: "supervisor-list"});
+      const nearest = DCM.el("span", {class: "nearest"});
+      const show = (all) => {
+        list.replaceChildren(...all.map((s) => DCM.el("option", {value: s.username},
+          [s.name === s.username ? "" : s.name, s.post, DCM.distanceText(s)].filter(Boolean).join(" · "))));
+        nearest.replaceChildren(...all.filter((s) => s.distance_m !== null && s.distance_m !== undefined).slice(0, 3)
+          .map((s) => DCM.el("button", {type: "button", class: "pick", "data-username": s.username, title: s.post,
+            onclick: () => { box.value = s.username; box.focus(); }}, s.name + " · " + DCM.distanceText(s))));
+      };
+      show(DCM.supervisors);
+      DCM.api("/api/console/supervisors/?case=" + encodeURIComponent(c.number)).then(show).catch(() => {});
+      return DCM.el("span", {}, box, list, nearest);
+    }
     if (f.kind === "number") return DCM.el("input", {name, type: "number", step: "any", min: "0", required: f.required});
     if (f.kind === "photo") return DCM.el("input", {name, type: "file", accept: "image/*", capture: "environment", required: f.required});
     return DCM.el("input", {name, required: f.required, autocomplete: "off"});

@@ -198,8 +198,8 @@
   document.addEventListener("keydown", (ev) => {
     if (ev.target.closest("input,select,textarea,dialog") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const c = selected && cases.get(selected);
-    // A letter an action of the selected case uses goes to that action (request_check's "k"
-    // before moving up); the arrows always move.
+    // A letter an action of the selected case shows goes to that action (no action uses j, k
+    // or ?: server/consoles/workflow_meta.py); the arrows always move.
     const a = c && (c.actions || []).find((x) => (DCM.wf.actions[x] || {}).shortcut === ev.key);
     if (a) { run(c.number, a); ev.preventDefault(); }
     else if (ev.key === "ArrowDown" || ev.key === "j") { move(1); ev.preventDefault(); }

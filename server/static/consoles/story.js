@@ -84,7 +84,7 @@
         contact ? row(gettext("Caller"), [contact.name, contact.phone, contact.email].filter(Boolean).join(" · ")) : [],
         row(gettext("Reported at"), DCM.time(d.created_at)),
         row(gettext("Department"), d.department_name || "—"),
-        sd ? row(gettext("Suggested department"), sd.name, "suggested") : [],
+        sd ? row(gettext("Suggested department"), [sd.name, DCM.suggestionRule(sd.rule)].filter(Boolean).join(" · "), "suggested") : [],
         row(gettext("Deadline"), DCM.time(d.deadline) || "—"),
         row(gettext("Component"), d.component_code),
         row(gettext("Grid cell"), d.cell_code)),

@@ -256,7 +256,9 @@ def test_contact_of(people, world):
 
 
 def test_may_revoke_tokens_of(people):
-    admin = User.objects.create(username="admin", is_staff=True)
+    admin = User.objects.create(username="admin", is_staff=True, is_superuser=True)
+    keeper = User.objects.create(username="keeper", role="mapkeeper", is_staff=True)
+    assert not access.may_revoke_tokens_of(keeper, "supervisor")  # staff alone is not enough
     for name, user in people.items():
         own = getattr(user, "username", "")
         assert access.may_revoke_tokens_of(user, own) == (

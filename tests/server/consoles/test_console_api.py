@@ -18,6 +18,18 @@ def test_workflow_lists_every_state_and_action_with_both_languages(cast):
     assert {s["code"] for s in body["states"] if s["final"]} >= {"closed", "rejected"}
 
 
+def test_shortcut_letters_never_move_the_selection(cast):
+    """The consoles move with j/k and the arrows, show help on ?, run the nth action on 1–9:
+    a letter printed on a button is none of those, and one letter is one action per role."""
+    body = cast["anonymous"].get("/api/workflow/").json()
+    keys = {a["code"]: a["shortcut"] for a in body["actions"] if a["shortcut"]}
+    assert keys["request_check"] and not set(keys.values()) & set("jk?123456789")
+    for role, states in body["allowed"].items():
+        for state, actions in states.items():
+            letters = [keys[a] for a in actions if a in keys]
+            assert len(letters) == len(set(letters)), (role, state, actions)
+
+
 def test_action_forms_come_from_the_guards(cast):
     actions = {a["code"]: a for a in cast["anonymous"].get("/api/workflow/").json()["actions"]}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -165,6 +166,9 @@ def test_leader_pages_department_page_and_bulletin(history):
     assert drill.status_code == 200 and "Cases behind a figure" in drill.content.decode()
     bulletin = leader.get("/evaluation/bulletin/?date=2026-12").content.decode()
     assert "月度综合评价通报" in bulletin and "@page" not in bulletin and "<svg" in bulletin
+    # sections numbered 一、二、三、… each once, in order
+    numbers = re.findall(r"<h2>(\w)、", bulletin)
+    assert numbers == list("一二三四五六七八九十")[:len(numbers)] and len(numbers) > 2, numbers
     rules = default_evaluation_rules()
     for text in (page, bulletin):
         assert f"规则版本 rules {rules.version}" in text and rules.digest in text

@@ -26,8 +26,10 @@
   if (line && trend) {
     echarts.init(line).setOption({
       tooltip: {trigger: "axis"},
-      legend: {data: ["本类平均 Mean of this table", "全区 District"]},
-      grid: {left: 40, right: 20, top: 40, bottom: 30},
+      // The legend below the axis (scrolling when the page is narrow) and the grid sized
+      // around its labels: on top it wrapped over the 100 line on phones and tablets.
+      legend: {data: ["本类平均 Mean of this table", "全区 District"], type: "scroll", bottom: 0},
+      grid: {left: 8, right: 20, top: 16, bottom: 40, containLabel: true},
       xAxis: {type: "category", data: trend.labels},
       yAxis: {type: "value", min: 0, max: 100},
       series: [{name: "本类平均 Mean of this table", type: "line", data: trend.mean, connectNulls: true},
