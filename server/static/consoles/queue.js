@@ -72,6 +72,7 @@
     if (!box) return;
     const open = [...cases.values()].filter(unacked);
     box.hidden = !open.length;
+    for (const c of open) if (!urgeNotes.has(c.number)) fetchUrge(c.number).then(showUrges);
     box.replaceChildren(...open.map((c) => {
       const step = urgeNotes.get(c.number), data = (step && step.data) || {};
       const who = step && step.by ? step.by.name + " (" + (DCM.lang === "zh" ? step.by.role_zh : step.by.role_en) + ")" : "";
@@ -84,13 +85,18 @@
         el("button", {type: "button", class: "primary ack", onclick: () => acknowledge(c.number)}, gettext("Got it")));
     }));
   }
+  // The urge's words and who sent it: the newest urge step of the case's story (asked once
+  // per urge; without it the banner names the case alone).
+  async function fetchUrge(number) {
+    urgeNotes.set(number, null);
+    try {
+      const d = await api("/api/cases/" + encodeURIComponent(number) + "/");
+      urgeNotes.set(number, (d.events || []).filter((e) => e.action === "urge").pop() || null);
+    } catch (e) { /* gone, or offline */ }
+  }
   async function alertUrge(c) {
     if (!unacked(c)) return;  // an urge replayed after a reconnect, already acknowledged here
-    try {  // the urge's words and who sent it: the newest urge step of the story
-      const d = await api("/api/cases/" + encodeURIComponent(c.number) + "/");
-      const step = (d.events || []).filter((e) => e.action === "urge").pop();
-      if (step) urgeNotes.set(c.number, step);
-    } catch (e) { /* the banner names the case without the words */ }
+    await fetchUrge(c.number);
     showUrges();
     beep();
     document.title = "(!) " + document.title.replace(/^\(!\) /, "");
