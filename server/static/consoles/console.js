@@ -35,9 +35,12 @@
     if (error.code === "role_not_allowed") return gettext("Your role may not take this step.") + " (" + error.message + ")";
     return error.message;
   };
+  // A field's form label; where forms label it differently, a form that requires it names it
+  // (the note is "Message" where it is the step's point: the steps whose note has limits).
   DCM.fieldLabel = (name) => {
-    for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields) if (f.name === name) return f[DCM.lang];
-    return name;
+    const fields = Object.values(DCM.wf.actions).flatMap((a) => a.fields).filter((f) => f.name === name);
+    const f = fields.find((x) => x.required) || fields[0];
+    return f ? f[DCM.lang] : name;
   };
   // A choice's label (a result, an urge level...) in the page's language; the code if unknown.
   DCM.choiceLabel = (code) => {
