@@ -13,10 +13,11 @@ Must not import: Django, Kivy, or anything from ``server/``, ``mobileapp/`` or `
 from workflows.case import Actor, CaseSnapshot, Decision, Refused
 from workflows.engine import allowed_actions, decide, light_at
 from workflows.rules import Rules, default_rules
-from workflows.states import SYSTEM_ACTIONS, Action, Role, State
+from workflows.states import NOTE_ACTIONS, SYSTEM_ACTIONS, Action, Role, State
 from workflows.table import TRANSITIONS
 
 __all__ = [
+    "NOTE_ACTIONS",
     "SYSTEM_ACTIONS",
     "Action",
     "Actor",

@@ -51,6 +51,7 @@ class CaseSnapshot:
     postpone_count: int = 0
     suspend_count: int = 0
     reopen_count: int = 0
+    urge_count: int = 0  # urges (督办) of the department
     version: int = 0
 
     def apply(self, changes: Mapping[str, Any]) -> "CaseSnapshot":
@@ -75,7 +76,8 @@ class Actor:
 @dataclass(frozen=True)
 class Decision:
     """An allowed step: the new state and every snapshot field it changes (``changes`` always
-    holds ``state`` and ``version``, and the timer fields when a node starts or stops)."""
+    holds ``state``, and ``version`` for every step but a note (``NOTE_ACTIONS``), and the timer
+    fields when a node starts or stops)."""
 
     action: Action
     from_state: State | None

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from workflows.case import PUBLIC_CHANNELS, Actor, CaseSnapshot, Decision, Refused
 from workflows.guards import ACCESS_GUARDS
 from workflows.rules import Rules, default_rules
-from workflows.states import SYSTEM_ACTIONS, Action, Role, State
+from workflows.states import NOTE_ACTIONS, SYSTEM_ACTIONS, Action, Role, State
 from workflows.table import TRANSITIONS, Transition, outcome_of
 
 
@@ -114,7 +114,8 @@ def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetim
     after = case.apply(changes)
     if target != from_state:  # a new node starts its timer; staying (timer, callback) keeps it
         changes.update(_timer(after, target, now, rules))
-    changes["version"] = case.version + 1
+    if action not in NOTE_ACTIONS:  # a note leaves the case, and so its version, as it was
+        changes["version"] = case.version + 1
     return Decision(action, from_state, target, changes)
 
 

@@ -38,6 +38,26 @@ requires_reason = requires("reason", "say why")
 requires_department_code = requires("department_code", "the department to send the case to")
 requires_assignee_id = requires("assignee_id", "the supervisor who does the task")
 requires_into = requires("into", "the number of the case this one duplicates")
+requires_note = requires("note", "the words to add to the case's story")
+
+#: Longest note an urge (督办) or a comment (批转意见) may carry: it is read in a banner and in
+#: the case's story, not an essay.
+NOTE_MAX = 500
+#: Levels of an urge (督办级别): an ordinary urge and a serious one (重点督办).
+URGE_LEVELS = ("normal", "high")
+
+
+def short_note(case, actor, params, now):
+    if len(str(params.get("note") or "")) > NOTE_MAX:
+        return f"'note' is too long: at most {NOTE_MAX} characters"
+    return None
+
+
+def valid_level(case, actor, params, now):
+    level = params.get("level")
+    if level not in (None, "") and level not in URGE_LEVELS:
+        return f"'level' must be one of: {', '.join(URGE_LEVELS)}"
+    return None
 
 
 def has_photo(case, actor, params, now):
@@ -64,6 +84,18 @@ def assigned_to_actor(case, actor, params, now):
 def own_report(case, actor, params, now):
     if case.reporter_id != actor.id:
         return "only the supervisor who reported a case may self-handle it"
+    return None
+
+
+@_access
+def sees_case(case, actor, params, now):
+    """The case is one the actor reads (the server's access module answers the same question
+    for lists and pages): a department its own cases, a supervisor what they reported or hold
+    a task of; the centres and leaders every case."""
+    if actor.role.value == "department" and actor.department_code != case.department_code:
+        return f"case is assigned to department {case.department_code!r}, not to yours"
+    if actor.role.value == "supervisor" and actor.id not in (case.reporter_id, case.assignee_id):
+        return "only the supervisor who reported a case or holds its task may comment on it"
     return None
 
 

@@ -6,6 +6,7 @@ Run ``python -m workflows.render > docs/workflow.md``; a test fails when the fil
 from __future__ import annotations
 
 from workflows.limits import default_node_limits
+from workflows.states import NOTE_ACTIONS
 from workflows.table import TRANSITIONS
 
 
@@ -25,7 +26,7 @@ def render() -> str:
         "stateDiagram-v2",
     ]
     for t in TRANSITIONS:
-        if t.action.value == "timer":
+        if t.action.value == "timer" or t.action in NOTE_ACTIONS:
             continue
         label = t.action.value + (f" [{t.outcome}]" if t.outcome else "")
         sources = sorted(s.value for s in t.sources) or ["[*]"]
@@ -39,7 +40,9 @@ def render() -> str:
             lines += [f"    {s} --> {target}: {label}" for target in targets]
     lines += ["```", "",
               "`reject_return` goes back to the state the return was asked from (dispatched or "
-              "handling); `timer` (system) records a light change on any timed state.", "",
+              "handling); `timer` (system) records a light change on any timed state; "
+              "`urge` (督办) and `comment` (批转意见) add a note to the story and leave the case "
+              "as it was (its version too).", "",
               "| action | 中文 | from | to | roles | guards |", "|---|---|---|---|---|---|"]
     for t in TRANSITIONS:
         sources = ", ".join(sorted(s.value for s in t.sources)) or "(new)"

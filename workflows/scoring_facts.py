@@ -31,9 +31,10 @@ PUBLIC_REPORT_CHANNELS = CALLBACK_CHANNELS
 STOCKS = frozenset({"unhandled", "overdue", "reworked_open"})
 #: Closing types that mean the filing was wrong (错误结案); none in today's workflow.
 INVALID_CLOSINGS = frozenset({"erroneous"})
-#: Actions that count for nothing whatever the case's history: the photo cleaner's note. The
+#: Actions that count for nothing whatever the case's history: the photo cleaner's note, and
+#: the notes people add to a story (an urge, a comment: they move nothing a figure counts). The
 #: rollups skip reading a case's log back for them (``server.evaluation.rollups.record``).
-SILENT_ACTIONS = frozenset({"photo_cleaned"})
+SILENT_ACTIONS = frozenset({"photo_cleaned", "urge", "comment"})
 
 
 class Fact(NamedTuple):

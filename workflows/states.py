@@ -74,6 +74,8 @@ class Action(_Named):
     CALLBACK = "callback", "回访", "Call back"
     TIMER = "timer", "计时提醒", "Timer light"
     PHOTO_CLEANED = "photo_cleaned", "照片处理完成", "Photo processed"
+    URGE = "urge", "督办", "Urge"
+    COMMENT = "comment", "批转意见", "Comment"
 
 
 class Role(_Named):
@@ -91,3 +93,9 @@ class Role(_Named):
 #: Steps the system records about a case, never a person's: the deadline lights and the photo
 #: cleaner's result. Consoles never offer them; lists of "the last step" skip them.
 SYSTEM_ACTIONS = frozenset({Action.TIMER, Action.PHOTO_CLEANED})
+
+#: Steps that add to a case's story without changing the case: an urge (督办) of the department
+#: and a comment (批转意见). The state, holder and deadlines stay, and so does the version (a
+#: form someone has open on the case does not go stale because of a note). No role's to-do
+#: list grows by them, and the public never sees them (their words are internal).
+NOTE_ACTIONS = frozenset({Action.URGE, Action.COMMENT})

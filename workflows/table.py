@@ -114,6 +114,7 @@ E = {
                                     "reopen_count": c.reopen_count + 1,
                                     **_new_handle_cycle(c, now, r)},
     "light": lambda c, p, now, r: {"light": p["light"]},
+    "urge": lambda c, p, now, r: {"urge_count": c.urge_count + 1},
 }
 
 
@@ -187,6 +188,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(A.TIMER, TIMED, None, [R.SYSTEM], [g.valid_light], effect="light"),
     # The photo cleaner's result (a report's photo re-encoded, or refused): noted in any state.
     _row(A.PHOTO_CLEANED, list(S), None, [R.SYSTEM]),
+    # Notes on the story (NOTE_ACTIONS): the case stays as it is. The command centre urges the
+    # department (督办) while the department has the next step (take it on, or handle it).
+    _row(A.URGE, [S.DISPATCHED, S.HANDLING], None, [R.DUTY_CHIEF, R.DISPATCHER, R.LEADER],
+         [g.requires_note, g.short_note, g.valid_level], effect="urge"),
+    # Anyone who reads a case may add a comment (批转意见) at any step.
+    _row(A.COMMENT, list(S), None, [R.SUPERVISOR, R.ACCEPTOR, R.DUTY_CHIEF, R.DISPATCHER,
+                                    R.DEPARTMENT, R.CALL_TAKER, R.LEADER],
+         [g.sees_case, g.requires_note, g.short_note]),
 )
 del S, A, R
 

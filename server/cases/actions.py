@@ -42,7 +42,7 @@ from workflows.states import FINAL_STATES
 #: Parameters an action may carry into the event's data (anything else is dropped).
 EVENT_PARAMS = ("reason", "department_code", "result", "note", "condition_code",
                 "extension_value", "extension_unit", "satisfaction", "into", "light",
-                "photo_id")
+                "photo_id", "level")
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class Case(models.Model):
     postpone_count = models.PositiveIntegerField(default=0)
     suspend_count = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveIntegerField(default=0)
+    urge_count = models.PositiveIntegerField(default=0)  # urges (督办) of the department
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

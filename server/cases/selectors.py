@@ -18,7 +18,7 @@ from server.accounts.models import User
 from server.cases.models import Case
 from server.cases.photos import photo_state
 from server.maps.index import NoActiveMap, active_map
-from workflows import CaseSnapshot, Role, State, allowed_actions
+from workflows import NOTE_ACTIONS, CaseSnapshot, Role, State, allowed_actions
 from workflows.states import FINAL_STATES
 
 FINAL_VALUES = tuple(s.value for s in FINAL_STATES)
@@ -60,6 +60,7 @@ def case_summary(case: Case, for_user: User | None = None) -> dict[str, Any]:
         "postpone_count": case.postpone_count,
         "suspend_count": case.suspend_count,
         "reopen_count": case.reopen_count,
+        "urge_count": case.urge_count,
         "version": case.version,
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
@@ -123,8 +124,10 @@ class CaseQuery:
 
 
 def actionable_states(role: Role) -> list[str]:
-    """The states in which ``role`` may take some step (``workflows.allowed_actions``)."""
-    return [s.value for s in State if allowed_actions(CaseSnapshot(state=s), role)]
+    """The states in which ``role`` may take some step (``workflows.allowed_actions``) that
+    moves the case: a note (urge, comment: ``NOTE_ACTIONS``) is no work waiting."""
+    return [s.value for s in State
+            if set(allowed_actions(CaseSnapshot(state=s), role)) - NOTE_ACTIONS]
 
 
 def _codes_named(names: dict[str, str], text: str) -> list[str]:

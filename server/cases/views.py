@@ -1,7 +1,7 @@
 """Case API: list and read what the user may see; take an action on a case.
 
 POST /api/cases/<number>/actions/<action>/ carries the action's parameters (reason,
-department_code, result, note) and, for feedback and check, a photo. The workflow decides; a
+department_code, result, note, level) and, for feedback and check, a photo. The workflow decides; a
 refusal answers 400/403/409 with ``{"error": {"code", "message", "state"}}``.
 """
 
@@ -13,7 +13,7 @@ import json
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -35,8 +35,12 @@ from server.cases.selectors import SORTS, CaseQuery, case_story, case_summary, s
 from server.cases.upload_fields import PhotoField
 from server.idempotency import KEY_PATTERN
 from workflows import SYSTEM_ACTIONS, Action, State
+from workflows.guards import URGE_LEVELS
 
 STATE_VALUES = frozenset(s.value for s in State)
+#: The steps a person takes through ``CaseActionView`` (the report has its own door; the
+#: system's steps none): the ``{action}`` of the schema, so a fuzzer tries each by name.
+USER_ACTIONS = [a.value for a in Action if a != Action.REPORT and a not in SYSTEM_ACTIONS]
 PHOTO_STAGE = {Action.FEEDBACK: "after", Action.CHECK: "check", Action.VERIFY: "verify",
               Action.SELF_HANDLE: "self"}
 
@@ -59,6 +63,9 @@ class ActionSerializer(serializers.Serializer):
     satisfaction = serializers.IntegerField(required=False, min_value=1, max_value=5)
     into = serializers.CharField(max_length=32, required=False, allow_blank=True,
                                  help_text="merge: the number of the case this one duplicates")
+    level = serializers.ChoiceField(
+        list(URGE_LEVELS), required=False, allow_blank=True,
+        help_text="urge: normal (一般督办) or high (重点督办); default normal")
     assignee = serializers.CharField(max_length=150, required=False, allow_blank=True,
                                      help_text="send_verify/request_check: a supervisor's "
                                                "username; default: the duty grid's")
@@ -231,7 +238,12 @@ class CaseActionView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]  # a plain HTML form too
 
     @extend_schema(request=ActionSerializer, responses={200: dict}, tags=["cases"],
-                   summary="Take an action on a case (受理, 立案, 派遣, 反馈, 核查, 结案 ...)")
+                   parameters=[OpenApiParameter(
+                       "action", str, OpenApiParameter.PATH, enum=USER_ACTIONS,
+                       description="the step; urge (督办) and comment (批转意见) take a note "
+                                   "and leave the case as it was")],
+                   summary="Take an action on a case (受理, 立案, 派遣, 反馈, 核查, 结案, "
+                           "督办 urge, 批转意见 comment ...)")
     def post(self, request, number: str, action: str):
         try:
             act = Action(action)

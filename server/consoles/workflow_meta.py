@@ -1,5 +1,6 @@
 """What a console needs to know about the workflow, read from ``workflows`` (never copied):
-state and action labels (zh/en) and, per action, the form fields it asks for.
+state and action labels (zh/en) and, per action, the form fields it asks for and whether it is
+a note on the story (urge, comment) rather than a step that moves the case.
 
 Fields are derived from the transition rows, so a new action or guard needs no console change:
 a guard named ``requires_<param>`` makes ``<param>`` a required field; ``has_photo`` a required
@@ -16,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 import workflows
+import workflows.guards as workflows_guards
 import workflows.states as workflows_states
 
 #: Parameter labels (zh, en) and input types (sent as "kind"); unknown parameters get
@@ -31,7 +33,11 @@ PARAMS: dict[str, tuple[str, str, str]] = {
     "photo": ("现场照片", "Site photo", "photo"),
     "result": ("结果", "Result", "choice"),
     "note": ("备注", "Note", "text"),
+    "level": ("督办级别", "Level", "choice"),
 }
+
+#: The label of the note when it is the step's point (an urge's or a comment's words).
+NOTE_STEP_LABEL = ("意见", "Message")
 
 #: Guards that ask for something other than one ``requires_<param>`` field: the fields they
 #: mean, and whether the form must have them. ``requires_assignee_id`` is filled by the server
@@ -40,6 +46,7 @@ GUARD_FIELDS: dict[str, list[tuple[str, bool]]] = {
     "requires_assignee_id": [("assignee", False)],
     "requires_extension": [("extension_value", True), ("extension_unit", True)],
     "valid_satisfaction": [("satisfaction", True)],
+    "valid_level": [("level", False)],
 }
 
 #: Choice labels (zh, en) for ``result`` outcomes and other choices; unknown ones show the code.
@@ -50,12 +57,14 @@ CHOICES: dict[str, tuple[str, str]] = {
     "satisfied": ("满意", "Satisfied"), "unsatisfied": ("不满意", "Unsatisfied"),
     "work_hours": ("工作时", "working hours"), "work_days": ("工作日", "working days"),
     "natural_hours": ("自然时", "natural hours"),
+    "normal": ("一般督办", "Ordinary urge"), "high": ("重点督办", "Serious urge"),
 }
 
 #: Choices of fields that are not outcomes.
 FIELD_CHOICES: dict[str, list[str]] = {
     "extension_unit": ["work_hours", "work_days", "natural_hours"],
     "satisfaction": ["5", "4", "3", "2", "1"],
+    "level": list(workflows_guards.URGE_LEVELS),
 }
 
 #: Keyboard letters for frequent actions (the consoles also map 1–9 to the nth button). Never
@@ -93,7 +102,7 @@ def action_fields(action) -> list[dict[str, Any]]:
     """The form of one action: a result choice when its rows differ by outcome, then the fields
     its guards ask for (required only when every row's guards require it: a failed check may
     need a reason that a passed one does not; the server's guards have the last word), then an
-    optional note."""
+    optional note (required, and not repeated, when a guard asks for it: a note step)."""
     rows = [t for t in workflows.TRANSITIONS if t.action == action]
     per_row = [dict(f for g in row.guards for f in _guard_fields(g)) for row in rows]
     names: list[str] = []
@@ -105,7 +114,10 @@ def action_fields(action) -> list[dict[str, Any]]:
         out.append(_field("result", True, outcomes))
     for n in sorted(names, key=lambda n: n == "photo"):  # the photo last, before the note
         out.append(_field(n, all(f.get(n, False) for f in per_row)))
-    out.append(_field("note", False))
+        if n == "note":
+            out[-1]["zh"], out[-1]["en"] = NOTE_STEP_LABEL
+    if "note" not in names:
+        out.append(_field("note", False))
     return out
 
 
@@ -126,8 +138,11 @@ def workflow_description() -> dict[str, Any]:
     final = _final_states()
     states = [{"code": s.value, "zh": s.zh, "en": s.en, "final": s in final}
               for s in workflows.State]
+    # "note": the step only adds to the story (urge, comment): a console offers it with the
+    # case's story, not among the steps that move the case on.
     actions = [{"code": a.value, "zh": a.zh, "en": a.en, "fields": action_fields(a),
-                "shortcut": SHORTCUTS.get(a.value, "")}
+                "shortcut": SHORTCUTS.get(a.value, ""),
+                "note": a in workflows_states.NOTE_ACTIONS}
                for a in workflows.Action]
     roles = [{"code": r.value, "zh": r.zh, "en": r.en} for r in workflows.Role]
     # role -> state -> the buttons (``workflows.allowed_actions``, the very rule the API's

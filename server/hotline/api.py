@@ -34,7 +34,7 @@ from server.hotline.models import HotlineCall
 from server.idempotency import KEY_PATTERN
 from server.intake.submit import Report, SubmitError, check_class, submit
 from server.intake.views import api_error
-from workflows import SYSTEM_ACTIONS, Action
+from workflows import NOTE_ACTIONS, SYSTEM_ACTIONS, Action
 from workflows.case import CALLBACK_CHANNELS
 
 
@@ -188,10 +188,10 @@ class CallbackListView(APIView):
                    tags=["hotline"], responses={200: dict})
     def get(self, request):
         _require(request.user, Ability.CALLER_CONTACT, "the callback list")
-        # Waiting: the last step (timer lights aside) is the close itself. A case reopened by
-        # an earlier callback and closed again is waiting again.
+        # Waiting: the last step (timer lights, urges and comments aside) is the close itself.
+        # A case reopened by an earlier callback and closed again is waiting again.
         last = (CaseEvent.objects.filter(case=OuterRef("pk"))
-                .exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
+                .exclude(action__in=[a.value for a in SYSTEM_ACTIONS | NOTE_ACTIONS])
                 .order_by("-id").values("action")[:1])
         rows = (Case.objects.filter(state="closed", channel__in=sorted(CALLBACK_CHANNELS))
                 .annotate(last_action=Subquery(last)).filter(last_action=Action.CLOSE.value)

@@ -27,7 +27,7 @@ from server.open311.formats import Open311Error, parse_w3c, w3c, xml_safe
 from server.open311.services import code_of, service_class, service_name
 from server.open311.status import extended_status, status_notes, status_of, CLOSED_STATES
 from server.portal.privacy import public_address, public_description
-from workflows import SYSTEM_ACTIONS, Action, State
+from workflows import NOTE_ACTIONS, SYSTEM_ACTIONS, Action, State
 
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -187,14 +187,14 @@ def find_requests(params) -> Page:
 
 def find_updates(params) -> Page:
     """GET servicerequestupdates: the steps cases took in the window (light changes of the
-    timer are not steps), a page at a time: page 1 holds the newest ``page_size`` steps, each
-    page lists its steps oldest first. The description names the step only: reasons and
-    notes are internal."""
+    timer, urges and comments are not steps), a page at a time: page 1 holds the newest
+    ``page_size`` steps, each page lists its steps oldest first. The description names the
+    step only: reasons and notes are internal."""
     page, size = paging(params)
     start, end = window(params)
     events, more = _cut(CaseEvent.objects.select_related("case")
                         .filter(at__gte=start, at__lte=end)
-                        .exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
+                        .exclude(action__in=[a.value for a in SYSTEM_ACTIONS | NOTE_ACTIONS])
                         .order_by("-at", "-id"), page, size)
     out = []
     for e in reversed(events):

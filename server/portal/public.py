@@ -20,7 +20,7 @@ from server.accounts.access import PUBLIC_PHOTO_STAGES
 from server.cases.models import Case, CaseEvent, Photo
 from server.maps.index import NoActiveMap, active_map
 from server.portal.privacy import public_description
-from workflows import SYSTEM_ACTIONS, Action, State
+from workflows import NOTE_ACTIONS, SYSTEM_ACTIONS, Action, State
 
 MAX_DAYS = 90
 MAX_CASES = 500
@@ -91,6 +91,6 @@ def case_status(case: Case) -> dict:
         {"action": e.action, "action_zh": Action(e.action).zh, "action_en": Action(e.action).en,
          "state": e.to_state, "state_zh": State(e.to_state).zh, "at": e.at.isoformat()}
         for e in CaseEvent.objects.filter(case=case)
-        .exclude(action__in=[a.value for a in SYSTEM_ACTIONS])
+        .exclude(action__in=[a.value for a in SYSTEM_ACTIONS | NOTE_ACTIONS])
         .only("action", "to_state", "at").order_by("id")]
     return body

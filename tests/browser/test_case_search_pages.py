@@ -1,8 +1,9 @@
 """Finding and reading a case in a real browser, at 1440, 768 and 390 px, in Chinese and
 English: a case found by the search and opened on its own page (the dispatcher's note shown with
-its step), the department terminal used at phone width (every button on screen), a lost session
-sent to the login page, and logout landing on the login page. Screenshots in
-test-artifacts/browser/."""
+its step, a comment (批转意见) arriving live with its actor's post), the department terminal
+used at phone width (every button on screen; an urge (督办) arriving live as a banner and a
+highlighted row until acknowledged), a lost session sent to the login page, and logout landing
+on the login page. Screenshots in test-artifacts/browser/."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.browser.test_consoles import T, report
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 NOTE = "请今天内处理，注意行人安全"
+URGE = "市民多次来电，今天下班前处理完"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,8 @@ def signed_in(browser, live, username, width, lang):
 
 
 @pytest.mark.parametrize("width,lang", [(1440, "zh"), (1440, "en"), (768, "zh"), (390, "en")])
-def test_a_case_found_by_search_and_opened(browser, live, dispatched, shots, width, lang):
+def test_a_case_found_by_search_and_opened(browser, live, sim, dispatched, shots, width,
+                                           lang):
     page = signed_in(browser, live, "dispatcher", width, lang)
     page.goto(live.page_url + "/console/command/?tab=all")
     page.wait_for_selector("body[data-ready='1']", timeout=T)
@@ -89,6 +92,15 @@ def test_a_case_found_by_search_and_opened(browser, live, dispatched, shots, wid
     if lang == "zh":  # no English field labels in the Chinese page
         for english in ("Place", "Channel", "Note", "overdue", "left"):
             assert english not in story, (english, story)
+    # A comment (批转意见) by the department reaches the open page, with who wrote it.
+    words = f"已安排人员 {width} {lang}"
+    r = sim.call(sim.department_user, "POST", f"/api/cases/{dispatched}/actions/comment/",
+                 json={"note": words})
+    assert r.status_code == 200, r.text
+    step = page.locator("ol.events li[data-action='comment']", has_text=words)
+    step.wait_for(timeout=T)
+    assert ("批转意见" if lang == "zh" else "Comment") in step.inner_text()
+    assert ("专业部门" if lang == "zh" else "Department") in step.inner_text()
     shots(page, f"case-{width}-{lang}")
     assert page.errors == []
     page.context.close()
@@ -100,6 +112,21 @@ def test_the_department_terminal_at_phone_width(browser, live, sim, dispatched, 
     page.wait_for_selector("body[data-ready='1']", timeout=T)
     row = page.locator(f"#queue tr[data-number='{dispatched}']")
     row.wait_for(timeout=T)
+    # The command centre urges (督办): a banner with its words and a highlighted row, live,
+    # until someone here says "got it".
+    r = sim.call("dispatcher", "POST", f"/api/cases/{dispatched}/actions/urge/",
+                 json={"note": URGE, "level": "high"})
+    assert r.status_code == 200, r.text
+    urge = page.locator(f"#urges .urge[data-number='{dispatched}']", has_text=URGE)
+    urge.wait_for(timeout=T)
+    assert "重点督办" in urge.inner_text()
+    page.locator(f"#queue tr.urged[data-number='{dispatched}'] .urged-badge").wait_for(timeout=T)
+    ack = urge.locator("button.ack").bounding_box()
+    assert ack and ack["x"] + ack["width"] <= 390, ack
+    shots(page, "department-urged-390-zh")
+    urge.locator("button.ack").click()
+    page.locator(f"#queue tr[data-number='{dispatched}']:not(.urged)").wait_for(timeout=T)
+    assert page.locator("#urges").is_hidden()
     button = row.locator("button[data-action='dept_accept']")
     box = button.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box

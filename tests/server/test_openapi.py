@@ -51,3 +51,15 @@ def test_query_parameters_the_fuzzers_need_are_described():
     assert {"fmt", "start_date", "end_date"} <= params("/open311/v2/servicerequestupdates.{fmt}")
     assert {"period", "date"} <= params("/evaluation/")
     assert "requestBody" in paths["/open311/v2/requests.{fmt}"]["post"]
+
+
+def test_every_case_action_is_a_named_door():
+    """The fuzzers try each step by name, the urge and the comment among them, with the
+    parameters they take."""
+    s = schema()
+    post = s["paths"]["/api/cases/{number}/actions/{action}/"]["post"]
+    action = next(p for p in post["parameters"] if p["name"] == "action")
+    assert {"urge", "comment", "dispatch", "feedback"} <= set(action["schema"]["enum"])
+    assert not {"report", "timer", "photo_cleaned"} & set(action["schema"]["enum"])
+    body = s["components"]["schemas"]["ActionRequest"]["properties"]
+    assert {"note", "level"} <= set(body)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.workflows.walks import CAST, random_params, walk
-from workflows import Action, CaseSnapshot, Refused, State, decide
+from workflows import NOTE_ACTIONS, Action, CaseSnapshot, Refused, State, decide
 from workflows.replay import replay, to_json
 from workflows.table import TRANSITIONS
 
@@ -29,7 +29,9 @@ def counters_from_log(log):
         "suspend_count": n(Action.APPROVE_SUSPEND),
         "reopen_count": sum(1 for e in log if e["action"] == Action.CALLBACK
                             and e["to_state"] == State.DISPATCHED),
-        "version": len(log),
+        "urge_count": n(Action.URGE),
+        # A note (urge, comment) leaves the version as it was.
+        "version": sum(1 for e in log if e["action"] not in NOTE_ACTIONS),
     }
 
 

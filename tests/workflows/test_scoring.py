@@ -381,17 +381,19 @@ def test_evaluate_from_counters_equals_score_from_events():
         events(), r, NOV, regions=REGIONS, duty_grids=GRIDS)
 
 
-def test_the_photo_cleaners_note_counts_for_nothing_in_any_state():
+@pytest.mark.parametrize("note", ["photo_cleaned", "urge", "comment"])
+def test_the_photo_cleaners_note_and_urges_and_comments_count_for_nothing_in_any_state(note):
     """SILENT_ACTIONS: the rollups rely on it to skip reading a case's log back."""
     from workflows.scoring import SILENT_ACTIONS
 
-    assert SILENT_ACTIONS == {"photo_cleaned"}
+    assert SILENT_ACTIONS == {"photo_cleaned", "urge", "comment"}
     log = events()
     noted = []
-    for e in log:  # a photo note after every step of every case, in the state it left
+    for e in log:  # a note after every step of every case, in the state it left
         noted.append(e)
-        noted.append({**e, "action": "photo_cleaned", "actor": 1,
-                      "data": {"changes": {"state": e["data"]["changes"]["state"]}}})
+        noted.append({**e, "action": note, "actor": 1,
+                      "data": {"note": "快办",
+                               "changes": {"state": e["data"]["changes"]["state"]}}})
     assert count(fold(noted), NOV) == count(fold(log), NOV)
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows import Action, Actor, CaseSnapshot, Refused, Role, State, decide
+from workflows import NOTE_ACTIONS, Action, Actor, CaseSnapshot, Refused, Role, State, decide
 from workflows.engine import allowed_actions
 from workflows.render import render
 from workflows.table import TRANSITIONS
@@ -217,6 +217,8 @@ def test_only_a_callback_leaves_a_final_state():
     for t in TRANSITIONS:
         if t.action == Action.PHOTO_CLEANED:  # the cleaner's note: the case stays where it is
             assert t.target is None and t.effect is None and t.roles == {Role.SYSTEM}
+        elif t.action in NOTE_ACTIONS:  # a note on the story: the case stays where it is
+            assert t.target is None
         elif t.sources & {State.CLOSED, State.REJECTED, State.VOIDED, State.MERGED}:
             assert t.action == Action.CALLBACK and t.sources == {State.CLOSED}
 
@@ -237,8 +239,8 @@ def test_every_state_is_reachable_from_report():
 
 def test_allowed_actions_lists_buttons():
     assert allowed_actions(CaseSnapshot(State.REPORTED), Role.ACCEPTOR) == [
-        Action.ACCEPT, Action.REJECT, Action.MERGE]
-    assert allowed_actions(CaseSnapshot(State.REPORTED), Role.DISPATCHER) == []
+        Action.ACCEPT, Action.REJECT, Action.MERGE, Action.COMMENT]
+    assert allowed_actions(CaseSnapshot(State.REPORTED), Role.DISPATCHER) == [Action.COMMENT]
     assert Action.TIMER not in allowed_actions(CaseSnapshot(State.HANDLING), Role.SYSTEM)
 
 

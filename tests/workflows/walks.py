@@ -58,6 +58,7 @@ def _likely_step(rnd: random.Random, case) -> tuple[Action, Actor, dict]:
                   extension_unit=rnd.choice(["work_hours", "work_days"]))
     params["department_code"] = rnd.choice(["roads", "water"])
     params["assignee_id"] = rnd.choice([1, 11])
+    params["note"] = "请尽快处置"  # an urge's or a comment's words (drawing none keeps the seeds)
     if row.outcome:
         params["result"] = row.outcome
         satisfied = row.outcome == "satisfied"

@@ -27,10 +27,29 @@
       for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields) if (f.name === label) label = f[DCM.lang];
       return interpolate(gettext("%s is required."), [label]);
     }
+    const long = /^'(\w+)' is too long: at most (\d+) characters/.exec(error.message || "");
+    if (long) return interpolate(gettext("%s is too long: at most %s characters."), [DCM.fieldLabel(long[1]), long[2]]);
+    if (error.code === "wrong_state" && error.state && DCM.lang === "zh")
+      return gettext("This step cannot be taken in the case's present state.") + " (" + DCM.label("states", error.state) + ")";
     if (error.code === "wrong_state") return gettext("This step cannot be taken in the case's present state.") + " (" + error.message + ")";
     if (error.code === "role_not_allowed") return gettext("Your role may not take this step.") + " (" + error.message + ")";
     return error.message;
   };
+  // A field's form label; where forms label it differently, a form that requires it names it
+  // (the note is "Message" where it is the step's point: the steps whose note has limits).
+  DCM.fieldLabel = (name) => {
+    const fields = Object.values(DCM.wf.actions).flatMap((a) => a.fields).filter((f) => f.name === name);
+    const f = fields.find((x) => x.required) || fields[0];
+    return f ? f[DCM.lang] : name;
+  };
+  // A choice's label (a result, an urge level...) in the page's language; the code if unknown.
+  DCM.choiceLabel = (code) => {
+    for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields)
+      for (const c of f.choices || []) if (c.code === String(code)) return c[DCM.lang];
+    return String(code);
+  };
+  // A note on the story (urge, comment): offered with the story, not among a row's steps.
+  DCM.isNote = (action) => !!(DCM.wf.actions[action] || {}).note;
   DCM.toLogin = () => { location.assign("/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search)); };
   DCM.el = (tag, attrs, ...children) => {
     const e = document.createElement(tag);
@@ -169,6 +188,8 @@
     }
     if (f.kind === "number") return DCM.el("input", {name, type: "number", step: "any", min: "0", required: f.required});
     if (f.kind === "photo") return DCM.el("input", {name, type: "file", accept: "image/*", capture: "environment", required: f.required});
+    // The words of a note step (urge, comment) are its point: room for a few lines.
+    if (name === "note" && f.required) return DCM.el("textarea", {name, required: true, rows: 3});
     return DCM.el("input", {name, required: f.required, autocomplete: "off"});
   }
 
@@ -204,7 +225,7 @@
     dlg.replaceChildren(form);
     dlg.onclose = () => resolve(null);
     dlg.showModal();
-    const first = form.querySelector("input:not([type=file]),select");
+    const first = form.querySelector("input:not([type=file]),select,textarea");
     if (first) first.focus(); else ok.focus();
   });
 

@@ -16,10 +16,12 @@
   // The department terminal: no map, photos only on request (slow links), an alert on new work.
   const light = document.body.dataset.page === "department";
 
-  function actionButtons(c) {
-    return (c.actions || []).map((a, i) => {
+  // A row offers the steps that move the case; the story beside it (``all``) the notes too
+  // (督办 urge, 批转意见 comment).
+  function actionButtons(c, all) {
+    return (c.actions || []).filter((a) => all === true || !DCM.isNote(a)).map((a, i) => {
       const key = (DCM.wf.actions[a] || {}).shortcut;
-      return el("button", {class: "act", "data-action": a, title: (i < 9 ? (i + 1) : "") + (key ? " / " + key : ""),
+      return el("button", {class: "act" + (DCM.isNote(a) ? " note" : ""), "data-action": a, title: (i < 9 ? (i + 1) : "") + (key ? " / " + key : ""),
         onclick: (ev) => { ev.stopPropagation(); run(c.number, a); }}, DCM.label("actions", a),
         key ? el("kbd", {}, key) : null);
     });
@@ -33,18 +35,73 @@
     tr.dataset.state = c.state;
     tr.dataset.light = lt;
     tr.classList.toggle("overdue", lt === "red" || DCM.left(c).late);
+    tr.classList.toggle("urged", light && unacked(c));
     tr.replaceChildren(...[el("td", {class: "c-light"}, DCM.lightEl(c)),
       el("td", {class: "c-num"}, el("a", {href: "/console/case/" + encodeURIComponent(c.number) + "/",
         onclick: (ev) => ev.stopPropagation()}, c.number)),
       el("td", {class: "c-state"}, DCM.labelEl("states", c.state, "state")),
       el("td", {class: "c-class", title: DCM.className(c)}, DCM.className(c, true)),
       el("td", {class: "c-place", title: c.cell_code}, DCM.place(c)),
-      el("td", {class: "c-desc", title: c.description}, c.description),
+      el("td", {class: "c-desc", title: c.description}, urgeBadge(c), c.description),
       light ? null : el("td", {class: "c-dept", title: c.department_name || ""}, c.department_name || ""),
       el("td", {class: "c-left", title: DCM.time(c.deadline)}, leftEl(c)),
       el("td", {class: "c-actions"}, actionButtons(c))].filter(Boolean));
     tr.classList.toggle("selected", selected === c.number);
   }
+  // --- urges (督办) -----------------------------------------------------------------------------
+  // Every console shows a case's urge count; the department terminal keeps an urged case
+  // highlighted, and in the banner, until someone at this terminal says "got it" (remembered
+  // in this browser, per case, up to the count seen).
+  const ACKED = "dcm-urges-acked";
+  function acked() { try { return JSON.parse(localStorage.getItem(ACKED)) || {}; } catch (e) { return {}; } }
+  function unacked(c) { return (c.urge_count || 0) > (acked()[c.number] || 0); }
+  function urgeBadge(c) {
+    return c.urge_count ? el("span", {class: "urged-badge", title: interpolate(gettext("Urges: %s"), [c.urge_count])},
+      DCM.label("actions", "urge") + (c.urge_count > 1 ? " ×" + c.urge_count : "")) : null;
+  }
+  const urgeNotes = new Map();  // number -> the newest urge's step (note, level, who), once known
+  function acknowledge(number) {
+    const all = acked(), c = cases.get(number);
+    all[number] = c ? c.urge_count : 0;
+    try { localStorage.setItem(ACKED, JSON.stringify(all)); } catch (e) { /* private mode: this page only */ }
+    if (c) render(c);
+    showUrges();
+  }
+  function showUrges() {
+    const box = document.getElementById("urges");
+    if (!box) return;
+    const open = [...cases.values()].filter(unacked);
+    box.hidden = !open.length;
+    for (const c of open) if (!urgeNotes.has(c.number)) fetchUrge(c.number).then(showUrges);
+    box.replaceChildren(...open.map((c) => {
+      const step = urgeNotes.get(c.number), data = (step && step.data) || {};
+      const who = step && step.by ? step.by.name + " (" + (DCM.lang === "zh" ? step.by.role_zh : step.by.role_en) + ")" : "";
+      return el("div", {class: "urge" + (data.level === "high" ? " high" : ""), dataset: {number: c.number}},
+        el("strong", {}, (data.level ? DCM.choiceLabel(data.level) : DCM.label("actions", "urge")) +
+          (c.urge_count > 1 ? " ×" + c.urge_count : "") + ": "),
+        el("span", {class: "num"}, c.number), " · " + DCM.className(c) + (who ? " · " + who : ""),
+        data.note ? el("q", {class: "urge-note"}, data.note) : null, " ",
+        el("button", {type: "button", onclick: () => select(c.number)}, gettext("Show case")), " ",
+        el("button", {type: "button", class: "primary ack", onclick: () => acknowledge(c.number)}, gettext("Got it")));
+    }));
+  }
+  // The urge's words and who sent it: the newest urge step of the case's story (asked once
+  // per urge; without it the banner names the case alone).
+  async function fetchUrge(number) {
+    urgeNotes.set(number, null);
+    try {
+      const d = await api("/api/cases/" + encodeURIComponent(number) + "/");
+      urgeNotes.set(number, (d.events || []).filter((e) => e.action === "urge").pop() || null);
+    } catch (e) { /* gone, or offline */ }
+  }
+  async function alertUrge(c) {
+    if (!unacked(c)) return;  // an urge replayed after a reconnect, already acknowledged here
+    await fetchUrge(c.number);
+    showUrges();
+    beep();
+    document.title = "(!) " + document.title.replace(/^\(!\) /, "");
+  }
+
   function render(c) {
     cases.set(c.number, c);
     const tr = rows.get(c.number);
@@ -93,6 +150,7 @@
     });
     body.replaceChildren(...trs);
     showPager();
+    if (light) showUrges();
   }
   function reloadSoon(ms) {
     clearTimeout(reloadTimer);
@@ -137,18 +195,21 @@
     }, 80));
   }
   let beeper = null;
-  function alertNew(c) {
-    const box = document.getElementById("alert");
-    if (!box) return;
-    box.hidden = false;
-    box.replaceChildren(el("strong", {}, gettext("New case") + ": "), c.number + " · " + DCM.className(c) +
-      " · " + c.description, " ", el("button", {onclick: () => { box.hidden = true; select(c.number); }}, gettext("Open")));
-    document.title = "(!) " + document.title.replace(/^\(!\) /, "");
+  function beep() {
     try {  // a short beep; browsers allow it once the user has interacted with the page
       beeper = beeper || new AudioContext();
       const o = beeper.createOscillator(); o.frequency.value = 880; o.connect(beeper.destination);
       o.start(); o.stop(beeper.currentTime + 0.25);
     } catch (e) { /* no audio: the banner is enough */ }
+  }
+  function alertNew(c) {
+    const box = document.getElementById("alert");
+    if (!box) return;
+    box.hidden = false;
+    box.replaceChildren(el("strong", {}, gettext("New case") + ": "), c.number + " · " + DCM.className(c) +
+      " · " + c.description, " ", el("button", {onclick: () => { box.hidden = true; select(c.number); }}, gettext("Show case")));
+    document.title = "(!) " + document.title.replace(/^\(!\) /, "");
+    beep();
     if (window.Notification && Notification.permission === "granted") new Notification(gettext("New case"), {body: c.number});
   }
   function onCase(msg) {
@@ -158,15 +219,16 @@
     if (known && !gone) {  // on this page: repainted from the push, buttons from the table
       render(Object.assign({}, msg.case, {actions: DCM.actionsFor(msg.case)}));
       flash(number);
-      if (tab === "todo" && !DCM.actionsFor(msg.case).length) reloadSoon(300);  // done here
+      if (tab === "todo" && !DCM.actionsFor(msg.case).filter((a) => !DCM.isNote(a)).length) reloadSoon(300);  // done here
     } else {
       reloadSoon(300);  // may belong on this page now, or not any more: ask the search again
     }
     if (selected === number) refresh(number);  // the open story: its new step and photos
+    if (light && msg.event.action === "urge" && !gone) alertUrge(msg.case);
   }
 
   function showDetail(d) {
-    document.getElementById("detail").replaceChildren(DCM.story(d, {light, buttons: actionButtons}));
+    document.getElementById("detail").replaceChildren(DCM.story(d, {light, buttons: (x) => actionButtons(x, true)}));
   }
   async function select(number) {
     selected = number;

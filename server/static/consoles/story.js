@@ -1,7 +1,8 @@
 // DCM.story(d): a case's whole story as the side panel and the case page show it: what and
 // where (names, not codes), who reported it and how (channel, urgency, the caller for the roles
 // the server gives it to), the buttons, possible duplicates, then every step with its actor
-// (name, role, department), time, what was entered (note, reason, result...) and its photos.
+// (name, role, department), time, what was entered (note, reason, result...) and its photos;
+// the urges (督办) and comments (批转意见) among them, marked as notes on the story.
 (function () {
   "use strict";
   const {el} = DCM;
@@ -28,12 +29,9 @@
   const FIELDS = [["note", gettext("Note")], ["reason", gettext("Reason")], ["result", gettext("Result")],
     ["department_code", gettext("Department")], ["assignee", gettext("Supervisor")],
     ["satisfaction", gettext("Satisfaction")], ["extension_value", gettext("Extension")],
-    ["into", gettext("Merged into")], ["condition_code", gettext("Filing condition")]];
-  function choice(code) {
-    for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields)
-      for (const c of f.choices || []) if (c.code === String(code)) return c[DCM.lang];
-    return String(code);
-  }
+    ["into", gettext("Merged into")], ["condition_code", gettext("Filing condition")],
+    ["level", gettext("Urge level")]];
+  const choice = (code) => DCM.choiceLabel(code);
   function entered(e) {
     const data = e.data || {};
     if (e.action === "photo_cleaned")
@@ -45,9 +43,10 @@
       if (data[key] === undefined || data[key] === null || data[key] === "") continue;
       let value = data[key];
       if (key === "department_code") value = (DCM.departments.find((x) => x.code === value) || {}).name || value;
-      else if (key === "result") value = choice(value);
+      else if (key === "result" || key === "level") value = choice(value);
       else if (key === "extension_value") value = value + " " + choice(data.extension_unit || "");
-      out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, label + ": "), String(value)));
+      const named = key === "note" && DCM.isNote(e.action) ? gettext("Message") : label;  // an urge's or a comment's words
+      out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, named + ": "), String(value)));
     }
     return out;
   }
@@ -86,6 +85,7 @@
         row(gettext("Department"), d.department_name || "—"),
         sd ? row(gettext("Suggested department"), [sd.name, DCM.suggestionRule(sd.rule)].filter(Boolean).join(" · "), "suggested") : [],
         row(gettext("Deadline"), DCM.time(d.deadline) || "—"),
+        row(gettext("Urges"), d.urge_count ? String(d.urge_count) : "", "urged"),
         row(gettext("Component"), d.component_code),
         row(gettext("Grid cell"), d.cell_code)),
       el("div", {class: "actions"}, opts.buttons ? opts.buttons(d) : null),
@@ -96,7 +96,7 @@
           (x.why === "same component" ? gettext("same component") : gettext("same class nearby"))))) :
         el("p", {class: "muted"}, gettext("none"))) : null,
       section(gettext("History"), el("ol", {class: "events"}, (d.events || []).map((e) =>
-        el("li", {dataset: {action: e.action}},
+        el("li", {dataset: {action: e.action}, class: DCM.isNote(e.action) ? "note-step" : null},
           el("div", {class: "step"}, el("time", {datetime: e.at}, DCM.time(e.at)), " ",
             DCM.labelEl("actions", e.action, "act-name"), " · ", actor(e)),
           entered(e), e.photos && e.photos.length ? el("div", {class: "photos"}, photoEls(e.photos, opts.light)) : null)))));

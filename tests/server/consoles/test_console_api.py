@@ -39,6 +39,12 @@ def test_action_forms_come_from_the_guards(cast):
     assert fields("reject") == {"reason": True, "note": False}
     assert fields("dispatch") == {"department_code": True, "note": False}
     assert fields("feedback") == {"photo": True, "note": False}
+    # the notes on the story: the words are the point (once, required), and they are flagged
+    # so a console offers them with the story rather than among the steps of a row
+    assert fields("urge") == {"note": True, "level": False}
+    assert fields("comment") == {"note": True}
+    assert [c["zh"] for c in actions["urge"]["fields"][1]["choices"]] == ["一般督办", "重点督办"]
+    assert {a for a in actions if actions[a]["note"]} == {"urge", "comment"}
     check = {f["name"]: f for f in actions["check"]["fields"]}
     assert check["photo"]["required"] and check["result"]["required"]
     assert [c["code"] for c in check["result"]["choices"]] == ["fixed", "not_fixed"]
