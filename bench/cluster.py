@@ -52,6 +52,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from statistics import median
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -145,6 +146,7 @@ class LagSampler(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.samples: list[float] = []
+        self.times: list[float] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -158,6 +160,7 @@ class LagSampler(threading.Thread):
                 if r.returncode == 0 and fields[:1] == ["f"]:
                     if len(fields) > 1:  # a standby streams (none between a kill and rejoin)
                         self.samples.append(float(fields[1]))
+                        self.times.append(time.time())
                     break
 
 
@@ -235,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     lag = LagSampler()
     terms = None
+    keep = False
     try:
         import django
 
@@ -281,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = schedule(args.node_kills, args.redis_failovers, args.pg_failovers)
         done = {"node": 0, "redis": 0, "pg": 0}
         fault_times: list[tuple[float, str]] = []
+        reconnects: list[int] = []  # the terminals' reconnects so far, at each fault
         while any(p.poll() is None for p in senders):
             time.sleep(0.5)
             if not plan:
@@ -311,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                 cluster("rejoin-pg")
                 log(f"old primary rebuilt as a standby in {time.monotonic() - rebuilt:.1f} s")
             done[kind] += 1
+            reconnects.append(sum(t.reconnects for t in terms.terms))
             log(f"{fault_times[-1][1]} at {stored} reports stored")
         elapsed = time.monotonic() - t0
         stop.set()
@@ -326,6 +332,13 @@ def main(argv: list[str] | None = None) -> int:
         lost, duplicated = count_losses(keys, on_server,
                                         list(cases.values_list("description", flat=True)))
         max_gap, per_fault = unavailable(acks, fault_times)
+        # Reconnects between one fault and the next, put down to the first (a node kill drops
+        # the sockets that node held; the terminals find another node through the proxy).
+        marks = reconnects + [sum(t.reconnects for t in terms.terms)]
+        for n, row in enumerate(per_fault):
+            row["terminal_reconnects"] = marks[n + 1] - marks[n]
+        pg_at = next((at for at, name in fault_times if name.startswith("postgresql")), None)
+        calm = [ms for ms, at in zip(lag.samples, lag.times) if pg_at is None or at < pg_at]
         missed_live = {t.name: t.missed() for t in terms.terms}
         terms.resume_all()
         time.sleep(0.5)
@@ -340,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
             "unavailable_by_fault": per_fault,
             "reports_per_s": round(len(keys) / elapsed, 1), "seconds": round(elapsed, 1),
             "replica_lag_ms_p99": p99(lag.samples), "replica_lag_samples": len(lag.samples),
+            "replica_lag_ms_p50": median(lag.samples) if lag.samples else None,
+            "replica_lag_ms_max": max(lag.samples, default=None),
+            "replica_lag_ms_p99_before_pg_failover": p99(calm),
             "terminal_reconnects": sum(t.reconnects for t in terms.terms),
             "terminal_resets": sum(t.resets for t in terms.terms),
             "events_in_log": CaseEvent.objects.count(), "photo_shared": photo["same_jpeg"],
@@ -348,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result), flush=True)
         ok = (lost == 0 and duplicated == 0 and result["events_missed"] == 0
               and max_gap <= 15 and photo["same_jpeg"])
+        keep = not ok  # the outboxes, to find what went wrong
         return 0 if ok else 1
     finally:
         stop.set()
@@ -363,7 +380,10 @@ def main(argv: list[str] | None = None) -> int:
         connections.close_all()
         import shutil
 
-        shutil.rmtree(work, ignore_errors=True)
+        if keep:
+            log(f"outboxes kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
         if started and not args.keep_running:
             log("stopping the cluster the bench started (scripts/cluster.sh stop)")
             cluster("stop", check=False)
