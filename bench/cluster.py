@@ -230,8 +230,6 @@ def main(argv: list[str] | None = None) -> int:
     started = not (answers(PROXY) and all(answers(f"http://127.0.0.1:{n}") for n in NODES))
     if started:
         log("starting the cluster (scripts/cluster.sh start)")
-    cluster("start")  # also rebuilds a standby a failover left out, and whatever is down
-    os.environ.update(node_env(), DB_POOL="0", PYTHONPATH=str(REPO))
     work = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
     prefix = f"cluster-bench-{int(time.time())}"
     senders: list[subprocess.Popen] = []
@@ -240,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     terms = None
     keep = False
     try:
+        cluster("start")  # also rebuilds a standby a failover left out, and whatever is down
+        os.environ.update(node_env(), DB_POOL="0", PYTHONPATH=str(REPO))
         import django
 
         django.setup()
@@ -375,9 +375,10 @@ def main(argv: list[str] | None = None) -> int:
                 p.wait(10)
         if terms is not None:
             terms.close()
-        from django.db import connections
+        if "DJANGO_SETTINGS_MODULE" in os.environ:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         import shutil
 
         if keep:

@@ -77,6 +77,9 @@ pg_start() {  # pg_start <port>
 pg_sql() {  # pg_sql <port> <sql>: one value, as the postgres superuser over the socket
   as_pg psql -X -At -h "$PG_SOCK" -p "$1" -d postgres -c "$2"
 }
+pg_streaming() {  # pg_streaming <port>: a standby streams from it
+  [ "$(pg_sql "$1" "SELECT count(*) FROM pg_stat_replication WHERE state='streaming'")" -gt 0 ]
+}
 pg_primary() {  # the port of the server that accepts writes (none: fails)
   local p
   for p in "${PG_PORTS[@]}"; do
@@ -156,8 +159,7 @@ sync_replication() {  # sync_replication <primary port> on|off
   # primary alone (its standby killed or being rebuilt) would otherwise wait for ever.
   local port=$1
   if [ "$2" = on ]; then
-    wait_for 30 "the standby streaming to :$port" \
-      test "$(pg_sql "$port" "SELECT count(*) FROM pg_stat_replication WHERE state='streaming'")" -gt 0
+    wait_for 30 "the standby streaming to :$port" pg_streaming "$port"
     pg_sql "$port" "ALTER SYSTEM SET synchronous_standby_names = '*'" >/dev/null
   else
     pg_sql "$port" "ALTER SYSTEM SET synchronous_standby_names = ''" >/dev/null
