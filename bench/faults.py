@@ -235,7 +235,7 @@ class Terminals:
 
 # --- the dispatcher: gives the department terminal events --------------------------------------
 def dispatcher(url: str, tokens: dict[str, str], department: str, stop: threading.Event,
-               every: int) -> None:
+               every: int, prefix: str = PREFIX) -> None:
     """Every ``every``-th bench case: accept, file, dispatch to ``department`` through the API.
     An answer lost in a kill is retried; a 4xx after that means the step had landed."""
     import httpx
@@ -248,7 +248,7 @@ def dispatcher(url: str, tokens: dict[str, str], department: str, stop: threadin
     with httpx.Client(base_url=url, timeout=10) as http:
         while not stop.wait(0.3):
             try:
-                numbers = list(Case.objects.filter(description__startswith=PREFIX, state="reported")
+                numbers = list(Case.objects.filter(description__startswith=prefix, state="reported")
                                .order_by("-id").values_list("number", flat=True)[:every * 4])
             except Exception:
                 continue
@@ -278,8 +278,8 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
-def _fill_outboxes(workdir: Path, supervisors: list[str], n: int) -> list[Path]:
-
+def _fill_outboxes(workdir: Path, supervisors: list[str], n: int,
+                   prefix: str = PREFIX) -> list[Path]:
     from mobileapp.core.outbox import Outbox
     from server.maps.models import Cell
 
@@ -296,7 +296,7 @@ def _fill_outboxes(workdir: Path, supervisors: list[str], n: int) -> list[Path]:
             p = points[i % len(points)]
             box.add_report({"kind": "event", "class_code": "0101", "lat": f"{p.y:.7f}",
                             "lon": f"{p.x:.7f}", "accuracy_m": "5",
-                            "description": f"{PREFIX} {username}-{i}"}, photo)
+                            "description": f"{prefix} {username}-{i}"}, photo)
         box.db.execute("COMMIT")
         box.close()
         paths.append(path)

@@ -16,11 +16,15 @@
 #        scripts/cluster.sh status  what answers
 #        scripts/cluster.sh env     the settings a node gets (to run manage.py against it)
 #        scripts/cluster.sh clean   stop, then remove $STATE
-#   Drills (by hand; `start` again brings a killed node back):
+#   Drills (by hand or by bench/cluster.py; `start` again brings back whatever is down):
 #        scripts/cluster.sh kill-node PORT   SIGKILL one app node, all its processes
+#        scripts/cluster.sh start-node PORT  start it again (no migrate, no demo city)
 #        scripts/cluster.sh kill-redis       SIGKILL the Redis master; the sentinels promote
+#        scripts/cluster.sh start-redis      restart a killed Redis, as a replica of the master
 #        scripts/cluster.sh kill-pg          stop the PostgreSQL primary at once (-m immediate)
 #                                            and promote the standby (pg_ctl promote)
+#        scripts/cluster.sh rejoin-pg        rebuild the stopped one as a standby of the new
+#                                            primary (pg_basebackup); `start` does it too
 # Separate from scripts/services.sh's PostgreSQL and Redis (own ports, own data): both can run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +32,7 @@ REPO=$PWD
 PY=$REPO/.venv/bin/python
 STATE=${DCM_CLUSTER_DIR:-/tmp/dcm-cluster}
 PGBIN=/usr/lib/postgresql/15/bin
-PG_PRIMARY=5442
-PG_STANDBY=5443
+PG_PORTS=(5442 5443)  # the first starts as primary; after a failover the roles swap
 PG_SOCK=$STATE/pgsock
 REDIS_MASTER=6390
 REDIS_REPLICA=6391
@@ -67,19 +70,49 @@ install_missing() {
   for svc in nginx pgbouncer redis-sentinel; do service "$svc" stop >/dev/null 2>&1 || true; done
 }
 
-pg_start() {  # pg_start <datadir> <port>
-  as_pg "$PGBIN/pg_ctl" -D "$1" -l "$STATE/log/pg/$2.log" -w -t 60 \
-    -o "-p $2 -k $PG_SOCK -c listen_addresses=127.0.0.1" start >/dev/null
+pg_start() {  # pg_start <port>
+  as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-$1" -l "$STATE/log/pg/$1.log" -w -t 60 \
+    -o "-p $1 -k $PG_SOCK -c listen_addresses=127.0.0.1" start >/dev/null
+}
+pg_sql() {  # pg_sql <port> <sql>: one value, as the postgres superuser over the socket
+  as_pg psql -X -At -h "$PG_SOCK" -p "$1" -d postgres -c "$2"
+}
+pg_streaming() {  # pg_streaming <port>: a standby streams from it
+  [ "$(pg_sql "$1" "SELECT count(*) FROM pg_stat_replication WHERE state='streaming'")" -gt 0 ]
+}
+pg_primary() {  # the port of the server that accepts writes (none: fails)
+  local p
+  for p in "${PG_PORTS[@]}"; do
+    pg_up "$p" && [ "$(pg_sql "$p" 'SELECT pg_is_in_recovery()')" = f ] && echo "$p" && return 0
+  done
+  return 1
+}
+
+rebuild_standby() {  # rebuild_standby <port> <primary port>: a fresh copy that streams
+  # A server stopped by a failover has writes the new primary never saw (and its own timeline):
+  # it must never start as a primary again. Copied anew from the new primary, it follows it.
+  local port=$1 primary=$2
+  log "pg_basebackup :$port as a standby of :$primary"
+  if [ -f "$STATE/pg-$port/postmaster.pid" ]; then
+    as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-$port" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$STATE/pg-$port"
+  install -d -o postgres -m 700 "$STATE/pg-$port"
+  as_pg env PGPASSWORD=replicator "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$primary" \
+    -U replicator -D "$STATE/pg-$port" -R -X stream -c fast
+  rm -f "$STATE/pg-$port.retired"
+  pg_start "$port"
 }
 
 start_postgres() {
   mkdir -p "$PG_SOCK" "$STATE/log/pg" && chown postgres "$PG_SOCK" "$STATE/log/pg"
-  if [ ! -d "$STATE/pg-primary" ]; then
-    log "initdb primary"
-    install -d -o postgres -m 700 "$STATE/pg-primary"
-    as_pg "$PGBIN/initdb" -D "$STATE/pg-primary" -E UTF8 --locale C.UTF-8 -A scram-sha-256 \
+  local first=${PG_PORTS[0]} p primary
+  if [ ! -d "$STATE/pg-$first" ] && [ ! -d "$STATE/pg-${PG_PORTS[1]}" ]; then
+    log "initdb primary :$first"
+    install -d -o postgres -m 700 "$STATE/pg-$first"
+    as_pg "$PGBIN/initdb" -D "$STATE/pg-$first" -E UTF8 --locale C.UTF-8 -A scram-sha-256 \
       --auth-local peer -U postgres >"$STATE/log/initdb.log"
-    cat >>"$STATE/pg-primary/postgresql.conf" <<CONF
+    cat >>"$STATE/pg-$first/postgresql.conf" <<CONF
 wal_level = replica
 max_wal_senders = 5
 hot_standby = on
@@ -89,30 +122,69 @@ CONF
     # initdb -A scram-sha-256 lets every role in over loopback with a password, replication
     # included (the standby connects as "replicator"); the postgres role only over the socket.
   fi
-  pg_up $PG_PRIMARY || { log "starting primary :$PG_PRIMARY"; pg_start "$STATE/pg-primary" $PG_PRIMARY; }
-  as_pg psql -X -q -h "$PG_SOCK" -p $PG_PRIMARY -d postgres -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
+  # Start what is down, except a server retired by a failover (rebuilt below, never started
+  # as it is: it would be a second primary).
+  for p in "${PG_PORTS[@]}"; do
+    if [ -d "$STATE/pg-$p" ] && [ ! -f "$STATE/pg-$p.retired" ] && ! pg_up "$p"; then
+      log "starting :$p"; pg_start "$p"
+    fi
+  done
+  primary=$(pg_primary) || die "no PostgreSQL primary among :${PG_PORTS[*]} (logs in $STATE/log/pg)"
+  for p in "${PG_PORTS[@]}"; do
+    [ "$p" = "$primary" ] && continue
+    if pg_up "$p" && [ "$(pg_sql "$p" 'SELECT pg_is_in_recovery()')" = f ]; then
+      die "both :$primary and :$p accept writes: stop one, touch $STATE/pg-<its port>.retired, start again"
+    fi
+  done
+  PGOPTIONS="-c client_min_messages=warning" as_pg psql -X -q -h "$PG_SOCK" -p "$primary" -d postgres -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
 SELECT 'CREATE ROLE dcm LOGIN PASSWORD ''dcm''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname='dcm')\gexec
 SELECT 'CREATE ROLE replicator REPLICATION LOGIN PASSWORD ''replicator''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname='replicator')\gexec
 SELECT 'CREATE DATABASE dcm OWNER dcm' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname='dcm')\gexec
 \c dcm
 CREATE EXTENSION IF NOT EXISTS postgis;
 SQL
-  if [ ! -d "$STATE/pg-standby" ]; then
-    log "pg_basebackup standby from the primary"
-    install -d -o postgres -m 700 "$STATE/pg-standby"
-    as_pg env PGPASSWORD=replicator "$PGBIN/pg_basebackup" -h 127.0.0.1 -p $PG_PRIMARY \
-      -U replicator -D "$STATE/pg-standby" -R -X stream -c fast
+  for p in "${PG_PORTS[@]}"; do
+    [ "$p" = "$primary" ] && continue
+    if [ ! -d "$STATE/pg-$p" ] || [ -f "$STATE/pg-$p.retired" ]; then
+      rebuild_standby "$p" "$primary"
+    fi
+  done
+  sync_replication "$primary" on
+}
+
+sync_replication() {  # sync_replication <primary port> on|off
+  # On: a commit is acknowledged only once the standby has it on its disk, so promoting the
+  # standby loses no acknowledged report. Asynchronous streaming lost one in 10,000 at a
+  # failover here (acknowledged by the old primary, never received by the standby). Off: a
+  # primary alone (its standby killed or being rebuilt) would otherwise wait for ever.
+  local port=$1
+  if [ "$2" = on ]; then
+    wait_for 30 "the standby streaming to :$port" pg_streaming "$port"
+    pg_sql "$port" "ALTER SYSTEM SET synchronous_standby_names = '*'" >/dev/null
+  else
+    pg_sql "$port" "ALTER SYSTEM SET synchronous_standby_names = ''" >/dev/null
   fi
-  pg_up $PG_STANDBY || { log "starting standby :$PG_STANDBY"; pg_start "$STATE/pg-standby" $PG_STANDBY; }
+  pg_sql "$port" "SELECT pg_reload_conf()" >/dev/null
+}
+
+redis_start() {  # redis_start <port> [port of the master to follow]
+  redis-server --bind 127.0.0.1 --port "$1" --daemonize yes --save '' --appendonly no \
+    --dir "$STATE" --pidfile "$STATE/redis-$1.pid" --logfile "$STATE/log/redis-$1.log" \
+    ${2:+--replicaof 127.0.0.1 "$2"}
 }
 
 start_redis() {
-  redis_up $REDIS_MASTER || redis-server --bind 127.0.0.1 --port $REDIS_MASTER --daemonize yes \
-    --save '' --appendonly no --dir "$STATE" --pidfile "$STATE/redis-$REDIS_MASTER.pid" \
-    --logfile "$STATE/log/redis-$REDIS_MASTER.log"
-  redis_up $REDIS_REPLICA || redis-server --bind 127.0.0.1 --port $REDIS_REPLICA --daemonize yes \
-    --save '' --appendonly no --dir "$STATE" --pidfile "$STATE/redis-$REDIS_REPLICA.pid" \
-    --logfile "$STATE/log/redis-$REDIS_REPLICA.log" --replicaof 127.0.0.1 $REDIS_MASTER
+  # A Redis that comes back after a failover starts as a replica of the master the sentinels
+  # name: an empty master beside the real one would only mislead whoever looks at it.
+  local master=$REDIS_MASTER known p
+  known=$(redis-cli -p "${SENTINELS[0]}" sentinel get-master-addr-by-name $MASTER_NAME \
+    2>/dev/null | tail -1 || true)
+  if [[ "$known" =~ ^[0-9]+$ ]] && redis_up "$known"; then master=$known; fi
+  for p in $REDIS_MASTER $REDIS_REPLICA; do
+    redis_up "$p" && continue
+    if [ "$p" = "$master" ]; then redis_start "$p"; else redis_start "$p" "$master"; fi
+  done
+  wait_for 10 "redis" redis_up $REDIS_MASTER
   wait_for 10 "redis" redis_up $REDIS_REPLICA
   local s
   for s in "${SENTINELS[@]}"; do
@@ -141,8 +213,8 @@ node_env() {
   [ -f "$STATE/secret_key" ] || "$PY" -c "import secrets; print(secrets.token_urlsafe(50))" \
     >"$STATE/secret_key"
   cat <<ENV
-export DATABASE_URL='postgis://dcm:dcm@/dcm?host=127.0.0.1,127.0.0.1&port=$PG_PRIMARY,$PG_STANDBY&target_session_attrs=read-write&connect_timeout=3'
-export DATABASE_REPLICA_URL='postgis://dcm:dcm@127.0.0.1:$PG_STANDBY/dcm?connect_timeout=3'
+export DATABASE_URL='postgis://dcm:dcm@/dcm?host=127.0.0.1,127.0.0.1&port=${PG_PORTS[0]},${PG_PORTS[1]}&target_session_attrs=read-write&connect_timeout=3'
+export DATABASE_REPLICA_URL='postgis://dcm:dcm@/dcm?host=127.0.0.1,127.0.0.1&port=${PG_PORTS[1]},${PG_PORTS[0]}&target_session_attrs=prefer-standby&connect_timeout=3'
 export REDIS_SENTINELS='$sentinels'
 export REDIS_SENTINEL_MASTER=$MASTER_NAME
 export SECRET_KEY='$(cat "$STATE/secret_key")'
@@ -156,6 +228,20 @@ export DJANGO_SETTINGS_MODULE=server.settings
 ENV
 }
 
+start_node() {  # start_node <port>: one app node, unless it answers already
+  local port=$1
+  http_up "$port" && return 0
+  [ -f "$STATE/node.env" ] || die "no $STATE/node.env: run \`$0 start\` first"
+  # A process group each (setsid): a node is killed whole, like a machine that dies. Each runs
+  # one worker, one photo cleaner and a timer worker; the timers' lock leaves one in charge
+  # across the nodes.
+  setsid bash -c "source '$STATE/node.env'; exec >>'$STATE/log/node-$port.log' 2>&1
+    '$PY' server/manage.py run_timers & timers=\$!
+    '$PY' scripts/serve.py --workers 1 --photo-workers 1 --bind 127.0.0.1 --port $port
+    kill \$timers" </dev/null &
+  echo $! >"$STATE/node-$port.pid"
+}
+
 start_nodes() {
   node_env >"$STATE/node.env"
   # shellcheck disable=SC1091
@@ -166,17 +252,7 @@ start_nodes() {
   "$PY" server/manage.py load_demo_city --if-empty >/dev/null
   "$PY" server/manage.py collectstatic --noinput -v0
   local port
-  for port in "${NODES[@]}"; do
-    http_up "$port" && continue
-    # A process group each (setsid): a node is killed whole, like a machine that dies. Each
-    # runs one worker, one photo cleaner and a timer worker; the timers' lock leaves one in
-    # charge across the nodes.
-    setsid bash -c "exec >'$STATE/log/node-$port.log' 2>&1
-      '$PY' server/manage.py run_timers & timers=\$!
-      '$PY' scripts/serve.py --workers 1 --photo-workers 1 --bind 127.0.0.1 --port $port
-      kill \$timers" </dev/null &
-    echo $! >"$STATE/node-$port.pid"
-  done
+  for port in "${NODES[@]}"; do start_node "$port"; done
   for port in "${NODES[@]}"; do wait_for 60 "node :$port" http_up "$port"; done
 }
 
@@ -242,8 +318,10 @@ stop_all() {
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
     rm -f "$f"
   done
-  for d in pg-standby pg-primary; do
-    [ -f "$STATE/$d/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$STATE/$d" -m fast -w stop >/dev/null || true
+  for p in "${PG_PORTS[@]}"; do
+    if [ -f "$STATE/pg-$p/postmaster.pid" ]; then
+      as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-$p" -m fast -w stop >/dev/null || true
+    fi
   done
   log "stopped (data kept in $STATE)"
 }
@@ -258,7 +336,7 @@ kill_node() {  # SIGKILL the node's group and its server's groups (serve.py star
   done
   kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$STATE/node-$port.pid"
-  log "node :$port killed (SIGKILL); \`$0 start\` brings it back"
+  log "node :$port killed (SIGKILL); \`$0 start-node $port\` brings it back"
 }
 
 kill_redis() {
@@ -276,17 +354,23 @@ kill_redis() {
 }
 
 kill_pg() {
-  as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-primary" -m immediate -w stop >/dev/null
-  log "primary :$PG_PRIMARY stopped (immediate); promoting the standby :$PG_STANDBY"
-  as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-standby" -w promote >/dev/null
-  log "standby promoted; the old primary is out of the pair (\`$0 clean\` makes a fresh one)"
+  local primary standby p
+  primary=$(pg_primary) || die "no PostgreSQL primary to kill"
+  for p in "${PG_PORTS[@]}"; do [ "$p" = "$primary" ] || standby=$p; done
+  # Retired first: whatever happens next, `start` rebuilds it rather than start a second primary.
+  touch "$STATE/pg-$primary.retired"
+  as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-$primary" -m immediate -w stop >/dev/null
+  log "primary :$primary stopped (immediate); promoting the standby :$standby"
+  as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-$standby" -w promote >/dev/null
+  sync_replication "$standby" off  # alone until rejoin-pg gives it a standby again
+  log "standby :$standby promoted; \`$0 rejoin-pg\` (or \`start\`) rebuilds :$primary as its standby"
 }
 
 status() {
   local port s
   for port in $PROXY "${NODES[@]}"; do
     http_up "$port" && echo "http :$port up" || echo "http :$port DOWN"; done
-  for port in $PG_PRIMARY $PG_STANDBY; do
+  for port in "${PG_PORTS[@]}"; do
     if pg_up $port; then
       echo "postgres :$port up, in recovery: $(as_pg psql -X -At -h "$PG_SOCK" -p $port -d postgres -c 'SELECT pg_is_in_recovery()')"
     else echo "postgres :$port DOWN"; fi
@@ -313,8 +397,11 @@ case "${1:-start}" in
   status) status ;;
   env) node_env ;;
   kill-node) kill_node "${2:?usage: $0 kill-node PORT}" ;;
+  start-node) start_node "${2:?usage: $0 start-node PORT}"; wait_for 60 "node :$2" http_up "$2" ;;
+  start-redis) start_redis ;;
+  rejoin-pg) mkdir -p "$STATE/log"; start_postgres ;;
   kill-redis) kill_redis ;;
   kill-pg) kill_pg ;;
   clean) stop_all; rm -rf "$STATE" ;;
-  *) die "usage: $0 start|stop|status|env|clean" ;;
+  *) die "usage: $0 start|stop|status|env|clean|kill-node PORT|start-node PORT|kill-redis|start-redis|kill-pg|rejoin-pg" ;;
 esac

@@ -7,7 +7,11 @@ REDIS_SENTINELS  host:port,... of Redis Sentinels (instead of REDIS_URL): the ch
 SECRET_KEY    required when DEBUG is off
 DEBUG         "1"/"true" for development; production mode is DEBUG off
 ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost)
-MEDIA_ROOT    where photos are stored (default: var/media)
+MEDIA_ROOT    where photos are stored (default: var/media); several app nodes: one directory
+              they all mount (docs/scaling.md)
+PHOTO_STORAGE  dotted path of another Django storage class for photos and voice notes (default:
+              server.storage.DurableFileSystemStorage at MEDIA_ROOT); PHOTO_STORAGE_OPTIONS its
+              options as a JSON object (e.g. django-storages' S3 store, docs/scaling.md)
 PHOTOS_CLEAN_LATER  "1": report photos are re-encoded by the photo cleaner (scripts/serve.py)
 DATABASE_REPLICA_URL  postgis://... of a streaming hot standby: the read-only routes of
               server/dbrouting.py (dashboards, rankings, exports, Open311 lists, the portal)
@@ -23,6 +27,7 @@ TOKEN_IDLE_DAYS / TOKEN_MAX_DAYS  API token lifetime: unused for / since login (
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -298,9 +303,21 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR / "static"
 STATICFILES_DIRS = [REPO / "server" / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR / "media"))
-#: Photos and voice notes are flushed to the disk before a report is acknowledged.
+#: Photos and voice notes are flushed to the disk before a report is acknowledged. Every file
+#: goes through Django's storage API (save, open, delete), so another store replaces this one
+#: by settings alone.
+_PHOTO_STORAGE = {"BACKEND": os.environ.get("PHOTO_STORAGE", "").strip()
+                  or "server.storage.DurableFileSystemStorage"}
+if os.environ.get("PHOTO_STORAGE_OPTIONS", "").strip():
+    try:
+        _PHOTO_STORAGE["OPTIONS"] = json.loads(os.environ["PHOTO_STORAGE_OPTIONS"])
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"PHOTO_STORAGE_OPTIONS is not valid JSON: {exc}") from None
+    if not isinstance(_PHOTO_STORAGE["OPTIONS"], dict):
+        raise ImproperlyConfigured("PHOTO_STORAGE_OPTIONS must be a JSON object of the storage "
+                                   "class's options, e.g. {\"bucket_name\": \"photos\"}")
 STORAGES = {
-    "default": {"BACKEND": "server.storage.DurableFileSystemStorage"},
+    "default": _PHOTO_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 #: The largest request body the API takes, photos included (the handset sends ≤ ~100 KB photos).

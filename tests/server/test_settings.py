@@ -51,3 +51,23 @@ def test_throttle_counts_are_shared_by_every_worker_process():
     assert out.returncode == 0, out.stderr
     assert cache.get(key) == [1, 2, 3]
     cache.delete(key)
+
+
+def test_photo_storage_is_chosen_by_settings_and_bad_options_are_refused(tmp_path):
+    """PHOTO_STORAGE and PHOTO_STORAGE_OPTIONS replace the photo store (several app nodes share
+    one); options that are not a JSON object stop the start with a message naming them."""
+    code = ("import django; django.setup(); from django.core.files.storage import storages; "
+            "s = storages['default']; print(type(s).__name__, s.location)")
+    env = {"DCM_EMBEDDED": "1", "PYTHONPATH": str(REPO),
+           "PHOTO_STORAGE": "django.core.files.storage.FileSystemStorage",
+           "PHOTO_STORAGE_OPTIONS": f'{{"location": "{tmp_path}"}}'}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         env=dict(os.environ, DJANGO_SETTINGS_MODULE="server.settings", **env),
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["FileSystemStorage", str(tmp_path)]
+    out = _manage({"DCM_EMBEDDED": "1", "PHOTO_STORAGE_OPTIONS": "[1, 2]"}, "check")
+    assert out.returncode != 0
+    assert "PHOTO_STORAGE_OPTIONS must be a JSON object" in out.stderr
+    out = _manage({"DCM_EMBEDDED": "1", "PHOTO_STORAGE_OPTIONS": "{bucket"}, "check")
+    assert "PHOTO_STORAGE_OPTIONS is not valid JSON" in out.stderr
