@@ -44,6 +44,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.send": {"zh": "上报", "en": "Send"},
     "report.draft": {"zh": "存草稿", "en": "Save draft"},
     "report.quick": {"zh": "快速上报", "en": "Quick report"},
+    "report.quick_label": {"zh": "快速\n上报", "en": "Quick\nreport"},
     "report.queued": {"zh": "已保存到发件箱，联网后自动发送",
                       "en": "Saved to the outbox; sent when online"},
     "report.on_map": {"zh": "地图选点", "en": "Pick on map"},
