@@ -362,8 +362,9 @@ class HandsetApp(App):
         if self.sender:
             self.sender.stop(timeout=30)  # another server: let an in-flight upload finish
         self.sender = Sender(self.outbox.path, self.base_url, self.token or "",
-                             on_change=lambda item: Clock.schedule_once(
-                                 lambda dt: self.refresh_outbox()),
+                             # on_loop: not after this app stopped (its screens' bindings
+                             # would look for a running app and find none)
+                             on_change=on_loop(lambda item: self.refresh_outbox()),
                              on_unauthorized=on_loop(self.session_expired),
                              on_link=on_loop(self._link))
         self.sender.start()
