@@ -118,6 +118,8 @@ class DutyMapView(StencilView):
         self._tile_trigger = Clock.create_trigger(self._draw_tiles, 0)
         if self.duty_map is not None:  # given as a keyword: set before the bindings above
             self.redraw()
+        if self.basemap is not None:   # the same
+            self._basemap_changed()
 
     def on_pick(self, lon, lat, component):
         pass
