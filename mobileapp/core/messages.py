@@ -259,6 +259,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "perm.ok": {"zh": "知道了", "en": "OK"},
     "camera.no_app": {"zh": "手机上没有可用的相机应用", "en": "No camera app on this phone"},
     "camera.failed": {"zh": "相机没有保存照片，请重拍", "en": "The camera saved no photo; retry"},
+    "camera.inapp_title": {"zh": "相机（应用内）", "en": "Camera (in the app)"},
+    "camera.inapp_shoot": {"zh": "拍照", "en": "Take photo"},
     "service.channel": {"zh": "后台发送与巡查轨迹", "en": "Sending and patrol track"},
     "service.idle": {"zh": "发件箱已清空", "en": "Outbox empty"},
     "service.pending": {"zh": "待发送 {n} 项", "en": "{n} waiting to send"},

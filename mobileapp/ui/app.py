@@ -40,6 +40,7 @@ from mobileapp.platform.permissions import permissions
 from mobileapp.platform.service import TRACKING_FLAG, service_link, token_id
 from mobileapp.platform.voice import recorder
 from mobileapp.ui.fonts import register_cjk_font
+from mobileapp.ui.incamera import InAppCamera
 from mobileapp.ui.tiles import BaseMapTiles
 
 #: Not handset.kv: Kivy would load that one by itself (HandsetApp → handset.kv) and then the
@@ -112,6 +113,8 @@ class HandsetApp(App):
         # The Android camera answers on Android's UI thread: its result hops to Kivy's loop.
         self.camera = camera(deliver=lambda fn, arg: Clock.schedule_once(lambda dt: fn(arg)))
         self.recorder = recorder()
+        # When no camera app answers the intent: Kivy's own camera (its folder set in build).
+        self.in_app_camera = InAppCamera("")
         self.live: LiveFeed | None = None
         self.board = TaskBoard()
         self.track: TrackRecorder | None = None
@@ -141,6 +144,8 @@ class HandsetApp(App):
         # process); the desktop runs them here.
         self.service = service_link(self.data_dir)
         self.drafts = Drafts(self.outbox)
+        self.in_app_camera.directory = self.in_app_camera.directory or str(
+            self.data_dir / "photos")
         saved = self._load_session()
         if saved.get("base_url") and not self._fixed_url:
             self.base_url = saved["base_url"]
@@ -320,10 +325,13 @@ class HandsetApp(App):
                      cancel_text=self.t("perm.ok"))
 
     def take_photo(self, on_done) -> None:
-        """The shutter: camera permission first (Android), then the camera; ``on_done(path)``
-        on Kivy's loop, None when cancelled (with the reason shown if it was not the user)."""
+        """The shutter: camera permission first (Android), then the camera (when no camera
+        app answers, the in-app one); ``on_done(path)`` on Kivy's loop, None when cancelled
+        (with the reason shown if it was not the user)."""
         def done(path):
             error = getattr(self.camera, "error", None)
+            if path is None and error == "no_camera_app" and self.in_app_camera.take(on_done):
+                return   # the in-app camera answers instead
             if path is None and error:
                 self.confirm(self.t(f"camera.{'no_app' if error == 'no_camera_app' else 'failed'}"),
                              self.t("perm.ok"), None)
