@@ -56,6 +56,8 @@ class BaseMapTiles(EventDispatcher):
         self.fetched = 0
 
     def use(self, info: BasemapInfo | None, token: str | None) -> None:
+        if token != self.token:
+            self._absent.clear()   # refused without a token (signed out): ask again
         self.token = token
         if info != self.info:
             self._textures.clear()
