@@ -78,7 +78,12 @@ def run_script(app, script, step_timeout: float = 25.0) -> None:
             return False
 
     Clock.schedule_interval(tick, 0.05)
-    app.run()
+    try:
+        app.run()
+    except BaseException as late:   # raised by a callback after the script failed: the
+        if failures:                 # script's failure is the one to see
+            raise failures[0] from late
+        raise
     if failures:
         raise failures[0]
 
