@@ -9,6 +9,7 @@ header."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import struct
@@ -35,8 +36,10 @@ def png(width: int, height: int, rows: list[bytes]) -> bytes:
 GROUND, ROAD, KERB = bytes((236, 232, 220)), bytes((255, 255, 255)), bytes((180, 180, 180))
 
 
+@functools.lru_cache(maxsize=64)
 def street_tile(z: int, x: int, y: int) -> bytes:
-    """A 256 px tile of the street grid, continuous across tiles of one zoom."""
+    """A 256 px tile of the street grid, continuous across tiles of one zoom (the grid's
+    period divides 256, so tiles repeat: cached)."""
     def kind(g: int) -> bytes:
         m = g % 128
         return ROAD if m < 10 else KERB if m < 12 or m > 125 else GROUND
@@ -81,7 +84,6 @@ class FakeTileServer:
         self.answer = answer or {"type": "xyz", "url": TILE_PATH, "attribution": "© 测试底图",
                                  "bounds": [116.30, 39.85, 116.50, 39.98],
                                  "minzoom": 12, "maxzoom": 18}
-        self._tiles: dict[tuple[int, int, int], bytes] = {}
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -99,10 +101,8 @@ class FakeTileServer:
                     return self._send(200, json.dumps(duty_map()).encode(), "json")
                 m = re.fullmatch(r"/api/map/basemap/tiles/(\d+)/(\d+)/(\d+)\.png", path)
                 if m:
-                    key = tuple(int(v) for v in m.groups())
-                    body = owner._tiles.get(key) or owner._tiles.setdefault(
-                        key, street_tile(*key))
-                    return self._send(200, body, "png")
+                    z, x, y = (int(v) for v in m.groups())
+                    return self._send(200, street_tile(z, x % 2, y % 2), "png")
                 self._send(404, b'{"error":{"code":"not_found"}}', "json")
 
             def _send(self, status, body, kind):
