@@ -179,6 +179,10 @@ class ApiClient:
         except ValueError:
             raise Transient(f"HTTP {r.status_code}: not JSON") from None
 
+    def basemap(self) -> dict:
+        """GET /api/map/basemap/: where the base map's tiles are (``core.basemap``)."""
+        return self.request("GET", "/api/map/basemap/")[1]
+
     def component_update(self, fields: dict[str, str], photo: bytes | None,
                          key: str) -> tuple[int, dict]:
         """POST /api/component-updates/: a component damaged, missing, removed or added."""

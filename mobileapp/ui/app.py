@@ -23,7 +23,8 @@ from kivy.logger import Logger
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
                              StringProperty)
 
-from mobileapp.core.api import ApiClient, Refused
+from mobileapp.core.api import ApiClient, Refused, Transient
+from mobileapp.core.basemap import TileCache
 from mobileapp.core.drafts import Drafts
 from mobileapp.core.live import LiveFeed, TaskBoard
 from mobileapp.core.mapcache import MapCache
@@ -39,6 +40,8 @@ from mobileapp.platform.permissions import permissions
 from mobileapp.platform.service import TRACKING_FLAG, service_link, token_id
 from mobileapp.platform.voice import recorder
 from mobileapp.ui.fonts import register_cjk_font
+from mobileapp.ui.incamera import InAppCamera
+from mobileapp.ui.tiles import BaseMapTiles
 
 #: Not handset.kv: Kivy would load that one by itself (HandsetApp → handset.kv) and then the
 #: explicit load below would apply every rule twice. The screens' rules first, the root last.
@@ -110,6 +113,8 @@ class HandsetApp(App):
         # The Android camera answers on Android's UI thread: its result hops to Kivy's loop.
         self.camera = camera(deliver=lambda fn, arg: Clock.schedule_once(lambda dt: fn(arg)))
         self.recorder = recorder()
+        # When no camera app answers the intent: Kivy's own camera (its folder set in build).
+        self.in_app_camera = InAppCamera("")
         self.live: LiveFeed | None = None
         self.board = TaskBoard()
         self.track: TrackRecorder | None = None
@@ -139,6 +144,8 @@ class HandsetApp(App):
         # process); the desktop runs them here.
         self.service = service_link(self.data_dir)
         self.drafts = Drafts(self.outbox)
+        self.in_app_camera.directory = self.in_app_camera.directory or str(
+            self.data_dir / "photos")
         saved = self._load_session()
         if saved.get("base_url") and not self._fixed_url:
             self.base_url = saved["base_url"]
@@ -147,6 +154,11 @@ class HandsetApp(App):
         self.api = ApiClient(self.base_url, self.token)
         self.map_cache = MapCache(self.data_dir / "map")
         self.duty_map = self.map_cache.load()        # offline: the last map, no network
+        # The base map's last answer and tiles, from the disk too (a start in a dead zone).
+        self.basemap = BaseMapTiles(TileCache(self.data_dir / "tiles"))
+        info, from_url = self.basemap.cache.load_info()
+        if info is not None and from_url == self.base_url:
+            self.basemap.use(info, self.token)
         self.gps.on_fix = on_loop(self._got_fix)
         for kv in [*KV_RULES, KV]:  # once: a second app in the process would double the rules
             Builder.unload_file(str(kv))
@@ -313,10 +325,13 @@ class HandsetApp(App):
                      cancel_text=self.t("perm.ok"))
 
     def take_photo(self, on_done) -> None:
-        """The shutter: camera permission first (Android), then the camera; ``on_done(path)``
-        on Kivy's loop, None when cancelled (with the reason shown if it was not the user)."""
+        """The shutter: camera permission first (Android), then the camera (when no camera
+        app answers, the in-app one); ``on_done(path)`` on Kivy's loop, None when cancelled
+        (with the reason shown if it was not the user)."""
         def done(path):
             error = getattr(self.camera, "error", None)
+            if path is None and error == "no_camera_app" and self.in_app_camera.take(on_done):
+                return   # the in-app camera answers instead
             if path is None and error:
                 self.confirm(self.t(f"camera.{'no_app' if error == 'no_camera_app' else 'failed'}"),
                              self.t("perm.ok"), None)
@@ -355,8 +370,9 @@ class HandsetApp(App):
         if self.sender:
             self.sender.stop(timeout=30)  # another server: let an in-flight upload finish
         self.sender = Sender(self.outbox.path, self.base_url, self.token or "",
-                             on_change=lambda item: Clock.schedule_once(
-                                 lambda dt: self.refresh_outbox()),
+                             # on_loop: not after this app stopped (its screens' bindings
+                             # would look for a running app and find none)
+                             on_change=on_loop(lambda item: self.refresh_outbox()),
                              on_unauthorized=on_loop(self.session_expired),
                              on_link=on_loop(self._link))
         self.sender.start()
@@ -410,16 +426,35 @@ class HandsetApp(App):
     # -- the map, tasks, GPS and patrol track ------------------------------------------------
 
     def refresh_map(self, on_done=None) -> None:
-        """Ask for a newer duty map (ETag: a 304 costs a few hundred bytes on 3G)."""
+        """Ask for a newer duty map (ETag: a 304 costs a few hundred bytes on 3G) and where
+        the base map is. A server without a base map (404 or type "none") leaves the grid
+        drawn alone; an unreachable one leaves the last answer and the cached tiles."""
         base_url, token, directory = self.base_url, self.token, self.map_cache.dir
+        tiles = self.basemap.cache
 
         def work():
             with ApiClient(base_url, token) as api:
-                return MapCache(directory).refresh(api)
+                changed, dmap = MapCache(directory).refresh(api)
+                try:
+                    answer = api.basemap()
+                except Transient:   # the duty map came: keep the base map we have
+                    return changed, dmap, None
+                except Refused as exc:
+                    if exc.status != 404:
+                        raise
+                    answer = {"type": "none"}   # a server from before base maps
+                try:
+                    info = tiles.store_info(answer, base_url)
+                except ValueError as exc:   # BadBasemap: the grid without streets
+                    Logger.warning(f"Map: base map answer unusable: {exc}")
+                    info = tiles.store_info({"type": "none"}, base_url)
+                return changed, dmap, info
 
         def done(result, err):
             if err is None and result[1] is not None and result[0]:
                 self.duty_map = result[1]
+            if err is None and result[2] is not None:
+                self.basemap.use(result[2], self.token)
             if on_done:
                 on_done(err)
         background(work, done)
@@ -519,6 +554,7 @@ class HandsetApp(App):
         return True
 
     def on_stop(self):
+        self.basemap.stop()
         if self.track is not None:
             self.track.flush()
         if self.live:

@@ -1,11 +1,15 @@
-"""The duty-grid map drawn with Kivy graphics from the cached vector data (no tile server).
+"""The duty-grid map drawn with Kivy graphics from the cached vector data, over the server's
+base map (streets, names) when it has one.
 
-Layers, each a handful of canvas instructions whatever the number of features: cell fills (one
-triangle Mesh for the duty cells, one for the neighbour ring), cell outlines (one ``lines``
-Mesh), components (one ``Point`` per colour). They are built once per map, in metres, under a
-Translate/Scale pair: panning and zooming change two numbers, not the geometry. Only the
-overlay (the user's position, open tasks, the picked point and the labels of visible cells) is
-redrawn in screen space, and it is small.
+Layers, bottom up: the base map's tiles (``basemap``, see ``tiles.py``; without it, a plain
+background), then the grid's, each a handful of canvas instructions whatever the number of
+features: cell fills (one triangle Mesh for the duty cells, one for the neighbour ring), cell
+outlines (one ``lines`` Mesh), components (one ``Point`` per colour). They are built once
+per map, in metres, under a Translate/Scale pair: panning and zooming change two numbers, not
+the geometry (the tiles are redrawn as they come and go: a few dozen rectangles). Only the
+overlay (the user's position, open tasks, the picked point, the labels of visible cells, the
+legend and the base map's attribution) is redrawn in screen space, and it is small. Over a base
+map the cell fills turn translucent so the streets show through.
 
 Events: ``on_pick(lon, lat, component)``: a tap (not a drag) at (lon, lat) WGS84, with the
 nearest component within a finger's width or None.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics import (
     Color,
@@ -31,21 +36,42 @@ from kivy.graphics import (
 )
 from kivy.graphics.tesselator import TYPE_POLYGONS, WINDING_ODD, Tesselator
 from kivy.metrics import dp, sp
-from kivy.properties import ListProperty, NumericProperty, ObjectProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty
 from kivy.uix.stencilview import StencilView
 
+from mobileapp.core.basemap import tile_bounds, tiles_in, zoom_for
 from mobileapp.core.mapcache import MESH_MAX_VERTICES, DutyMap, View, ring_line_meshes
 
 BACKGROUND = (.95, .95, .92, 1)
 DUTY_FILL = (.80, .90, .80, 1)
 NEIGHBOUR_FILL = (.90, .90, .88, 1)
 OUTLINE = (.45, .55, .45, 1)
+#: Over a base map: the grid tints the streets instead of hiding them.
+DUTY_TINT = (.20, .65, .25, .28)
+NEIGHBOUR_TINT = (.45, .45, .45, .22)
+TINT_OUTLINE = (.10, .45, .15, .9)
 #: Component colours by the class's major code (first two digits); others grey.
 COMPONENT_COLOURS = {"01": (.15, .35, .75, 1), "02": (.65, .35, .10, 1),
                      "03": (.10, .55, .20, 1), "04": (.55, .20, .55, 1)}
 OTHER_COMPONENT = (.4, .4, .4, 1)
 #: Most cell labels drawn at once (each is a texture; a cheap phone has little GPU memory).
 MAX_LABELS = 60
+#: A missing tile borrows a coarser one already here, up to this many zooms out.
+ANCESTORS = 4
+
+
+def legend_rows(t) -> list[tuple[tuple, str, str]]:
+    """The legend of what this widget draws, in the language of ``t`` (``messages.t``-like:
+    key -> text): for ``DutyMapView.legend``."""
+    rows = [(DUTY_FILL, "fill", t("map.legend.duty")),
+            (NEIGHBOUR_FILL, "fill", t("map.legend.neighbour"))]
+    rows += [(colour, "dot", t(f"map.legend.c{major}"))
+             for major, colour in COMPONENT_COLOURS.items()]
+    rows += [(OTHER_COMPONENT, "dot", t("map.legend.other")),
+             ((.95, .45, .05, 1), "task", t("map.legend.task")),
+             ((.1, .4, .95, 1), "me", t("map.legend.me")),
+             ((.85, .1, .1, 1), "cross", t("map.legend.picked"))]
+    return rows
 
 
 class DutyMapView(StencilView):
@@ -56,6 +82,12 @@ class DutyMapView(StencilView):
     tasks = ListProperty([])
     picked = ObjectProperty(None, allownone=True)   # (lon, lat)
     label_count = NumericProperty(0)
+    #: The base map (``tiles.BaseMapTiles``) or None; ``tile_count``: its tiles drawn now.
+    basemap = ObjectProperty(None, allownone=True)
+    tile_count = NumericProperty(0)
+    #: Legend rows ``(rgba, shape, text)``, shape "fill", "dot", "task", "cross" or "me".
+    legend = ListProperty([])
+    show_legend = BooleanProperty(True)
 
     __events__ = ("on_pick",)
 
@@ -73,14 +105,21 @@ class DutyMapView(StencilView):
             PushMatrix()
             self._translate = Translate()
             self._scale = Scale(1)
+            self._tiles = InstructionGroup()
             self._geo = InstructionGroup()
             PopMatrix()
             self._overlay = InstructionGroup()
         self.bind(pos=self._resized, size=self._resized, duty_map=lambda *a: self.redraw(),
                   position=self._overlay_changed, tasks=self._overlay_changed,
-                  picked=self._overlay_changed)
+                  picked=self._overlay_changed, legend=self._overlay_changed,
+                  show_legend=self._overlay_changed, basemap=self._basemap_changed)
+        self._fill_colours: list[tuple[Color, tuple, tuple]] = []
+        self._bound = None
+        self._tile_trigger = Clock.create_trigger(self._draw_tiles, 0)
         if self.duty_map is not None:  # given as a keyword: set before the bindings above
             self.redraw()
+        if self.basemap is not None:   # the same
+            self._basemap_changed()
 
     def on_pick(self, lon, lat, component):
         pass
@@ -90,6 +129,7 @@ class DutyMapView(StencilView):
     def redraw(self) -> None:
         """Rebuild every layer from ``duty_map`` (a new map version); cheap calls elsewhere."""
         self._geo.clear()
+        self._fill_colours = []
         self._points = []
         self._textures.clear()
         m = self.duty_map
@@ -101,11 +141,16 @@ class DutyMapView(StencilView):
         self._user_moved = False
         self._fit()
         proj = m.projection
-        for colour, duty in ((NEIGHBOUR_FILL, False), (DUTY_FILL, True)):
-            self._geo.add(Color(*colour))
+        for plain, tint, duty in ((NEIGHBOUR_FILL, NEIGHBOUR_TINT, False),
+                                  (DUTY_FILL, DUTY_TINT, True)):
+            colour = Color(*plain)
+            self._fill_colours.append((colour, plain, tint))
+            self._geo.add(colour)
             for verts, idx in _fill_meshes([c for c in m.cells if c.duty == duty], proj):
                 self._geo.add(Mesh(vertices=verts, indices=idx, mode="triangles"))
-        self._geo.add(Color(*OUTLINE))
+        colour = Color(*OUTLINE)
+        self._fill_colours.append((colour, OUTLINE, TINT_OUTLINE))
+        self._geo.add(colour)
         for verts, idx in ring_line_meshes(m.cells, proj):
             self._geo.add(Mesh(vertices=verts, indices=idx, mode="lines"))
         groups: dict[tuple, list[float]] = {}
@@ -121,7 +166,73 @@ class DutyMapView(StencilView):
                 p = Point(points=pts[k:k + step], pointsize=1)
                 self._points.append(p)
                 self._geo.add(p)
+        self._tint()
         self._apply_view()
+
+    # -- the base map ------------------------------------------------------------------------
+
+    def _basemap_changed(self, *args) -> None:
+        old, self._bound = self._bound, self.basemap
+        if old is not None:
+            old.unbind(info=self._basemap_info, revision=self._tile_trigger)
+        if self.basemap is not None:
+            self.basemap.bind(info=self._basemap_info, revision=self._tile_trigger)
+        self._basemap_info()
+
+    def _basemap_info(self, *args) -> None:
+        self._tint()
+        self._tile_trigger()
+
+    def _with_basemap(self) -> bool:
+        info = self.basemap.info if self.basemap is not None else None
+        return bool(info and info.drawn)
+
+    def _tint(self) -> None:
+        over = self._with_basemap()
+        for colour, plain, tint in self._fill_colours:
+            colour.rgba = tint if over else plain
+
+    def _draw_tiles(self, *args) -> None:
+        """The tiles in sight at the zoom nearest the screen's scale: those on the phone now
+        (a missing one borrows a coarser tile already here), the others asked for."""
+        g = self._tiles
+        g.clear()
+        bm, v = self.basemap, self.view
+        if bm is None or v is None or not self._with_basemap() or self.width < 2:
+            self.tile_count = 0
+            if bm is not None:
+                bm.want([])
+            return
+        info = bm.info
+        w, s = v.to_lonlat(self.x, self.y)
+        e, n = v.to_lonlat(self.right, self.top)
+        z = zoom_for(v.scale, (s + n) / 2, info)
+        keys = tiles_in((w, s, e, n), z, info) if z is not None else []
+        here, missing, borrowed = [], [], {}
+        for key in keys:
+            tex = bm.texture(*key)
+            if tex is not None:
+                here.append((key, tex))
+                continue
+            missing.append(key)
+            z0, x0, y0 = key
+            for up in range(1, ANCESTORS + 1):
+                if z0 - up < info.minzoom:
+                    break
+                parent = (z0 - up, x0 >> up, y0 >> up)
+                tex = borrowed.get(parent) or bm.texture(*parent)
+                if tex is not None:
+                    borrowed[parent] = tex
+                    break
+        bm.want(missing)
+        proj = v.projection
+        g.add(Color(1, 1, 1, 1))
+        for key, tex in [*sorted(borrowed.items()), *here]:
+            west, south, east, north = tile_bounds(*key)
+            x0, y0 = proj.to_xy(west, south)
+            x1, y1 = proj.to_xy(east, north)
+            g.add(Rectangle(texture=tex, pos=(x0, y0), size=(x1 - x0, y1 - y0)))
+        self.tile_count = len(here)
 
     # -- view changes ------------------------------------------------------------------------
 
@@ -171,6 +282,7 @@ class DutyMapView(StencilView):
             self._scale.xyz = (s, s, 1)
             for p in self._points:   # components stay about 5 px wide at every zoom
                 p.pointsize = dp(2.5) / s
+        self._tile_trigger()
         self.update_overlay()
 
     def _overlay_changed(self, *args) -> None:
@@ -184,6 +296,7 @@ class DutyMapView(StencilView):
         v = self.view
         if v is None:
             self.label_count = 0
+            self._legend(g)
             return
         self.label_count = self._cell_labels(g, v)
         for t in self.tasks:
@@ -209,6 +322,53 @@ class DutyMapView(StencilView):
             g.add(Color(.1, .4, .95, 1))
             r = dp(6)
             g.add(Ellipse(pos=(x - r, y - r), size=(2 * r, 2 * r)))
+        self._legend(g)
+
+    def _legend(self, g: InstructionGroup) -> None:
+        """The legend (two columns, bottom left) and the base map's attribution (bottom
+        right, as its licence asks), on white so they read over any street."""
+        info = self.basemap.info if self.basemap is not None else None
+        if info is not None and info.drawn and info.attribution:
+            tex = self._texture(info.attribution, (.2, .2, .2, 1), size=sp(10))
+            x, y = self.right - tex.width - dp(4), self.y + dp(2)
+            g.add(Color(1, 1, 1, .75))
+            g.add(Rectangle(pos=(x - dp(2), y), size=(tex.width + dp(4), tex.height)))
+            g.add(Color(1, 1, 1, 1))
+            g.add(Rectangle(texture=tex, size=tex.size, pos=(x, y)))
+        if not (self.show_legend and self.legend):
+            return
+        pad, swatch = dp(6), dp(14)
+        rows = [(colour, shape, self._texture(text, (.1, .1, .1, 1), size=sp(14)))
+                for colour, shape, text in self.legend]
+        line = max(t.height for _, _, t in rows) + dp(2)
+        col_w = max(t.width for _, _, t in rows) + swatch + 3 * pad
+        per_col = (len(rows) + 1) // 2
+        box_h = per_col * line + 2 * pad
+        x0, y0 = self.x + dp(4), self.y + dp(4) + (dp(16) if info and info.attribution else 0)
+        g.add(Color(1, 1, 1, .88))
+        g.add(Rectangle(pos=(x0, y0), size=(2 * col_w + pad, box_h)))
+        for i, (colour, shape, tex) in enumerate(rows):
+            cx = x0 + pad + (i // per_col) * col_w
+            cy = y0 + box_h - pad - (i % per_col + 1) * line
+            mid = cy + line / 2
+            g.add(Color(*colour))
+            s = swatch
+            if shape == "fill":
+                g.add(Rectangle(pos=(cx, mid - s / 2), size=(s, s)))
+            elif shape == "dot":
+                g.add(Rectangle(pos=(cx + s / 4, mid - s / 4), size=(s / 2, s / 2)))
+            elif shape == "task":
+                g.add(Mesh(vertices=[cx + s / 2, mid - s / 2, 0, 0, cx + s, mid + s / 2, 0, 0,
+                                     cx, mid + s / 2, 0, 0], indices=[0, 1, 2], mode="triangles"))
+            elif shape == "cross":
+                g.add(Line(points=[cx, mid, cx + s, mid], width=dp(1.5)))
+                g.add(Line(points=[cx + s / 2, mid - s / 2, cx + s / 2, mid + s / 2],
+                           width=dp(1.5)))
+            else:   # "me"
+                g.add(Ellipse(pos=(cx + s / 6, mid - s / 3), size=(2 * s / 3, 2 * s / 3)))
+            g.add(Color(1, 1, 1, 1))
+            g.add(Rectangle(texture=tex, size=tex.size,
+                            pos=(cx + s + pad, mid - tex.height / 2)))
 
     def _cell_labels(self, g: InstructionGroup, v: View) -> int:
         """Names of the cells in sight that are wide enough on screen to hold them."""
@@ -216,6 +376,7 @@ class DutyMapView(StencilView):
         if m is None:
             return 0
         n = 0
+        over = self._with_basemap()
         for c in m.cells:
             if n >= MAX_LABELS:
                 break
@@ -229,6 +390,10 @@ class DutyMapView(StencilView):
             tex = self._texture(f"{c.code[-4:]} {c.name}".strip(), (.25, .3, .25, 1))
             if tex.width > width_px:
                 tex = self._texture(c.code[-6:], (.25, .3, .25, 1))
+            if over:   # a halo: the name reads over the streets' own labels
+                g.add(Color(1, 1, 1, .7))
+                g.add(Rectangle(size=(tex.width + dp(4), tex.height),
+                                pos=(x - tex.width / 2 - dp(2), y - tex.height / 2)))
             g.add(Color(1, 1, 1, 1))
             g.add(Rectangle(texture=tex, size=tex.size,
                             pos=(x - tex.width / 2, y - tex.height / 2)))
@@ -240,11 +405,12 @@ class DutyMapView(StencilView):
         g.add(Color(1, 1, 1, 1))
         g.add(Rectangle(texture=tex, size=tex.size, pos=(x, y - tex.height / 2)))
 
-    def _texture(self, text: str, colour):
-        key = f"{colour}|{text}"
+    def _texture(self, text: str, colour, size: float | None = None):
+        size = size or sp(11)
+        key = f"{colour}|{size}|{text}"
         tex = self._textures.get(key)
         if tex is None:
-            label = CoreLabel(text=text, font_size=sp(11), color=colour)
+            label = CoreLabel(text=text, font_size=size, color=colour)
             label.refresh()
             tex = self._textures[key] = label.texture
         return tex

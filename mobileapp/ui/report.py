@@ -109,6 +109,11 @@ class PhotoMixin:
             app.take_photo(self.set_photo)  # Android: camera permission first
 
 
+class QuickButton(Button):
+    """A quick-report button: amber, bold, in a labelled strip (report.kv), unlike the grey
+    class and component buttons around it."""
+
+
 class ReportScreen(PhotoMixin, Screen):
     kind = StringProperty("event")
     class_code = StringProperty("")
@@ -212,7 +217,7 @@ class ReportScreen(PhotoMixin, Screen):
         box = self.ids.quick
         box.clear_widgets()
         for kind, code in quick[:3]:
-            b = Button(text=names.get((kind, code), f"{kind} {code}"))
+            b = QuickButton(text=names.get((kind, code), f"{kind} {code}"))
             b.bind(on_release=lambda _b, k=kind, c=code: self.quick(k, c, names))
             box.add_widget(b)
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from bench.simulate import Simulator, make_photo
+from tests.mobileapp.ui.conftest import screenshot
 
 
 def case_handled(base_url: str, cell: dict) -> tuple[Simulator, str]:
@@ -49,9 +50,8 @@ def wav(seconds: float = 0.2, rate: int = 8000) -> bytes:
             + b"data" + struct.pack("<I", len(data)) + data)
 
 
-def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, monkeypatch):
-    from kivy.clock import Clock
-    from kivy.core.window import Window
+def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, monkeypatch,
+                                        drive):
     from kivy.tests.common import UnitTestTouch
 
     from mobileapp.ui.app import HandsetApp
@@ -67,13 +67,10 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
     app = HandsetApp(base_url=link.base_url, data_dir=str(tmp_path / "phone"))
     from mobileapp.platform.camera import FileCamera
     app.camera = FileCamera(str(photo))
-    failures: list[BaseException] = []
     timings: dict[str, float] = {}
 
     def shot(name: str) -> None:
-        # Window.screenshot numbers its files (name0001.png); keep a stable name instead.
-        made = Window.screenshot(name=str(tmp_path / f"{name}.png"))
-        (tmp_path / made.rsplit("/", 1)[-1]).replace(artifacts / f"{name}.png")
+        screenshot(tmp_path, artifacts / f"{name}.png")
 
     def tap(widget, x, y):
         """A real touch (down, up) through the window at widget-local (x, y)."""
@@ -205,40 +202,7 @@ def test_sign_in_report_and_see_it_sent(live, link, cells, tmp_path, artifacts, 
         assert any(t.endswith("部件更新 丢失") for t in texts), texts
         assert any(t.endswith("上班签到") for t in texts), texts
 
-    steps = None
-    waiting = {"until": None, "pred": None, "deadline": 0.0}
-
-    def tick(dt):
-        nonlocal steps
-        try:
-            if steps is None:
-                steps = script()
-            elif waiting["pred"] is not None:
-                if not waiting["pred"]():
-                    if time.monotonic() > waiting["deadline"]:
-                        raise AssertionError(f"UI step at line {steps.gi_frame.f_lineno} "
-                                             "timed out")
-                    return
-            elif waiting["until"] and time.monotonic() < waiting["until"]:
-                return
-            step = next(steps)
-            waiting.update(pred=None, until=None)
-            if callable(step):
-                waiting.update(pred=step, deadline=time.monotonic() + 20)
-            else:
-                waiting["until"] = time.monotonic() + step
-        except StopIteration:
-            app.stop()
-            return False  # the driver ends with its app: it must not stop the next test's
-        except BaseException as exc:  # reported after the loop ends
-            failures.append(exc)
-            app.stop()
-            return False
-
-    Clock.schedule_interval(tick, 0.05)
-    app.run()
-    if failures:
-        raise failures[0]
+    drive(app, script, step_timeout=20)
     by_kind = {}
     for i in app.outbox.items():
         by_kind.setdefault(i.kind, []).append(i)

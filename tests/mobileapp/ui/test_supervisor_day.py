@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 import uuid
 
 import httpx
 
 from bench.simulate import make_photo
 from tests.mobileapp.test_mobile_live import verify_task
+from tests.mobileapp.ui.conftest import screenshot
 from tests.mobileapp.ui.test_mobile_app_ui import case_handled, wav
 
 MAX_TAPS = 3
@@ -33,8 +33,7 @@ def metres(lat1, lon1, lat2, lon2) -> float:
     return math.hypot((lat2 - lat1) * k, (lon2 - lon1) * k * math.cos(math.radians(lat1)))
 
 
-def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
-    from kivy.clock import Clock
+def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch, drive):
     from kivy.core.window import Window
     from kivy.metrics import dp, sp
     from kivy.tests.common import UnitTestTouch
@@ -68,7 +67,6 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
             seen_logs.append(self.format(record))
     logging.getLogger().addHandler(Keep())
 
-    failures: list[BaseException] = []
     taps = {"n": 0}
     per_report: dict[str, int] = {}
     given: dict[int, tuple[float, float, str]] = {}   # outbox id -> (lat, lon, how)
@@ -76,8 +74,7 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
     secrets: list[str] = ["demo-dcm-2026"]   # the password and every token the app held
 
     def shot(name: str) -> None:
-        made = Window.screenshot(name=str(tmp_path / f"{name}.png"))
-        (tmp_path / made.rsplit("/", 1)[-1]).replace(shots / f"{name}.png")
+        screenshot(tmp_path, shots / f"{name}.png")
 
     def tap(widget, count: bool = True) -> None:
         """A real touch at the widget's centre; the widget itself must fire."""
@@ -198,6 +195,11 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
         assert first.text and not first.disabled, "no component near the fix"
         shot("03-report-component")
         check_sizes("report")
+        # The quick reports are told apart from the class and component buttons at a glance.
+        quick_strip = report.ids.quick.parent
+        assert any(isinstance(w, Label) and w.text == "快速\n上报" for w in quick_strip.children)
+        assert all(tuple(b.background_color) != tuple(first.background_color)
+                   for b in report.ids.quick.children)
         tap(first)
         assert report.component_code
         tap(report.ids.send)
@@ -256,7 +258,9 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
         # 5. A component with a voice note: shutter, the component, hold to talk, 上报.
         yield settled
         walk_to(comp.lat - 0.00003, comp.lon + 0.00002)
-        yield lambda: report.place is not None and report.nearby_state == "done"
+        # The new fix's own lookup (the last report's "done" must not count).
+        yield lambda: report.place is not None and abs(
+            report.place.lat - (comp.lat - 0.00003)) < 1e-7 and report.nearby_state == "done"
         yield 0.2
         fix5 = app.gps.fix
         begin_report()
@@ -440,40 +444,7 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch):
         shot("14-signed-out")
         link.set("up")
 
-    steps = None
-    waiting = {"until": None, "pred": None, "deadline": 0.0}
-
-    def tick(dt):
-        nonlocal steps
-        try:
-            if steps is None:
-                steps = script()
-            elif waiting["pred"] is not None:
-                if not waiting["pred"]():
-                    if time.monotonic() > waiting["deadline"]:
-                        raise AssertionError(f"UI step at line {steps.gi_frame.f_lineno} "
-                                             "timed out")
-                    return
-            elif waiting["until"] and time.monotonic() < waiting["until"]:
-                return
-            step = next(steps)
-            waiting.update(pred=None, until=None)
-            if callable(step):
-                waiting.update(pred=step, deadline=time.monotonic() + 25)
-            else:
-                waiting["until"] = time.monotonic() + step
-        except StopIteration:
-            app.stop()
-            return False  # the driver ends with its app: it must not stop the next test's
-        except BaseException as exc:  # reported after the loop ends
-            failures.append(exc)
-            app.stop()
-            return False
-
-    Clock.schedule_interval(tick, 0.05)
-    app.run()
-    if failures:
-        raise failures[0]
+    drive(app, script)
 
     print("taps per report (plus the shutter):", per_report)
     assert len(per_report) == 5 and max(per_report.values()) <= MAX_TAPS
