@@ -14,6 +14,12 @@ from django.utils import timezone
 from server.maps.index import active_zone
 
 
+#: Paths answered on the server's clock without asking the database which city is active: the
+#: health probes, which a load balancer asks every few seconds and which must answer (with no
+#: query at all) while the database is down.
+SERVER_CLOCK_PATHS = ("/api/health/",)
+
+
 class CityTimeZoneMiddleware:
     """Activates the active city's time zone for the request; answers as before."""
 
@@ -21,6 +27,8 @@ class CityTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(SERVER_CLOCK_PATHS):
+            return self.get_response(request)
         try:
             timezone.activate(active_zone())
         except DatabaseError:
