@@ -11,7 +11,7 @@ import json
 
 from bench.attack import ROLES, attack_server
 
-EXAMPLES = 2  # per operation and role: make test's share; ``python -m bench.attack`` runs more
+EXAMPLES = 1  # per operation and role: make test's share; ``python -m bench.attack`` runs more
 
 
 def test_no_death_no_5xx_no_leak_for_any_role(live, tmp_path):

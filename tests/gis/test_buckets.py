@@ -65,7 +65,11 @@ def world():
     comps.append(ComponentRecord("1101010101999998", "0101", comps[0].geometry))  # a twin of the first point
     cells_m = shapely.transform(np.array([c.geometry for c in cells]), coords_to_metres)  # as the index projects
     comps_m = shapely.transform(np.array([c.geometry for c in comps]), coords_to_metres)
-    return cells, comps, rng, (cells_m, comps_m)
+    # The reference's prefilter: a component whose box is farther than the reach is farther
+    # too, so brute force need measure only the others (exactly the same answer).
+    comps_box = shapely.bounds(comps_m)
+    comps_class = np.array([c.class_code for c in comps])
+    return cells, comps, rng, (cells_m, comps_m, comps_box, comps_class)
 
 
 def query_points(cells, rng, n=500):
@@ -91,18 +95,21 @@ def query_points(cells, rng, n=500):
 
 def reference(world, lon, lat, accuracy, class_code, reach, limit):
     """(cell code or None, candidate codes, [(component code, distance)]) by brute force."""
-    cells, comps, _, (cells_m, comps_m) = world
-    point = shapely.Point(to_metres(lon, lat))
+    cells, comps, _, (cells_m, comps_m, comps_box, comps_class) = world
+    x, y = to_metres(lon, lat)
+    point = shapely.Point(x, y)
     dist = shapely.distance(cells_m, point)
     within = sorted(
         (0.0 if d <= EDGE_TOLERANCE_M else d, c.code) for c, d in zip(cells, dist) if d <= max(accuracy, EDGE_TOLERANCE_M)
     )
     chosen = within[0][1] if within else None
-    found = sorted(
-        (d, c.code)
-        for c, d in zip(comps, shapely.distance(comps_m, point))
-        if d <= reach and (class_code is None or c.class_code == class_code)
-    )
+    box = ((comps_box[:, 0] - reach <= x) & (x <= comps_box[:, 2] + reach)
+           & (comps_box[:, 1] - reach <= y) & (y <= comps_box[:, 3] + reach))
+    if class_code is not None:
+        box &= comps_class == class_code
+    ks = np.flatnonzero(box)
+    dist = shapely.distance(comps_m[ks], point)
+    found = sorted((d, comps[k].code) for k, d in zip(ks, dist) if d <= reach)
     return chosen, tuple(code for _, code in within), [(code, d) for d, code in found[:limit]]
 
 
