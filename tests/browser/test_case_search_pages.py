@@ -53,7 +53,7 @@ def signed_in(browser, live, username, width, lang):
     return page
 
 
-@pytest.mark.parametrize("width,lang", [(1440, "zh"), (1440, "en"), (768, "zh"), (390, "en")])
+@pytest.mark.parametrize("width,lang", [(1440, "zh"), (390, "en")])
 def test_a_case_found_by_search_and_opened(browser, live, sim, dispatched, shots, width,
                                            lang):
     page = signed_in(browser, live, "dispatcher", width, lang)

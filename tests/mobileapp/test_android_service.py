@@ -151,7 +151,7 @@ def test_service_records_the_track_while_the_flag_is_up(tmp_path, live, sup_toke
     thread.start()
     app = Outbox(tmp_path / "outbox.sqlite3")
     try:
-        wait_for(lambda: service.port)
+        wait_for(lambda: ServiceLink(tmp_path).state().get("port"))  # the file the app reads
         (tmp_path / "tracking").touch()           # the app's clock-in
         assert ServiceLink(tmp_path).wake()
         wait_for(lambda: gps.on)
