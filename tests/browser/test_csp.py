@@ -83,9 +83,8 @@ def walk(browser, live, user: str, paths: list[str], lang: str, width: int, shot
     return [f"{user or 'anonymous'} {lang} {width}px {p}" for p in problems]
 
 
-# Chinese, the default: the pages load the same scripts and styles in either language (the
-# English pages are opened by test_consoles and test_case_search_pages, which fail on any
-# script error too).
+# Chinese, the default: a page loads the same scripts, styles and images in either language
+# (the language changes the text and the catalog, served from the same origin).
 @pytest.mark.parametrize("lang", ["zh-CN"])
 def test_no_csp_violation_on_any_page(browser, live, dept_user, shots, lang):
     problems = []
