@@ -36,10 +36,10 @@ setup-services:
 run: setup
 	@PORT=$(PORT) bash scripts/run.sh
 
-# make lint first (seconds, no services), then scripts/test-suites.sh: the whole suite on
-# PostGIS + Redis, and beside it the server tests again on the SpatiaLite default, the browser
-# tests and the handset's screens (each in its own process: Playwright's sync API, pytest-asyncio
-# and Kivy clash in one).
+# make lint first (seconds, no services), then scripts/test-suites.sh, three lanes side by side:
+# the suite on PostGIS + Redis; the end-to-end tests (real servers on both databases); the
+# server tests again on the SpatiaLite default, then the browser tests and the handset's screens
+# (each in its own process: Playwright's sync API, pytest-asyncio and Kivy clash in one).
 test: setup-services
 	@set -e; $(LINT); eval "$$(bash scripts/services.sh)"; bash scripts/test-suites.sh
 
