@@ -1,4 +1,4 @@
-"""The city's clock on every page (城市时钟): a request is answered in the active city's time zone.
+"""The city's time zone (城市时区) on every page: a request is answered in the active city's time zone.
 
 Deadlines, working hours and evaluation periods already follow the active map version's time
 zone (``index.active_zone``). This middleware makes what Django renders follow it too: times in
