@@ -323,7 +323,7 @@ stop_all() {
       as_pg "$PGBIN/pg_ctl" -D "$STATE/pg-$p" -m fast -w stop >/dev/null || true
     fi
   done
-  log "stopped (data kept in $STATE)"
+  [ "${1:-}" = removing ] || log "stopped (data kept in $STATE)"
 }
 
 kill_node() {  # SIGKILL the node's group and its server's groups (serve.py starts each child
@@ -402,6 +402,6 @@ case "${1:-start}" in
   rejoin-pg) mkdir -p "$STATE/log"; start_postgres ;;
   kill-redis) kill_redis ;;
   kill-pg) kill_pg ;;
-  clean) stop_all; rm -rf "$STATE" ;;
+  clean) stop_all removing; rm -rf "$STATE"; log "stopped; $STATE removed" ;;
   *) die "usage: $0 start|stop|status|env|clean|kill-node PORT|start-node PORT|kill-redis|start-redis|kill-pg|rejoin-pg" ;;
 esac

@@ -8,7 +8,6 @@ own page.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -26,12 +25,6 @@ from workflows import Role
 HOME = {Role.ACCEPTOR: "console-supervision", Role.DUTY_CHIEF: "console-supervision",
         Role.CALL_TAKER: "hotline", Role.DISPATCHER: "console-command",
         Role.LEADER: "console-dashboard", Role.DEPARTMENT: "console-department"}
-
-
-def map_config() -> dict:
-    """The base map under the vector layers; none by default (closed networks)."""
-    return {"tile_url": settings.MAP_TILE_URL, "wms_url": settings.MAP_WMS_URL,
-            "wms_layers": settings.MAP_WMS_LAYERS, "attribution": settings.MAP_ATTRIBUTION}
 
 
 def home(request):
@@ -52,8 +45,7 @@ def _centre_page(request, page: str, title_en: str, template: str):
     if not access.may(request.user, Ability.CENTRE_CONSOLES):
         raise PermissionDenied(_("The centre consoles are for acceptors, duty chiefs, "
                                  "dispatchers, call-takers and leaders."))
-    return render(request, template, {**_titles(title_en), "page": page,
-                                      "map_config": map_config()})
+    return render(request, template, {**_titles(title_en), "page": page})
 
 
 @login_required
@@ -93,5 +85,4 @@ def case_page(request, number: str):
         raise Http404(_("No case with this number, or not one your account may see."))
     role = access.role_of(request.user)
     back = reverse(HOME[role]) if role in HOME else "/"
-    return render(request, "consoles/case.html", {"number": number, "back": back,
-                                                  "map_config": map_config()})
+    return render(request, "consoles/case.html", {"number": number, "back": back})

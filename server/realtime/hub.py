@@ -315,7 +315,7 @@ class Hub:
         self.channel = await self.layer.new_channel()
         channel = self.channel
         self.probe = layer_watch.Probe(lambda message: self.layer.send(channel, message), PROBE,
-                                       _redis_url(self.layer))
+                                       redis_connect(self.layer))
         self._tasks = [asyncio.ensure_future(self._receive()),
                        asyncio.ensure_future(self._rejoin()),
                        asyncio.ensure_future(self.probe.run())]
@@ -370,14 +370,32 @@ class Hub:
                     log.exception("realtime hub: re-join of %s failed", group)
 
 
-def _redis_url(layer) -> str:
-    """The Redis URL whose restarts the probe watches: the project's own ``REDIS_URL`` when the
-    layer is a Redis one (its backend class lives in ``channels_redis``)."""
+def redis_connect(layer):
+    """How the probe connects to the Redis server whose restarts it watches, or None when the
+    layer is not a Redis one (its backend class lives in ``channels_redis``): the project's own
+    ``REDIS_URL``, or the master the ``REDIS_SENTINELS`` name (as the layer itself follows it).
+    The returned callable takes redis-py's connection keywords (timeouts)."""
     from django.conf import settings
 
-    if type(layer).__module__.startswith("channels_redis"):
-        return settings.REDIS_URL
-    return ""
+    if not type(layer).__module__.startswith("channels_redis"):
+        return None
+    if settings.REDIS_SENTINELS:
+        from redis.asyncio.sentinel import Sentinel
+
+        from server.redis_sentinel import parse_sentinels
+
+        sentinels = parse_sentinels(settings.REDIS_SENTINELS)
+        master = settings.REDIS_SENTINEL_MASTER
+
+        def via_sentinel(**kwargs):
+            return Sentinel(sentinels, sentinel_kwargs=dict(kwargs)).master_for(master, **kwargs)
+        return via_sentinel
+    if settings.REDIS_URL:
+        from redis.asyncio import Redis
+
+        url = settings.REDIS_URL
+        return lambda **kwargs: Redis.from_url(url, **kwargs)
+    return None
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

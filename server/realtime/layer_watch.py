@@ -20,7 +20,8 @@ What counts as a failure, all through public interfaces this project owns or cal
 - with a Redis channel layer, the Redis server's ``run_id`` (``INFO server``, on a connection
   of the probe's own) changed since the last probe: Redis restarted between two probes, too
   quickly for a probe to be lost, and its subscribers may have missed what was published
-  before they subscribed again.
+  before they subscribed again. Behind Sentinel the connection follows the master the
+  sentinels name, so a failover (a new master, a new ``run_id``) is noticed the same way.
 
 A subscriber connection that drops and comes back between two probes, without a restart, is
 not seen: the minute's catch-up covers it.
@@ -31,7 +32,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +67,16 @@ def last() -> float:
 class Probe:
     """The probes of one hub through its layer to its own channel, and the Redis server's
     identity. ``run()`` loops until cancelled; the hub's receive loop hands each probe that
-    comes back to ``back(n)``."""
+    comes back to ``back(n)``.
+
+    ``connect(**timeouts)``, when given, returns the async Redis client whose server identity
+    is watched (a plain URL's, or the master Sentinel names); without it only probes count."""
 
     def __init__(self, send: Callable[[dict[str, Any]], Awaitable[None]], message_type: str,
-                 redis_url: str = ""):
+                 connect: Callable[..., Redis] | None = None):
         self._send = send
         self._type = message_type
-        self._redis_url = redis_url
+        self._connect = connect
         self._out: dict[int, float] = {}  # probe number -> when it was sent
         self._n = 0
         self._run_id: str | None = None
@@ -79,11 +86,8 @@ class Probe:
 
     async def run(self) -> None:
         redis = None
-        if self._redis_url:
-            from redis import asyncio as aioredis
-
-            redis = aioredis.Redis.from_url(self._redis_url, socket_timeout=PROBE_LOST_S,
-                                            socket_connect_timeout=PROBE_LOST_S)
+        if self._connect is not None:
+            redis = self._connect(socket_timeout=PROBE_LOST_S, socket_connect_timeout=PROBE_LOST_S)
         try:
             while True:
                 await self.once(redis)

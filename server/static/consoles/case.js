@@ -22,8 +22,7 @@
   }
   (async () => {
     await DCM.load({departments: true, supervisors: true});
-    const config = document.getElementById("map-config");
-    if (window.L && config) DCM.map = new DCM.Map("map", JSON.parse(config.textContent));
+    if (window.L && document.getElementById("map")) DCM.map = new DCM.Map("map");
     DCM.live = new DCM.Live({onCase: (m) => {
       if (m.case.number !== number) return;
       clearTimeout(timer); timer = setTimeout(load, 80);

@@ -56,7 +56,7 @@
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
   (async () => {
     await DCM.load({});
-    if (window.L) DCM.map = map = new DCM.Map("map", JSON.parse(document.getElementById("map-config").textContent));
+    if (window.L) DCM.map = map = new DCM.Map("map");
     DCM.live = new DCM.Live({onCase, onReset: reload, onStatus: DCM.statusEl});
     await reload();
     setInterval(reload, 60000);  // lights turn red with time, not only with events

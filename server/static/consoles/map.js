@@ -22,7 +22,7 @@
   }
 
   class DcmMap {
-    constructor(div, config, opts) {
+    constructor(div, opts) {
       this.opts = opts || {};
       this.map = L.map(div, {preferCanvas: true, zoomControl: true, attributionControl: true, maxZoom: 20});
       this.map.attributionControl.setPrefix(false);

@@ -290,8 +290,7 @@
     await DCM.load({departments: true, supervisors: !light});
     await fillPickers();
     fromAddress();
-    const config = document.getElementById("map-config");
-    if (window.L && config) DCM.map = map = new DCM.Map("map", JSON.parse(config.textContent));
+    if (window.L && document.getElementById("map")) DCM.map = map = new DCM.Map("map");
     // Listen first, then load: an event committed while the list loads is applied after it
     // (applying a case twice is harmless; missing one is not).
     const early = [];

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from rest_framework.test import APIClient
 from PIL import Image
 
 from gridmaps.basemap import mbtiles
@@ -65,6 +66,20 @@ def test_own_package_is_an_xyz_layer_served_by_the_system(cast, package):
     assert body["bounds"] == [116.405, 39.925, 116.415, 39.935]
     assert (body["minzoom"], body["maxzoom"]) == (16, 16)
     assert body["attribution"] == "© OpenStreetMap contributors"
+
+
+def test_the_city_s_own_data_is_credited_in_the_reader_s_language(cast, settings, tmp_path):
+    db = mbtiles.create(tmp_path / "own.mbtiles", {"name": "own", "format": "png",
+                                                   "bounds": BOUNDS, "minzoom": 16,
+                                                   "maxzoom": 16, "attribution": ""})
+    db.commit()
+    db.close()
+    settings.BASEMAP_PATH = tmp_path / "own.mbtiles"
+    settings.MAP_TILE_URL = settings.MAP_WMS_URL = ""
+    en = cast["supervisor"].get("/api/map/basemap/").json()  # the cast reads English
+    zh = APIClient(HTTP_AUTHORIZATION=f"Token {cast['supervisor'].token}",
+                   HTTP_ACCEPT_LANGUAGE="zh-hans").get("/api/map/basemap/").json()
+    assert (zh["attribution"], en["attribution"]) == ("城市网格数据", "City grid data")
 
 
 def test_a_configured_server_comes_first(cast, package, settings):

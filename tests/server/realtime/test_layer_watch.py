@@ -18,7 +18,7 @@ from asgiref.sync import async_to_sync
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from server.realtime import layer_watch
-from server.realtime.hub import Hub, Listener
+from server.realtime.hub import Hub, Listener, redis_connect
 from tests.e2e.server_process import free_port
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
@@ -131,3 +131,83 @@ def test_a_layer_whose_redis_is_away_is_noticed(fast_probes, settings):
         await layer.flush()
 
     async_to_sync(scenario)()
+
+
+class OwnSentinel:
+    """A redis-sentinel of the test's own, watching one master as master name "dcm"."""
+
+    def __init__(self, tmp_path, master_port: int):
+        self.port, self.proc = free_port(), None
+        self.conf = tmp_path / "sentinel.conf"
+        self.conf.write_text(f"port {self.port}\nbind 127.0.0.1\ndir {tmp_path}\n"
+                             f"sentinel monitor dcm 127.0.0.1 {master_port} 1\n")
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["redis-sentinel", str(self.conf)], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-sentinel did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.mark.skipif(not shutil.which("redis-sentinel"), reason="needs redis-sentinel")
+def test_behind_sentinel_the_probe_watches_the_master_the_sentinels_name(tmp_path, fast_probes,
+                                                                          settings):
+    """With REDIS_SENTINELS (no REDIS_URL) the probe still sees the master restart: it asks the
+    sentinels for the master, as the layer does."""
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    sentinel = OwnSentinel(tmp_path, redis.port)
+    sentinel.start()
+    settings.REDIS_URL = ""
+    settings.REDIS_SENTINELS = f"127.0.0.1:{sentinel.port}"
+    settings.REDIS_SENTINEL_MASTER = "dcm"
+    layer = RedisPubSubChannelLayer(
+        hosts=[{"sentinels": [("127.0.0.1", sentinel.port)], "master_name": "dcm"}],
+        prefix="watch")
+    connect = redis_connect(layer)
+    assert connect is not None
+
+    async def scenario():
+        client = connect(socket_timeout=2, socket_connect_timeout=2)
+        probe = layer_watch.Probe(lambda m: layer.send("watch.nobody", m), "hub.probe")
+        try:
+            await probe.once(client)
+            assert layer_watch.last() == float("-inf")  # first sight of the master
+            await asyncio.get_running_loop().run_in_executor(None, redis.stop)
+            await asyncio.get_running_loop().run_in_executor(None, redis.start)
+            before = time.monotonic()
+            for _ in range(50):  # the client reconnects through the sentinels
+                await probe.once(client)
+                if layer_watch.last() > before:
+                    break
+                await asyncio.sleep(0.1)
+            assert layer_watch.last() > before
+        finally:
+            await client.aclose()
+            await layer.flush()
+
+    try:
+        async_to_sync(scenario)()
+    finally:
+        sentinel.stop()
+        redis.stop()
+
+
+def test_an_in_memory_layer_has_no_redis_to_watch():
+    from channels.layers import InMemoryChannelLayer
+
+    assert redis_connect(InMemoryChannelLayer()) is None
