@@ -71,6 +71,8 @@ class Case(models.Model):
     suspend_count = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveIntegerField(default=0)
     urge_count = models.PositiveIntegerField(default=0)  # urges (督办) of the department
+    # How many of them the department has read (督办已阅): the terminals show the others.
+    urges_acknowledged = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

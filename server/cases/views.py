@@ -241,9 +241,11 @@ class CaseActionView(APIView):
                    parameters=[OpenApiParameter(
                        "action", str, OpenApiParameter.PATH, enum=USER_ACTIONS,
                        description="the step; urge (督办) and comment (批转意见) take a note "
-                                   "and leave the case as it was")],
+                                   "and leave the case as it was; acknowledge (督办已阅: the "
+                                   "department holding the case has read the urges waiting, "
+                                   "409 nothing_to_acknowledge when none is) too")],
                    summary="Take an action on a case (受理, 立案, 派遣, 反馈, 核查, 结案, "
-                           "督办 urge, 批转意见 comment ...)")
+                           "督办 urge, 督办已阅 acknowledge, 批转意见 comment ...)")
     def post(self, request, number: str, action: str):
         try:
             act = Action(action)
