@@ -172,6 +172,7 @@ class FilingCondition(models.Model):
     class_code = models.CharField(max_length=5)
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True, help_text="the name in English")
     limit_value = models.FloatField()
     limit_unit = models.CharField(max_length=16, choices=UNITS)
     closing_condition = models.CharField(max_length=200)

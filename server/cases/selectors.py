@@ -15,7 +15,7 @@ from django.db.models import F, Q, QuerySet
 
 from server.accounts import access
 from server.accounts.models import User
-from server.cases.models import Case
+from server.cases.models import Case, FilingCondition
 from server.cases.photos import photo_state
 from server.maps.index import NoActiveMap, active_map
 from workflows import NOTE_ACTIONS, Action, CaseSnapshot, Role, State, allowed_actions
@@ -227,6 +227,10 @@ def case_story(case: Case) -> list[dict[str, Any]]:
                       "by": actor_of(e.actor, e.actor_role),
                       "deadline": e.deadline.isoformat() if e.deadline else None,
                       "data": e.data, "photos": photos.pop(e.id, [])})
+    named = condition_names({s["data"].get("condition_code") for s in steps} - {None, ""})
+    for s in steps:
+        if s["data"].get("condition_code") in named:
+            s["condition"] = named[s["data"]["condition_code"]]
     by_id = {s["id"]: s for s in steps}
     for s in steps:
         if s["action"] == Action.ACKNOWLEDGE.value:
@@ -237,6 +241,16 @@ def case_story(case: Case) -> list[dict[str, Any]]:
     if steps and photos:
         steps[0]["photos"] = [p for ps in photos.values() for p in ps] + steps[0]["photos"]
     return steps
+
+
+def condition_names(codes) -> dict[str, dict[str, str]]:
+    """code -> {"code", "zh", "en"} of the filing conditions (立案条件) named by ``codes`` (the
+    English name falls back to the Chinese one where the table has none); unknown codes are
+    left out."""
+    rows = FilingCondition.objects.filter(code__in=list(codes)).values_list("code", "name",
+                                                                            "name_en")
+    return {code: {"code": code, "zh": name, "en": name_en or name}
+            for code, name, name_en in rows}
 
 
 def photo_of(p) -> dict[str, Any]:
