@@ -194,7 +194,7 @@
     // duty grid), and the three nearest as buttons.
     if (f.kind === "supervisor") {
       const box = DCM.el("input", {name, list: "supervisor-list", required: f.required, autocomplete: "off",
-        placeholder: f.required ? "" : gettext("automatic (the duty grid's supervisor)")});
+        placeholder: f.required ? "" : gettext("automatic (the nearest supervisor on duty)")});
       const list = DCM.el("datalist", {id: "supervisor-list"});
       const nearest = DCM.el("span", {class: "nearest"});
       const show = (all) => {
