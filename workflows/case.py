@@ -52,6 +52,7 @@ class CaseSnapshot:
     suspend_count: int = 0
     reopen_count: int = 0
     urge_count: int = 0  # urges (督办) of the department
+    urges_acknowledged: int = 0  # how many of them the department has read (督办已阅)
     version: int = 0
 
     def apply(self, changes: Mapping[str, Any]) -> "CaseSnapshot":

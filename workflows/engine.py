@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from workflows.case import PUBLIC_CHANNELS, Actor, CaseSnapshot, Decision, Refused
-from workflows.guards import ACCESS_GUARDS
+from workflows.guards import ACCESS_GUARDS, CONFLICT_GUARDS
 from workflows.rules import Rules, default_rules
 from workflows.states import NOTE_ACTIONS, SYSTEM_ACTIONS, Action, Role, State
 from workflows.table import TRANSITIONS, Transition, outcome_of
@@ -65,7 +65,8 @@ def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetim
 
     Checks, in this order, so the refusal names the first real obstacle: the action exists for
     this role (403), the case is in a state the action starts from (409), the outcome is one the
-    action knows (400), then each guard (403 for who-may guards, else 400).
+    action knows (400), then each guard (403 for who-may guards, 409 for guards about what the
+    case holds now (``CONFLICT_GUARDS``), else 400).
     """
     params = params or {}
     rules = rules or default_rules()
@@ -100,6 +101,8 @@ def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetim
         row, from_state = rows[0], case.state
     for guard in row.guards:
         reason = guard(case, actor, params, now)
+        if reason and guard.__name__ in CONFLICT_GUARDS:
+            raise Refused(CONFLICT_GUARDS[guard.__name__], reason, 409, state=from_state)
         if reason:
             access = guard.__name__ in ACCESS_GUARDS
             raise Refused("not_your_case" if access else "invalid", reason, 403 if access else 400,

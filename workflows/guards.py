@@ -23,6 +23,18 @@ def _access(fn: Guard) -> Guard:
     return fn
 
 
+#: Guards whose refusal is about what the case holds now, not about what was sent: 409 with
+#: their own refusal code (guard name -> code), so a client can tell "someone did it already".
+CONFLICT_GUARDS: dict[str, str] = {}
+
+
+def _conflict(code: str) -> Callable[[Guard], Guard]:
+    def mark(fn: Guard) -> Guard:
+        CONFLICT_GUARDS[fn.__name__] = code
+        return fn
+    return mark
+
+
 def requires(name: str, what: str = "") -> Guard:
     def guard(case, actor, params, now):
         value = params.get(name)
@@ -96,6 +108,15 @@ def sees_case(case, actor, params, now):
         return f"case is assigned to department {case.department_code!r}, not to yours"
     if actor.role.value == "supervisor" and actor.id not in (case.reporter_id, case.assignee_id):
         return "only the supervisor who reported a case or holds its task may comment on it"
+    return None
+
+
+@_conflict("nothing_to_acknowledge")
+def urge_waiting(case, actor, params, now):
+    """An urge (督办) the department has not acknowledged yet: someone at the terminal (or on
+    another of the department's screens) may have acknowledged it a moment ago."""
+    if case.urges_acknowledged >= case.urge_count:
+        return "no urge of this case is waiting to be acknowledged"
     return None
 
 

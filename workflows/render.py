@@ -41,7 +41,8 @@ def render() -> str:
     lines += ["```", "",
               "`reject_return` goes back to the state the return was asked from (dispatched or "
               "handling); `timer` (system) records a light change on any timed state; "
-              "`urge` (督办) and `comment` (批转意见) add a note to the story and leave the case "
+              "`urge` (督办), `acknowledge` (督办已阅: the department has read the urges "
+              "waiting) and `comment` (批转意见) add a note to the story and leave the case "
               "as it was (its version too).", "",
               "| action | 中文 | from | to | roles | guards |", "|---|---|---|---|---|---|"]
     for t in TRANSITIONS:

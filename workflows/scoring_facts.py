@@ -32,9 +32,10 @@ STOCKS = frozenset({"unhandled", "overdue", "reworked_open"})
 #: Closing types that mean the filing was wrong (错误结案); none in today's workflow.
 INVALID_CLOSINGS = frozenset({"erroneous"})
 #: Actions that count for nothing whatever the case's history: the photo cleaner's note, and
-#: the notes people add to a story (an urge, a comment: they move nothing a figure counts). The
-#: rollups skip reading a case's log back for them (``server.evaluation.rollups.record``).
-SILENT_ACTIONS = frozenset({"photo_cleaned", "urge", "comment"})
+#: the notes people add to a story (an urge, its acknowledgement, a comment: they move nothing a
+#: figure counts). The rollups skip reading a case's log back for them
+#: (``server.evaluation.rollups.record``).
+SILENT_ACTIONS = frozenset({"photo_cleaned", "urge", "acknowledge", "comment"})
 
 
 class Fact(NamedTuple):

@@ -76,6 +76,7 @@ class Action(_Named):
     PHOTO_CLEANED = "photo_cleaned", "照片处理完成", "Photo processed"
     URGE = "urge", "督办", "Urge"
     COMMENT = "comment", "批转意见", "Comment"
+    ACKNOWLEDGE = "acknowledge", "督办已阅", "Acknowledge"
 
 
 class Role(_Named):
@@ -94,8 +95,9 @@ class Role(_Named):
 #: cleaner's result. Consoles never offer them; lists of "the last step" skip them.
 SYSTEM_ACTIONS = frozenset({Action.TIMER, Action.PHOTO_CLEANED})
 
-#: Steps that add to a case's story without changing the case: an urge (督办) of the department
-#: and a comment (批转意见). The state, holder and deadlines stay, and so does the version (a
-#: form someone has open on the case does not go stale because of a note). No role's to-do
-#: list grows by them, and the public never sees them (their words are internal).
-NOTE_ACTIONS = frozenset({Action.URGE, Action.COMMENT})
+#: Steps that add to a case's story without changing the case: an urge (督办) of the department,
+#: the department's acknowledgement of it (督办已阅) and a comment (批转意见). The state, holder
+#: and deadlines stay, and so does the version (a form someone has open on the case does not go
+#: stale because of a note). No role's to-do list grows by them, and the public never sees them
+#: (their words are internal).
+NOTE_ACTIONS = frozenset({Action.URGE, Action.ACKNOWLEDGE, Action.COMMENT})

@@ -92,8 +92,11 @@ E = {
     "file": _file,
     "dispatch": _dispatch,
     "ask_return": lambda c, p, now, r: {"resume_state": c.state.value},
+    # Urges of the department that gave the case back lapse with it: the next department's
+    # terminal must not show them as its own.
     "approve_return": lambda c, p, now, r: {
         "department_code": None, "return_count": c.return_count + 1, "resume_state": "",
+        "urges_acknowledged": c.urge_count,
         "handle_started_at": None, "handle_deadline": None, "original_handle_deadline": None},
     "refuse_return": lambda c, p, now, r: {"state": State(c.resume_state), "resume_state": ""},
     "ask_postpone": lambda c, p, now, r: {
@@ -115,6 +118,7 @@ E = {
                                     **_new_handle_cycle(c, now, r)},
     "light": lambda c, p, now, r: {"light": p["light"]},
     "urge": lambda c, p, now, r: {"urge_count": c.urge_count + 1},
+    "acknowledge": lambda c, p, now, r: {"urges_acknowledged": c.urge_count},
 }
 
 
@@ -129,6 +133,9 @@ TIMED = [S.REPORTED, S.VERIFYING, S.ACCEPTED, S.FILED, S.DISPATCHED, S.HANDLING,
          S.RETURN_REQUESTED, S.POSTPONE_REQUESTED, S.SUSPEND_REQUESTED, S.HANDLED, S.CHECKING,
          S.CHECKED, S.SELF_HANDLED]
 DEPT = [R.DEPARTMENT]
+#: States in which a case has a department (from the dispatch on; a return takes it away).
+HELD_BY_DEPT = [S.DISPATCHED, S.HANDLING, S.RETURN_REQUESTED, S.POSTPONE_REQUESTED,
+                S.SUSPEND_REQUESTED, S.SUSPENDED, S.HANDLED, S.CHECKING, S.CHECKED, S.CLOSED]
 TRANSITIONS: tuple[Transition, ...] = (
     _row(A.REPORT, [], S.REPORTED, [R.SUPERVISOR, R.CALL_TAKER, R.ACCEPTOR, R.SYSTEM]),
     _row(A.ACCEPT, [S.REPORTED], S.ACCEPTED, [R.ACCEPTOR]),
@@ -192,6 +199,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # department (督办) while the department has the next step (take it on, or handle it).
     _row(A.URGE, [S.DISPATCHED, S.HANDLING], None, [R.DUTY_CHIEF, R.DISPATCHER, R.LEADER],
          [g.requires_note, g.short_note, g.valid_level], effect="urge"),
+    # The department holding the case acknowledges the urges it has not yet read (督办已阅),
+    # from any state it may hold the case in (an urge may be read after the next step).
+    _row(A.ACKNOWLEDGE, HELD_BY_DEPT, None, DEPT, [g.own_department, g.urge_waiting, g.short_note],
+         effect="acknowledge"),
     # Anyone who reads a case may add a comment (批转意见) at any step.
     _row(A.COMMENT, list(S), None, [R.SUPERVISOR, R.ACCEPTOR, R.DUTY_CHIEF, R.DISPATCHER,
                                     R.DEPARTMENT, R.CALL_TAKER, R.LEADER],

@@ -186,6 +186,13 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
             raise invalid(f"no supervisor {named!r}" if named else "no supervisor is available")
         params["assignee_id"] = user.pk
         extra["assignee"] = user.username
+    elif action == Action.ACKNOWLEDGE:
+        # Which urges this reads (the story marks each "read by ... at ..."): the newest ones,
+        # as many as are waiting. None waiting is refused by the rules (409).
+        waiting = case.urge_count - case.urges_acknowledged
+        if waiting > 0:
+            extra["urges"] = sorted(case.events.filter(action=Action.URGE.value)
+                                    .order_by("-id").values_list("id", flat=True)[:waiting])
     elif action == Action.MERGE and params.get("into"):
         target = Case.objects.filter(number=params["into"]).first()
         if target is None:

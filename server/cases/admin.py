@@ -7,10 +7,10 @@ from workflows.limits import default_node_limits
 
 @admin.register(FilingCondition)
 class FilingConditionAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "class_code", "limit_value", "limit_unit",
+    list_display = ("code", "name", "name_en", "kind", "class_code", "limit_value", "limit_unit",
                     "closing_condition", "is_default", "active")
     list_filter = ("kind", "limit_unit", "active")
-    search_fields = ("code", "name", "class_code")
+    search_fields = ("code", "name", "name_en", "class_code")
 
 
 @admin.register(CalendarOverride)

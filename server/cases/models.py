@@ -71,6 +71,8 @@ class Case(models.Model):
     suspend_count = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveIntegerField(default=0)
     urge_count = models.PositiveIntegerField(default=0)  # urges (督办) of the department
+    # How many of them the department has read (督办已阅): the terminals show the others.
+    urges_acknowledged = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -170,6 +172,7 @@ class FilingCondition(models.Model):
     class_code = models.CharField(max_length=5)
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True, help_text="the name in English")
     limit_value = models.FloatField()
     limit_unit = models.CharField(max_length=16, choices=UNITS)
     closing_condition = models.CharField(max_length=200)

@@ -18,6 +18,9 @@ UNITS = {"work_hours", "work_days", "natural_hours"}
 
 FILING_COLUMNS = ("kind", "class_code", "code", "name", "limit_value", "limit_unit",
                   "closing_condition", "is_default")
+#: Columns a filing-condition table may have: the English name (the consoles in English show it;
+#: a table without it leaves the English names a database has as they are).
+OPTIONAL_FILING_COLUMNS = ("name_en",)
 NODE_COLUMNS = ("node", "value", "unit")
 
 
@@ -64,8 +67,24 @@ def read_filing_conditions(path: Path | None = None) -> tuple[str, list[dict]]:
                              f"codes unique")
         seen.add(row["code"])
         rows.append({c: row[c] for c in FILING_COLUMNS}
+                    | {c: row[c] for c in OPTIONAL_FILING_COLUMNS if c in row}
                     | {"limit_value": value, "is_default": row["is_default"] == "1"})
     return version, rows
+
+
+def name_conditions_in_english(model, path: Path | None = None) -> int:
+    """Give the conditions without an English name the shipped table's, where their Chinese
+    name is still the shipped one (a condition the city renamed keeps what it has); returns
+    how many were named."""
+    _, rows = read_filing_conditions(path)
+    shipped = {r["code"]: r for r in rows if r.get("name_en")}
+    named = 0
+    for obj in model.objects.filter(name_en="", code__in=list(shipped)):
+        if obj.name == shipped[obj.code]["name"]:
+            obj.name_en = shipped[obj.code]["name_en"]
+            obj.save(update_fields=["name_en"])
+            named += 1
+    return named
 
 
 def import_filing_conditions(model, path: Path) -> tuple[int, int]:
@@ -117,10 +136,12 @@ def import_node_limits(model, path: Path) -> tuple[int, int]:
 
 
 def sync_filing_conditions(model, path: Path | None = None) -> int:
-    """Create the missing conditions on ``model`` (the FilingCondition model, real or historical);
-    returns how many were created."""
+    """Create the missing conditions on ``model`` (the FilingCondition model, real or historical:
+    the columns it has yet); returns how many were created."""
     version, rows = read_filing_conditions(path)
     have = set(model.objects.values_list("code", flat=True))
-    new = [model(data_version=version, **r) for r in rows if r["code"] not in have]
+    fields = {f.name for f in model._meta.get_fields()}
+    new = [model(data_version=version, **{k: v for k, v in r.items() if k in fields})
+           for r in rows if r["code"] not in have]
     model.objects.bulk_create(new, batch_size=500)
     return len(new)

@@ -15,10 +15,10 @@ from django.db.models import F, Q, QuerySet
 
 from server.accounts import access
 from server.accounts.models import User
-from server.cases.models import Case
+from server.cases.models import Case, FilingCondition
 from server.cases.photos import photo_state
 from server.maps.index import NoActiveMap, active_map
-from workflows import NOTE_ACTIONS, CaseSnapshot, Role, State, allowed_actions
+from workflows import NOTE_ACTIONS, Action, CaseSnapshot, Role, State, allowed_actions
 from workflows.states import FINAL_STATES
 
 FINAL_VALUES = tuple(s.value for s in FINAL_STATES)
@@ -61,6 +61,9 @@ def case_summary(case: Case, for_user: User | None = None) -> dict[str, Any]:
         "suspend_count": case.suspend_count,
         "reopen_count": case.reopen_count,
         "urge_count": case.urge_count,
+        "urges_acknowledged": case.urges_acknowledged,
+        # An urge the department has not read yet: its terminals highlight the case.
+        "urge_unacknowledged": case.urge_count > case.urges_acknowledged,
         "version": case.version,
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
@@ -209,7 +212,9 @@ def actor_of(user: User, role: str) -> dict[str, str]:
 
 def case_story(case: Case) -> list[dict[str, Any]]:
     """Every step of ``case`` in order: action, states, time, actor, the note, reason and other
-    parameters the person entered (``data``), and the photos that step took."""
+    parameters the person entered (``data``), and the photos that step took. An urge the
+    department has read carries ``acknowledged`` (who read it, and when: the acknowledging
+    step's ``by`` and ``at``); a filing step its condition by name (``condition``)."""
     photos: dict[int | None, list[dict[str, Any]]] = {}
     for p in case.photos.select_related("upload"):
         photos.setdefault(p.event_id, []).append(photo_of(p))
@@ -222,10 +227,30 @@ def case_story(case: Case) -> list[dict[str, Any]]:
                       "by": actor_of(e.actor, e.actor_role),
                       "deadline": e.deadline.isoformat() if e.deadline else None,
                       "data": e.data, "photos": photos.pop(e.id, [])})
+    named = condition_names({s["data"].get("condition_code") for s in steps} - {None, ""})
+    for s in steps:
+        if s["data"].get("condition_code") in named:
+            s["condition"] = named[s["data"]["condition_code"]]
+    by_id = {s["id"]: s for s in steps}
+    for s in steps:
+        if s["action"] == Action.ACKNOWLEDGE.value:
+            for urge_id in s["data"].get("urges", ()):
+                if urge_id in by_id:
+                    by_id[urge_id]["acknowledged"] = {"at": s["at"], "by": s["by"]}
     # A photo without its step (none is stored so today): shown with the first step.
     if steps and photos:
         steps[0]["photos"] = [p for ps in photos.values() for p in ps] + steps[0]["photos"]
     return steps
+
+
+def condition_names(codes) -> dict[str, dict[str, str]]:
+    """code -> {"code", "zh", "en"} of the filing conditions (立案条件) named by ``codes`` (the
+    English name falls back to the Chinese one where the table has none); unknown codes are
+    left out."""
+    rows = FilingCondition.objects.filter(code__in=list(codes)).values_list("code", "name",
+                                                                            "name_en")
+    return {code: {"code": code, "zh": name, "en": name_en or name}
+            for code, name, name_en in rows}
 
 
 def photo_of(p) -> dict[str, Any]:

@@ -31,7 +31,8 @@ from server.cases.photos import PhotoInvalid, clean_photo
 from server.cases.dispatching import suggest_department
 from server.cases.duplicates import possible_duplicates
 from server.cases.photos import photo_state
-from server.cases.selectors import SORTS, CaseQuery, case_story, case_summary, search_cases
+from server.cases.selectors import (SORTS, CaseQuery, case_story, case_summary,
+                                     condition_names, search_cases)
 from server.cases.upload_fields import PhotoField
 from server.idempotency import KEY_PATTERN
 from workflows import SYSTEM_ACTIONS, Action, State
@@ -189,6 +190,9 @@ class CaseDetailView(APIView):
         # Each step with its actor (name, role, department), what was entered (data: note,
         # reason, result ...) and the photos it took.
         body["events"] = case_story(case)
+        # The filing condition (立案条件) by name: what the handling limit was set from.
+        body["condition"] = (condition_names([case.condition_code]).get(case.condition_code)
+                             if case.condition_code else None)
         suggestion = suggest_department(case)
         body["suggested_department"] = (
             {"code": suggestion.department.code, "name": suggestion.department.name,
@@ -241,9 +245,11 @@ class CaseActionView(APIView):
                    parameters=[OpenApiParameter(
                        "action", str, OpenApiParameter.PATH, enum=USER_ACTIONS,
                        description="the step; urge (督办) and comment (批转意见) take a note "
-                                   "and leave the case as it was")],
+                                   "and leave the case as it was; acknowledge (督办已阅: the "
+                                   "department holding the case has read the urges waiting, "
+                                   "409 nothing_to_acknowledge when none is) too")],
                    summary="Take an action on a case (受理, 立案, 派遣, 反馈, 核查, 结案, "
-                           "督办 urge, 批转意见 comment ...)")
+                           "督办 urge, 督办已阅 acknowledge, 批转意见 comment ...)")
     def post(self, request, number: str, action: str):
         try:
             act = Action(action)

@@ -99,9 +99,10 @@ class ComponentsGeoJSONView(APIView):
 
 
 class SupervisorsView(APIView):
-    """The supervisors a verify or check task can go to: name, post (role and duty grids) and,
-    for ``?case=<number>``, the distance to the case (from the last patrol-track point of the
-    shift, else the duty grid), nearest first. ``?q=`` finds by name, username or grid."""
+    """The supervisors a verify or check task can go to: name, post (role and duty grids),
+    whether they are on duty and, for ``?case=<number>``, the distance to the case (from the
+    last patrol-track point of the shift, else the duty grid), nearest first. ``?q=`` finds by
+    name, username or grid."""
 
     @extend_schema(summary="Field supervisors a verify or check task can go to, nearest first",
                    tags=["consoles"], responses={200: dict}, parameters=[
@@ -121,7 +122,7 @@ class SupervisorsView(APIView):
         return Response([{"id": c.user.pk, "username": c.user.username, "name": c.name,
                           "post": " · ".join((role,) + c.grids),
                           "distance_m": round(c.distance_m) if c.distance_m is not None else None,
-                          "basis": c.basis,
+                          "basis": c.basis, "on_duty": c.on_duty,
                           "seen_at": c.seen_at.isoformat() if c.seen_at else None}
                          for c in candidates(case, query)])
 

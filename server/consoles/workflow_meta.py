@@ -41,7 +41,7 @@ NOTE_STEP_LABEL = ("意见", "Message")
 
 #: Guards that ask for something other than one ``requires_<param>`` field: the fields they
 #: mean, and whether the form must have them. ``requires_assignee_id`` is filled by the server
-#: (the duty grid's supervisor) unless the form names one as ``assignee``.
+#: (the nearest supervisor on duty) unless the form names one as ``assignee``.
 GUARD_FIELDS: dict[str, list[tuple[str, bool]]] = {
     "requires_assignee_id": [("assignee", False)],
     "requires_extension": [("extension_value", True), ("extension_unit", True)],

@@ -1,4 +1,6 @@
-"""The supervisors a field task of a case (核实 verify, 核查 check) can go to, nearest first.
+"""The supervisors a field task of a case (核实 verify, 核查 check) can go to, nearest first:
+the picker's list, and the automatic choice when the form names nobody (``nearest_on_duty``,
+registered with ``server.cases.assign`` at start-up: the cases app may not import this one).
 
 Where a supervisor is: the last breadcrumb of their patrol track (巡查轨迹) if it is fresh (within
 ``TRACK_FRESH``, one shift: an older one says nothing about where they are now), else their duty
@@ -9,7 +11,8 @@ around the case (a spatial-index lookup): a supervisor whose track and grid are 
 no distance and comes after those that have one, by name.
 
 The post (岗位) shown beside the name is the role and the duty grids the supervisor patrols in
-the active map version.
+the active map version. On duty (在岗): the supervisor's last clock-in or clock-out (考勤) within
+``ON_DUTY_WINDOW`` is a clock-in.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from django.utils import timezone
 
 from server.accounts.models import User
 from server.cases.models import Case
-from server.field.models import TrackPoint
+from server.field.models import Attendance, TrackPoint
 from server.maps.models import Cell, DutyGrid, MapVersion
 from workflows import Role
 
 TRACK_FRESH = timedelta(hours=8)
+#: How far back a clock-in counts (a long shift): one older than this, never clocked out, is a
+#: forgotten clock-out, not someone at work.
+ON_DUTY_WINDOW = timedelta(hours=12)
 GRID_WINDOW_M = 2000.0
 METRES_PER_DEGREE = 111_320.0
 
@@ -41,6 +47,7 @@ class Candidate:
     distance_m: float | None
     basis: str  # "track" (last breadcrumb), "grid" (duty grid) or "" (unknown)
     seen_at: datetime | None  # the breadcrumb's time when basis is "track"
+    on_duty: bool = False  # clocked in (考勤) and not out since, within ON_DUTY_WINDOW
 
     @property
     def name(self) -> str:
@@ -56,6 +63,13 @@ def supervisors(query: str = ""):
                        | Q(last_name__icontains=query)
                        | Q(duty_grids__name__icontains=query, duty_grids__version__active=True))
     return qs.distinct()
+
+
+def _last_clock(now: datetime) -> Subquery:
+    """A user's (``OuterRef("pk")``) last clock direction ("in" / "out") within the window."""
+    return Subquery(Attendance.objects.filter(
+        user=OuterRef("pk"), at__gte=now - ON_DUTY_WINDOW, at__lte=now)
+        .order_by("-at", "-id").values("direction")[:1])
 
 
 def _window(point, metres: float) -> Polygon:
@@ -95,11 +109,14 @@ def _grid_distances(grids: list[DutyGrid], point, cell_code: str) -> dict[int, f
 
 
 def candidates(case: Case | None, query: str = "", *, now: datetime | None = None,
-               limit: int = 500) -> list[Candidate]:
-    """Active supervisors matching ``query``, nearest to ``case`` first (by name when no case
-    is given or nobody's place is known); at most ``limit``."""
+               limit: int = 500, on_duty_only: bool = False) -> list[Candidate]:
+    """Active supervisors matching ``query`` (only those on duty with ``on_duty_only``), nearest
+    to ``case`` first, ties by username (by name alone when no case is given or nobody's place
+    is known); at most ``limit``."""
     now = now or timezone.now()
-    users = list(supervisors(query).order_by("username")[:limit])
+    users = list(supervisors(query).annotate(clock=_last_clock(now))
+                 .filter(**({"clock": "in"} if on_duty_only else {}))
+                 .order_by("username")[:limit])
     version = MapVersion.objects.filter(active=True).first()
     grids = {g.pk: g for g in DutyGrid.objects.filter(version=version).only(
         "id", "version_id", "code", "name", "cell_codes")} if version is not None else {}
@@ -117,12 +134,23 @@ def candidates(case: Case | None, query: str = "", *, now: datetime | None = Non
     for u in users:
         mine = sorted(grids_of.get(u.pk, ()), key=lambda g: g.code)
         names = tuple(g.name for g in mine)
+        on_duty = u.clock == "in"
         if u.pk in tracks:
             d, at = tracks[u.pk]
-            out.append(Candidate(u, names, d, "track", at))
+            out.append(Candidate(u, names, d, "track", at, on_duty))
             continue
         near = [by_grid[g.pk] for g in mine if g.pk in by_grid]
-        out.append(Candidate(u, names, min(near), "grid", None) if near
-                   else Candidate(u, names, None, "", None))
+        out.append(Candidate(u, names, min(near), "grid", None, on_duty) if near
+                   else Candidate(u, names, None, "", None, on_duty))
     out.sort(key=lambda c: (c.distance_m is None, c.distance_m or 0.0, c.user.username))
     return out
+
+
+def nearest_on_duty(case: Case, now: datetime | None = None) -> User | None:
+    """Who gets a field task of ``case`` when the form names nobody: the nearest supervisor on
+    duty by the picker's own ranking (``candidates``), ties by username; None when nobody on
+    duty has a known distance (``server.cases.assign`` then falls back to the duty grid)."""
+    for c in candidates(case, now=now, on_duty_only=True):
+        if c.distance_m is not None:
+            return c.user
+    return None

@@ -2,8 +2,9 @@
 English: a case found by the search and opened on its own page (the dispatcher's note shown with
 its step, a comment (批转意见) arriving live with its actor's post), the department terminal
 used at phone width (every button on screen; an urge (督办) arriving live as a banner and a
-highlighted row until acknowledged), a lost session sent to the login page, and logout landing
-on the login page. Screenshots in test-artifacts/browser/."""
+highlighted row until acknowledged, the acknowledgement (督办已阅) dropping it from the
+department's other screen too and shown in the duty chief's story), a lost session sent to the
+login page, and logout landing on the login page. Screenshots in test-artifacts/browser/."""
 
 from __future__ import annotations
 
@@ -112,6 +113,10 @@ def test_the_department_terminal_at_phone_width(browser, live, sim, dispatched, 
     page.wait_for_selector("body[data-ready='1']", timeout=T)
     row = page.locator(f"#queue tr[data-number='{dispatched}']")
     row.wait_for(timeout=T)
+    # The same department at its desk, in English: the urge shows there too until read here.
+    desk = signed_in(browser, live, sim.department_user, 1440, "en")
+    desk.goto(live.page_url + "/console/department/")
+    desk.wait_for_selector("body[data-ready='1']", timeout=T)
     # The command centre urges (督办): a banner with its words and a highlighted row, live,
     # until someone here says "got it".
     r = sim.call("dispatcher", "POST", f"/api/cases/{dispatched}/actions/urge/",
@@ -124,9 +129,30 @@ def test_the_department_terminal_at_phone_width(browser, live, sim, dispatched, 
     ack = urge.locator("button.ack").bounding_box()
     assert ack and ack["x"] + ack["width"] <= 390, ack
     shots(page, "department-urged-390-zh")
+    desk.locator(f"#urges .urge[data-number='{dispatched}']", has_text=URGE).wait_for(timeout=T)
     urge.locator("button.ack").click()
     page.locator(f"#queue tr[data-number='{dispatched}']:not(.urged)").wait_for(timeout=T)
     assert page.locator("#urges").is_hidden()
+    # read on the phone: the desk drops it live, and a page loaded afresh knows it
+    desk.locator(f"#queue tr[data-number='{dispatched}']:not(.urged)").wait_for(timeout=T)
+    desk.wait_for_selector("#urges", state="hidden", timeout=T)
+    shots(desk, "department-acknowledged-1440-en")
+    desk.reload()
+    desk.wait_for_selector("body[data-ready='1']", timeout=T)
+    assert desk.locator("#urges").is_hidden()
+    assert desk.locator(f"#queue tr.urged[data-number='{dispatched}']").count() == 0
+    assert desk.errors == []
+    desk.context.close()
+    # The duty chief reads in the story who read the urge, and when.
+    chief = signed_in(browser, live, "dutychief", 768, "zh")
+    chief.goto(live.page_url + f"/console/case/{dispatched}/")
+    chief.wait_for_selector("body[data-page='case'][data-ready='1']", timeout=T)
+    step = chief.locator("ol.events li[data-action='urge']", has_text=URGE)
+    assert "已阅：" in step.locator(".entered.acknowledged").inner_text()
+    assert "部门已阅" in chief.inner_text("#detail dl")
+    shots(chief, "case-acknowledged-768-zh")
+    assert chief.errors == []
+    chief.context.close()
     button = row.locator("button[data-action='dept_accept']")
     box = button.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box

@@ -1,7 +1,8 @@
-"""Notes on a case's story over the API: an urge of the department (督办) and a comment
-(批转意见). Both are events in the log taken through the one writer; neither changes the case
-(state, holder, deadlines, version); an urge is counted on the case and heard live by the
-department's terminal, a comment by every page open on the case."""
+"""Notes on a case's story over the API: an urge of the department (督办), its acknowledgement
+by the department (督办已阅) and a comment (批转意见). All are events in the log taken through
+the one writer; none changes the case (state, holder, deadlines, version); an urge is counted on
+the case and heard live by the department's terminal, its acknowledgement by every screen of
+the department and the centres, a comment by every page open on the case."""
 
 from __future__ import annotations
 
@@ -96,6 +97,60 @@ def test_bad_urges_are_refused_and_write_nothing(cast, report, who, data, status
     assert CaseEvent.objects.count() == events and Case.objects.get(number=number).urge_count == 0
 
 
+def test_the_department_acknowledges_the_urges_waiting_once_for_all_its_screens(cast, report):
+    number = report()
+    before = _to(cast, number, 4)  # handling by roads
+    for note in ("请尽快处理", "再次督办"):
+        assert act(cast["dispatcher"], number, "urge", note=note).status_code == 200
+    row = cast["dept_roads"].get("/api/cases/?open=true").json()["results"]
+    row = next(c for c in row if c["number"] == number)
+    assert (row["urge_count"], row["urges_acknowledged"], row["urge_unacknowledged"]) == (
+        2, 0, True)
+    assert "acknowledge" in row["actions"]
+    key = uuid.uuid4().hex
+    first = act(cast["dept_roads"], number, "acknowledge", idempotency_key=key)
+    again = act(cast["dept_roads"], number, "acknowledge", idempotency_key=key)
+    assert first.status_code == again.status_code == 200, first.content
+    assert first.json() == again.json()
+    after = first.json()
+    assert (after["urges_acknowledged"], after["urge_unacknowledged"]) == (2, False)
+    for same in ("state", "version", "deadline", "handle_deadline", "light", "department_code"):
+        assert after[same] == before[same], same
+    assert CaseEvent.objects.filter(case__number=number, action="acknowledge").count() == 1
+    # the same person on their phone, or a colleague, a moment later: nothing left to read
+    r = act(cast["dept_roads"], number, "acknowledge")
+    assert r.status_code == 409 and _error(r)["code"] == "nothing_to_acknowledge", r.content
+    assert _error(r)["state"] == "handling"
+    # the duty chief reads in the story who read each urge, and when
+    story = cast["dutychief"].get(f"/api/cases/{number}/").json()
+    urges = [e for e in story["events"] if e["action"] == "urge"]
+    ack = next(e for e in story["events"] if e["action"] == "acknowledge")
+    assert [u["acknowledged"] for u in urges] == [{"at": ack["at"], "by": ack["by"]}] * 2
+    assert ack["by"]["username"] == "dept_roads" and ack["data"]["urges"] == [
+        u["id"] for u in urges]
+    # a third urge waits alone; reading it marks it only
+    act(cast["dutychief"], number, "urge", note="第三次")
+    assert cast["dept_roads"].get(f"/api/cases/{number}/").json()["urge_unacknowledged"]
+    assert act(cast["dept_roads"], number, "acknowledge").status_code == 200
+    events = cast["dutychief"].get(f"/api/cases/{number}/").json()["events"]
+    acks = [e for e in events if e["action"] == "acknowledge"]
+    assert [len(a["data"]["urges"]) for a in acks] == [2, 1]
+    assert [e["acknowledged"]["at"] for e in events if e["action"] == "urge"] == [
+        acks[0]["at"]] * 2 + [acks[1]["at"]]
+
+
+@pytest.mark.parametrize("who, status, code", [
+    ("dispatcher", 403, "role_not_allowed"), ("dutychief", 403, "role_not_allowed"),
+    ("supervisor", 403, "role_not_allowed"), ("dept_water", 404, "not_found")])
+def test_only_the_department_holding_the_case_acknowledges(cast, report, who, status, code):
+    number = report()
+    _to(cast, number, 4)
+    act(cast["dispatcher"], number, "urge", note="x")
+    r = act(cast[who], number, "acknowledge")
+    assert (r.status_code, _error(r)["code"]) == (status, code), r.content
+    assert Case.objects.get(number=number).urges_acknowledged == 0
+
+
 def test_an_urge_needs_a_case_with_the_department(cast, report):
     number = report()
     _to(cast, number, 2)  # filed: no department yet
@@ -176,8 +231,15 @@ def test_the_department_hears_an_urge_live_and_a_comment_reaches_the_case_page(c
         assert got[0]["case"]["urge_count"] == 1 and got[0]["case"]["state"] == "handling"
         await act_live(cast["leader"], number, "comment", {"note": "关注此案"})
         assert [m["event"]["action"] for m in await drain(roads)] == ["comment"]
+        # read at one screen of the department: every screen of it, and the centres, hear it
+        phone, centre = await listening("dept_roads"), await listening("dutychief")
+        await act_live(cast["dept_roads"], number, "acknowledge")
+        for ws in (roads, phone, centre):
+            got = await drain(ws)
+            assert [m["event"]["action"] for m in got] == ["acknowledge"]
+            assert got[0]["case"]["urge_unacknowledged"] is False
         assert await drain(water) == []
-        for ws in (roads, water):
+        for ws in (roads, water, phone, centre):
             await ws.disconnect()
 
     async_to_sync(scenario)()

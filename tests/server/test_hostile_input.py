@@ -170,7 +170,7 @@ def test_an_action_refusal_tells_no_state_to_who_may_not_read_the_case(cast):
     missing = cast["mapkeeper"].post("/api/cases/C0000000000000/actions/accept/", {},
                                      format="json")
     for who in ("mapkeeper", "dept_water"):
-        for action in ("accept", "close", "feedback", "urge", "comment"):
+        for action in ("accept", "close", "feedback", "urge", "acknowledge", "comment"):
             r = cast[who].post(f"/api/cases/{number}/actions/{action}/", {}, format="json")
             assert r.status_code == 404, (who, action, r.status_code)
             body = r.json()["error"]

@@ -104,7 +104,7 @@ def test_departments_see_only_their_cases(cast, report):
     assert cast["dept_water"].get("/api/cases/").json()["results"] == []
     assert cast["dept_water"].get(f"/api/cases/{number}/").status_code == 404
     roads = cast["dept_roads"].get("/api/cases/").json()["results"][0]
-    assert roads["actions"] == ["dept_accept", "request_return", "comment"]  # comment: a note
+    assert roads["actions"] == ["dept_accept", "request_return", "acknowledge", "comment"]  # notes
 
 
 def test_case_list_filters_by_state(cast, report):

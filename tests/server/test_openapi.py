@@ -54,12 +54,13 @@ def test_query_parameters_the_fuzzers_need_are_described():
 
 
 def test_every_case_action_is_a_named_door():
-    """The fuzzers try each step by name, the urge and the comment among them, with the
-    parameters they take."""
+    """The fuzzers try each step by name, the urge, its acknowledgement and the comment among
+    them, with the parameters they take."""
     s = schema()
     post = s["paths"]["/api/cases/{number}/actions/{action}/"]["post"]
     action = next(p for p in post["parameters"] if p["name"] == "action")
-    assert {"urge", "comment", "dispatch", "feedback"} <= set(action["schema"]["enum"])
+    assert {"urge", "acknowledge", "comment", "dispatch", "feedback"} <= set(
+        action["schema"]["enum"])
     assert not {"report", "timer", "photo_cleaned"} & set(action["schema"]["enum"])
     body = s["components"]["schemas"]["ActionRequest"]["properties"]
     assert {"note", "level"} <= set(body)

@@ -54,6 +54,11 @@ def test_filing_condition_must_belong_to_the_class(cast, report):
     r = act(cast["dutychief"], number, "file")  # the class's default condition
     assert r.status_code == 200 and r.json()["condition_code"] == "C0103-01"
     assert Case.objects.get(number=number).handle_limit_unit == "work_hours"
+    # the story names the condition (the shipped table's names, in both languages)
+    story = cast["dutychief"].get(f"/api/cases/{number}/").json()
+    named = {"code": "C0103-01", "zh": "雨水井盖破损", "en": "Storm-water manhole cover damaged"}
+    assert story["condition"] == named
+    assert next(e for e in story["events"] if e["action"] == "file")["condition"] == named
 
 
 def test_postponement_extends_and_keeps_the_original(cast, report):

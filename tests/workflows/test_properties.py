@@ -30,9 +30,20 @@ def counters_from_log(log):
         "reopen_count": sum(1 for e in log if e["action"] == Action.CALLBACK
                             and e["to_state"] == State.DISPATCHED),
         "urge_count": n(Action.URGE),
+        # Read up to the last acknowledgement's count (a return lets the urges lapse too).
+        "urges_acknowledged": _urges_read(log),
         # A note (urge, comment) leaves the version as it was.
         "version": sum(1 for e in log if e["action"] not in NOTE_ACTIONS),
     }
+
+
+def _urges_read(log):
+    urged = read = 0
+    for e in log:
+        urged += e["action"] == Action.URGE
+        if e["action"] in (Action.ACKNOWLEDGE, Action.APPROVE_RETURN):
+            read = urged
+    return read
 
 
 def _stepper(plan):

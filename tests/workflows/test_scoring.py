@@ -381,12 +381,12 @@ def test_evaluate_from_counters_equals_score_from_events():
         events(), r, NOV, regions=REGIONS, duty_grids=GRIDS)
 
 
-@pytest.mark.parametrize("note", ["photo_cleaned", "urge", "comment"])
+@pytest.mark.parametrize("note", ["photo_cleaned", "urge", "acknowledge", "comment"])
 def test_the_photo_cleaners_note_and_urges_and_comments_count_for_nothing_in_any_state(note):
     """SILENT_ACTIONS: the rollups rely on it to skip reading a case's log back."""
     from workflows.scoring import SILENT_ACTIONS
 
-    assert SILENT_ACTIONS == {"photo_cleaned", "urge", "comment"}
+    assert SILENT_ACTIONS == {"photo_cleaned", "urge", "acknowledge", "comment"}
     log = events()
     noted = []
     for e in log:  # a note after every step of every case, in the state it left

@@ -6,7 +6,7 @@
   let c = null, timer = null;
 
   function buttons(d) {
-    return (d.actions || []).map((a) => DCM.el("button", {class: "act", "data-action": a,
+    return DCM.offered(d).map((a) => DCM.el("button", {class: "act", "data-action": a,
       onclick: async () => { const out = await DCM.act(c, a); if (out) load(); }}, DCM.label("actions", a)));
   }
   async function load() {

@@ -14,13 +14,18 @@
     const body = await r.json().catch(() => ({}));
     // A session that ended (logged out elsewhere, expired): back to the login page, then here.
     if ((r.status === 401 || r.status === 403) && body.error && body.error.code === "not_authenticated") DCM.toLogin();
-    if (!r.ok) throw new Error(body.error ? DCM.errorText(body.error) : body.detail || r.statusText);
+    if (!r.ok) {
+      const err = new Error(body.error ? DCM.errorText(body.error) : body.detail || r.statusText);
+      err.code = body.error ? body.error.code : "";  // so a caller can tell one refusal from another
+      throw err;
+    }
     return body;
   };
   // The server's refusals are worded in English (the workflow rules are language-free): the
   // frequent ones in the page's language by their code, a missing field by its form label.
   DCM.errorText = (error) => {
     if (error.code === "stale") return gettext("The case changed since you opened it: look at it again, then repeat the step.");
+    if (error.code === "nothing_to_acknowledge") return gettext("No urge of this case is waiting: someone in your department has already acknowledged it.");
     const missing = /^'(\w+)' is required/.exec(error.message || "");
     if (missing) {
       let label = missing[1];
@@ -50,6 +55,23 @@
   };
   // A note on the story (urge, comment): offered with the story, not among a row's steps.
   DCM.isNote = (action) => !!(DCM.wf.actions[action] || {}).note;
+  // The steps a case offers now: the table's for (state, role), less the acknowledgement of
+  // urges (督办已阅) when none is waiting (the one guard a button can know from the row).
+  DCM.offered = (c) => (c.actions || []).filter((a) => a !== "acknowledge" || c.urge_unacknowledged);
+  // 督办已阅 in one tap, no form: every screen of the department drops the urge from the push.
+  // One key per urge count seen on this page, so a double tap takes one step. Resolves with the
+  // case, or null when someone in the department was first (the push brings their step).
+  const pageKey = Math.random().toString(36).slice(2, 10);
+  DCM.acknowledge = async (c) => {
+    const key = ["ack", pageKey, c.number, c.urge_count].join("-");
+    try {
+      return await DCM.api("/api/cases/" + encodeURIComponent(c.number) + "/actions/acknowledge/", {method: "POST",
+        headers: {"X-CSRFToken": DCM.csrf(), "Accept": "application/json", "Idempotency-Key": key}});
+    } catch (e) {
+      if (e.code === "nothing_to_acknowledge") return null;
+      throw e;
+    }
+  };
   DCM.toLogin = () => { location.assign("/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search)); };
   DCM.el = (tag, attrs, ...children) => {
     const e = document.createElement(tag);
@@ -172,7 +194,7 @@
     // duty grid), and the three nearest as buttons.
     if (f.kind === "supervisor") {
       const box = DCM.el("input", {name, list: "supervisor-list", required: f.required, autocomplete: "off",
-        placeholder: f.required ? "" : gettext("automatic (the duty grid's supervisor)")});
+        placeholder: f.required ? "" : gettext("automatic (the nearest supervisor on duty)")});
       const list = DCM.el("datalist", {id: "supervisor-list"});
       const nearest = DCM.el("span", {class: "nearest"});
       const show = (all) => {
@@ -195,7 +217,7 @@
 
   // The action dialog: fields from /api/workflow/; posts to the case action API; resolves with
   // the case as the server returns it (the websocket brings the same change to everyone else).
-  DCM.act = (c, action) => new Promise((resolve) => {
+  DCM.act = (c, action) => action === "acknowledge" ? DCM.acknowledge(c).catch((e) => { alert(e.message); return null; }) : new Promise((resolve) => {
     const meta = DCM.wf.actions[action] || {fields: []};
     const dlg = document.getElementById("act");
     const err = DCM.el("p", {class: "error", role: "alert"});

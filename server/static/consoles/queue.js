@@ -19,7 +19,7 @@
   // A row offers the steps that move the case; the story beside it (``all``) the notes too
   // (督办 urge, 批转意见 comment).
   function actionButtons(c, all) {
-    return (c.actions || []).filter((a) => all === true || !DCM.isNote(a)).map((a, i) => {
+    return DCM.offered(c).filter((a) => all === true || !DCM.isNote(a)).map((a, i) => {
       const key = (DCM.wf.actions[a] || {}).shortcut;
       return el("button", {class: "act" + (DCM.isNote(a) ? " note" : ""), "data-action": a, title: (i < 9 ? (i + 1) : "") + (key ? " / " + key : ""),
         onclick: (ev) => { ev.stopPropagation(); run(c.number, a); }}, DCM.label("actions", a),
@@ -49,23 +49,33 @@
     tr.classList.toggle("selected", selected === c.number);
   }
   // --- urges (督办) -----------------------------------------------------------------------------
-  // Every console shows a case's urge count; the department terminal keeps an urged case
-  // highlighted, and in the banner, until someone at this terminal says "got it" (remembered
-  // in this browser, per case, up to the count seen).
-  const ACKED = "dcm-urges-acked";
-  function acked() { try { return JSON.parse(localStorage.getItem(ACKED)) || {}; } catch (e) { return {}; } }
-  function unacked(c) { return (c.urge_count || 0) > (acked()[c.number] || 0); }
+  // Every console shows a case's urge count, and whether the department has read them; the
+  // department terminal keeps an urged case highlighted, and in the banner, until someone of
+  // the department says "got it" (督办已阅, a step of the case: every screen of the department
+  // drops it from the push, and a page loaded later knows it from the row).
+  function unacked(c) { return !!c.urge_unacknowledged; }
   function urgeBadge(c) {
-    return c.urge_count ? el("span", {class: "urged-badge", title: interpolate(gettext("Urges: %s"), [c.urge_count])},
-      DCM.label("actions", "urge") + (c.urge_count > 1 ? " ×" + c.urge_count : "")) : null;
+    if (!c.urge_count) return null;
+    const read = unacked(c) ? gettext("not yet acknowledged by the department") : gettext("acknowledged by the department");
+    return el("span", {class: "urged-badge" + (unacked(c) ? "" : " read"), title: interpolate(gettext("Urges: %s"), [c.urge_count]) + " · " + read},
+      DCM.label("actions", "urge") + (c.urge_count > 1 ? " ×" + c.urge_count : ""));
   }
   const urgeNotes = new Map();  // number -> the newest urge's step (note, level, who), once known
-  function acknowledge(number) {
-    const all = acked(), c = cases.get(number);
-    all[number] = c ? c.urge_count : 0;
-    try { localStorage.setItem(ACKED, JSON.stringify(all)); } catch (e) { /* private mode: this page only */ }
-    if (c) render(c);
+  async function acknowledge(number, button) {
+    const c = cases.get(number);
+    if (!c) return;
+    button.disabled = true;
+    try {
+      const out = await DCM.acknowledge(c);
+      if (out) render(out);
+      else refresh(number);  // someone else was first: their step is on its way too
+    } catch (e) {
+      button.disabled = false;
+      button.after(el("span", {class: "error", role: "alert"}, " " + e.message));
+      return;
+    }
     showUrges();
+    if (selected === number) refresh(number);
   }
   function showUrges() {
     const box = document.getElementById("urges");
@@ -82,7 +92,7 @@
         el("span", {class: "num"}, c.number), " · " + DCM.className(c) + (who ? " · " + who : ""),
         data.note ? el("q", {class: "urge-note"}, data.note) : null, " ",
         el("button", {type: "button", onclick: () => select(c.number)}, gettext("Show case")), " ",
-        el("button", {type: "button", class: "primary ack", onclick: () => acknowledge(c.number)}, gettext("Got it")));
+        el("button", {type: "button", class: "primary ack", onclick: (ev) => acknowledge(c.number, ev.currentTarget)}, gettext("Got it")));
     }));
   }
   // The urge's words and who sent it: the newest urge step of the case's story (asked once
@@ -225,6 +235,7 @@
     }
     if (selected === number) refresh(number);  // the open story: its new step and photos
     if (light && msg.event.action === "urge" && !gone) alertUrge(msg.case);
+    else if (light) showUrges();  // read at another screen of the department: the banner drops it
   }
 
   function showDetail(d) {

@@ -2,7 +2,8 @@
 // where (names, not codes), who reported it and how (channel, urgency, the caller for the roles
 // the server gives it to), the buttons, possible duplicates, then every step with its actor
 // (name, role, department), time, what was entered (note, reason, result...) and its photos;
-// the urges (督办) and comments (批转意见) among them, marked as notes on the story.
+// the urges (督办) and comments (批转意见) among them, marked as notes on the story, each urge
+// with who of the department read it and when (督办已阅), or that nobody has yet.
 (function () {
   "use strict";
   const {el} = DCM;
@@ -32,6 +33,21 @@
     ["into", gettext("Merged into")], ["condition_code", gettext("Filing condition")],
     ["level", gettext("Urge level")]];
   const choice = (code) => DCM.choiceLabel(code);
+  // A filing condition (立案条件) by its name in the page's language; its code as the tooltip.
+  function conditionEl(cond, code) {
+    return el("span", {class: "condition", title: code}, cond ? cond[DCM.lang] || cond.zh : code);
+  }
+  function byline(by) {
+    const post = [DCM.lang === "zh" ? by.role_zh : by.role_en, by.department].filter(Boolean).join(" · ");
+    return by.name + (post ? " (" + post + ")" : "");
+  }
+  // Under an urge: read by whom and when, or not yet (only the newest urges can be waiting: an
+  // older one unread was left behind when its department gave the case back).
+  function readEl(e, waiting) {
+    if (e.acknowledged) return el("div", {class: "entered acknowledged"},
+      interpolate(gettext("Acknowledged by %s at %s"), [byline(e.acknowledged.by), DCM.time(e.acknowledged.at)]));
+    return waiting ? el("div", {class: "entered unacknowledged"}, gettext("Not yet acknowledged by the department")) : null;
+  }
   function entered(e) {
     const data = e.data || {};
     if (e.action === "photo_cleaned")
@@ -43,10 +59,12 @@
       if (data[key] === undefined || data[key] === null || data[key] === "") continue;
       let value = data[key];
       if (key === "department_code") value = (DCM.departments.find((x) => x.code === value) || {}).name || value;
+      else if (key === "condition_code") value = conditionEl(e.condition, value);
       else if (key === "result" || key === "level") value = choice(value);
       else if (key === "extension_value") value = value + " " + choice(data.extension_unit || "");
       const named = key === "note" && DCM.isNote(e.action) ? gettext("Message") : label;  // an urge's or a comment's words
-      out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, named + ": "), String(value)));
+      out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, named + ": "),
+        value instanceof Node ? value : String(value)));
     }
     return out;
   }
@@ -67,6 +85,9 @@
     const sd = d.suggested_department;
     const contact = d.contact;
     const call = d.call;
+    // The urges still waiting for the department to read them: the newest ones.
+    const urgeSteps = (d.events || []).filter((e) => e.action === "urge");
+    const waiting = new Set(urgeSteps.slice(urgeSteps.length - Math.max(0, (d.urge_count || 0) - (d.urges_acknowledged || 0))));
     return el("div", {class: "story-body"},
       el("h2", {}, DCM.lightEl(d), " ", opts.link === false ? d.number :
         el("a", {href: "/console/case/" + encodeURIComponent(d.number) + "/", class: "num"}, d.number),
@@ -85,7 +106,10 @@
         row(gettext("Department"), d.department_name || "—"),
         sd ? row(gettext("Suggested department"), [sd.name, DCM.suggestionRule(sd.rule)].filter(Boolean).join(" · "), "suggested") : [],
         row(gettext("Deadline"), DCM.time(d.deadline) || "—"),
-        row(gettext("Urges"), d.urge_count ? String(d.urge_count) : "", "urged"),
+        row(gettext("Filing condition"), d.condition ? conditionEl(d.condition, d.condition.code) : ""),
+        row(gettext("Urges"), d.urge_count ? String(d.urge_count) + " · " + (d.urge_unacknowledged ?
+          gettext("not yet acknowledged by the department") : gettext("acknowledged by the department")) : "",
+          d.urge_unacknowledged ? "urged" : "urged read"),
         row(gettext("Component"), d.component_code),
         row(gettext("Grid cell"), d.cell_code)),
       el("div", {class: "actions"}, opts.buttons ? opts.buttons(d) : null),
@@ -99,7 +123,7 @@
         el("li", {dataset: {action: e.action}, class: DCM.isNote(e.action) ? "note-step" : null},
           el("div", {class: "step"}, el("time", {datetime: e.at}, DCM.time(e.at)), " ",
             DCM.labelEl("actions", e.action, "act-name"), " · ", actor(e)),
-          entered(e), e.photos && e.photos.length ? el("div", {class: "photos"}, photoEls(e.photos, opts.light)) : null)))));
+          entered(e), e.action === "urge" ? readEl(e, waiting.has(e)) : null, e.photos && e.photos.length ? el("div", {class: "photos"}, photoEls(e.photos, opts.light)) : null)))));
   };
   DCM.photoKind = photoKind;
 })();

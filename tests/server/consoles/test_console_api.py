@@ -44,7 +44,8 @@ def test_action_forms_come_from_the_guards(cast):
     assert fields("urge") == {"note": True, "level": False}
     assert fields("comment") == {"note": True}
     assert [c["zh"] for c in actions["urge"]["fields"][1]["choices"]] == ["一般督办", "重点督办"]
-    assert {a for a in actions if actions[a]["note"]} == {"urge", "comment"}
+    assert {a for a in actions if actions[a]["note"]} == {"urge", "acknowledge", "comment"}
+    assert fields("acknowledge") == {"note": False}  # one tap: read
     check = {f["name"]: f for f in actions["check"]["fields"]}
     assert check["photo"]["required"] and check["result"]["required"]
     assert [c["code"] for c in check["result"]["choices"]] == ["fixed", "not_fixed"]

@@ -91,6 +91,14 @@ event,0199,E-GRAFFITI,涂鸦,65,work_days,涂鸦已清除,1
     changed = FilingCondition.objects.get(code="C0101-01")
     assert (changed.pk, changed.limit_value, changed.limit_unit) == (before.pk, 1, "work_days")
     assert FilingCondition.objects.get(code="E-GRAFFITI").limit_value == 65
+    # a table without English names leaves the ones the database has; with them, sets them
+    assert changed.name_en == "Water supply manhole cover damaged"
+    csv = write_csv(tmp_path / "named.csv", """
+kind,class_code,code,name,limit_value,limit_unit,closing_condition,is_default,name_en
+event,0199,E-GRAFFITI,涂鸦,65,work_days,涂鸦已清除,1,Graffiti
+""")
+    run_command("import_rules", "--filing-conditions", str(csv))
+    assert FilingCondition.objects.get(code="E-GRAFFITI").name_en == "Graffiti"
 
 
 def test_a_bad_row_imports_nothing_and_says_which(db, tmp_path):
