@@ -451,6 +451,10 @@ class HandsetApp(App):
                 return changed, dmap, info
 
         def done(result, err):
+            # The status line says what this call found (a cold start in a dead zone with an
+            # empty outbox would otherwise say "unknown" until something is sent).
+            if err is None or isinstance(err, Transient):
+                self._link(err is None)
             if err is None and result[1] is not None and result[0]:
                 self.duty_map = result[1]
             if err is None and result[2] is not None:
