@@ -248,6 +248,7 @@ class HandsetApp(App):
         """Forget the token (not the outbox, not the drafts); the sender and the feed stop."""
         if self.live:
             self.live.stop(timeout=0.5)
+            self.live_state = "stopped"   # its own late "stopped" is dropped with the session
         if self.sender:
             self.sender.stop(timeout=0.5)
             self.sender = None
@@ -255,6 +256,9 @@ class HandsetApp(App):
             self.service.stop()  # the outbox waits in the file for the next sign-in
         self.token = None
         self.api.token = None
+        # Their tasks go with them (a late poll or push for them is dropped: _session_is).
+        self.board = TaskBoard()
+        self.tasks = []
         self._save_session(token=None)
         self.root.get_screen("login").status = self.t("session.signed_out",
                                                       n=self.outbox.pending())
@@ -466,11 +470,27 @@ class HandsetApp(App):
     def start_live(self) -> None:
         if self.live:
             self.live.stop(timeout=2)
-        self.live = LiveFeed(self.base_url, self.token or "", on_case=on_loop(self._pushed),
-                             on_resync=self._poll_tasks, on_state=on_loop(self._live_state),
-                             on_hello=lambda hello: self.board.learn_user(hello["groups"]),
+        # The feed's callbacks belong to this session's board: a feed stopped with a timeout
+        # may still deliver after a sign-out or another user's sign-in (see _poll_tasks).
+        board, token = self.board, self.token
+
+        def pushed(case, message=None):
+            if self._session_is(board, token):
+                self._pushed(case, message)
+
+        def state(value):   # an old feed's "refused" must not sign the next session out
+            if self._session_is(board, token):
+                self._live_state(value)
+        self.live = LiveFeed(self.base_url, token or "", on_case=on_loop(pushed),
+                             on_resync=self._poll_tasks, on_state=on_loop(state),
+                             on_hello=lambda hello: board.learn_user(hello["groups"]),
                              cursor_path=self.data_dir / "live_cursor")
         self.live.start()
+
+    def _session_is(self, board: TaskBoard, token: str | None) -> bool:
+        """Whether the session that asked (its task board and token) is still this app's:
+        not signed out, sent back to sign-in, or replaced by another sign-in since."""
+        return self.board is board and self.token == token and not self.needs_login
 
     def _live_state(self, state: str) -> None:
         self.live_state = state
@@ -478,19 +498,34 @@ class HandsetApp(App):
             self.session_expired()  # the feed's 401/403: the token is no longer good
 
     def _poll_tasks(self) -> None:
-        """REST poll of the tasks (the feed's thread: its own client and outbox)."""
-        api, outbox = ApiClient(self.base_url, self.token), Outbox(self.outbox.path)
+        """REST poll of the tasks (the feed's or a worker thread: its own client and outbox).
+
+        The answer may come back late (a 3G stall): it is applied on Kivy's loop only while
+        this app runs and the session that asked is still the app's, as the sender's
+        callbacks are (``on_loop``). A stale list must not land on the next user's board,
+        nor on screens of an app that has stopped."""
+        board, token = self.board, self.token
+        api, outbox = ApiClient(self.base_url, token), Outbox(self.outbox.path)
         try:
-            tasks = TaskInbox(api, outbox, self.board.my_user_id).poll()
+            tasks = TaskInbox(api, outbox, board.my_user_id).poll()
         finally:
             api.close()
             outbox.close()
-        Clock.schedule_once(lambda dt: (self.board.replace(tasks), self.refresh_tasks()))
+
+        def apply():
+            if self._session_is(board, token):
+                board.replace(tasks)
+                self.refresh_tasks()
+        _soon(self, apply)
 
     def poll_tasks(self, on_done=None) -> None:
         """The tasks screen's refresh button."""
+        board, token = self.board, self.token
+
         def done(_r, err):
-            if isinstance(err, Refused) and err.status == 401:
+            # A 401 for a token already replaced or dropped says nothing of the current one.
+            if (isinstance(err, Refused) and err.status == 401
+                    and self._session_is(board, token)):
                 self.session_expired()
             if on_done:
                 on_done(err)
