@@ -406,7 +406,7 @@ class HandsetApp(App):
                                                                           self.lang)
                     if fix else self.t("status.gps_none"))
         parts = [net, self.t("status.pending", n=self.pending), synced, gps_text]
-        self.status_text = "  ·  ".join(parts)
+        self.status_text = " · ".join(parts)
         self.status_warn = bool(self.needs_login or not self.token or self.net_up is False
                                 or fix is None)
 
