@@ -3,7 +3,8 @@ real server: sign in, clock in, five reports (a component beside them, a class f
 search, two quick reports confirmed, one with a voice note), a verify and a check task
 answered with the card's own photo, three reports while the network is down (each arrives
 exactly once when it is back), a report refused by the server edited and sent again, a draft
-saved, found on the drafts screen and sent, the map, a revoked token (back to sign-in, the outbox kept), and sign-out with an unsent item.
+saved, found on the drafts screen and sent, the map, a revoked token (back to sign-in, the
+outbox kept), and sign-out with an unsent item.
 
 Every tap is a real touch through the window at the widget's centre, and the test checks the
 widget it aimed at is the one that fired: a layout that moved under the finger fails. Taps
