@@ -117,6 +117,7 @@ class HandsetApp(App):
         self.in_app_camera = InAppCamera("")
         self.live: LiveFeed | None = None
         self.board = TaskBoard()
+        self._outbox_counts: dict[str, int] | None = None
         self.track: TrackRecorder | None = None
 
     def t(self, key: str, **params) -> str:
@@ -422,6 +423,12 @@ class HandsetApp(App):
         if self.service.available:
             self._follow_service()
         self.refresh_status()
+        # An answer refused by the server brings its task card back (with the reason) at
+        # once, whichever process sent it; the counts change with every state change.
+        counts = self.outbox.counts()
+        if counts != self._outbox_counts:
+            self._outbox_counts = counts
+            self.refresh_tasks()
         if self.root and self.root.has_screen("outbox"):
             self.root.get_screen("outbox").refresh()
             if self.root.current == "duty":  # its last clock-in's state follows the sender
@@ -507,7 +514,9 @@ class HandsetApp(App):
         board, token = self.board, self.token
         api, outbox = ApiClient(self.base_url, token), Outbox(self.outbox.path)
         try:
-            tasks = TaskInbox(api, outbox, board.my_user_id).poll()
+            # All of them: the board leaves out the answered ones when it shows them, so an
+            # answer refused later brings its task back without another poll.
+            tasks = TaskInbox(api, outbox, board.my_user_id).fetch()
         finally:
             api.close()
             outbox.close()
