@@ -249,7 +249,7 @@ class HandsetApp(App):
         """Forget the token (not the outbox, not the drafts); the sender and the feed stop."""
         if self.live:
             self.live.stop(timeout=0.5)
-            self.live_state = "stopped"   # its own late "stopped" is dropped with the session
+            self.live_state = "stopped"   # its own late "stopped" is dropped (_same_sign_in)
         if self.sender:
             self.sender.stop(timeout=0.5)
             self.sender = None
@@ -477,16 +477,16 @@ class HandsetApp(App):
     def start_live(self) -> None:
         if self.live:
             self.live.stop(timeout=2)
-        # The feed's callbacks belong to this session's board: a feed stopped with a timeout
-        # may still deliver after a sign-out or another user's sign-in (see _poll_tasks).
+        # The feed's callbacks belong to the sign-in that started it: a feed stopped with a
+        # timeout may still deliver after a sign-out or another sign-in (see _poll_tasks).
         board, token = self.board, self.token
 
         def pushed(case, message=None):
-            if self._session_is(board, token):
+            if self._same_sign_in(board, token):
                 self._pushed(case, message)
 
-        def state(value):   # an old feed's "refused" must not sign the next session out
-            if self._session_is(board, token):
+        def state(value):   # an old feed's "refused" must not sign the next user out
+            if self._same_sign_in(board, token):
                 self._live_state(value)
         self.live = LiveFeed(self.base_url, token or "", on_case=on_loop(pushed),
                              on_resync=self._poll_tasks, on_state=on_loop(state),
@@ -494,8 +494,8 @@ class HandsetApp(App):
                              cursor_path=self.data_dir / "live_cursor")
         self.live.start()
 
-    def _session_is(self, board: TaskBoard, token: str | None) -> bool:
-        """Whether the session that asked (its task board and token) is still this app's:
+    def _same_sign_in(self, board: TaskBoard, token: str | None) -> bool:
+        """Whether the sign-in that asked (its task board and token) is still this app's:
         not signed out, sent back to sign-in, or replaced by another sign-in since."""
         return self.board is board and self.token == token and not self.needs_login
 
@@ -508,7 +508,7 @@ class HandsetApp(App):
         """REST poll of the tasks (the feed's or a worker thread: its own client and outbox).
 
         The answer may come back late (a 3G stall): it is applied on Kivy's loop only while
-        this app runs and the session that asked is still the app's, as the sender's
+        this app runs and the sign-in that asked is still the app's, as the sender's
         callbacks are (``on_loop``). A stale list must not land on the next user's board,
         nor on screens of an app that has stopped."""
         board, token = self.board, self.token
@@ -522,7 +522,7 @@ class HandsetApp(App):
             outbox.close()
 
         def apply():
-            if self._session_is(board, token):
+            if self._same_sign_in(board, token):
                 board.replace(tasks)
                 self.refresh_tasks()
         _soon(self, apply)
@@ -534,7 +534,7 @@ class HandsetApp(App):
         def done(_r, err):
             # A 401 for a token already replaced or dropped says nothing of the current one.
             if (isinstance(err, Refused) and err.status == 401
-                    and self._session_is(board, token)):
+                    and self._same_sign_in(board, token)):
                 self.session_expired()
             if on_done:
                 on_done(err)

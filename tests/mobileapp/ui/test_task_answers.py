@@ -1,8 +1,8 @@
-"""Task answers on the real app against the real server, in one session of the app:
+"""Task answers on the real app against the real server, in one run of the app:
 
 * a task poll whose answer comes back late (a 3G stall: held on the link while the supervisor
-  signs out, then let through) does not bring a signed-out session's tasks back; signing in
-  again, the new session's own poll does;
+  signs out, then let through) does not bring a signed-out user's tasks back; signing in
+  again, the new sign-in's own poll does;
 * an answer the server refuses brings its card back at once with the reason in Chinese and
   what to do; a new photo taken on the card and the answer sent again, it goes."""
 
