@@ -306,6 +306,8 @@ class HandsetApp(App):
 
         old = self.root
         new = Builder.load_file(str(KV))
+        if old is not None and old.current_screen is not None:
+            old.current_screen.dispatch("on_leave")   # it goes: its bindings with it
         Window.remove_widget(old)
         self.root = new
         Window.add_widget(new)
