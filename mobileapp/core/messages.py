@@ -269,8 +269,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "service.tracking": {"zh": "巡查轨迹记录中", "en": "Recording the patrol track"},
 }
 
-#: A server refusal by its code, in the user's words, with what to do. The server's own
-#: message (often English) is shown only when the code is unknown.
+#: A server refusal by its code, in the user's words, with what to do. A code this phone
+#: does not know (a newer server) is framed in the user's words around the server's own
+#: message (often English): "refused by the server (…): check and send again".
 REFUSALS: dict[str, dict[str, str]] = {
     "invalid": {"zh": "内容不合格（{field}），请修改后重发",
                 "en": "Something is wrong with {field}: fix it and send again"},
@@ -293,6 +294,21 @@ REFUSALS: dict[str, dict[str, str]] = {
     "unauthorized": {"zh": "登录已失效，请重新登录（此条已保留）",
                      "en": "Signed out: sign in again (kept)"},
     "throttled": {"zh": "提交过于频繁，稍后自动重试", "en": "Too many requests: retried later"},
+    "stale": {"zh": "案件刚被他人改动，请刷新任务后重新提交",
+              "en": "The case just changed: refresh the tasks and answer again"},
+    "no_case": {"zh": "服务器上找不到此案件，请刷新任务", "en": "No such case: refresh the tasks"},
+    "unknown_action": {"zh": "服务器不支持此操作，请升级城管通后重发",
+                       "en": "The server does not know this action: update the app"},
+    "nothing_to_publish": {"zh": "没有可提交的部件变更，请修改后重发",
+                           "en": "No asset change to send: edit it and send again"},
+    "parse_error": {"zh": "提交的数据损坏，请修改后重发",
+                    "en": "The data sent was damaged: edit it and send again"},
+    "unsupported_media_type": {"zh": "提交格式不被服务器接受，请升级城管通后重发",
+                               "en": "The server refused the format: update the app"},
+    "permission_denied": {"zh": "您的账号无权进行此操作",
+                          "en": "Your account may not do this"},
+    "other": {"zh": "服务器拒收（{field}），请检查后重发",
+              "en": "Refused by the server ({field}): check it and send again"},
 }
 #: Codes a 401 may carry: all mean "sign in again, the outbox is kept".
 AUTH_CODES = {"token_expired": "unauthorized", "authentication_failed": "unauthorized",
@@ -330,7 +346,9 @@ def refusal(code: str | None, field: str | None, message: str | None,
         # the workflow's guard says "'photo' is required" without a field
         entry = REFUSALS["no_photo" if "required" in (message or "") else "invalid_photo"]
     if entry is None:
-        return message or code or "?"
+        entry = REFUSALS["other"]
+        return (entry.get(lang) or entry[DEFAULT_LANG]).format(
+            field=message or code or "?")
     name = FIELD_NAMES.get(field or "", {}).get(lang) or field or t("report.description", lang)
     return (entry.get(lang) or entry[DEFAULT_LANG]).format(field=name)
 

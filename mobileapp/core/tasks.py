@@ -44,6 +44,15 @@ class TaskInbox:
     def poll(self) -> list[Task]:
         """Refresh from the server (raises api.Transient when offline: keep the old list).
         Tasks already answered in the outbox (waiting or sending) are left out."""
+        found = self.fetch()
+        answered = {i.case_number for i in self.outbox.items()
+                    if i.kind in RESULTS and i.state in ("waiting", "sending", "sent")}
+        self.tasks = [t for t in found if t.number not in answered]
+        return self.tasks
+
+    def fetch(self) -> list[Task]:
+        """Every open task of this user on the server, answered from this phone or not: what
+        a task board keeps (an answer the server then refuses brings its task back)."""
         found: list[Task] = []
         for state in TASK_ACTION:
             for c in self.api.cases(state=state):
@@ -52,10 +61,7 @@ class TaskInbox:
                 if self.my_user_id is not None and c["assignee_id"] != self.my_user_id:
                     continue
                 found.append(Task.from_case(c))
-        answered = {i.case_number for i in self.outbox.items()
-                    if i.kind in RESULTS and i.state in ("waiting", "sending", "sent")}
-        self.tasks = [t for t in found if t.number not in answered]
-        return self.tasks
+        return found
 
     def answer(self, task: Task, result: str, photo: bytes | None, note: str = "") -> Item:
         """Queue the answer (a shrunk photo expected); the sender posts it."""

@@ -117,6 +117,7 @@ class HandsetApp(App):
         self.in_app_camera = InAppCamera("")
         self.live: LiveFeed | None = None
         self.board = TaskBoard()
+        self._outbox_counts: dict[str, int] | None = None
         self.track: TrackRecorder | None = None
 
     def t(self, key: str, **params) -> str:
@@ -248,6 +249,7 @@ class HandsetApp(App):
         """Forget the token (not the outbox, not the drafts); the sender and the feed stop."""
         if self.live:
             self.live.stop(timeout=0.5)
+            self.live_state = "stopped"   # its own late "stopped" is dropped (_same_sign_in)
         if self.sender:
             self.sender.stop(timeout=0.5)
             self.sender = None
@@ -255,6 +257,9 @@ class HandsetApp(App):
             self.service.stop()  # the outbox waits in the file for the next sign-in
         self.token = None
         self.api.token = None
+        # Their tasks go with them (a late poll or push for them is dropped: _session_is).
+        self.board = TaskBoard()
+        self.tasks = []
         self._save_session(token=None)
         self.root.get_screen("login").status = self.t("session.signed_out",
                                                       n=self.outbox.pending())
@@ -301,6 +306,8 @@ class HandsetApp(App):
 
         old = self.root
         new = Builder.load_file(str(KV))
+        if old is not None and old.current_screen is not None:
+            old.current_screen.dispatch("on_leave")   # it goes: its bindings with it
         Window.remove_widget(old)
         self.root = new
         Window.add_widget(new)
@@ -402,7 +409,7 @@ class HandsetApp(App):
                                                                           self.lang)
                     if fix else self.t("status.gps_none"))
         parts = [net, self.t("status.pending", n=self.pending), synced, gps_text]
-        self.status_text = "  ·  ".join(parts)
+        self.status_text = " · ".join(parts)
         self.status_warn = bool(self.needs_login or not self.token or self.net_up is False
                                 or fix is None)
 
@@ -418,6 +425,12 @@ class HandsetApp(App):
         if self.service.available:
             self._follow_service()
         self.refresh_status()
+        # An answer refused by the server brings its task card back (with the reason) at
+        # once, whichever process sent it; the counts change with every state change.
+        counts = self.outbox.counts()
+        if counts != self._outbox_counts:
+            self._outbox_counts = counts
+            self.refresh_tasks()
         if self.root and self.root.has_screen("outbox"):
             self.root.get_screen("outbox").refresh()
             if self.root.current == "duty":  # its last clock-in's state follows the sender
@@ -451,6 +464,10 @@ class HandsetApp(App):
                 return changed, dmap, info
 
         def done(result, err):
+            # The status line says what this call found (a cold start in a dead zone with an
+            # empty outbox would otherwise say "unknown" until something is sent).
+            if err is None or isinstance(err, Transient):
+                self._link(err is None)
             if err is None and result[1] is not None and result[0]:
                 self.duty_map = result[1]
             if err is None and result[2] is not None:
@@ -462,11 +479,27 @@ class HandsetApp(App):
     def start_live(self) -> None:
         if self.live:
             self.live.stop(timeout=2)
-        self.live = LiveFeed(self.base_url, self.token or "", on_case=on_loop(self._pushed),
-                             on_resync=self._poll_tasks, on_state=on_loop(self._live_state),
-                             on_hello=lambda hello: self.board.learn_user(hello["groups"]),
+        # The feed's callbacks belong to the sign-in that started it: a feed stopped with a
+        # timeout may still deliver after a sign-out or another sign-in (see _poll_tasks).
+        board, token = self.board, self.token
+
+        def pushed(case, message=None):
+            if self._same_sign_in(board, token):
+                self._pushed(case, message)
+
+        def state(value):   # an old feed's "refused" must not sign the next user out
+            if self._same_sign_in(board, token):
+                self._live_state(value)
+        self.live = LiveFeed(self.base_url, token or "", on_case=on_loop(pushed),
+                             on_resync=self._poll_tasks, on_state=on_loop(state),
+                             on_hello=lambda hello: board.learn_user(hello["groups"]),
                              cursor_path=self.data_dir / "live_cursor")
         self.live.start()
+
+    def _same_sign_in(self, board: TaskBoard, token: str | None) -> bool:
+        """Whether the sign-in that asked (its task board and token) is still this app's:
+        not signed out, sent back to sign-in, or replaced by another sign-in since."""
+        return self.board is board and self.token == token and not self.needs_login
 
     def _live_state(self, state: str) -> None:
         self.live_state = state
@@ -474,19 +507,36 @@ class HandsetApp(App):
             self.session_expired()  # the feed's 401/403: the token is no longer good
 
     def _poll_tasks(self) -> None:
-        """REST poll of the tasks (the feed's thread: its own client and outbox)."""
-        api, outbox = ApiClient(self.base_url, self.token), Outbox(self.outbox.path)
+        """REST poll of the tasks (the feed's or a worker thread: its own client and outbox).
+
+        The answer may come back late (a 3G stall): it is applied on Kivy's loop only while
+        this app runs and the sign-in that asked is still the app's, as the sender's
+        callbacks are (``on_loop``). A stale list must not land on the next user's board,
+        nor on screens of an app that has stopped."""
+        board, token = self.board, self.token
+        api, outbox = ApiClient(self.base_url, token), Outbox(self.outbox.path)
         try:
-            tasks = TaskInbox(api, outbox, self.board.my_user_id).poll()
+            # All of them: the board leaves out the answered ones when it shows them, so an
+            # answer refused later brings its task back without another poll.
+            tasks = TaskInbox(api, outbox, board.my_user_id).fetch()
         finally:
             api.close()
             outbox.close()
-        Clock.schedule_once(lambda dt: (self.board.replace(tasks), self.refresh_tasks()))
+
+        def apply():
+            if self._same_sign_in(board, token):
+                board.replace(tasks)
+                self.refresh_tasks()
+        _soon(self, apply)
 
     def poll_tasks(self, on_done=None) -> None:
         """The tasks screen's refresh button."""
+        board, token = self.board, self.token
+
         def done(_r, err):
-            if isinstance(err, Refused) and err.status == 401:
+            # A 401 for a token already replaced or dropped says nothing of the current one.
+            if (isinstance(err, Refused) and err.status == 401
+                    and self._same_sign_in(board, token)):
                 self.session_expired()
             if on_done:
                 on_done(err)

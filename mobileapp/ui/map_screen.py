@@ -51,7 +51,8 @@ class MapScreen(Screen):
         dmap = app.duty_map
         cell = dmap.cell_at(lon, lat) if dmap else None
         self.picked_component = component
-        text = app.t("map.picked", cell=f"{cell.code} {cell.name}") if cell \
+        # The code's tail and the name, as the map labels the cell: the whole line fits.
+        text = app.t("map.picked", cell=f"{cell.code[-4:]} {cell.name}") if cell \
             else app.t("map.outside")
         if component is not None:
             text += f"  {component.class_name} {component.code[-6:]}"

@@ -58,6 +58,12 @@ OTHER_COMPONENT = (.4, .4, .4, 1)
 MAX_LABELS = 60
 #: A missing tile borrows a coarser one already here, up to this many zooms out.
 ANCESTORS = 4
+#: Below this many dp a metre (about four times wider than a duty grid fits the screen)
+#: the components are hidden: thousands of dots would bury the streets and their names.
+COMPONENTS_MIN_DP_PER_M = 0.3
+#: Cells narrower than this on screen get no label at all; a cell too narrow for its code
+#: tail and name shows the tail alone.
+LABEL_MIN_DP = 36
 
 
 def legend_rows(t) -> list[tuple[tuple, str, str]]:
@@ -88,6 +94,8 @@ class DutyMapView(StencilView):
     #: Legend rows ``(rgba, shape, text)``, shape "fill", "dot", "task", "cross" or "me".
     legend = ListProperty([])
     show_legend = BooleanProperty(True)
+    #: False while zoomed out past ``COMPONENTS_MIN_DP_PER_M``: the components are hidden.
+    components_shown = BooleanProperty(True)
 
     __events__ = ("on_pick",)
 
@@ -98,6 +106,10 @@ class DutyMapView(StencilView):
         self._touches: dict = {}
         self._textures: dict[str, object] = {}
         self._points: list[Point] = []
+        #: Screen boxes (x, y, w, h) of the cell names and of the legend and attribution, as
+        #: last drawn (what a test checks for overlaps).
+        self.label_boxes: list[tuple[float, float, float, float]] = []
+        self.legend_boxes: list[tuple[float, float, float, float]] = []
         super().__init__(**kw)
         with self.canvas:
             Color(*BACKGROUND)
@@ -114,6 +126,7 @@ class DutyMapView(StencilView):
                   picked=self._overlay_changed, legend=self._overlay_changed,
                   show_legend=self._overlay_changed, basemap=self._basemap_changed)
         self._fill_colours: list[tuple[Color, tuple, tuple]] = []
+        self._component_colours: list[tuple[Color, tuple]] = []
         self._bound = None
         self._tile_trigger = Clock.create_trigger(self._draw_tiles, 0)
         if self.duty_map is not None:  # given as a keyword: set before the bindings above
@@ -130,6 +143,7 @@ class DutyMapView(StencilView):
         """Rebuild every layer from ``duty_map`` (a new map version); cheap calls elsewhere."""
         self._geo.clear()
         self._fill_colours = []
+        self._component_colours = []
         self._points = []
         self._textures.clear()
         m = self.duty_map
@@ -159,7 +173,9 @@ class DutyMapView(StencilView):
             groups.setdefault(COMPONENT_COLOURS.get(c.class_code[:2], OTHER_COMPONENT),
                               []).extend((x, y))
         for colour, pts in groups.items():
-            self._geo.add(Color(*colour))
+            instruction = Color(*colour)
+            self._component_colours.append((instruction, colour))
+            self._geo.add(instruction)
             # Point makes 4 vertices a point: split so no Mesh passes the index limit.
             step = 2 * (MESH_MAX_VERTICES // 4)
             for k in range(0, len(pts), step):
@@ -206,7 +222,9 @@ class DutyMapView(StencilView):
         info = bm.info
         w, s = v.to_lonlat(self.x, self.y)
         e, n = v.to_lonlat(self.right, self.top)
-        z = zoom_for(v.scale, (s + n) / 2, info)
+        # Tiles are drawn for 1 px a tile pixel at density 1: on a denser screen a tile pixel
+        # should cover one dp, or the streets' names shrink to a few dp and cannot be read.
+        z = zoom_for(v.scale / dp(1), (s + n) / 2, info)
         keys = tiles_in((w, s, e, n), z, info) if z is not None else []
         here, missing, borrowed = [], [], {}
         for key in keys:
@@ -282,6 +300,9 @@ class DutyMapView(StencilView):
             self._scale.xyz = (s, s, 1)
             for p in self._points:   # components stay about 5 px wide at every zoom
                 p.pointsize = dp(2.5) / s
+            self.components_shown = shown = s / dp(1) >= COMPONENTS_MIN_DP_PER_M
+            for instruction, rgba in self._component_colours:
+                instruction.rgba = rgba if shown else (0, 0, 0, 0)
         self._tile_trigger()
         self.update_overlay()
 
@@ -294,11 +315,16 @@ class DutyMapView(StencilView):
         g = self._overlay
         g.clear()
         v = self.view
+        # The legend and the attribution first (they are drawn last, on top): the cells'
+        # names keep out of their boxes rather than showing through them.
+        boxes, draw_legend = self._legend_layout()
+        self.legend_boxes = boxes
         if v is None:
             self.label_count = 0
-            self._legend(g)
+            self.label_boxes = []
+            draw_legend(g)
             return
-        self.label_count = self._cell_labels(g, v)
+        self.label_count = self._cell_labels(g, v, boxes)
         for t in self.tasks:
             x, y = v.to_screen(t.lon, t.lat)
             if self.collide_point(x, y):
@@ -322,31 +348,47 @@ class DutyMapView(StencilView):
             g.add(Color(.1, .4, .95, 1))
             r = dp(6)
             g.add(Ellipse(pos=(x - r, y - r), size=(2 * r, 2 * r)))
-        self._legend(g)
+        draw_legend(g)
 
-    def _legend(self, g: InstructionGroup) -> None:
-        """The legend (two columns, bottom left) and the base map's attribution (bottom
-        right, as its licence asks), on white so they read over any street."""
+    def _legend_layout(self):
+        """The boxes ``(x, y, w, h)`` the legend (two columns, bottom left) and the base map's
+        attribution (bottom right, as its licence asks) will cover, and a function drawing
+        them, on white so they read over any street."""
+        boxes: list[tuple[float, float, float, float]] = []
         info = self.basemap.info if self.basemap is not None else None
+        credit = None
         if info is not None and info.drawn and info.attribution:
             tex = self._texture(info.attribution, (.2, .2, .2, 1), size=sp(10))
             x, y = self.right - tex.width - dp(4), self.y + dp(2)
-            g.add(Color(1, 1, 1, .75))
-            g.add(Rectangle(pos=(x - dp(2), y), size=(tex.width + dp(4), tex.height)))
-            g.add(Color(1, 1, 1, 1))
-            g.add(Rectangle(texture=tex, size=tex.size, pos=(x, y)))
-        if not (self.show_legend and self.legend):
-            return
-        pad, swatch = dp(6), dp(14)
-        rows = [(colour, shape, self._texture(text, (.1, .1, .1, 1), size=sp(14)))
-                for colour, shape, text in self.legend]
-        line = max(t.height for _, _, t in rows) + dp(2)
-        col_w = max(t.width for _, _, t in rows) + swatch + 3 * pad
-        per_col = (len(rows) + 1) // 2
-        box_h = per_col * line + 2 * pad
-        x0, y0 = self.x + dp(4), self.y + dp(4) + (dp(16) if info and info.attribution else 0)
-        g.add(Color(1, 1, 1, .88))
-        g.add(Rectangle(pos=(x0, y0), size=(2 * col_w + pad, box_h)))
+            credit = (tex, x, y)
+            boxes.append((x - dp(2), y, tex.width + dp(4), tex.height))
+        rows, pad, swatch = [], dp(6), dp(14)
+        line = col_w = per_col = 0
+        if self.show_legend and self.legend:
+            rows = [(colour, shape, self._texture(text, (.1, .1, .1, 1), size=sp(14)))
+                    for colour, shape, text in self.legend]
+            line = max(t.height for _, _, t in rows) + dp(2)
+            col_w = max(t.width for _, _, t in rows) + swatch + 3 * pad
+            per_col = (len(rows) + 1) // 2
+            box_h = per_col * line + 2 * pad
+            x0, y0 = self.x + dp(4), self.y + dp(4) + (dp(16) if credit else 0)
+            boxes.append((x0, y0, 2 * col_w + pad, box_h))
+
+        def draw(g: InstructionGroup) -> None:
+            if credit is not None:
+                tex, x, y = credit
+                g.add(Color(1, 1, 1, .85))
+                g.add(Rectangle(pos=(x - dp(2), y), size=(tex.width + dp(4), tex.height)))
+                g.add(Color(1, 1, 1, 1))
+                g.add(Rectangle(texture=tex, size=tex.size, pos=(x, y)))
+            if rows:
+                self._draw_legend(g, rows, boxes[-1], line, col_w, per_col, pad, swatch)
+        return boxes, draw
+
+    def _draw_legend(self, g, rows, box, line, col_w, per_col, pad, swatch) -> None:
+        x0, y0, w, box_h = box
+        g.add(Color(1, 1, 1, .94))
+        g.add(Rectangle(pos=(x0, y0), size=(w, box_h)))
         for i, (colour, shape, tex) in enumerate(rows):
             cx = x0 + pad + (i // per_col) * col_w
             cy = y0 + box_h - pad - (i % per_col + 1) * line
@@ -370,33 +412,52 @@ class DutyMapView(StencilView):
             g.add(Rectangle(texture=tex, size=tex.size,
                             pos=(cx + s + pad, mid - tex.height / 2)))
 
-    def _cell_labels(self, g: InstructionGroup, v: View) -> int:
-        """Names of the cells in sight that are wide enough on screen to hold them."""
+    def _cell_labels(self, g: InstructionGroup, v: View, keep_out=()) -> int:
+        """Names of the cells in sight that are wide enough on screen to hold them: each
+        whole on the widget, inside its own cell, and clear of ``keep_out`` boxes and of the
+        names already placed (none covers another)."""
         m = self.duty_map
         if m is None:
             return 0
         n = 0
         over = self._with_basemap()
+        placed = list(keep_out)
+        self.label_boxes = []
+        colour = (.25, .3, .25, 1)
+        edge = dp(2)
         for c in m.cells:
             if n >= MAX_LABELS:
                 break
             width_px = (c.bbox[2] - c.bbox[0]) * v.projection.kx * v.scale
-            if width_px < dp(60):
+            if width_px < dp(LABEL_MIN_DP):
                 continue
             x, y = v.to_screen(*c.label_point())
             if not self.collide_point(x, y):
                 continue
-            # Neighbouring cells often share a community name: the code's tail tells them apart.
-            tex = self._texture(f"{c.code[-4:]} {c.name}".strip(), (.25, .3, .25, 1))
-            if tex.width > width_px:
-                tex = self._texture(c.code[-6:], (.25, .3, .25, 1))
+            # Neighbouring cells often share a community name: the code's tail tells them
+            # apart, and alone it names a cell too narrow (or too cut off) for both.
+            x0, y0 = v.to_screen(c.bbox[0], c.bbox[1])
+            x1, y1 = v.to_screen(c.bbox[2], c.bbox[3])
+            for text in (f"{c.code[-4:]} {c.name}".strip(), c.code[-4:]):
+                tex = self._texture(text, colour)
+                w, h = tex.width + 2 * edge, tex.height
+                # Near the widget's edge the name slides inward, staying in its cell.
+                bx = min(max(x - w / 2, self.x + edge), self.right - edge - w)
+                by = min(max(y - h / 2, self.y + edge), self.top - edge - h)
+                if x0 <= bx and bx + w <= x1 and y0 <= by and by + h <= y1:
+                    break
+            else:
+                continue
+            if any(bx < px + pw and px < bx + w and by < py + ph and py < by + h
+                   for px, py, pw, ph in placed):
+                continue
+            placed.append((bx, by, w, h))
+            self.label_boxes.append((bx, by, w, h))
             if over:   # a halo: the name reads over the streets' own labels
                 g.add(Color(1, 1, 1, .7))
-                g.add(Rectangle(size=(tex.width + dp(4), tex.height),
-                                pos=(x - tex.width / 2 - dp(2), y - tex.height / 2)))
+                g.add(Rectangle(size=(w, h), pos=(bx, by)))
             g.add(Color(1, 1, 1, 1))
-            g.add(Rectangle(texture=tex, size=tex.size,
-                            pos=(x - tex.width / 2, y - tex.height / 2)))
+            g.add(Rectangle(texture=tex, size=tex.size, pos=(bx + edge, by)))
             n += 1
         return n
 

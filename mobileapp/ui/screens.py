@@ -214,6 +214,11 @@ class TasksScreen(Screen):
         self.show()
         self.poll()
 
+    def on_leave(self, *args):
+        # Out of sight (or replaced by a language switch): no more card rebuilds and photo
+        # downloads for it; the next on_enter shows the tasks as they are then.
+        App.get_running_app().unbind(tasks=self.show)
+
     def poll(self) -> None:
         app = App.get_running_app()
 

@@ -6,7 +6,9 @@
               proxy in front of the server);
 * ``swallow`` forwards the request to the server but drops its answer and keeps the connection
               hanging: the upload landed, the phone never hears back (the worst case for
-              duplicates).
+              duplicates);
+* ``hold``    forwards requests, but holds every answer until the link is ``up`` again (a 3G
+              stall: the answer comes, late).
 
 Only the network is faked: the server and its database are real.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 
 
 class Link:
@@ -30,7 +33,7 @@ class Link:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def set(self, mode: str) -> None:
-        assert mode in ("up", "down", "swallow", "gateway")
+        assert mode in ("up", "down", "swallow", "gateway", "hold")
         self.mode = mode
         if mode == "down":
             with self._lock:
@@ -63,12 +66,15 @@ class Link:
                 self._open |= {client, server}
             swallow = self.mode == "swallow"
             threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, swallow),
+            threading.Thread(target=self._pump, args=(server, client, swallow, True),
                              daemon=True).start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket, drop: bool) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket, drop: bool,
+              answers: bool = False) -> None:
         try:
             while data := src.recv(65536):
+                while answers and self.mode == "hold":
+                    time.sleep(0.02)
                 if not drop:
                     dst.sendall(data)
         except OSError:

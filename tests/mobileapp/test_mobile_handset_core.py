@@ -92,7 +92,9 @@ def test_drafts_keep_voice_and_screen_fields_but_submit_only_report_fields(tmp_p
     ("outside_area", "lat", "outside", "本市管理范围"),
     ("wrong_state", None, "cannot check a case that is closed", "状态已变化"),
     ("token_expired", None, "token expired", "重新登录"),
-    ("brand_new_code", None, "some English", "some English"),
+    ("brand_new_code", None, "some English", "服务器拒收（some English），请检查后重发"),
+    ("stale", None, "the case changed since you saw it", "刷新任务"),
+    ("permission_denied", None, "You do not have permission", "无权"),
 ])
 def test_refusals_are_in_chinese_with_what_to_do(code, field, message, expect):
     assert expect in refusal(code, field, message)

@@ -145,6 +145,8 @@ def test_check_task_arrives_and_is_answered_through_the_outbox(tmp_path, live, s
     assert tasks[number].action == "check"
     inbox.answer(tasks[number], "fixed", shrink(make_photo(9)), note="现场已修复")
     assert number not in {t.number for t in inbox.poll()}  # answered, waiting to send
+    # ... but still open on the server: what a task board keeps (a refusal brings it back)
+    assert number in {t.number for t in inbox.fetch()}
     Sender(ob.path, live.base_url, sup_token, **FAST).step(ob, api)
     (item,) = ob.items()
     assert item.state == SENT and item.case_number == number

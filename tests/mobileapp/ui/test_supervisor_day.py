@@ -2,8 +2,9 @@
 real server: sign in, clock in, five reports (a component beside them, a class found by
 search, two quick reports confirmed, one with a voice note), a verify and a check task
 answered with the card's own photo, three reports while the network is down (each arrives
-exactly once when it is back), a report refused by the server edited and sent again, a
-revoked token (back to sign-in, the outbox kept), and sign-out with an unsent item.
+exactly once when it is back), a report refused by the server edited and sent again, a draft
+saved, found on the drafts screen and sent, the map, a revoked token (back to sign-in, the
+outbox kept), and sign-out with an unsent item.
 
 Every tap is a real touch through the window at the widget's centre, and the test checks the
 widget it aimed at is the one that fired: a layout that moved under the finger fails. Taps
@@ -158,6 +159,7 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch, 
         login = root.get_screen("login")
         yield 0.3
         shot("01-login")
+        check_sizes("login")
         login.ids.username.text, login.ids.password.text = "supervisor", "demo-dcm-2026"
         login.ids.server.text = link.base_url
         tap(login.ids.sign_in, count=False)
@@ -393,6 +395,49 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch, 
         given[refused_id] = (fixed["lat"], fixed["lon"], "exact")
         yield lambda: app.outbox.get(refused_id).state == "sent"
 
+        # A draft (存草稿): saved with its photo and fix, found on the drafts screen, opened
+        # and sent from where it was saved.
+        at = cells[15]
+        walk_to(at["lat"], at["lon"])
+        yield lambda: report.place is not None and abs(report.place.lat - at["lat"]) < 1e-6
+        new_photo()
+        tap(report.ids.shutter, count=False)
+        yield lambda: report.photo_bytes is not None
+        report.pick({"kind": "event", "code": "0103", "minor_zh": "积存垃圾渣土"})
+        report.ids.description.text = "草稿：稍后补充"
+        tap(report.ids.draft, count=False)
+        assert report.photo_bytes is None and len(app.drafts.list()) == 1
+        walk_to(*OUTSIDE)                                  # they walk on before sending it
+        yield settled
+        nav("outbox")
+        yield settled
+        tap(root.get_screen("outbox").ids.drafts_button, count=False)
+        yield settled
+        drafts = root.get_screen("drafts")
+        yield 0.3
+        shot("12-drafts")
+        check_sizes("drafts")
+        [open_draft] = [b for b in drafts.ids.draft_list.walk(restrict=True)
+                        if isinstance(b, Button) and b.text == "打开"]
+        tap(open_draft, count=False)
+        assert root.current == "report" and report.ids.description.text == "草稿：稍后补充"
+        yield settled
+        tap(report.ids.send, count=False)
+        drafted = newest_report_id()
+        given[drafted] = (at["lat"], at["lon"], "exact")
+        assert app.drafts.list() == []
+        yield lambda: app.outbox.get(drafted).state == "sent"
+
+        # The map: the duty grid with its names and legend over the base map.
+        nav("map")
+        yield settled
+        yield lambda: app.root.get_screen("map").ids.map.label_count > 0
+        yield 0.5
+        shot("13-map")
+        check_sizes("map")
+        nav("report")
+        yield settled
+
         # A revoked token: back to sign-in, the outbox kept; signing in sends it.
         secrets.append(app.token)
         app.sender.set_token("revoked-" + uuid.uuid4().hex)
@@ -412,7 +457,7 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch, 
         yield lambda: root.current == "login"
         assert "登录已失效" in login.status and app.outbox.get(kept).state == "waiting"
         yield 0.4
-        shot("12-login-expired")
+        shot("14-login-expired")
         login.ids.password.text = "demo-dcm-2026"
         tap(login.ids.sign_in, count=False)
         yield lambda: app.outbox.get(kept).state == "sent"
@@ -434,14 +479,14 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch, 
         yield 0.4
         tap(duty.ids.logout, count=False)
         yield 0.4
-        shot("13-logout-warning")
+        shot("15-logout-warning")
         ok = [b for b in app.open_popup.walk(restrict=True) if isinstance(b, Button)
               and b.text == "确定退出"][0]
         tap(ok, count=False)
         yield lambda: root.current == "login"
         assert "未发送的 1 条保留在手机上" in login.status and app.outbox.pending() == 1
         yield 0.4
-        shot("14-signed-out")
+        shot("16-signed-out")
         link.set("up")
 
     drive(app, script)
@@ -474,4 +519,4 @@ def test_a_supervisors_day(live, link, cells, tmp_path, artifacts, monkeypatch, 
         assert not any(secret in line for secret in secrets), line
     for png in sorted(shots.glob("*.png")):
         assert png.stat().st_size > 5000, png
-    assert len(list(shots.glob("*.png"))) == 14
+    assert len(list(shots.glob("*.png"))) == 16
