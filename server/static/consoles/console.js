@@ -62,7 +62,7 @@
     return e;
   };
 
-  // Labels: the active language first; in Chinese the English name is the tooltip (both shown).
+  // Labels in the page's language only (one language at a time; the code is in data-code).
   DCM.wf = {states: {}, actions: {}, roles: {}};
   DCM.label = (kind, code) => {
     const x = DCM.wf[kind][code];
@@ -70,8 +70,7 @@
   };
   DCM.labelEl = (kind, code, cls) => {
     const x = DCM.wf[kind][code];
-    return DCM.el("span", {class: cls, title: x ? (DCM.lang === "zh" ? x.en : x.zh) : null,
-      "data-code": code}, x ? x[DCM.lang] : code);
+    return DCM.el("span", {class: cls, "data-code": code}, x ? x[DCM.lang] : code);
   };
   // The buttons of a case for this page's user: the published table (role, state) -> actions,
   // the same rule the API's "actions" comes from, so a pushed case needs no second request.
