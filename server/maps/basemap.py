@@ -29,6 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from gis.frames import Frame, to_wgs84
 from gridmaps.basemap import mbtiles
@@ -73,7 +74,7 @@ def layer_for(tile_url_prefix: str) -> dict:
     package = Package.current()
     if package is not None:
         return {"type": "xyz", "url": tile_url_prefix + "{z}/{x}/{y}.png", "layers": "",
-                "attribution": package.attribution, "bounds": package.bounds,
+                "attribution": _own_credit(package.attribution), "bounds": package.bounds,
                 "minzoom": package.minzoom, "maxzoom": package.maxzoom}
     return {"type": "none", "url": "", "layers": "", "attribution": "", "bounds": bounds,
             "minzoom": 0, "maxzoom": settings.MAP_MAX_ZOOM}
@@ -212,12 +213,23 @@ def write_layers(version: MapVersion, folder: Path, source: Path | None = None,
     return {stem: len(features) for stem, features in layers.items()}
 
 
+#: The credit a package built from the city's own map data carries (stored in the package as
+#: written; a page shows it in its reader's language, ``_own_credit``).
+OWN_CREDIT = "城市网格数据 city grid data"
+
+
+def _own_credit(stored: str) -> str:
+    """A package's credit for a page: the system's own in the request's language, any other
+    (a source's ``ATTRIBUTION``, a setting) as written."""
+    return gettext("City grid data") if stored == OWN_CREDIT else stored
+
+
 def attribution_of(source: Path | None) -> str:
     """The map data's credit: the source folder's ``ATTRIBUTION`` file (one line, e.g.
     "© OpenStreetMap contributors"), else the system's own."""
     if source is not None and (source / "ATTRIBUTION").is_file():
         return (source / "ATTRIBUTION").read_text(encoding="utf-8").strip()
-    return settings.MAP_ATTRIBUTION or "城市网格数据 city grid data"
+    return settings.MAP_ATTRIBUTION or OWN_CREDIT
 
 
 def build(out: Path | None = None, *, source: Path | None = None, frame: str = "wgs84",

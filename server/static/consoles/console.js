@@ -32,7 +32,9 @@
     if (error.code === "wrong_state" && error.state && DCM.lang === "zh")
       return gettext("This step cannot be taken in the case's present state.") + " (" + DCM.label("states", error.state) + ")";
     if (error.code === "wrong_state") return gettext("This step cannot be taken in the case's present state.") + " (" + error.message + ")";
-    if (error.code === "role_not_allowed") return gettext("Your role may not take this step.") + " (" + error.message + ")";
+    // The server's detail is English (a Chinese page says it in its own words alone).
+    if (error.code === "role_not_allowed")
+      return gettext("Your role may not take this step.") + (DCM.lang === "en" ? " (" + error.message + ")" : "");
     return error.message;
   };
   // A field's form label; where forms label it differently, a form that requires it names it

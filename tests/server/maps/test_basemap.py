@@ -67,6 +67,23 @@ def test_own_package_is_an_xyz_layer_served_by_the_system(cast, package):
     assert body["attribution"] == "© OpenStreetMap contributors"
 
 
+def test_the_systems_own_credit_in_the_readers_language(cast, settings, tmp_path):
+    from server.maps.basemap import OWN_CREDIT
+
+    settings.BASEMAP_PATH = tmp_path / "own.mbtiles"
+    settings.MAP_TILE_URL = settings.MAP_WMS_URL = ""
+    db = mbtiles.create(settings.BASEMAP_PATH, {"name": "own", "format": "png", "bounds": BOUNDS,
+                                                "minzoom": 16, "maxzoom": 16,
+                                                "attribution": OWN_CREDIT})
+    mbtiles.put(db, Z, X, Y, png())
+    db.commit()
+    db.close()
+    client = cast["supervisor"]  # in English (the cast's clients ask for it)
+    assert client.get("/api/map/basemap/").json()["attribution"] == "City grid data"
+    client.cookies["django_language"] = "zh-hans"  # the language switch's cookie
+    assert client.get("/api/map/basemap/").json()["attribution"] == "城市网格数据"
+
+
 def test_a_configured_server_comes_first(cast, package, settings):
     settings.MAP_TILE_URL = "https://gis.city.example/tiles/{z}/{x}/{y}.png"
     body = cast["supervisor"].get("/api/map/basemap/").json()
