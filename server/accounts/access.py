@@ -56,6 +56,7 @@ from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
+from server.language import is_english
 from workflows import Role, State
 from workflows.scoring_rules import default_evaluation_rules
 
@@ -167,10 +168,14 @@ def may(user, ability: Ability) -> bool:
 
 
 def who_may(ability: Ability) -> str:
-    """The roles that have ``ability`` in words, for a refusal: "acceptors, leaders"."""
+    """The roles that have ``ability`` in words, for a refusal, in the active language:
+    "acceptors and leaders", "受理员、领导"."""
     roles = ABILITIES[ability]
+    english = is_english()
     if roles == ANY_ROLE:
-        return "any account with a role"
+        return "any account with a role" if english else "任何有角色的账号"
+    if not english:
+        return "、".join(r.zh for r in Role if r in roles)
     names = [f"{r.en.lower()}s" for r in Role if r in roles]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 

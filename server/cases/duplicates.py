@@ -18,6 +18,10 @@ from server.maps.index import active_metric
 from workflows.states import FINAL_STATES
 
 RULES = Path(__file__).resolve().parents[2] / "workflows" / "data" / "duplicate_rules.json"
+#: Why a case may be a duplicate: codes, not words. The API sends them as ``why``; a page
+#: names them in its reader's language (the JS catalog: "same component", "same class nearby").
+SAME_COMPONENT = "same_component"
+SAME_CLASS_NEARBY = "same_class_nearby"
 
 
 @lru_cache(maxsize=1)
@@ -27,7 +31,8 @@ def rules() -> dict:
 
 def possible_duplicates(case: Case, limit: int = 10) -> list[tuple[Case, float, str]]:
     """(case, distance in metres, why) for each open case this one may duplicate, nearest
-    first. A case never duplicates itself or a case already merged."""
+    first; ``why`` is ``SAME_COMPONENT`` or ``SAME_CLASS_NEARBY``. A case never duplicates
+    itself or a case already merged."""
     r = rules()
     window = timedelta(hours=r["window_hours"])
     x, y = case.location.x, case.location.y
@@ -44,8 +49,8 @@ def possible_duplicates(case: Case, limit: int = 10) -> list[tuple[Case, float, 
         there = metric.to_metres(other.location.x, other.location.y)
         distance = math.dist(here, there)
         if case.component_code and other.component_code == case.component_code:
-            out.append((other, distance, "same component"))
+            out.append((other, distance, SAME_COMPONENT))
         elif distance <= r["distance_m"]:
-            out.append((other, distance, "same class nearby"))
+            out.append((other, distance, SAME_CLASS_NEARBY))
     out.sort(key=lambda t: t[1])
     return out[:limit]

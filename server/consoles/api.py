@@ -35,7 +35,7 @@ MAX_COMPONENTS = 3000
 
 def _require(user, ability: Ability) -> None:
     if not access.may(user, ability):
-        raise PermissionDenied(f"for {access.who_may(ability)}")
+        raise PermissionDenied(_("For %(who)s.") % {"who": access.who_may(ability)})
 
 
 class WorkflowView(APIView):
@@ -134,7 +134,7 @@ class PlacesView(APIView):
                    tags=["consoles"], responses={200: dict})
     def get(self, request):
         if access.role_of(request.user) is None:
-            raise PermissionDenied("for any account with a role")
+            raise PermissionDenied(_("For any account with a role."))
         version = _active_version()
         return Response({
             "streets": [{"code": c, "name": n} for c, n in Street.objects.filter(

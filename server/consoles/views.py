@@ -37,8 +37,8 @@ def home(request):
 
 
 def _titles(title_en: str) -> dict:
-    # Chinese first with the English beside it (the English page shows English only).
-    return {"title": _(title_en), "title_en": title_en}
+    # One language at a time: the title in the page's language only.
+    return {"title": _(title_en)}
 
 
 def _centre_page(request, page: str, title_en: str, template: str):

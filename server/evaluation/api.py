@@ -13,6 +13,7 @@ the rules' content hash ``rules_digest``) and, for a published month, the revisi
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -147,8 +148,8 @@ class PublishView(APIView):
     @_guard
     def post(self, request):
         if not access.may(request.user, Ability.PUBLISH_RANKINGS):
-            raise Forbidden(f"publishing rankings is for "
-                            f"{access.who_may(Ability.PUBLISH_RANKINGS)} (发布排名仅限领导)")
+            raise Forbidden(gettext("Publishing rankings is for %(who)s.")
+                            % {"who": access.who_may(Ability.PUBLISH_RANKINGS)})
         data = request.data
         if not hasattr(data, "get"):
             raise BadRequest("send an object: {\"date\": \"2026-11\", \"note\": \"...\"}")

@@ -9,6 +9,7 @@ import math
 from typing import Callable, Mapping
 
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from server.evaluation.labels import GRADE_COLOURS
 from workflows.scoring import EntityScore
@@ -39,18 +40,20 @@ def heatmap_svg(scores: Mapping[str, EntityScore], link: Callable[[str], str]) -
     scale = WIDTH / span_x
     height = span_y * scale
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" '
-             f'viewBox="0 0 {WIDTH:.0f} {height:.0f}" aria-label="网格热力图 heat map by cell">']
+             f'viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
+             f'aria-label="{escape(_("Heat map by cell"))}">']
+    no_score, filed, too_few = _("no score"), _("filed"), _("too few to rank")
     for code, rings in cells:
         s = scores.get(code)
         d = " ".join("M" + " L".join(f"{(x - x0) * aspect * scale:.1f},{(y1 - y) * scale:.1f}"
                                      for x, y in ring) + "Z" for ring in rings)
         if s is None or s.composite is None:
-            fill, opacity, tip = "#e6e6e6", 1, f"{code}: 无评分 no score"
+            fill, opacity, tip = "#e6e6e6", 1, f"{code}: {no_score}"
         else:
             fill = GRADE_COLOURS.get(s.grade, "#999")
             opacity = 1 if s.rank is not None else 0.45
-            tip = (f"{code}: {s.composite:g} ({s.grade}), 立案 filed {s.counters.get('filed', 0)}"
-                   + ("" if s.rank is not None else ", 样本不足 too few to rank"))
+            tip = (f"{code}: {s.composite:g} ({s.grade}), {filed} {s.counters.get('filed', 0)}"
+                   + ("" if s.rank is not None else f", {too_few}"))
         parts.append(f'<a href="{escape(link(code))}"><path d="{d}" fill="{fill}" '
                      f'fill-opacity="{opacity}" stroke="#555" stroke-width="0.5">'
                      f'<title>{escape(tip)}</title></path></a>')

@@ -1,8 +1,11 @@
-"""Chinese and English names of the counters, trends and grades, for pages and exports
-(Chinese first, English beside it). The formulas' own names (rates, bands, kinds) come with the
-rules data (workflows/data/evaluation_rules.json)."""
+"""Chinese and English names of the counters, trends and grades. Pages show the name in the
+page's language (``server.language``); exports and the API, read beyond one person's screen,
+carry both. The formulas' own names (rates, bands, kinds) come with the rules data
+(workflows/data/evaluation_rules.json)."""
 
 from __future__ import annotations
+
+from server.language import in_language, is_english
 
 COUNTERS = {
     "reported": ("上报数", "Reported"),
@@ -66,23 +69,33 @@ REASONS = {
     "open_from": ("待处置自 {0}", "open for handling since {0}"),
     "open_until": ("待处置至 {0}", "open for handling until {0}"),
 }
-TRENDS = {"up": ("↑", "上升 up"), "down": ("↓", "下降 down"), "same": ("→", "持平 same"),
-          "none": ("—", "无可比 no scored month before")}
+#: trend -> (arrow, Chinese, English)
+TRENDS = {"up": ("↑", "上升", "up"), "down": ("↓", "下降", "down"), "same": ("→", "持平", "same"),
+          "none": ("—", "无可比", "no scored month before")}
 GRADE_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fee08b", "D": "#fc8d59", "E": "#d73027"}
 PERIODS = {"day": ("日", "Day"), "week": ("周", "Week"), "month": ("月", "Month"),
            "custom": ("自定义", "Custom")}
 
 
-def reason_text(why: tuple, zone) -> str:
-    """``Fact.why`` in Chinese and English."""
+def reason_text(why: tuple, zone, both: bool = True) -> str:
+    """``Fact.why`` in Chinese and English ("zh · en", the API's), or with ``both=False`` in the
+    page's language only."""
     if not why:
         return ""
     zh, en = REASONS.get(why[0], (why[0], why[0]))
     args = [a.astimezone(zone).strftime("%Y-%m-%d %H:%M") if hasattr(a, "astimezone") else a
             for a in why[1:]]
+    if not both:
+        return (en if is_english() else zh).format(*args)
     return f"{zh.format(*args)} · {en.format(*args)}"
 
 
 def counter_label(name: str) -> str:
+    """A counter's names, both languages (exports' column heads)."""
     zh, en = COUNTERS.get(name, (name, name))
     return f"{zh} {en}"
+
+
+def counter_name(name: str) -> str:
+    """A counter's name in the page's language."""
+    return in_language(*COUNTERS.get(name, (name, name)))

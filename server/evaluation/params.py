@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from server.maps.index import active_zone
 
@@ -40,10 +41,9 @@ def require_scope(user, *, whole_city: bool = False) -> RankingScope:
     (the bulletin) for one limited to a row."""
     scope = access.ranking_scope(user)
     if scope is None:
-        raise Forbidden("evaluation is for leaders, the centres and departments "
-                        "(综合评价仅对领导、监督指挥中心和专业部门开放)")
+        raise Forbidden(gettext("Evaluation is for leaders, the centres and departments."))
     if whole_city and not scope.whole_city:
-        raise Forbidden("the bulletin is for leaders and the centres (月报仅对领导和中心开放)")
+        raise Forbidden(gettext("The monthly bulletin is for leaders and the centres."))
     return scope
 
 
@@ -51,7 +51,7 @@ def require_entity(scope: RankingScope, entity_type: str, entity: str) -> None:
     """Forbidden unless ``scope`` may read row ``entity`` of table ``entity_type`` (and the cases
     behind it)."""
     if not scope.may_read(entity_type, entity):
-        raise Forbidden("a department sees only its own cases (部门只能查看本部门)")
+        raise Forbidden(gettext("A department sees only its own figures and cases."))
 
 
 def _day(text: str, name: str) -> date:

@@ -149,8 +149,9 @@ def ranking(current: Scores, previous: Scores, entity_type: str, label: dict | N
 
 
 def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
-                 limit: int = 500) -> list[dict[str, Any]]:
-    """The cases whose facts make up ``counter`` of ``entity`` in ``period`` (drill-down)."""
+                 limit: int = 500, both_languages: bool = True) -> list[dict[str, Any]]:
+    """The cases whose facts make up ``counter`` of ``entity`` in ``period`` (drill-down), why
+    each counts in Chinese and English (``both_languages=False``: in the page's language)."""
     cases = relevant_cases(period)
     column = {"cell": "cell_code", "community": "community_code", "street": "street_code"}
     if entity_type in column:
@@ -168,10 +169,11 @@ def cases_behind(period: Period, entity_type: str, entity: str, counter: str,
         fs = by_case[case.pk]
         rows.append({"number": case.number, "state": case.state, "cell_code": case.cell_code,
                      "department": case.department.code if case.department_id else None,
+                     "department_name": case.department.name if case.department_id else None,
                      "n": sum(f.n for f in fs),
                      "at": [f.at.astimezone(zone).isoformat() for f in fs],
                      "at_text": [f"{f.at.astimezone(zone):%Y-%m-%d %H:%M}" for f in fs],
-                     "why": [reason_text(f.why, zone) for f in fs],
+                     "why": [reason_text(f.why, zone, both_languages) for f in fs],
                      "created_at": case.created_at.astimezone(zone).isoformat(),
                      "created_text": f"{case.created_at.astimezone(zone):%Y-%m-%d %H:%M}"})
     rows.sort(key=lambda r: r["at"][0])

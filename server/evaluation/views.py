@@ -1,4 +1,4 @@
-"""Leader pages (Chinese first, English beside it): the ranking tables with trend arrows,
+"""Leader pages, each in the reader's language: the ranking tables with trend arrows,
 charts (the vendored ECharts), the heat map by cell (server-side SVG), the cases behind any
 figure, exports, and the printable monthly bulletin. Thin: every figure comes from
 ``server.evaluation.selectors``; nothing here writes."""
@@ -14,6 +14,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from server.maps.index import active_zone
 from django.views.decorators.http import require_POST
@@ -26,9 +27,11 @@ from server.evaluation.params import (BadRequest, Forbidden, entity_type_from, p
                                       require_entity, require_scope)
 from server.evaluation.api import ranking_table, revision_from
 from server.evaluation.heatmap import heatmap_svg
-from server.evaluation.labels import COUNTERS, PERIODS, TRENDS, counter_label
+from server.evaluation.labels import PERIODS, TRENDS, counter_name
+from server.language import in_language
 from server.evaluation.exports import ORDER
 from workflows.scoring import Period
+from workflows.states import State
 from workflows.scoring_rules import default_evaluation_rules
 
 TREND_PERIODS = 6
@@ -71,28 +74,33 @@ def _explain(rules, group, parts: dict) -> list[dict]:
             continue
         if comp.rate:
             rate = group.rates[comp.rate]
-            zh, en = rate.zh, rate.en
+            name = in_language(rate.zh, rate.en)
             if comp.invert:
-                zh, en = f"1 − {zh}", f"1 − {en}"
+                name = f"1 − {name}"
         else:
             band = rules.bands[comp.band]
-            zh, en = band.zh, band.en
+            name = in_language(band.zh, band.en)
         part = parts[comp.name]
-        out.append({"zh": zh, "en": en, "part": f"{part:.1f}", "weight": f"{comp.weight:.0%}",
+        out.append({"name": name, "part": f"{part:.1f}", "weight": f"{comp.weight:.0%}",
                     "points": f"{part * comp.weight:.2f}"})
     return out
 
 
 def _decorate(table: dict, query: dict, rules=None) -> dict:
     """Add what the template shows per row: percentages, arrows, drill-down links, and the
-    composite taken apart (grade → components → counters → cases)."""
+    composite taken apart (grade → components → counters → cases); every name in the page's
+    language (``name`` of the table and of each rate, the counters' heads)."""
     rules = rules or default_evaluation_rules()
     group = rules.group_of(table["kind"])
     counters = [c for c in ORDER if any(c in r["counters"] for r in table["rows"])]
-    table["counter_heads"] = [(c, *COUNTERS.get(c, (c, c))) for c in counters]
+    table["name"] = in_language(table["zh"], table["en"])
+    table["rate_heads"] = [in_language(x["zh"], x["en"]) for x in table["rates"]]
+    table["counter_heads"] = [counter_name(c) for c in counters]
+    table["volume_name"] = counter_name(table["volume_counter"])
     for r in table["rows"]:
         link = functools.partial(_cases_link, query, table["kind"], r["entity"])
-        r["arrow"], r["trend_text"] = TRENDS[r["trend"]]
+        arrow, zh, en = TRENDS[r["trend"]]
+        r["arrow"], r["trend_text"] = arrow, in_language(zh, en)
         r["rate_cells"] = [
             {"text": "—" if r["rates"][x["name"]] is None else f"{r['rates'][x['name']]:.1%}",
              "href": link(group.rates[x["name"]].num[0][1])} for x in table["rates"]]
@@ -142,8 +150,9 @@ def rankings(request):
              "grades": [r["grade"] for r in ranked]}
     context = {
         "table": table, "period": period, "previous": period.previous(), "query": query,
-        "period_names": PERIODS, "kinds": [(k, rules.entity_type(k).zh, rules.entity_type(k).en)
-                                            for k in scope.entity_types],
+        "period_names": {code: in_language(*names) for code, names in PERIODS.items()},
+        "kinds": [(k, in_language(rules.entity_type(k).zh, rules.entity_type(k).en))
+                  for k in scope.entity_types],
         "chart": chart, "export_query": urlencode({**query, "kind": entity_type}),
         "tab_query": urlencode(query),
         "rules_version": current.rules_version, "rules_digest": current.rules_digest,
@@ -171,15 +180,23 @@ def cases(request):
         raise BadRequest("entity and a known counter are required")
     require_entity(scope, entity_type, entity)
     period = period_from(request.GET)
-    rows = selectors.cases_behind(period, entity_type, entity, counter)
+    rows = selectors.cases_behind(period, entity_type, entity, counter, both_languages=False)
+    for r in rows:
+        state = State(r["state"])
+        r["state_name"] = in_language(state.zh, state.en)
     rules = default_evaluation_rules()
+    spec = rules.entity_type(entity_type)
     return render(request, "evaluation/cases.html", {
-        "rows": rows, "period": period, "kind_zh": rules.entity_type(entity_type).zh,
-        "kind_en": rules.entity_type(entity_type).en, "entity": entity,
+        "rows": rows, "period": period, "kind": in_language(spec.zh, spec.en), "entity": entity,
         "name": selectors.names().get((entity_type, entity), entity),
-        "counter": counter_label(counter), "total": sum(r["n"] for r in rows),
+        "counter": counter_name(counter), "total": sum(r["n"] for r in rows),
         "back": reverse("evaluation") + "?" + urlencode({**_period_query(request, period),
                                                          "kind": entity_type})})
+
+
+def _numbered(n: int) -> str:
+    """A bulletin section's number: 三、in Chinese, "3." in English."""
+    return in_language(f"{NUMERALS[n]}、", f"{n}. ")
 
 
 @_page
@@ -200,16 +217,18 @@ def bulletin(request):
         ranked = [r for r in table["rows"] if r["eligible"]]
         grades = {g: sum(r["grade"] == g for r in ranked) for g, _ in rules.grades}
         # 一、overview and 二、heat map come first (the template): the tables from 三、on.
-        sections.append({"number": NUMERALS[len(sections) + 3], "table": table, "top": ranked[:10],
+        sections.append({"number": _numbered(len(sections) + 3), "table": table,
+                         "top": ranked[:10],
                          "bottom": ranked[-3:] if len(ranked) > 13 else [],
                          "unranked": len(table["rows"]) - len(ranked), "grades": grades})
     district = [r for r in current.by_entity_type.get("district", ()) if r.volume] or \
         list(current.by_entity_type.get("district", ()))
     cells = {s.entity: s for s in current.by_entity_type.get("cell", ())}
     return render(request, "evaluation/bulletin.html", {
-        "period": period, "sections": sections, "district": district[0] if district else None,
+        "period": period, "sections": sections, "first": _numbered(1), "second": _numbered(2),
+        "district": district[0] if district else None,
         "district_rates": rules.groups["region"].rates,
-        "summary": [(counter_label(c), district[0].counters.get(c, 0) if district else 0)
+        "summary": [(counter_name(c), district[0].counters.get(c, 0) if district else 0)
                     for c in ("reported", "public_reported", "filed", "closed",
                               "closed_on_time", "overdue", "reworked")],
         "heatmap": mark_safe(heatmap_svg(cells, lambda c: _cases_link(query, "cell", c,
@@ -224,8 +243,8 @@ def bulletin(request):
 def publish(request):
     """The publish button of the rankings page (a form POST with the CSRF token)."""
     if not access.may(request.user, Ability.PUBLISH_RANKINGS):
-        raise Forbidden(f"publishing rankings is for {access.who_may(Ability.PUBLISH_RANKINGS)}"
-                        " (发布排名仅限领导)")
+        raise Forbidden(gettext("Publishing rankings is for %(who)s.")
+                        % {"who": access.who_may(Ability.PUBLISH_RANKINGS)})
     text = request.POST.get("date") or ""
     if len(text) != 7:
         raise BadRequest("'date' must name the month to publish, like 2026-11")

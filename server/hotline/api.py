@@ -17,6 +17,7 @@ both may report). Errors: the API's one shape.
 from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import get_object_or_404
@@ -39,9 +40,11 @@ from workflows.case import CALLBACK_CHANNELS
 
 
 def _require(user, ability: Ability, what: str) -> None:
+    """403 ``role_not_allowed`` unless ``user`` has ``ability``; ``what`` (a lazy translation)
+    names the refused thing in the request's language."""
     if not access.may(user, ability):
-        raise ApiError("role_not_allowed", f"{what} is for {access.who_may(ability)}",
-                       status_code=status.HTTP_403_FORBIDDEN)
+        raise ApiError("role_not_allowed", _("%(what)s is for %(who)s.") % {
+            "what": what, "who": access.who_may(ability)}, status_code=status.HTTP_403_FORBIDDEN)
 
 
 #: The WGS84 point the reverse search and the duplicate check read.
@@ -58,7 +61,7 @@ class PlaceSearchView(APIView):
                    responses={200: dict}, parameters=[OpenApiParameter(
                        "q", str, description="what the caller said (first 100 characters)")])
     def get(self, request):
-        _require(request.user, Ability.ADDRESS_SEARCH, "address search")
+        _require(request.user, Ability.ADDRESS_SEARCH, _("Address search"))
         q = request.query_params.get("q", "")[:100]
         found = places.suggest(q) if self.mode == "suggest" else places.geocode(q)
         return Response({"q": q, "results": [places.as_json(m) for m in found]})
@@ -68,7 +71,7 @@ class PlaceReverseView(APIView):
     @extend_schema(summary="The address nearest a point", tags=["hotline"], responses={200: dict},
                    parameters=POINT)
     def get(self, request):
-        _require(request.user, Ability.ADDRESS_SEARCH, "address search")
+        _require(request.user, Ability.ADDRESS_SEARCH, _("Address search"))
         lat, lon = _point(request.query_params)
         match = places.reverse(lon, lat)
         return Response({"result": places.as_json(match) if match else None})
@@ -91,7 +94,7 @@ class DuplicatesView(APIView):
                        OpenApiParameter("class_code", str, required=True),
                        OpenApiParameter("component_code", str)])
     def get(self, request):
-        _require(request.user, Ability.ADDRESS_SEARCH, "the duplicate check")
+        _require(request.user, Ability.ADDRESS_SEARCH, _("The duplicate check"))
         p = request.query_params
         lat, lon = _point(p)
         try:
@@ -140,7 +143,7 @@ class CallView(APIView):
                    summary="Register a hotline call (热线登记): a case of channel hotline")
     def post(self, request):
         user = request.user
-        _require(user, Ability.REGISTER_CALLS, "registering a call")
+        _require(user, Ability.REGISTER_CALLS, _("Registering a call"))
         ser = CallSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -178,7 +181,7 @@ class ContactView(APIView):
     @extend_schema(summary="The caller of a case (personal data)", tags=["hotline"],
                    responses={200: dict})
     def get(self, request, number: str):
-        _require(request.user, Ability.CALLER_CONTACT, "caller details")
+        _require(request.user, Ability.CALLER_CONTACT, _("Caller details"))
         case = get_object_or_404(Case, number=number)
         return Response({"number": case.number, "contact": access.contact_of(case, request.user)})
 
@@ -187,7 +190,7 @@ class CallbackListView(APIView):
     @extend_schema(summary="Closed public cases waiting for a callback (待回访)",
                    tags=["hotline"], responses={200: dict})
     def get(self, request):
-        _require(request.user, Ability.CALLER_CONTACT, "the callback list")
+        _require(request.user, Ability.CALLER_CONTACT, _("The callback list"))
         # Waiting: the last step (timer lights, urges and comments aside) is the close itself.
         # A case reopened by an earlier callback and closed again is waiting again.
         last = (CaseEvent.objects.filter(case=OuterRef("pk"))
@@ -215,7 +218,7 @@ class CallbackView(APIView):
                    summary="Record a callback (回访): satisfaction 1-5, 1-2 reopens")
     def post(self, request, number: str):
         # Role first, so that no one else learns from a 404 or a 400 which case numbers exist.
-        _require(request.user, Ability.CALLBACKS, "recording a callback (回访)")
+        _require(request.user, Ability.CALLBACKS, _("Recording a callback"))
         ser = CallbackSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         if not Case.objects.filter(number=number).exists():

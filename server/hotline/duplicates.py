@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from server.cases.duplicates import rules
+from server.cases.duplicates import SAME_CLASS_NEARBY, SAME_COMPONENT, rules
 from server.cases.models import Case
 from server.maps.index import active_metric
 from workflows.states import FINAL_STATES
@@ -23,7 +23,8 @@ def duplicates_at(kind: str, class_code: str, lon: float, lat: float,
                   when: datetime | None = None, component_code: str = "",
                   limit: int = 10) -> list[tuple[Case, float, str]]:
     """(case, distance in metres, why) for each open case a report of ``kind``/``class_code``
-    at (lon, lat) made at ``when`` (default now) may duplicate, nearest first."""
+    at (lon, lat) made at ``when`` (default now) may duplicate, nearest first; ``why`` is a
+    code (``SAME_COMPONENT`` or ``SAME_CLASS_NEARBY``) the page names in its language."""
     r = rules()
     when = when or timezone.now()
     window = timedelta(hours=r["window_hours"])
@@ -38,9 +39,9 @@ def duplicates_at(kind: str, class_code: str, lon: float, lat: float,
     for other in candidates[:500]:
         distance = math.dist(here, metric.to_metres(other.location.x, other.location.y))
         if component_code and other.component_code == component_code:
-            out.append((other, distance, "same component"))
+            out.append((other, distance, SAME_COMPONENT))
         elif distance <= r["distance_m"]:
-            out.append((other, distance, "same class nearby"))
+            out.append((other, distance, SAME_CLASS_NEARBY))
     out.sort(key=lambda t: t[1])
     return out[:limit]
 

@@ -137,7 +137,7 @@ def test_suspension_and_resume(cast, report):
 def test_merge_keeps_the_duplicate_with_its_reporter_and_photo(cast, report):
     first, second = report(), report()
     dup = cast["acceptor"].get(f"/api/cases/{second}/duplicates/").json()["duplicates"]
-    assert [d["number"] for d in dup] == [first] and dup[0]["why"] == "same class nearby"
+    assert [d["number"] for d in dup] == [first] and dup[0]["why"] == "same_class_nearby"
     r = act(cast["acceptor"], second, "merge", into=first)
     assert r.json()["state"] == "merged" and r.json()["merged_into"] == first
     merged = Case.objects.get(number=second)

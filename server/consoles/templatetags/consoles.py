@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from server.accounts import access
+from server.language import in_language
 from workflows import Role
 
 register = template.Library()
@@ -65,4 +65,4 @@ def role_label(user) -> str:
     role = access.role_of(user)
     if role is None:
         return ""
-    return role.zh if (get_language() or "zh").startswith("zh") else role.en
+    return in_language(role.zh, role.en)

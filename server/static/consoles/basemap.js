@@ -4,6 +4,11 @@
 (function () {
   "use strict";
   const OWN = "/api/map/basemap/tiles/";
+  // Leaflet's own buttons in the page's language (its defaults are English).
+  if (window.L && window.gettext) {
+    Object.assign(L.Control.Zoom.prototype.options, {zoomInTitle: gettext("Zoom in"),
+      zoomOutTitle: gettext("Zoom out")});
+  }
 
   // The Leaflet layer for an answer of /api/map/basemap/, added to map; null for "none".
   function add(map, layer) {

@@ -37,7 +37,9 @@
     if (error.code === "wrong_state" && error.state && DCM.lang === "zh")
       return gettext("This step cannot be taken in the case's present state.") + " (" + DCM.label("states", error.state) + ")";
     if (error.code === "wrong_state") return gettext("This step cannot be taken in the case's present state.") + " (" + error.message + ")";
-    if (error.code === "role_not_allowed") return gettext("Your role may not take this step.") + " (" + error.message + ")";
+    // The server's detail is English (a Chinese page says it in its own words alone).
+    if (error.code === "role_not_allowed")
+      return gettext("Your role may not take this step.") + (DCM.lang === "en" ? " (" + error.message + ")" : "");
     return error.message;
   };
   // A field's form label; where forms label it differently, a form that requires it names it
@@ -84,7 +86,7 @@
     return e;
   };
 
-  // Labels: the active language first; in Chinese the English name is the tooltip (both shown).
+  // Labels in the page's language only (one language at a time; the code is in data-code).
   DCM.wf = {states: {}, actions: {}, roles: {}};
   DCM.label = (kind, code) => {
     const x = DCM.wf[kind][code];
@@ -92,8 +94,7 @@
   };
   DCM.labelEl = (kind, code, cls) => {
     const x = DCM.wf[kind][code];
-    return DCM.el("span", {class: cls, title: x ? (DCM.lang === "zh" ? x.en : x.zh) : null,
-      "data-code": code}, x ? x[DCM.lang] : code);
+    return DCM.el("span", {class: cls, "data-code": code}, x ? x[DCM.lang] : code);
   };
   // The buttons of a case for this page's user: the published table (role, state) -> actions,
   // the same rule the API's "actions" comes from, so a pushed case needs no second request.

@@ -30,13 +30,13 @@
           {name: gettext("Closed or final"), type: "bar", stack: "n", data: depts.map((d) => d.total - d.open), itemStyle: {color: "#9e9e9e"}}]});
     }
     document.querySelector("#rank-depts tbody").replaceChildren(...stats.departments.map((d, i) =>
-      el("tr", {}, el("td", {}, String(i + 1)), el("td", {}, d.name), el("td", {class: "n"}, String(d.total)),
+      el("tr", {}, el("td", {}, String(i + 1)), el("td", {translate: "no"}, d.name), el("td", {class: "n"}, String(d.total)),
         el("td", {class: "n"}, String(d.open)), el("td", {class: "n"}, String(d.overdue)))));
     document.querySelector("#overdue tbody").replaceChildren(...stats.overdue.map((c) =>
       el("tr", {dataset: {number: c.number}}, el("td", {}, DCM.lightEl(c), " " + c.number),
-        el("td", {}, DCM.labelEl("states", c.state)), el("td", {}, c.department_name || ""), el("td", {}, DCM.time(c.deadline)))));
+        el("td", {}, DCM.labelEl("states", c.state)), el("td", {translate: "no"}, c.department_name || ""), el("td", {}, DCM.time(c.deadline)))));
     document.querySelector("#rank-streets tbody").replaceChildren(...stats.streets.map((s, i) =>
-      el("tr", {}, el("td", {}, String(i + 1)), el("td", {title: s.code}, s.name || s.code), el("td", {class: "n"}, String(s.total)))));
+      el("tr", {}, el("td", {}, String(i + 1)), el("td", {title: s.code, translate: "no"}, s.name || s.code), el("td", {class: "n"}, String(s.total)))));
     if (map) map.heat(stats.by_cell);
   }
   async function reload() { stats = await api("/api/console/stats/"); draw(); }

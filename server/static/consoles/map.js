@@ -38,6 +38,8 @@
       layers[gettext("Components")] = this.components;
       layers[gettext("Cases")] = this.pins;
       const control = L.control.layers(null, layers, {collapsed: true}).addTo(this.map);
+      const toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+      if (toggle) toggle.title = gettext("Layers");  // Leaflet's word is English
       this.base = (window.DCMBaseMap ? DCMBaseMap.load(this.map) : Promise.resolve({tiles: null})).then((b) => {
         if (b.tiles) control.addOverlay(b.tiles, gettext("Base map"));
         return b;

@@ -41,9 +41,9 @@
         onclick: (ev) => ev.stopPropagation()}, c.number)),
       el("td", {class: "c-state"}, DCM.labelEl("states", c.state, "state")),
       el("td", {class: "c-class", title: DCM.className(c)}, DCM.className(c, true)),
-      el("td", {class: "c-place", title: c.cell_code}, DCM.place(c)),
-      el("td", {class: "c-desc", title: c.description}, urgeBadge(c), c.description),
-      light ? null : el("td", {class: "c-dept", title: c.department_name || ""}, c.department_name || ""),
+      el("td", {class: "c-place", title: c.cell_code, translate: "no"}, DCM.place(c)),
+      el("td", {class: "c-desc", title: c.description, translate: "no"}, urgeBadge(c), c.description),
+      light ? null : el("td", {class: "c-dept", title: c.department_name || "", translate: "no"}, c.department_name || ""),
       el("td", {class: "c-left", title: DCM.time(c.deadline)}, leftEl(c)),
       el("td", {class: "c-actions"}, actionButtons(c))].filter(Boolean));
     tr.classList.toggle("selected", selected === c.number);
@@ -57,7 +57,8 @@
   function urgeBadge(c) {
     if (!c.urge_count) return null;
     const read = unacked(c) ? gettext("not yet acknowledged by the department") : gettext("acknowledged by the department");
-    return el("span", {class: "urged-badge" + (unacked(c) ? "" : " read"), title: interpolate(gettext("Urges: %s"), [c.urge_count]) + " · " + read},
+    return el("span", {class: "urged-badge" + (unacked(c) ? "" : " read"), translate: "yes",
+      title: interpolate(gettext("Urges: %s"), [c.urge_count]) + " · " + read},
       DCM.label("actions", "urge") + (c.urge_count > 1 ? " ×" + c.urge_count : ""));
   }
   const urgeNotes = new Map();  // number -> the newest urge's step (note, level, who), once known
@@ -173,7 +174,10 @@
     offset = Math.max(0, (parseInt(q.get("page"), 10) || 1) - 1) * PAGE;
     for (const x of document.querySelectorAll("#tabs button")) x.classList.toggle("current", x.dataset.tab === tab);
   }
-  function option(value, label, title) { return el("option", {value, title: title || null}, label); }
+  // A picker's choice; ``data``: a name (street, department) shown as stored in either language.
+  function option(value, label, title, data) {
+    return el("option", {value, title: title || null, translate: data ? "no" : null}, label);
+  }
   async function fillPickers() {
     const add = (name, opts) => { const s = form.elements[name]; if (s) s.append(...opts); };
     add("state", Object.values(DCM.wf.states).map((s) => option(s.code, s[DCM.lang])));
@@ -182,11 +186,11 @@
     const seen = new Set();
     add("class_code", classes.filter((c) => !seen.has(c.code) && seen.add(c.code)).map((c) =>
       option(c.code, DCM.className({kind: c.kind, class_code: c.code}), c.code)));
-    add("department", DCM.departments.map((d) => option(d.code, d.name, d.code)));
+    add("department", DCM.departments.map((d) => option(d.code, d.name, d.code, true)));
     try {
       const places = await api("/api/console/places/");
-      add("street", places.streets.map((s) => option(s.code, s.name, s.code)));
-      add("community", places.communities.map((c) => option(c.code, c.name, c.code)));
+      add("street", places.streets.map((s) => option(s.code, s.name, s.code, true)));
+      add("community", places.communities.map((c) => option(c.code, c.name, c.code, true)));
     } catch (e) { /* no active map: the pickers stay empty */ }
   }
 

@@ -64,19 +64,23 @@
       else if (key === "extension_value") value = value + " " + choice(data.extension_unit || "");
       const named = key === "note" && DCM.isNote(e.action) ? gettext("Message") : label;  // an urge's or a comment's words
       out.push(el("div", {class: "entered " + key}, el("span", {class: "label"}, named + ": "),
-        value instanceof Node ? value : String(value)));
+        value instanceof Node ? value :
+          el("span", {translate: ["note", "reason", "department_code", "assignee"].includes(key) ? "no" : null}, String(value))));  // words typed, names: data
     }
     return out;
   }
   function actor(e) {
     const by = e.by || {name: e.actor, role_zh: e.actor_role, role_en: e.actor_role};
     const post = [DCM.lang === "zh" ? by.role_zh : by.role_en, by.department].filter(Boolean).join(" · ");
-    return el("span", {class: "actor", title: by.username || ""}, by.name, post ? el("span", {class: "post"}, " (" + post + ")") : null);
+    // The name is data (shown as stored); the post is a label in the page's language.
+    return el("span", {class: "actor", title: by.username || "", translate: "no"}, by.name,
+      post ? el("span", {class: "post", translate: "yes"}, " (" + post + ")") : null);
   }
   function section(title, ...content) { return el("section", {}, el("h3", {}, title), ...content); }
-  function row(label, value, cls) {
+  // ``data``: the value is what someone entered or a name (translate="no": shown as stored).
+  function row(label, value, cls, data) {
     return value === "" || value === null || value === undefined ? [] :
-      [el("dt", {}, label), el("dd", {class: cls || null}, value)];
+      [el("dt", {}, label), el("dd", {class: cls || null, translate: data ? "no" : null}, value)];
   }
 
   DCM.story = (d, opts) => {
@@ -95,16 +99,17 @@
         left.text ? el("span", {class: "left" + (left.late ? " late" : "")}, " " + left.text) : null),
       el("dl", {},
         row(gettext("Class"), DCM.className(d) + " · " + DCM.kindName(d.kind)),
-        row(gettext("Place"), [d.street_name, d.community_name].filter(Boolean).join(" · ") || gettext("unknown")),
-        row(gettext("Address"), call && call.address),
-        row(gettext("Description"), d.description),
+        row(gettext("Place"), [d.street_name, d.community_name].filter(Boolean).join(" · ") || gettext("unknown"), null, true),
+        row(gettext("Address"), call && call.address, null, true),
+        row(gettext("Description"), d.description, null, true),
         row(gettext("Channel"), DCM.channelName(d.channel) + (call ? " " + call.line : "")),
         row(gettext("Urgency"), call ? (call.urgency === "urgent" ? gettext("urgent") : gettext("normal")) : "", call && call.urgency === "urgent" ? "urgent" : ""),
-        row(gettext("Reported by"), d.reporter),
-        contact ? row(gettext("Caller"), [contact.name, contact.phone, contact.email].filter(Boolean).join(" · ")) : [],
+        row(gettext("Reported by"), d.reporter, null, true),
+        contact ? row(gettext("Caller"), [contact.name, contact.phone, contact.email].filter(Boolean).join(" · "), null, true) : [],
         row(gettext("Reported at"), DCM.time(d.created_at)),
-        row(gettext("Department"), d.department_name || "—"),
-        sd ? row(gettext("Suggested department"), [sd.name, DCM.suggestionRule(sd.rule)].filter(Boolean).join(" · "), "suggested") : [],
+        row(gettext("Department"), d.department_name || "—", null, true),
+        sd ? row(gettext("Suggested department"), [el("span", {translate: "no"}, sd.name),
+          DCM.suggestionRule(sd.rule) ? " · " + DCM.suggestionRule(sd.rule) : null], "suggested") : [],
         row(gettext("Deadline"), DCM.time(d.deadline) || "—"),
         row(gettext("Filing condition"), d.condition ? conditionEl(d.condition, d.condition.code) : ""),
         row(gettext("Urges"), d.urge_count ? String(d.urge_count) + " · " + (d.urge_unacknowledged ?
@@ -117,7 +122,7 @@
         el("ul", {class: "dups"}, d.duplicates.map((x) => el("li", {},
           el("a", {href: "/console/case/" + encodeURIComponent(x.number) + "/"}, x.number), " ",
           DCM.labelEl("states", x.state), " · " + Math.round(x.distance_m) + " m · " +
-          (x.why === "same component" ? gettext("same component") : gettext("same class nearby"))))) :
+          (x.why === "same_component" ? gettext("same component") : gettext("same class nearby"))))) :
         el("p", {class: "muted"}, gettext("none"))) : null,
       section(gettext("History"), el("ol", {class: "events"}, (d.events || []).map((e) =>
         el("li", {dataset: {action: e.action}, class: DCM.isNote(e.action) ? "note-step" : null},

@@ -19,6 +19,7 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from server.accounts import access
 from server.accounts.access import Ability
@@ -151,10 +152,14 @@ def test_every_ability_by_everyone(people):
 
 
 def test_who_may_words_a_refusal_from_the_same_table():
-    assert access.who_may(Ability.CENTRE_CONSOLES) == (
-        "acceptors, duty chiefs, dispatchers, hotline call-takers and leaders")
-    assert access.who_may(Ability.CALLBACKS) == "hotline call-takers"
-    assert access.who_may(Ability.CASE_ACTIONS) == "any account with a role"
+    with translation.override("en"):
+        assert access.who_may(Ability.CENTRE_CONSOLES) == (
+            "acceptors, duty chiefs, dispatchers, hotline call-takers and leaders")
+        assert access.who_may(Ability.CALLBACKS) == "hotline call-takers"
+        assert access.who_may(Ability.CASE_ACTIONS) == "any account with a role"
+    with translation.override("zh-hans"):  # a Chinese page's refusal names the roles in Chinese
+        assert access.who_may(Ability.CALLBACKS) == "热线接线员"
+        assert access.who_may(Ability.PUBLISH_RANKINGS) == "领导"
 
 
 def test_duty_grids_are_the_supervisors_own(people):

@@ -487,12 +487,12 @@ def test_publishing_freezes_the_month_and_a_correction_is_a_new_revision(month, 
         browser = Client()
         browser.force_login(leader.user)
         page = browser.get(f"/evaluation/?{NOV}").content.decode()
-        assert "第 2 版 revision 2" in page and "c7 重办 reopened" in page
-        assert "发布更正版 Publish a correction" in page
+        assert "第 2 版" in page and "c7 重办 reopened" in page  # the note as written
+        assert "发布更正版" in page and "Publish a correction" not in page
         # roads' 74.5 taken apart: closing rate 3/4 → 75.0 × 30% = 22.50 points, and so on.
         assert "75.0 × 30%</td><td class=\"n\">22.50" in page
         bulletin = browser.get("/evaluation/bulletin/?date=2026-11").content.decode()
-        assert "published revision 2" in bulletin and "rules 2027.1" in bulletin
+        assert "已发布第 2 版" in bulletin and "规则版本 2027.1" in bulletin
     finally:
         scoring_rules.default_evaluation_rules.cache_clear()
 

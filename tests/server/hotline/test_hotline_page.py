@@ -8,10 +8,18 @@ def test_page_for_call_takers_with_map_and_forms(cast, client):
     r = client.get("/hotline/")
     assert r.status_code == 200
     html = r.content.decode()
-    assert "热线登记" in html and "Hotline calls" in html
+    assert "热线登记" in html and "Hotline calls" not in html  # Chinese only by default
+    assert "公用设施·雨水井盖" in html and "Storm-water manhole cover" not in html
     assert 'id="call"' in html and 'name="caller_phone"' in html
     assert "hotline/hotline.js" in html and "vendor/leaflet/leaflet.js" in html
     assert "C0103" not in html and "0103" in html  # the class list, by kind
+
+
+def test_page_in_english_only_on_request(cast, client):
+    client.force_login(cast["calltaker"].user)
+    html = client.get("/hotline/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Hotline calls" in html and "Public facilities: Storm-water manhole cover" in html
+    assert not any(word in html for word in ("热线登记", "来电", "紧急", "雨水井盖"))
 
 
 def test_page_refused_to_departments_and_login_required(cast, client):

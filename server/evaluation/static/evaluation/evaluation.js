@@ -7,6 +7,8 @@
     return el ? JSON.parse(el.textContent) : null;
   }
   var chart = data("ev-chart-data"), trend = data("ev-trend-data");
+  var gettext = window.gettext || function (s) { return s; };
+  var meanName = gettext("Mean of this table"), districtName = gettext("District");
   if (!window.echarts) return;
   var bar = document.getElementById("ev-chart");
   if (bar && chart && chart.names.length) {
@@ -20,7 +22,8 @@
       })}]
     });
   } else if (bar) {
-    bar.textContent = "无排名对象 Nobody ranked in this period";
+    bar.textContent = gettext("Nobody ranked in this period");
+    bar.className += " ev-empty";
   }
   var line = document.getElementById("ev-trend");
   if (line && trend) {
@@ -28,12 +31,12 @@
       tooltip: {trigger: "axis"},
       // The legend below the axis (scrolling when the page is narrow) and the grid sized
       // around its labels: on top it wrapped over the 100 line on phones and tablets.
-      legend: {data: ["本类平均 Mean of this table", "全区 District"], type: "scroll", bottom: 0},
+      legend: {data: [meanName, districtName], type: "scroll", bottom: 0},
       grid: {left: 8, right: 20, top: 16, bottom: 40, containLabel: true},
       xAxis: {type: "category", data: trend.labels},
       yAxis: {type: "value", min: 0, max: 100},
-      series: [{name: "本类平均 Mean of this table", type: "line", data: trend.mean, connectNulls: true},
-               {name: "全区 District", type: "line", data: trend.district, connectNulls: true}]
+      series: [{name: meanName, type: "line", data: trend.mean, connectNulls: true},
+               {name: districtName, type: "line", data: trend.district, connectNulls: true}]
     });
   }
 })();

@@ -15,19 +15,29 @@
     }
     return body;
   };
-  // The intake door's refusals name the problem in English; this page is bilingual, so the
-  // common ones get both languages (the server's words stay as the tooltip).
+  // The intake door's common refusals, said for a call-taker in the page's language (the
+  // server's own words stay as the tooltip).
+  const gettext = window.gettext || ((s) => s);
+  const unknownClass = gettext("Unknown class: reload the page and pick the class again");
+  const badPoint = gettext("The latitude/longitude is not valid");
   const refusals = {
-    "outside_area": "地点不在管辖区域内 The point is outside the managed area: click the map inside it",
-    "invalid:class_code": "类别不存在 Unknown class: reload the page and pick the class again",
-    "invalid:kind": "类别不存在 Unknown class: reload the page and pick the class again",
-    "invalid:lat": "坐标无效 The latitude/longitude is not valid",
-    "invalid:lon": "坐标无效 The latitude/longitude is not valid",
-    "invalid:caller_phone": "电话号码无效 Not a phone number",
-    "invalid:address": "找不到地点 No point: click the map, or pick an address from the list",
-    "role_not_allowed": "无登记权限 This account may not register calls",
-    "no_map": "暂无生效的网格地图 No active map: ask the map keeper",
+    "outside_area": gettext("The point is outside the managed area: click the map inside it"),
+    "invalid:class_code": unknownClass, "invalid:kind": unknownClass,
+    "invalid:lat": badPoint, "invalid:lon": badPoint,
+    "invalid:caller_phone": gettext("Not a phone number"),
+    "invalid:address": gettext("No point: click the map, or pick an address from the list"),
+    "role_not_allowed": gettext("This account may not register calls"),
+    "no_map": gettext("No active map: ask the map keeper"),
   };
+  const fmt = (f, args) => (window.interpolate ? interpolate(f, args) : f);
+  // Codes the API sends, named in the page's language.
+  const stateNames = JSON.parse((document.getElementById("state-names") || {}).textContent || "{}");
+  const channelNames = {handset: gettext("Supervisor's handset"), hotline: gettext("Hotline"),
+    web: gettext("Website"), open311: gettext("Open311"), video: gettext("Video")};
+  const whyNames = {same_component: gettext("same component"), same_class_nearby: gettext("same class nearby")};
+  const lang = document.documentElement.lang || "zh-hans";
+  const placeKinds = {road: gettext("road"), alley: gettext("alley"), compound: gettext("compound"),
+    door_plate: gettext("door plate"), poi: gettext("point of interest")};
   const refusalText = (err) => refusals[err.code + ":" + err.field] || refusals[err.code] || err.message;
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
     (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
@@ -66,12 +76,12 @@
     });
     map.on("click", async (e) => {
       $("#place_code").value = "";
-      setPoint(e.latlng.lat, e.latlng.lng, "地图选点 Picked on the map");
+      setPoint(e.latlng.lat, e.latlng.lng, gettext("Picked on the map"));
       try {
         const d = await api(`/api/hotline/places/reverse/?lat=${e.latlng.lat}&lon=${e.latlng.lng}`);
         if (d.result) {
           $("#address").value = d.result.name;
-          $("#place-note").textContent = `最近地址 Nearest address: ${d.result.name}`;
+          $("#place-note").textContent = fmt(gettext("Nearest address: %s"), [d.result.name]);
         }
       } catch (err) { /* no gazetteer: the point is enough */ }
     });
@@ -84,7 +94,7 @@
     const picked = suggestions.find((m) => m.name === q);
     if (picked) {
       $("#place_code").value = picked.code;
-      setPoint(picked.lat, picked.lon, `${picked.name} (${picked.kind})`);
+      setPoint(picked.lat, picked.lon, `${picked.name} (${placeKinds[picked.kind] || picked.kind})`);
       return;
     }
     $("#place_code").value = "";
@@ -108,7 +118,7 @@
         $("#place_code").value = best.code;
         setPoint(best.lat, best.lon, `${best.name} (${Math.round(best.score * 100)}%)`);
       } else {
-        $("#place-note").textContent = "未找到该地址，请在地图上点击 Address not found: click the map";
+        $("#place-note").textContent = gettext("Address not found: click the map");
       }
     } catch (err) { /* leave it to the user */ }
   }
@@ -127,7 +137,9 @@
       const d = await api(`/api/hotline/duplicates/?kind=${kind}&class_code=${code}&lat=${lat}&lon=${lon}`);
       box.hidden = !d.duplicates.length;
       box.querySelector("ul").innerHTML = d.duplicates.map((c) =>
-        `<li><strong>${esc(c.number)}</strong> ${esc(c.state)} · ${esc(c.channel)} · ${c.distance_m} m · ${esc(c.why)}</li>`).join("");
+        `<li><a href="/console/case/${encodeURIComponent(c.number)}/"><strong>${esc(c.number)}</strong></a> ` +
+        `${esc(stateNames[c.state] || c.state)} · ${esc(channelNames[c.channel] || c.channel)} · ` +
+        `${Math.round(c.distance_m)} m · ${esc(whyNames[c.why] || c.why)}</li>`).join("");
     } catch (err) { box.hidden = true; }
   }
 
@@ -144,11 +156,11 @@
       const d = await api("/api/hotline/calls/", {method: "POST",
         headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
       $("#result").title = "";
-      $("#result").textContent = `已登记 Saved: ${d.number}` +
-        (d.verify_by && d.verify_by.length ? ` · 核实 verification: ${d.verify_by.join(", ")}` : "");
+      $("#result").textContent = fmt(gettext("Saved: %s"), [d.number]) +
+        (d.verify_by && d.verify_by.length ? " · " + fmt(gettext("verification: %s"), [d.verify_by.join(", ")]) : "");
       form.reset(); delete form.dataset.key; $("#dups").hidden = true;
     } catch (err) {
-      $("#result").textContent = `未保存 Not saved: ${refusalText(err)}`;
+      $("#result").textContent = fmt(gettext("Not saved: %s"), [refusalText(err)]);
       $("#result").title = err.message;
     }
   }
@@ -158,10 +170,12 @@
     try {
       const d = await api("/api/hotline/callbacks/");
       tbody.innerHTML = d.results.map((c) => `<tr data-number="${esc(c.number)}">
-        <td>${esc(c.number)}</td><td>${esc(c.channel)}</td>
-        <td>${c.contact ? esc(`${c.contact.name} ${c.contact.phone}`) : "—"}</td>
-        <td>${esc(new Date(c.closed_at).toLocaleString())}</td>
-        <td>${[1, 2, 3, 4, 5].map((n) => `<button data-s="${n}">${n}</button>`).join("")}</td></tr>`).join("");
+        <td><a href="/console/case/${encodeURIComponent(c.number)}/">${esc(c.number)}</a></td>
+        <td>${esc(channelNames[c.channel] || c.channel)}</td>
+        <td translate="no">${c.contact ? esc(`${c.contact.name} ${c.contact.phone}`) : "—"}</td>
+        <td>${esc(new Date(c.closed_at).toLocaleString(lang.startsWith("en") ? "en-GB" : "zh-CN"))}</td>
+        <td>${[1, 2, 3, 4, 5].map((n) => `<button data-s="${n}">${n}</button>`).join("")}</td></tr>`).join("") ||
+        `<tr><td colspan="5" class="muted">${esc(gettext("No case is waiting for a callback."))}</td></tr>`;
     } catch (err) { tbody.innerHTML = `<tr><td colspan="5">${esc(err.message)}</td></tr>`; }
   }
 
