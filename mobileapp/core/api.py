@@ -55,7 +55,13 @@ def _refused(r: httpx.Response) -> Refused:
 
 
 class ApiClient:
-    """Talks to ``base_url`` with an optional token. Methods return parsed JSON."""
+    """Talks to ``base_url`` with an optional token. Methods return parsed JSON.
+
+    ``language`` (class-wide: the app's one language setting) goes out as ``Accept-Language``,
+    so what the server words for people (the base map's credit, a refusal's message) comes in
+    the user's language; the phone still words the refusals it knows by their code."""
+
+    language = "zh-hans"
 
     def __init__(self, base_url: str, token: str | None = None,
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT):
@@ -82,7 +88,7 @@ class ApiClient:
 
     def _send(self, method: str, path: str, **kw) -> httpx.Response:
         """The response of a 2xx or 3xx answer; raises ``Transient`` or ``Refused`` otherwise."""
-        headers = kw.pop("headers", {})
+        headers = {"Accept-Language": self.language, **kw.pop("headers", {})}
         if self.token:
             headers["Authorization"] = f"Token {self.token}"
         try:

@@ -292,6 +292,9 @@ class HandsetApp(App):
         self.open_popup = popup
         return popup
 
+    def on_lang(self, _app, lang: str) -> None:
+        ApiClient.language = "en" if lang == "en" else "zh-hans"
+
     def set_lang(self, lang: str) -> None:
         """Chinese or English: saved, and the screens are built again in it."""
         self.lang = lang

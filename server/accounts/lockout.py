@@ -32,6 +32,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from server.accounts.models import LoginThrottle
 from server.accounts.network import client_address
@@ -112,9 +113,9 @@ def record_success(username: str, request) -> None:
 
 
 def refusal(wait: int) -> str:
-    """The words of a refusal (the same on every door)."""
-    return (f"too many failed logins for this username from this address: "
-            f"try again in {wait} s")
+    """The words of a refusal (the same on every door), in the request's language."""
+    return _("too many failed logins for this username from this address: try again in "
+             "%(n)s s") % {"n": wait}
 
 
 class GuardedModelBackend(ModelBackend):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.views import LoginView
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -46,8 +47,9 @@ class TokenView(APIView):
     def post(self, request, *args, **kwargs):
         username = _field(request, "username")
         if isinstance(username, str) and len(username) > lockout.MAX_USERNAME:
-            raise ApiError("invalid", f"username is longer than {lockout.MAX_USERNAME} "
-                           "characters: no account has such a name", field="username")
+            raise ApiError("invalid", _("username is longer than %(n)s characters: no account "
+                                        "has such a name") % {"n": lockout.MAX_USERNAME},
+                           field="username")
         wait = lockout.wait_seconds(username, request) if isinstance(username, str) else 0
         if wait:
             audit.record("login_failed", request, username=username, detail="blocked")
@@ -60,7 +62,7 @@ class TokenView(APIView):
         user = authenticate(request, username=ser.validated_data["username"],
                             password=ser.validated_data["password"])
         if user is None:
-            raise ApiError("invalid", "unable to sign in with this username and password")
+            raise ApiError("invalid", _("unable to sign in with this username and password"))
         lockout.record_success(user.get_username(), request)
         audit.record("login", request, user=user, detail="token")
         key, token = tokens.issue(user)
@@ -98,7 +100,8 @@ class RevokeTokenView(APIView):
                    responses={200: dict})
     def post(self, request):
         if not hasattr(request.data, "get"):
-            raise ApiError("invalid", "the body must be an object, e.g. {\"username\": \"…\"}")
+            raise ApiError("invalid", _("the body must be an object, e.g. %(example)s")
+                           % {"example": '{"username": "…"}'})
         username = _field(request, "username") or request.user.username
         if not access.may_revoke_tokens_of(request.user, username):
             raise ApiError("role_not_allowed", "only a duty chief or an administrator may "

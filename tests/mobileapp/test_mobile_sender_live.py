@@ -187,3 +187,20 @@ def test_gateway_503_and_expired_token_keep_the_report_waiting(tmp_path, live, l
         sender.step(ob, api)
     assert ob.get(item.id).state == SENT
     assert server_case_count(live.base_url, sup_token) == before + 1
+
+
+def test_the_server_words_its_answers_in_the_phone_s_language(live, monkeypatch):
+    """The app's language goes out with every call: a refusal's message (and the base map's
+    credit) come in Chinese by default and in English when the phone is set to English."""
+    from mobileapp.core.api import Refused
+
+    said = {}
+    for language in ("zh-hans", "en"):
+        monkeypatch.setattr(ApiClient, "language", language)
+        with ApiClient(live.base_url) as api:
+            try:
+                api.login("no-such-supervisor", "not-the-password")
+            except Refused as exc:
+                said[language] = exc.message
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in said["zh-hans"]), said
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in said["en"]), said

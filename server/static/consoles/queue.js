@@ -86,12 +86,14 @@
     for (const c of open) if (!urgeNotes.has(c.number)) fetchUrge(c.number).then(showUrges);
     box.replaceChildren(...open.map((c) => {
       const step = urgeNotes.get(c.number), data = (step && step.data) || {};
-      const who = step && step.by ? step.by.name + " (" + (DCM.lang === "zh" ? step.by.role_zh : step.by.role_en) + ")" : "";
+      // The sender's name and the urge's words are data, shown as entered (translate="no").
+      const who = step && step.by ? [" · ", el("span", {translate: "no"}, step.by.name),
+        " (" + (DCM.lang === "zh" ? step.by.role_zh : step.by.role_en) + ")"] : [];
       return el("div", {class: "urge" + (data.level === "high" ? " high" : ""), dataset: {number: c.number}},
         el("strong", {}, (data.level ? DCM.choiceLabel(data.level) : DCM.label("actions", "urge")) +
           (c.urge_count > 1 ? " ×" + c.urge_count : "") + ": "),
-        el("span", {class: "num"}, c.number), " · " + DCM.className(c) + (who ? " · " + who : ""),
-        data.note ? el("q", {class: "urge-note"}, data.note) : null, " ",
+        el("span", {class: "num"}, c.number), " · " + DCM.className(c), ...who,
+        data.note ? el("q", {class: "urge-note", translate: "no"}, data.note) : null, " ",
         el("button", {type: "button", onclick: () => select(c.number)}, gettext("Show case")), " ",
         el("button", {type: "button", class: "primary ack", onclick: (ev) => acknowledge(c.number, ev.currentTarget)}, gettext("Got it")));
     }));
