@@ -104,13 +104,13 @@ class RevokeTokenView(APIView):
                            % {"example": '{"username": "…"}'})
         username = _field(request, "username") or request.user.username
         if not access.may_revoke_tokens_of(request.user, username):
-            raise ApiError("role_not_allowed", "only a duty chief or an administrator may "
-                           "revoke another user's token", status_code=403)
+            raise ApiError("role_not_allowed", _("only a duty chief or an administrator may "
+                                                 "revoke another user's token"), status_code=403)
         target = User.objects.filter(username=username).first()
         if target is None:
-            raise ApiError("not_found", f"no user {username!r}", field="username",
-                           status_code=404)
-        revoked, _ = ApiToken.objects.filter(user=target).delete()
+            raise ApiError("not_found", _("no user %(name)s") % {"name": repr(username)},
+                           field="username", status_code=404)
+        revoked, _kinds = ApiToken.objects.filter(user=target).delete()
         audit.record("revoked", request, user=request.user, username=username,
                      detail=f"{revoked} token(s) of {username}")
         return Response({"username": username, "revoked": revoked})
