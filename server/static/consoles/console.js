@@ -5,6 +5,7 @@
   const DCM = window.DCM = window.DCM || {};
   // Django's JavaScript catalog (/jsi18n/) defines gettext; without it, the English msgid.
   window.gettext = window.gettext || ((s) => s);
+  window.ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
   DCM.lang = (document.documentElement.lang || "zh-hans").startsWith("zh") ? "zh" : "en";
 
   DCM.csrf = () => { const m = document.cookie.match(/csrftoken=([^;]+)/); return m ? m[1] : ""; };

@@ -143,7 +143,7 @@
     info.textContent = total ? interpolate(gettext("%s–%s of %s"), [offset + 1, Math.min(offset + PAGE, total), total]) : gettext("no cases");
     document.querySelector('#pager [data-go="prev"]').disabled = offset === 0;
     document.querySelector('#pager [data-go="next"]').disabled = offset + PAGE >= total;
-    document.getElementById("count").textContent = total;
+    document.getElementById("count").textContent = interpolate(ngettext("%s case", "%s cases", total), [total]);
   }
   async function loadPage() {
     const q = params();
