@@ -46,11 +46,14 @@ def signed_in(browser, live, username, width, lang):
     page.goto(live.page_url + "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    # Each click navigates: wait for that navigation, not for the page already loaded (a goto
+    # right after would be interrupted by the redirect still on its way).
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     if lang == "en":
-        page.click("#langform button[value='en']")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("#langform button[value='en']")
+        page.wait_for_function("document.documentElement.lang.startsWith('en')")
     return page
 
 
