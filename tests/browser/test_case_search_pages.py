@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bench.simulate import DEMO_PASSWORD, Simulator
+from tests.browser.pages import log_in, new_page, switch_to_english
 from tests.browser.test_consoles import T, report
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -38,22 +39,11 @@ def dispatched(sim):
 
 
 def signed_in(browser, live, username, width, lang):
-    ctx = browser.new_context(locale="zh-CN" if lang == "zh" else "en-GB",
-                              viewport={"width": width, "height": 1080 if width > 1000 else 900})
-    page = ctx.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(live.page_url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    # Each click navigates: wait for that navigation, not for the page already loaded (a goto
-    # right after would be interrupted by the redirect still on its way).
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    page = new_page(browser, locale="zh-CN" if lang == "zh" else "en-GB", width=width,
+                    height=1080 if width > 1000 else 900)
+    log_in(page, live, username)
     if lang == "en":
-        with page.expect_navigation():
-            page.click("#langform button[value='en']")
-        page.wait_for_function("document.documentElement.lang.startsWith('en')")
+        switch_to_english(page)
     return page
 
 
@@ -186,8 +176,8 @@ def test_logout_and_a_lost_session_land_on_the_login_page(browser, live, shots):
     # A page the role may not use: 403 with the menu and the reason.
     page.fill("input[name=username]", "calltaker")
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert page.locator("header nav.menu a[href='/hotline/']").count() == 1
     page.goto(live.page_url + "/console/department/")
     assert page.locator("header nav.menu a").count() >= 2

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from bench.simulate import DEMO_PASSWORD, Simulator
+from bench.simulate import Simulator
+from tests.browser.pages import log_in, new_page
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 T = 15_000  # ms: every wait below is for a push, not for a poll
@@ -28,14 +29,9 @@ def sim(live):
 
 
 def signed_in(browser, live, username, lang="zh-CN"):
-    ctx = browser.new_context(locale=lang, viewport={"width": 1400, "height": 900})
-    page = ctx.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(live.page_url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    """Signed in, on the role's home console, live."""
+    page = new_page(browser, locale=lang)
+    log_in(page, live, username)
     page.wait_for_selector("body[data-ready='1']", timeout=T)
     page.wait_for_selector("#live[data-state='live']", timeout=T)
     return page

@@ -14,6 +14,7 @@ import os
 import pytest
 
 from bench.simulate import DEMO_PASSWORD
+from tests.browser.pages import log_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WIDTHS = [int(w) for w in os.environ.get("DCM_CSP_WIDTHS", "1440").split(",")]
@@ -63,11 +64,7 @@ def walk(browser, live, user: str, paths: list[str], lang: str, width: int, shot
             and not (m.location.get("url") or "").endswith("/favicon.ico") else None)
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
     if user:
-        page.goto(live.page_url + "/accounts/login/")
-        page.fill("input[name=username]", user)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state("load")
+        log_in(page, live, user)
     for path in paths:
         response = page.goto(live.page_url + path, wait_until="load", timeout=T)
         if "default-src 'self'" not in (response.headers.get("content-security-policy") or ""):

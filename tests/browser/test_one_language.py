@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.simulate import DEMO_PASSWORD, Simulator, make_photo
+from bench.simulate import Simulator, make_photo
+from tests.browser.pages import log_in
 from tests.browser.langcheck import FOREIGN_TEXT, PHONE_READY, SIDEWAYS
 from tests.browser.test_consoles import T
 
@@ -70,11 +71,7 @@ def walk(browser, live, user, paths, shots) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     if user:
-        page.goto(live.page_url + "/accounts/login/")
-        page.fill("input[name=username]", user)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state("load")
+        log_in(page, live, user)
     problems = []
     for lang, code in (("zh", "zh-hans"), ("en", "en")):
         ctx.add_cookies([{"name": LANGUAGE_COOKIE, "value": code,

@@ -94,8 +94,8 @@ class Watched:
             self.page.goto(live.page_url + login_path)
             self.page.fill("input[name=username]", username)
             self.page.fill("input[name=password]", DEMO_PASSWORD)
-            self.page.click("[type=submit]")
-            self.page.wait_for_load_state()
+            with self.page.expect_navigation():  # the redirect, before the next goto
+                self.page.click("[type=submit]")
 
     def open(self, path: str, ready: str = "body") -> None:
         self.page.goto(self.live.page_url + path)
