@@ -47,6 +47,7 @@ from server.cases.voice import VoiceInvalid, clean_voice
 from server.idempotency import KEY_PATTERN, IdempotencyConflict, request_hash
 from server.intake.uploads import RawPhoto
 from server.maps.index import LoadedMap, NoActiveMap, place
+from server.reasons import worded
 from workflows import Refused
 
 _KEY = re.compile(KEY_PATTERN)
@@ -189,7 +190,7 @@ def submit(reporter, channel: str, report: Report, *,
     try:
         decision = report_decision(reporter, channel, now)
     except Refused as exc:
-        raise SubmitError(exc.code, exc.message, status=exc.status) from None
+        raise SubmitError(exc.code, worded(exc.message), status=exc.status) from None
     check_fields(report)
     photo_sha256 = hashlib.sha256(report.photo or b"").hexdigest()
     digest = hash_of(report, photo_sha256)
