@@ -55,8 +55,8 @@ def _timer(case: CaseSnapshot, state: State, now: datetime, rules: Rules) -> dic
 
 def _refuse_role(actor: Actor, action: Action, state: State | None) -> Refused:
     return Refused("role_not_allowed",
-                   Reason("your role (%(role)s) may not %(action)s a case", role=actor.role,
-                          action=action), 403, state=state)
+                   Reason("your role (%(role)s) may not take the step '%(action)s'",
+                          role=actor.role, action=action), 403, state=state)
 
 
 def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetime,
@@ -91,9 +91,9 @@ def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetim
             raise Refused("no_case", Reason("this action needs an existing case"), 400)
         rows = [t for t in rows if case.state in t.sources]
         if not rows:
-            raise Refused("wrong_state", Reason("cannot %(action)s a case that is %(state)s",
-                                                action=action, state=case.state), 409,
-                          state=state)
+            raise Refused("wrong_state", Reason("the step '%(action)s' cannot be taken on a "
+                                                "case that is %(state)s", action=action,
+                                                state=case.state), 409, state=state)
         if rows[0].outcome is not None:
             wanted = outcome_of(action, params)
             matching = [t for t in rows if t.outcome == wanted]

@@ -249,9 +249,9 @@ def test_the_language_cookie_chooses_too(world, db):
                       HTTP_ACCEPT_LANGUAGE="zh-CN")
     asker.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     message = asker.post(path, {}, format="json").json()["error"]["message"]
-    assert message == "cannot take on a case that is handling", message
+    assert message == "the step 'take on' cannot be taken on a case that is handling", message
     zh = _ask(cast["dept_roads"], path, {}).json()["error"]["message"]
-    assert zh == "不能签收处置中的案件", zh
+    assert zh == "处置中的案件不能执行“签收”", zh
 
 
 def test_a_refusal_about_a_parameter_names_it(world, db):
@@ -268,4 +268,4 @@ def test_the_photo_step_refused_before_the_photo_is_read_answers_in_chinese(worl
     r = asker.post(f"/api/cases/{cases['handling']}/actions/feedback/",
                    {"photo": _named(jpeg())}, format="multipart")
     assert r.status_code == 403, r.content
-    assert r.json()["error"]["message"] == "您的岗位（领导）不能处置反馈案件"
+    assert r.json()["error"]["message"] == "您的岗位（领导）不能执行“处置反馈”"
