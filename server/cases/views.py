@@ -36,7 +36,7 @@ from server.cases.selectors import (SORTS, CaseQuery, case_story, case_summary,
                                      condition_names, search_cases)
 from server.cases.upload_fields import PhotoField
 from server.idempotency import KEY_PATTERN
-from server.reasons import field_label
+from server.reasons import field_label, worded
 from workflows import SYSTEM_ACTIONS, Action, State
 from workflows.guards import URGE_LEVELS
 
@@ -293,7 +293,7 @@ class CaseActionView(APIView):
             try:
                 photos.append(clean_photo(ser.validated_data["photo"]))
             except PhotoInvalid as exc:
-                raise ApiError("invalid_photo", str(exc), field="photo") from None
+                raise ApiError("invalid_photo", worded(exc.reason), field="photo") from None
         if key is None:
             case = do_case_action(request.user, number, act, params, photos,
                                   photo_stage=PHOTO_STAGE.get(act, "after"))

@@ -176,7 +176,7 @@ def _stored_photo(report: Report, sha256: str):
             return RawPhoto(report.photo, sniff_photo(report.photo), sha256)
         return clean_photo(report.photo)
     except PhotoInvalid as exc:
-        raise SubmitError("invalid_photo", str(exc), field=report.photo_field) from None
+        raise SubmitError("invalid_photo", worded(exc.reason), field=report.photo_field) from None
 
 
 def submit(reporter, channel: str, report: Report, *,
