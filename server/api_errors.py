@@ -52,7 +52,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return Response({"error": exc.error}, status=exc.status_code)
     if isinstance(exc, IdempotencyConflict):
-        return Response({"error": {"code": "idempotency_conflict", "message": str(exc),
+        return Response({"error": {"code": "idempotency_conflict", "message": worded(exc.reason),
                                    "field": "idempotency_key"}}, status=status.HTTP_409_CONFLICT)
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -32,6 +32,9 @@ CHANNELS: dict[str, tuple[str, str]] = {
 #: Case kinds (zh, en).
 KINDS: dict[str, tuple[str, str]] = {"component": ("部件", "component"),
                                      "event": ("事件", "event")}
+#: What an idempotency key was used for (zh, en).
+REQUESTS: dict[str, tuple[str, str]] = {"report": ("上报", "report"), "action": ("操作", "action"),
+                                        "component update": ("部件变更", "component update")}
 #: Parameters that no console form asks for (the server fills them, or only the system sends
 #: them): their labels, or the form field whose label they take.
 EXTRA_FIELDS: dict[str, tuple[str, str] | str] = {"assignee_id": "assignee",
@@ -59,7 +62,8 @@ def _chinese(value) -> str:
     if isinstance(value, Code) and value.kind == "field":  # quoted, as a form's label
         return f"“{_field_labels().get(value.value, (value.value,))[0]}”"
     if isinstance(value, Code):
-        table = {"channel": CHANNELS, "choice": CHOICES, "kind": KINDS}.get(value.kind, {})
+        table = {"channel": CHANNELS, "choice": CHOICES, "kind": KINDS,
+                 "request": REQUESTS}.get(value.kind, {})
         return table.get(value.value, (value.value,))[0]
     if isinstance(value, tuple):
         return "、".join(_chinese(v) for v in value)

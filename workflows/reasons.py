@@ -27,7 +27,8 @@ from workflows.states import _Named
 class Code(NamedTuple):
     """A name the API uses, read by a person through its label. ``kind`` says which labels:
     ``field`` (a parameter), ``channel`` (where a report came from), ``choice`` (a result, an
-    urge level, a unit), ``kind`` (component or event)."""
+    urge level, a unit), ``kind`` (component or event), ``request`` (what a client's
+    idempotency key was used for: a report, an action ...)."""
 
     kind: str
     value: str

@@ -302,7 +302,7 @@ class CaseActionView(APIView):
             answer, _first = do_case_action_once(request.user, number, act, key, digest, params,
                                             photos, photo_stage=PHOTO_STAGE.get(act, "after"))
         except IdempotencyConflict as exc:
-            raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
+            raise ApiError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                            status_code=409) from None
         return Response(answer)
 
@@ -311,7 +311,7 @@ class CaseActionView(APIView):
         try:
             return find_action_replay(user, key, digest)
         except IdempotencyConflict as exc:
-            raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
+            raise ApiError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                            status_code=409) from None
 
 

@@ -197,7 +197,7 @@ def submit(reporter, channel: str, report: Report, *,
     try:
         earlier = find_replay(reporter, report.idempotency_key, digest)
     except IdempotencyConflict as exc:
-        raise SubmitError("idempotency_conflict", str(exc), field="idempotency_key",
+        raise SubmitError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                           status=409) from None
     if earlier is not None:
         return Submitted(earlier, False)
@@ -222,7 +222,7 @@ def submit(reporter, channel: str, report: Report, *,
         case, created = do_report(reporter, stored, loaded.version_id, placement, decision,
                                   now=now, attach=attach)
     except IdempotencyConflict as exc:
-        raise SubmitError("idempotency_conflict", str(exc), field="idempotency_key",
+        raise SubmitError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                           status=409) from None
     if not created:
         return Submitted(case, False)

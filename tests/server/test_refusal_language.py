@@ -42,7 +42,7 @@ def templates() -> set[str]:
     ``Reason("...")`` and each ``requires(name, what)`` guard's."""
     found = set()
     for path in [*sorted((ROOT / "workflows").glob("*.py")), ROOT / "server/cases/actions.py",
-                 ROOT / "server/cases/photos.py"]:
+                 ROOT / "server/cases/photos.py", ROOT / "server/idempotency.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args
                     and isinstance(node.args[0], ast.Constant)):
@@ -275,6 +275,20 @@ def test_a_photo_refused_in_a_step_is_worded_in_each_language(world, db, data, w
     assert answers["zh-hans"]["code"] == answers["en"]["code"]
     assert words in answers["zh-hans"]["message"]
     _check(answers["zh-hans"]["message"], answers["en"]["message"], FORMATS)
+
+
+def test_a_key_used_for_another_step_is_refused_in_each_language(world, db):
+    cast, cases = world
+    path = f"/api/cases/{cases['dispatched']}/actions/comment/"
+    first = _ask(cast["dispatcher"], path, {"note": "请加快", "idempotency_key": "ref-key-0001"})
+    assert first.status_code == 200, first.content
+    again = {lang: _ask(cast["dispatcher"], path, {"note": "另一句", "idempotency_key":
+                                                  "ref-key-0001"}, HTTP_ACCEPT_LANGUAGE=lang)
+             for lang in ("zh-hans", "en")}
+    for r in again.values():
+        assert r.status_code == 409 and r.json()["error"]["code"] == "idempotency_conflict"
+    _check(again["zh-hans"].json()["error"]["message"], again["en"].json()["error"]["message"],
+           ["'ref-key-0001'"])
 
 
 def test_a_refusal_about_a_parameter_names_it(world, db):
