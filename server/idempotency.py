@@ -23,6 +23,8 @@ from typing import Callable, TypeVar
 
 from django.db import IntegrityError, transaction
 
+from workflows.reasons import Code, Reason
+
 T = TypeVar("T")
 
 #: What a client's key may look like (a UUID fits): 8-64 letters, digits, '-' or '_'.
@@ -30,7 +32,12 @@ KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 
 
 class IdempotencyConflict(Exception):
-    """The key was used before with another body or by someone else; the message says so."""
+    """The key was used before with another body or by someone else; the message (``reason``,
+    a ``Reason``: in the request's language through ``server.reasons.worded``) says so."""
+
+    @property
+    def reason(self) -> str:
+        return self.args[0]
 
 
 def request_hash(*parts) -> str:
@@ -62,9 +69,9 @@ def find_replay(model, owner, key: str, digest: str, what: str, *,
         return None
     pk, owner_id, request_hash = found
     if owner_id != owner.pk or request_hash != digest:
-        raise IdempotencyConflict(
-            f"idempotency key {key!r} was already used for a different {what}; "
-            f"send a new key for a new {what}")
+        raise IdempotencyConflict(Reason(
+            "idempotency key %(key)s was already used for a different %(what)s; send a new key "
+            "for a new %(what)s", key=repr(key), what=Code("request", what)))
     return model.objects.get(pk=pk)
 
 

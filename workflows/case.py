@@ -93,7 +93,9 @@ class Decision:
 class Refused(Exception):
     """A step the rules do not allow. ``code`` is stable for clients; ``status`` is the HTTP
     status an API should answer with (403 wrong role or case, 409 wrong state or stale version,
-    400 bad parameters); ``message`` says why in words a person can act on."""
+    400 bad parameters); ``message`` says why in words a person can act on: in English, and,
+    when it is a ``workflows.reasons.Reason`` (every refusal of the rules is), with the template
+    and parameters a server fills in the user's language."""
 
     def __init__(self, code: str, message: str, status: int, *, state: State | None = None):
         super().__init__(message)

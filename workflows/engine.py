@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from workflows.case import PUBLIC_CHANNELS, Actor, CaseSnapshot, Decision, Refused
 from workflows.guards import ACCESS_GUARDS, CONFLICT_GUARDS
+from workflows.reasons import Reason, choices, field
 from workflows.rules import Rules, default_rules
 from workflows.states import NOTE_ACTIONS, SYSTEM_ACTIONS, Action, Role, State
 from workflows.table import TRANSITIONS, Transition, outcome_of
@@ -54,8 +55,8 @@ def _timer(case: CaseSnapshot, state: State, now: datetime, rules: Rules) -> dic
 
 def _refuse_role(actor: Actor, action: Action, state: State | None) -> Refused:
     return Refused("role_not_allowed",
-                   f"a {actor.role.en.lower()} ({actor.role.zh}) may not "
-                   f"{action.en.lower()} a case", 403, state=state)
+                   Reason("your role (%(role)s) may not take the step '%(action)s'",
+                          role=actor.role, action=action), 403, state=state)
 
 
 def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetime,
@@ -74,29 +75,33 @@ def decide(case: CaseSnapshot | None, action: Action, actor: Actor, now: datetim
     rows = _rows(action)
     state = case.state if case else None
     if not rows:
-        raise Refused("unknown_action", f"unknown action {action!r}", 400)
+        raise Refused("unknown_action", Reason("unknown action %(action)s",
+                                               action=repr(action.value)), 400)
     if actor.role not in rows[0].roles:
         raise _refuse_role(actor, action, state)
     if action == Action.REPORT:
         if case is not None:
-            raise Refused("wrong_state", "a case that exists cannot be reported again", 409,
-                          state=state)
+            raise Refused("wrong_state", Reason("a case that exists cannot be reported again"),
+                          409, state=state)
         channel = params.get("channel") or "handset"
         case = CaseSnapshot(state=State.REPORTED, channel=channel, reporter_id=actor.id)
         row, from_state = rows[0], None
     else:
         if case is None:
-            raise Refused("no_case", "this action needs an existing case", 400)
+            raise Refused("no_case", Reason("this action needs an existing case"), 400)
         rows = [t for t in rows if case.state in t.sources]
         if not rows:
-            raise Refused("wrong_state", f"cannot {action.en.lower()} a case that is "
-                          f"{case.state.en.lower()} ({case.state.zh})", 409, state=state)
+            raise Refused("wrong_state", Reason("the step '%(action)s' cannot be taken on a "
+                                                "case that is %(state)s", action=action,
+                                                state=case.state), 409, state=state)
         if rows[0].outcome is not None:
             wanted = outcome_of(action, params)
             matching = [t for t in rows if t.outcome == wanted]
             if not matching:
-                known = ", ".join(t.outcome for t in rows)
-                raise Refused("invalid", f"'result' must be one of: {known}", 400, state=state)
+                known = choices(t.outcome for t in rows)
+                raise Refused("invalid", Reason("%(field)s must be one of: %(choices)s",
+                                                field=field("result"), choices=known), 400,
+                              state=state)
             rows = matching
         row, from_state = rows[0], case.state
     for guard in row.guards:

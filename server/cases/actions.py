@@ -36,6 +36,7 @@ from server.evaluation.rollups import record as record_rollups
 from server.idempotency import IdempotencyConflict  # noqa: F401 (callers catch it from here)
 from server.realtime.send import send_case_event_on_commit
 from workflows import Action, Decision, Refused, Role, State, decide, light_at
+from workflows.reasons import Code, Reason
 from workflows.replay import to_json
 from workflows.states import FINAL_STATES
 
@@ -157,8 +158,9 @@ def do_report(reporter: User, report: ReportInput, map_version_id: int,
 
 def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
     """Turn what the client named (a condition code, a department, a supervisor, a case
-    number) into what the rules need, refusing names that do not exist."""
-    def invalid(message: str) -> Refused:
+    number) into what the rules need, refusing names that do not exist (in words the API
+    error handler says in the request's language: ``workflows.reasons.Reason``)."""
+    def invalid(message: Reason) -> Refused:
         return Refused("invalid", message, 400, state=state)
 
     extra: dict[str, Any] = {}
@@ -166,14 +168,17 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
         condition = condition_for(case.kind, case.class_code, params.get("condition_code"))
         if condition is None:
             named = params.get("condition_code")
-            raise invalid(f"filing condition {named!r} does not belong to {case.kind} class "
-                          f"{case.class_code}" if named
-                          else f"no filing condition for class {case.class_code}")
+            raise invalid(Reason("filing condition %(named)s does not belong to %(kind)s "
+                                 "class %(class_code)s", named=repr(named),
+                                 kind=Code("kind", case.kind), class_code=case.class_code)
+                          if named else Reason("no filing condition for class %(class_code)s",
+                                               class_code=case.class_code))
         params["condition_code"] = condition.code
         params["handle_limit"] = limit_of(condition)
     elif action == Action.DISPATCH and params.get("department_code"):
         if not Department.objects.filter(code=params["department_code"], active=True).exists():
-            raise invalid(f"unknown or inactive department {params['department_code']!r}")
+            raise invalid(Reason("unknown or inactive department %(code)s",
+                                 code=repr(params["department_code"])))
         suggestion = suggest_department(case)
         extra["suggested_department"] = (suggestion.department.code if suggestion.department
                                          else None)
@@ -183,7 +188,8 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
         named = params.get("assignee")
         user = assign.resolve_supervisor(named) if named else assign.pick_supervisor(case)
         if user is None:
-            raise invalid(f"no supervisor {named!r}" if named else "no supervisor is available")
+            raise invalid(Reason("no supervisor %(name)s", name=repr(named)) if named
+                          else Reason("no supervisor is available"))
         params["assignee_id"] = user.pk
         extra["assignee"] = user.username
     elif action == Action.ACKNOWLEDGE:
@@ -196,11 +202,12 @@ def _prepare(case: Case, action: Action, params: dict, state: State) -> dict:
     elif action == Action.MERGE and params.get("into"):
         target = Case.objects.filter(number=params["into"]).first()
         if target is None:
-            raise invalid(f"no case {params['into']!r} to merge into")
+            raise invalid(Reason("no case %(number)s to merge into", number=repr(params["into"])))
         if target.pk == case.pk:
-            raise invalid("a case cannot be merged into itself")
+            raise invalid(Reason("a case cannot be merged into itself"))
         if State(target.state) in FINAL_STATES:
-            raise invalid(f"case {target.number} is {target.state}: merge into an open case")
+            raise invalid(Reason("case %(number)s is %(state)s: merge into an open case",
+                                 number=target.number, state=State(target.state)))
         params["number"] = case.number
     return extra
 
@@ -288,9 +295,9 @@ def _act(actor_user: User, number: str, action: Action, params, photos, photo_st
                 return case, earlier
         state = State(case.state)
         if "version" in params and int(params["version"]) != case.version:
-            raise Refused("stale", f"the case changed since you saw it: it is now "
-                          f"{state.en.lower()} ({state.zh}), version {case.version}", 409,
-                          state=state)
+            raise Refused("stale", Reason("the case changed since you saw it: it is now "
+                                          "%(state)s, version %(version)s", state=state,
+                                          version=case.version), 409, state=state)
         previous_department, previous_assignee_id = case.department, case.assignee_id
         extra = _prepare(case, action, params, state) if actor.role != Role.SYSTEM else {}
         now = now or timezone.now()

@@ -24,6 +24,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from workflows.reasons import Reason
+
 #: Formats a handset or a console may send; everything is stored as JPEG.
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 #: Long side of the stored image; the handset already shrinks to 1280 px.
@@ -48,7 +50,12 @@ def photo_state(photo) -> tuple[str, str]:
 
 
 class PhotoInvalid(ValueError):
-    """The upload is not a usable photo; the message says why."""
+    """The upload is not a usable photo; the message (``reason``, a ``Reason``: English, and
+    in the request's language through ``server.reasons.worded``) says why."""
+
+    @property
+    def reason(self) -> str:
+        return self.args[0]
 
 
 class StorablePhoto(Protocol):
@@ -96,11 +103,12 @@ def _decoding():
     except PhotoInvalid:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoInvalid(f"the photo is too large: {exc}") from None
+        raise PhotoInvalid(Reason("the photo is too large: %(detail)s", detail=exc)) from None
     except UnidentifiedImageError:
-        raise PhotoInvalid("the file is not an image (JPEG, PNG or WebP expected)") from None
+        raise PhotoInvalid(Reason("the file is not an image (JPEG, PNG or WebP expected)")) \
+            from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoInvalid(f"the image is damaged: {exc}") from None
+        raise PhotoInvalid(Reason("the image is damaged: %(detail)s", detail=exc)) from None
 
 
 def sniff_photo(data: bytes) -> PhotoHeader:
@@ -110,23 +118,29 @@ def sniff_photo(data: bytes) -> PhotoHeader:
     must not claim more than ``MAX_PIXELS_PER_BYTE`` pixels per byte of its file. Pixels are
     not decoded: a photo can still fail in ``clean_photo``."""
     if not data:
-        raise PhotoInvalid("the photo is empty")
+        raise PhotoInvalid(Reason("the photo is empty"))
     with _decoding():
         with Image.open(io.BytesIO(data)) as probe:
             fmt, width, height = probe.format, probe.width, probe.height
             if fmt not in ACCEPTED_FORMATS:
-                raise PhotoInvalid(f"the photo must be JPEG, PNG or WebP, not {fmt or 'unknown'}")
+                raise PhotoInvalid(Reason("the photo must be JPEG, PNG or WebP, not %(format)s",
+                                          format=fmt or "unknown"))
             if width * height > settings.MAX_PHOTO_PIXELS:
-                raise PhotoInvalid(f"the photo is too large: {width}x{height} pixels (at most "
-                                   f"{settings.MAX_PHOTO_PIXELS / 1e6:g} million)")
+                raise PhotoInvalid(Reason(
+                    "the photo is too large: %(width)sx%(height)s pixels (at most %(million)s "
+                    "million)", width=width, height=height,
+                    million=f"{settings.MAX_PHOTO_PIXELS / 1e6:g}"))
             if (fmt != "JPEG" and width * height > DENSE_FROM_PIXELS
                     and width * height > len(data) * MAX_PIXELS_PER_BYTE):
-                raise PhotoInvalid(f"the photo is too large for its file: {width}x{height} "
-                                   f"pixels in {len(data)} bytes (a decompression bomb?)")
+                raise PhotoInvalid(Reason(
+                    "the photo is too large for its file: %(width)sx%(height)s pixels in "
+                    "%(size)s bytes (a decompression bomb?)", width=width, height=height,
+                    size=len(data)))
             if fmt != "JPEG":
                 probe.verify()  # PNG: chunk CRCs, cheap
     if fmt == "JPEG" and b"\xff\xd9" not in data[-4096:]:
-        raise PhotoInvalid("the image is damaged: the JPEG data is cut short (no end marker)")
+        raise PhotoInvalid(Reason("the image is damaged: the JPEG data is cut short (no end "
+                                  "marker)"))
     return PhotoHeader(fmt, width, height)
 
 

@@ -13,6 +13,7 @@ import json
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
@@ -35,6 +36,7 @@ from server.cases.selectors import (SORTS, CaseQuery, case_story, case_summary,
                                      condition_names, search_cases)
 from server.cases.upload_fields import PhotoField
 from server.idempotency import KEY_PATTERN
+from server.reasons import field_label, worded
 from workflows import SYSTEM_ACTIONS, Action, State
 from workflows.guards import URGE_LEVELS
 
@@ -150,7 +152,8 @@ class CaseSearchParams(serializers.Serializer):
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
         if d.get("since") and d.get("until") and d["since"] >= d["until"]:
-            raise ApiError("invalid", "since must be before until", field="since")
+            raise ApiError("invalid", _("%(a)s must be before %(b)s")
+                           % {"a": "since", "b": "until"}, field="since")
         return ser
 
     def query(self, user) -> CaseQuery:
@@ -240,6 +243,8 @@ class CaseDuplicatesView(APIView):
 
 class CaseActionView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]  # a plain HTML form too
+    #: A refused parameter by its form label on a Chinese page (the API error handler asks).
+    field_label = staticmethod(field_label)
 
     @extend_schema(request=ActionSerializer, responses={200: dict}, tags=["cases"],
                    parameters=[OpenApiParameter(
@@ -255,17 +260,18 @@ class CaseActionView(APIView):
             act = Action(action)
         except ValueError:
             known = ", ".join(a.value for a in Action if a != Action.REPORT)
-            raise ApiError("unknown_action", f"unknown action {action!r}; one of: {known}",
-                           status_code=404) from None
+            raise ApiError("unknown_action", _("unknown action %(action)s; one of: %(known)s")
+                           % {"action": repr(action), "known": known}, status_code=404) from None
         if act == Action.REPORT or act in SYSTEM_ACTIONS:
-            raise ApiError("unknown_action", f"{act.value} is not an action a user takes here",
-                           status_code=404)
+            raise ApiError("unknown_action", _("%(action)s is not an action a user takes here")
+                           % {"action": act.value}, status_code=404)
         if not access.may(request.user, access.Ability.CASE_ACTIONS):
-            raise ApiError("role_not_allowed", "your account has no role", status_code=403)
+            raise ApiError("role_not_allowed", _("your account has no role"), status_code=403)
         # Who may not read the case must not learn that it exists, nor its state (a refusal
         # names it): 404 as for a number never given.
         if not access.may_know_of_case(request.user, number):
-            raise ApiError("not_found", f"no case {number!r}", status_code=404)
+            raise ApiError("not_found", _("no case %(number)s") % {"number": repr(number)},
+                           status_code=404)
         data = request.data
         header_key = request.headers.get("Idempotency-Key")
         if header_key is not None:
@@ -287,16 +293,16 @@ class CaseActionView(APIView):
             try:
                 photos.append(clean_photo(ser.validated_data["photo"]))
             except PhotoInvalid as exc:
-                raise ApiError("invalid_photo", str(exc), field="photo") from None
+                raise ApiError("invalid_photo", worded(exc.reason), field="photo") from None
         if key is None:
             case = do_case_action(request.user, number, act, params, photos,
                                   photo_stage=PHOTO_STAGE.get(act, "after"))
             return Response(case_summary(case, request.user))
         try:
-            answer, _ = do_case_action_once(request.user, number, act, key, digest, params,
+            answer, _first = do_case_action_once(request.user, number, act, key, digest, params,
                                             photos, photo_stage=PHOTO_STAGE.get(act, "after"))
         except IdempotencyConflict as exc:
-            raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
+            raise ApiError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                            status_code=409) from None
         return Response(answer)
 
@@ -305,7 +311,7 @@ class CaseActionView(APIView):
         try:
             return find_action_replay(user, key, digest)
         except IdempotencyConflict as exc:
-            raise ApiError("idempotency_conflict", str(exc), field="idempotency_key",
+            raise ApiError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                            status_code=409) from None
 
 

@@ -57,6 +57,7 @@ CHOICES: dict[str, tuple[str, str]] = {
     "satisfied": ("满意", "Satisfied"), "unsatisfied": ("不满意", "Unsatisfied"),
     "work_hours": ("工作时", "working hours"), "work_days": ("工作日", "working days"),
     "natural_hours": ("自然时", "natural hours"),
+    "natural_minutes": ("自然分钟", "natural minutes"),
     "normal": ("一般督办", "Ordinary urge"), "high": ("重点督办", "Serious urge"),
 }
 

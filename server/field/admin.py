@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from server.cases.admin import ReadOnly
 from server.field import updates
 from server.field.models import Attendance, ComponentUpdate, TrackBatch
+from server.reasons import worded
 from workflows import Refused
 
 
@@ -26,7 +27,7 @@ class ComponentUpdateAdmin(ReadOnly):
                 updates.decide(row.pk, request.user, approve=True)
                 done += 1
             except Refused as exc:
-                self.message_user(request, exc.message, messages.WARNING)
+                self.message_user(request, worded(exc.message), messages.WARNING)
         self.message_user(request, f"{done} updates approved.", messages.SUCCESS)
 
     @admin.action(description="Publish every approved update as a new (inactive) map version")

@@ -25,6 +25,7 @@ from server.field.serializers import (ComponentUpdateSerializer, PublishSerializ
 from server.field.views import iso, loaded_map, require, supervisor_input
 from server.maps.models import Component
 from server.parsers import JSONParser
+from server.reasons import worded
 
 STATES = [s for s, _ in ComponentUpdate.STATES]
 
@@ -93,7 +94,7 @@ class ComponentUpdateListView(APIView):
             try:
                 photo = clean_photo(d["photo"])
             except PhotoInvalid as exc:
-                raise ApiError("invalid_photo", str(exc), field="photo") from None
+                raise ApiError("invalid_photo", worded(exc.reason), field="photo") from None
         row, created = updates.report_update(
             user, change=d["change"], component_code=d["component_code"], class_code=class_code,
             lon=lon, lat=lat, cell_code=cell, note=d["note"], photo=photo,

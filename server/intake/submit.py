@@ -47,6 +47,7 @@ from server.cases.voice import VoiceInvalid, clean_voice
 from server.idempotency import KEY_PATTERN, IdempotencyConflict, request_hash
 from server.intake.uploads import RawPhoto
 from server.maps.index import LoadedMap, NoActiveMap, place
+from server.reasons import worded
 from workflows import Refused
 
 _KEY = re.compile(KEY_PATTERN)
@@ -175,7 +176,7 @@ def _stored_photo(report: Report, sha256: str):
             return RawPhoto(report.photo, sniff_photo(report.photo), sha256)
         return clean_photo(report.photo)
     except PhotoInvalid as exc:
-        raise SubmitError("invalid_photo", str(exc), field=report.photo_field) from None
+        raise SubmitError("invalid_photo", worded(exc.reason), field=report.photo_field) from None
 
 
 def submit(reporter, channel: str, report: Report, *,
@@ -189,14 +190,14 @@ def submit(reporter, channel: str, report: Report, *,
     try:
         decision = report_decision(reporter, channel, now)
     except Refused as exc:
-        raise SubmitError(exc.code, exc.message, status=exc.status) from None
+        raise SubmitError(exc.code, worded(exc.message), status=exc.status) from None
     check_fields(report)
     photo_sha256 = hashlib.sha256(report.photo or b"").hexdigest()
     digest = hash_of(report, photo_sha256)
     try:
         earlier = find_replay(reporter, report.idempotency_key, digest)
     except IdempotencyConflict as exc:
-        raise SubmitError("idempotency_conflict", str(exc), field="idempotency_key",
+        raise SubmitError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                           status=409) from None
     if earlier is not None:
         return Submitted(earlier, False)
@@ -221,7 +222,7 @@ def submit(reporter, channel: str, report: Report, *,
         case, created = do_report(reporter, stored, loaded.version_id, placement, decision,
                                   now=now, attach=attach)
     except IdempotencyConflict as exc:
-        raise SubmitError("idempotency_conflict", str(exc), field="idempotency_key",
+        raise SubmitError("idempotency_conflict", worded(exc.reason), field="idempotency_key",
                           status=409) from None
     if not created:
         return Submitted(case, False)

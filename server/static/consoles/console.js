@@ -22,33 +22,24 @@
     }
     return body;
   };
-  // The server's refusals are worded in English (the workflow rules are language-free): the
-  // frequent ones in the page's language by their code, a missing field by its form label.
+  // The server words its refusals in the page's language (the request's, with their code
+  // unchanged); where someone else was first, the console says what to do next instead. In
+  // English the server names a parameter as the API spells it ('note'): the form's label
+  // ("Message") is what the person sees above the field.
   DCM.errorText = (error) => {
     if (error.code === "stale") return gettext("The case changed since you opened it: look at it again, then repeat the step.");
     if (error.code === "nothing_to_acknowledge") return gettext("No urge of this case is waiting: someone in your department has already acknowledged it.");
-    const missing = /^'(\w+)' is required/.exec(error.message || "");
-    if (missing) {
-      let label = missing[1];
-      for (const a of Object.values(DCM.wf.actions)) for (const f of a.fields) if (f.name === label) label = f[DCM.lang];
-      return interpolate(gettext("%s is required."), [label]);
-    }
-    const long = /^'(\w+)' is too long: at most (\d+) characters/.exec(error.message || "");
-    if (long) return interpolate(gettext("%s is too long: at most %s characters."), [DCM.fieldLabel(long[1]), long[2]]);
-    if (error.code === "wrong_state" && error.state && DCM.lang === "zh")
-      return gettext("This step cannot be taken in the case's present state.") + " (" + DCM.label("states", error.state) + ")";
-    if (error.code === "wrong_state") return gettext("This step cannot be taken in the case's present state.") + " (" + error.message + ")";
-    // The server's detail is English (a Chinese page says it in its own words alone).
-    if (error.code === "role_not_allowed")
-      return gettext("Your role may not take this step.") + (DCM.lang === "en" ? " (" + error.message + ")" : "");
-    return error.message;
+    let text = error.message || "";
+    if (error.field && DCM.lang === "en") text = text.replace(/'(\w+)'/g, (quoted, name) => DCM.fieldLabel(name, quoted));
+    return DCM.lang === "en" ? text.charAt(0).toUpperCase() + text.slice(1) : text;  // a sentence on its own
   };
   // A field's form label; where forms label it differently, a form that requires it names it
-  // (the note is "Message" where it is the step's point: the steps whose note has limits).
-  DCM.fieldLabel = (name) => {
+  // (the note is "Message" where it is the step's point: the steps whose note has limits);
+  // ``unknown`` (default: the name) for a name no form has.
+  DCM.fieldLabel = (name, unknown) => {
     const fields = Object.values(DCM.wf.actions).flatMap((a) => a.fields).filter((f) => f.name === name);
     const f = fields.find((x) => x.required) || fields[0];
-    return f ? f[DCM.lang] : name;
+    return f ? f[DCM.lang] : (unknown === undefined ? name : unknown);
   };
   // A choice's label (a result, an urge level...) in the page's language; the code if unknown.
   DCM.choiceLabel = (code) => {
