@@ -343,8 +343,9 @@ def refusal(code: str | None, field: str | None, message: str | None,
     code = AUTH_CODES.get(code or "", code)
     entry = REFUSALS.get(code or "")
     if code == "invalid" and (field == "photo" or "'photo'" in (message or "")):
-        # the workflow's guard says "'photo' is required" without a field
-        entry = REFUSALS["no_photo" if "required" in (message or "") else "invalid_photo"]
+        # The photo's own refusal: it is missing (a photo that cannot be read comes as
+        # ``invalid_photo``). Servers before ``field`` named it only in the English message.
+        entry = REFUSALS["no_photo"]
     if entry is None:
         entry = REFUSALS["other"]
         return (entry.get(lang) or entry[DEFAULT_LANG]).format(

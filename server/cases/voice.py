@@ -12,12 +12,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 MAX_VOICE_BYTES = 1024 * 1024
 MIN_VOICE_BYTES = 16
 
 
 class VoiceInvalid(ValueError):
-    """The upload is not a voice note we keep; the message says why."""
+    """The upload is not a voice note we keep; the message says why, in the request's
+    language."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,12 @@ def sniff(data: bytes) -> str | None:
 def clean_voice(data: bytes) -> CleanVoice:
     """Check ``data``; raises VoiceInvalid with a reason."""
     if len(data) > MAX_VOICE_BYTES:
-        raise VoiceInvalid(f"the voice note is {len(data)} bytes, over the limit of "
-                           f"{MAX_VOICE_BYTES} bytes (1 MiB)")
+        raise VoiceInvalid(_("the voice note is %(size)s bytes, over the limit of %(max)s bytes "
+                             "(1 MiB)") % {"size": len(data), "max": MAX_VOICE_BYTES})
     if len(data) < MIN_VOICE_BYTES:
-        raise VoiceInvalid("the voice note is empty or truncated")
+        raise VoiceInvalid(_("the voice note is empty or truncated"))
     fmt = sniff(data)
     if fmt is None:
-        raise VoiceInvalid("the voice note must be AMR, 3GP, M4A, OGG or WAV audio")
+        raise VoiceInvalid(_("the voice note must be AMR, 3GP, M4A, OGG or WAV audio"))
     return CleanVoice(data=data, format=fmt, content_type=CONTENT_TYPES[fmt],
                       sha256=hashlib.sha256(data).hexdigest())

@@ -37,6 +37,7 @@ from typing import Callable
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gis.placement import OutsideManagedArea, Placement
 from gridmaps.classification import ClassItem, class_by_code
@@ -113,12 +114,13 @@ def _classes(kind: str) -> dict[str, ClassItem]:
 def check_class(kind: str, class_code: str) -> ClassItem:
     """The class ``class_code`` of tree ``kind``; SubmitError naming the field otherwise."""
     if kind not in ("component", "event"):
-        raise SubmitError("invalid", f"kind must be component or event, not {kind!r}",
-                          field="kind")
+        raise SubmitError("invalid", _("kind must be component or event, not %(value)s")
+                          % {"value": repr(kind)}, field="kind")
     item = _classes(kind).get(class_code)
     if item is None:
-        raise SubmitError("invalid", f"class_code: unknown {kind} class code {class_code!r}",
-                          field="class_code")
+        message = (_("unknown component class code %(code)s") if kind == "component"
+                   else _("unknown event class code %(code)s"))
+        raise SubmitError("invalid", message % {"code": repr(class_code)}, field="class_code")
     return item
 
 
@@ -126,19 +128,23 @@ def check_fields(report: Report) -> None:
     """Step 2 of the door (see the module docstring)."""
     check_class(report.kind, report.class_code)
     if not _KEY.match(report.idempotency_key or ""):
-        raise SubmitError("invalid", "idempotency_key: must be 8-64 letters, digits, '-' or '_'",
-                          field="idempotency_key")
+        raise SubmitError("invalid", _("idempotency_key: must be 8-64 letters, digits, '-' or "
+                                       "'_'"), field="idempotency_key")
     for name, value, low, high in (("lat", report.lat, -90.0, 90.0),
                                    ("lon", report.lon, -180.0, 180.0),
                                    ("accuracy_m", report.accuracy_m, 0.0, MAX_ACCURACY_M)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
-            raise SubmitError("invalid", f"{name}: must be a number from {low:g} to {high:g}, "
-                              f"not {value!r}", field=name)
+            raise SubmitError("invalid", _("%(name)s: must be a number from %(low)s to %(high)s, "
+                                           "not %(value)s")
+                              % {"name": {"lat": _("Latitude"), "lon": _("Longitude"),
+                                          "accuracy_m": _("Accuracy (m)")}[name],
+                                 "low": f"{low:g}", "high": f"{high:g}",
+                                 "value": repr(value)}, field=name)
     if len(report.description) > MAX_DESCRIPTION:
-        raise SubmitError("invalid", f"description: at most {MAX_DESCRIPTION} characters",
-                          field="description")
+        raise SubmitError("invalid", _("description: at most %(n)s characters")
+                          % {"n": MAX_DESCRIPTION}, field="description")
     if report.component_code and not _COMPONENT_CODE.match(report.component_code):
-        raise SubmitError("invalid", "component_code: must be 16 or 17 digits",
+        raise SubmitError("invalid", _("component_code: must be 16 or 17 digits"),
                           field="component_code")
 
 
@@ -162,7 +168,8 @@ def place_point(lon: float, lat: float, *, kind: str = "event", class_code: str 
         return place(lon, lat, accuracy_m=accuracy_m,
                      class_code=class_code if kind == "component" else None)
     except OutsideManagedArea:
-        raise SubmitError("outside_area", f"lat/lon ({lat}, {lon}) is outside the managed area",
+        raise SubmitError("outside_area", _("lat/lon (%(lat)s, %(lon)s) is outside the managed "
+                                            "area") % {"lat": lat, "lon": lon},
                           field="lat") from None
     except NoActiveMap as exc:
         raise SubmitError("no_map", str(exc), status=503) from None
@@ -185,8 +192,8 @@ def submit(reporter, channel: str, report: Report, *,
     docstring. Raises SubmitError for every refusal; stores nothing then."""
     now = timezone.now()
     if not getattr(reporter, "role", ""):
-        raise SubmitError("role_not_allowed", f"user {reporter.username!r} has no role",
-                          status=403)
+        raise SubmitError("role_not_allowed", _("user %(name)s has no role")
+                          % {"name": repr(reporter.username)}, status=403)
     try:
         decision = report_decision(reporter, channel, now)
     except Refused as exc:
@@ -202,8 +209,8 @@ def submit(reporter, channel: str, report: Report, *,
     if earlier is not None:
         return Submitted(earlier, False)
     if report.photo is None and channel in PHOTO_REQUIRED:
-        raise SubmitError("invalid", f"{report.photo_field}: a field supervisor's report needs "
-                          f"a photo", field=report.photo_field)
+        raise SubmitError("invalid", _("a field supervisor's report needs a photo"),
+                          field=report.photo_field)
     photo = _stored_photo(report, photo_sha256)
     voice = None
     if report.voice is not None:

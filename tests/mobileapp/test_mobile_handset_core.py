@@ -87,7 +87,8 @@ def test_drafts_keep_voice_and_screen_fields_but_submit_only_report_fields(tmp_p
 
 @pytest.mark.parametrize("code,field,message,expect", [
     ("invalid", None, "'photo' is required: a photo of the site", "缺少现场照片"),
-    ("invalid", "photo", "not an image", "照片无法识别"),
+    ("invalid", "photo", "“照片”为必填项：现场照片", "缺少现场照片"),  # worded in Chinese
+    ("invalid_photo", "photo", "the file is not an image", "照片无法识别"),
     ("invalid", "class_code", "unknown class", "分类"),
     ("outside_area", "lat", "outside", "本市管理范围"),
     ("wrong_state", None, "cannot check a case that is closed", "状态已变化"),

@@ -215,5 +215,24 @@ def test_the_door_refuses_what_no_adapter_should_pass_and_stores_nothing(cast, c
     with pytest.raises(SubmitError) as refused:
         submit(cast["calltaker"].user, "hotline", report)
     assert refused.value.status == 400 and refused.value.field == field
-    assert field in refused.value.message
+    assert refused.value.message  # worded for a person, in the active language (below)
     assert not Case.objects.exists() and not CaseEvent.objects.exists()
+
+
+def test_the_door_words_its_refusals_in_the_request_s_language(cast):
+    from django.utils import translation
+
+    from server.intake.submit import Report, SubmitError, submit
+
+    lon, lat = cell_centre(2)
+    said = {}
+    for language in ("zh-hans", "en"):
+        for change in ({"lat": 1e200}, {"class_code": "9999"}):
+            report = Report(**{"kind": "event", "class_code": "0101", "lon": lon, "lat": lat,
+                               "idempotency_key": "door-key-0002", **change})
+            with translation.override(language), pytest.raises(SubmitError) as refused:
+                submit(cast["calltaker"].user, "hotline", report)
+            said[language, next(iter(change))] = refused.value.message
+    assert said["zh-hans", "lat"].startswith("纬度") and "事件类别代码" in said["zh-hans", "class_code"]
+    assert said["en", "lat"].startswith("Latitude: must be a number from -90 to 90")
+    assert said["en", "class_code"] == "unknown event class code '9999'"
