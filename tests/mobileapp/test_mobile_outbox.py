@@ -40,7 +40,8 @@ def test_states_and_retry_schedule(tmp_path):
     assert ob.claim().id == a.id
     assert item_state(ob.get(b.id), "en") == "Sent: C0001"
     # no code the phone knows: the server's own words, framed in the user's language
-    assert item_state(ob.get(c.id)) == "被拒绝：服务器拒收（outside the managed area），请检查后重发"
+    assert (item_state(ob.get(c.id))
+            == "被拒绝：服务器拒收（outside the managed area），请检查后重发")
 
 
 def test_drafts_move_into_the_outbox_atomically(tmp_path):
