@@ -116,11 +116,12 @@ def test_refused_items_show_the_servers_reason(tmp_path, live, sup_token, cells)
     assert got[ok.id].state == SENT
     for i in (outside.id, bad_class.id, no_photo.id, reused.id):
         assert got[i].state == REFUSED, got[i]
-    assert "outside the managed area" in got[outside.id].reason
-    assert "9999" in got[bad_class.id].reason
-    assert "photo" in got[no_photo.id].reason
-    assert got[reused.id].reason  # the server's idempotency-conflict message
-    assert "idempot" in got[reused.id].reason.lower() or "key" in got[reused.id].reason.lower()
+    # The server's reason, in the phone's language (Chinese by default), with its code and field
+    assert (got[outside.id].reason_code, got[outside.id].reason_field) == ("outside_area", "lat")
+    assert "不在管辖区域内" in got[outside.id].reason
+    assert got[bad_class.id].reason_field == "class_code" and "9999" in got[bad_class.id].reason
+    assert got[no_photo.id].reason_field == "photo" and "照片" in got[no_photo.id].reason
+    assert got[reused.id].reason_code == "idempotency_conflict" and got[reused.id].reason
 
 
 def test_check_task_arrives_and_is_answered_through_the_outbox(tmp_path, live, sup_token):

@@ -70,6 +70,11 @@ def run_script(app, script, step_timeout: float = 25.0) -> None:
             else:
                 waiting["until"] = time.monotonic() + step
         except StopIteration:
+            # A screen transition still running enters its screen at its end, and the screen's
+            # on_enter asks for the running app: let it finish before the app stops.
+            transition = getattr(app.root, "transition", None)
+            if transition is not None and transition.is_active:
+                return
             app.stop()
             return False  # the driver ends with its app: it must not stop the next test's
         except BaseException as exc:  # reported after the loop ends
