@@ -240,15 +240,17 @@ def test_after_layer_trouble_a_ping_brings_what_the_layer_lost(cast, report, mon
         ws, _, _ = await connect("dispatcher")
         await ws.receive_json_from()
         assert (await lose()).status_code == 200
+        # Each ping's answer must come: wait for its pong (what is replayed comes before it),
+        # not for a quiet moment, which a slow catch-up on a busy machine outlasts.
         await ws.send_json_to({"type": "ping"})
-        assert await drain(ws) == [{"type": "pong"}]
+        assert await until(ws, "pong") == [{"type": "pong"}]
         layer_watch.note("a test")
         await ws.send_json_to({"type": "ping"})
-        got = await drain(ws)
+        got = await until(ws, "pong")
         assert [m.get("event", {}).get("action") for m in got] == ["accept", None]
         assert got[0]["case"]["number"] == number and got[-1] == {"type": "pong"}
         await ws.send_json_to({"type": "ping"})  # still settling: checks again, sends no twice
-        assert await drain(ws) == [{"type": "pong"}]
+        assert await until(ws, "pong") == [{"type": "pong"}]
         await ws.disconnect()
 
     run(scenario)
@@ -268,7 +270,7 @@ def test_a_ping_catches_up_once_a_while_without_a_failure(cast, report, monkeypa
         await ws.receive_json_from()
         assert (await lose()).status_code == 200
         await ws.send_json_to({"type": "ping"})
-        got = await drain(ws)
+        got = await until(ws, "pong")
         assert [m.get("event", {}).get("action") for m in got] == ["accept", None]
         await ws.disconnect()
 
