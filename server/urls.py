@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from server.accounts.views import (ClassListView, DepartmentListView, GuardedLoginView, MeView,
@@ -13,10 +12,6 @@ from server.health import StandbyHealthView, health
 from server.intake.views import ReportView
 from server.maps.views import BasemapTileView, BasemapView, CellListView
 from server.open311.camera import CameraAlertView
-
-# The admin under the system's name, in the reader's language (not "Django administration").
-admin.site.site_header = _("Digital urban management: administration")
-admin.site.site_title = _("Digital urban management")
 
 api = [
     path("health/", health, name="api-health"),
