@@ -24,6 +24,22 @@ from tests.e2e.server_process import free_port
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
 
 
+def answers_ping(port: int, what: str) -> None:
+    """Wait until a Redis server or sentinel on ``port`` answers PING (20 s at most)."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.05)
+
+
 class OwnRedis:
     def __init__(self, tmp_path):
         self.port, self.dir, self.proc = free_port(), tmp_path, None
@@ -32,18 +48,7 @@ class OwnRedis:
         self.proc = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
              "--appendonly", "no", "--dir", str(self.dir)], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
+        answers_ping(self.port, "redis-server")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -144,18 +149,7 @@ class OwnSentinel:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(["redis-sentinel", str(self.conf)], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-sentinel did not start")
-            time.sleep(0.05)
+        answers_ping(self.port, "redis-sentinel")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
